@@ -1,0 +1,86 @@
+"""The command line: `alliance-sim run`.
+
+Errors in what the user gave (a scenario, a parameter, an output directory) end in one line
+on stderr and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+from sim.data.loader import DataError
+from sim.parameters import ParameterError
+from sim.scenario import DEFAULT_SCENARIO, ScenarioError, builtin_scenarios
+
+DEFAULT_SEED = 0
+USAGE_ERROR = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="alliance-sim",
+                                     description="The NATO allies negotiating their defence-spending target.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("run", help="run one negotiation and report its outcome")
+    run.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
+                     help=f"built-in scenario name or TOML path (default {DEFAULT_SCENARIO}; "
+                          f"built-in: {', '.join(builtin_scenarios())})")
+    run.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"random seed (default {DEFAULT_SEED})")
+    run.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                     help="override a model parameter, e.g. --set us_pressure=0.5 (repeatable)")
+    run.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
+    run.add_argument("--out", type=Path, help="write round-by-round Parquet tables and a figure here")
+    return parser
+
+
+def parse_override(text: str) -> tuple[str, object]:
+    """NAME=VALUE with VALUE read as TOML would read it (numbers, true/false, strings)."""
+    import tomllib
+
+    if "=" not in text:
+        raise ParameterError(f"--set {text!r}: expected NAME=VALUE")
+    name, raw = (part.strip() for part in text.split("=", 1))
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return name, value
+
+
+def command_run(args) -> int:
+    from sim.model import AllianceModel
+    from sim.report import RUN_FILES, check_out_dir, summary_text, write_run
+
+    overrides = dict(parse_override(text) for text in args.overrides)
+    if args.out is not None:
+        check_out_dir(args.out, RUN_FILES)  # refuse before spending time on the run
+    started = time.perf_counter()
+    model = AllianceModel(args.scenario, rng=args.seed, **overrides)
+    outcome = model.run()
+    elapsed = time.perf_counter() - started
+    if args.json:
+        print(json.dumps(outcome.to_dict()))
+    else:
+        print(summary_text(outcome))
+        print(f"\n(run took {elapsed * 1000:.0f} ms)")
+    if args.out is not None:
+        paths = write_run(args.out, outcome, model.rounds_table(), model.allies_table())
+        print("wrote " + ", ".join(str(p) for p in paths), file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return {"run": command_run}[args.command](args)
+    except (ScenarioError, ParameterError, DataError, FileExistsError) as error:
+        print(f"alliance-sim: error: {error}", file=sys.stderr)
+        return USAGE_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""What a run produces: the deal (or its absence), per-ally results and the baselines.
+
+Plain dataclasses with one JSON form, so the command line, the sweeps and the browser page
+report the same fields under the same names.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Baselines:
+    """What the classic one-shot models predict from the initial positions (levels, % GDP)."""
+
+    weighted_mean: float
+    weighted_median: float
+    nash: float
+
+
+@dataclass(frozen=True)
+class AllyResult:
+    iso3: str
+    name: str
+    start_pct: float | None  # None without armed forces (Iceland)
+    initial_position_pct: float | None
+    final_position_pct: float | None
+    initial_deadline: float
+    final_deadline: float
+    accepted: bool
+    flexibility: bool
+    votes: bool
+    threat: float
+    fiscal_pressure: float
+    trajectory: dict[int, float] = field(default_factory=dict)  # year -> projected % of GDP
+
+
+@dataclass(frozen=True)
+class Outcome:
+    scenario: str
+    seed: int | None
+    deal: bool
+    core_target_pct: float | None
+    related_target_pct: float | None  # None when the package has no split
+    deadline_year: int | None
+    rounds: int
+    holdouts: list[str]
+    flexibility: list[str]
+    baselines: Baselines
+    us_share_before: float
+    us_share_after: float
+    allies_on_track: int
+    extra_spending_usd_bn: float
+    allies: list[AllyResult]
+
+    def to_dict(self) -> dict:
+        """A JSON-ready dict: NaN becomes None, trajectory years become strings."""
+        data = asdict(self)
+        for ally in data["allies"]:
+            ally["trajectory"] = {str(year): value for year, value in ally["trajectory"].items()}
+        return _without_nan(data)
+
+
+def _without_nan(value):
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _without_nan(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nan(v) for v in value]
+    return value

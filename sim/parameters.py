@@ -1,0 +1,146 @@
+"""The model's parameters: names, defaults, allowed ranges and where each value comes from.
+
+One table serves the scenario files, the command line, the browser controls and the sweeps,
+so a parameter is declared once and validated the same way everywhere.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class MediatorRule(StrEnum):
+    """How the Secretary General turns positions into a draft (Thomson et al. 2006)."""
+
+    COMPROMISE = "compromise"  # clout x salience weighted mean
+    MEDIAN = "median"  # weighted median
+    NASH = "nash"  # weighted Nash bargaining solution
+
+
+def _spec(default, low=None, high=None, *, doc: str, choices=None):
+    return field(default=default, metadata={"low": low, "high": high, "doc": doc, "choices": choices})
+
+
+@dataclass(frozen=True)
+class Parameters:
+    """Every parameter of one run. Defaults are the Hague 2025 baseline."""
+
+    # --- the setting: what the scenario describes ---------------------------------------
+    summit_year: int = _spec(2025, 1990, 2100, doc="year of the summit; deadlines count from it")
+    data_year: int = _spec(2024, doc="which spending column the allies start from", choices=(2014, 2024))
+    threat_level: float = _spec(0.8, 0.0, 1.0, doc="threat environment, 0 calm to 1 open war on the border")
+    threat_shock: float = _spec(0.0, -1.0, 1.0, doc="change to the threat level during the talks (escalation > 0, ceasefire < 0)")
+    threat_shock_round: int = _spec(1, 1, 100, doc="round from which the threat shock applies")
+    us_pressure: float = _spec(0.9, 0.0, 1.0, doc="how hard and how credibly the US threatens to disengage")
+    us_demand_pct: float = _spec(5.0, 0.0, 10.0, doc="headline level (% of GDP) the US demands")
+    max_rounds: int = _spec(12, 1, 100, doc="negotiation rounds before the summit")
+    earliest_deadline_years: int = _spec(5, 1, 30, doc="earliest deadline on the table, years after the summit")
+    latest_deadline_years: int = _spec(15, 1, 40, doc="latest deadline on the table, years after the summit")
+    mediator_rule: MediatorRule = _spec(MediatorRule.COMPROMISE, doc="how the Secretary General drafts",
+                                        choices=tuple(MediatorRule))
+    allow_flexibility: bool = _spec(True, doc="holdouts may get flexibility (a side letter) at the summit")
+    max_flexibility_holdouts: int = _spec(3, 0, 32, doc="most holdouts the summit will carry with side letters")
+    split_enabled: bool = _spec(True, doc="the package may split into core defence plus defence-related spending")
+    related_cap_pct: float = _spec(1.5, 0.0, 5.0, doc="most defence-related spending (% of GDP) allies can count")
+    eu_escape_clause: bool = _spec(False, doc="EU fiscal rules exempt extra defence spending (national escape clause)")
+    escape_room_pct: float = _spec(1.5, 0.0, 5.0, doc="deficit room (% of GDP) the escape clause exempts")
+
+    # --- behaviour: fitted by experiments/calibrate.py (docs/ODD.md, "Calibration") -------
+    proximity_reference_km: float = _spec(800.0, 0.0, 5000.0, doc="capital distance to Moscow at which exposure is full")
+    proximity_decay_km: float = _spec(1170.0, 100.0, 20000.0, doc="distance over which exposure falls by a factor e")
+    shared_threat: float = _spec(0.54, 0.0, 1.0, doc="share of the threat every ally feels regardless of geography")
+    abandonment_weight: float = _spec(0.22, 0.0, 1.0, doc="threat added by fear of US abandonment at full pressure")
+    peer_weight: float = _spec(0.19, 0.0, 1.0, doc="weight of neighbours' threat perception in one's own")
+    peer_distance_km: float = _spec(1000.0, 50.0, 10000.0, doc="distance scale of peer influence between capitals")
+    need_scale_pct: float = _spec(4.76, 0.0, 15.0, doc="spending (% of GDP) an ally wants under maximal threat")
+    fiscal_drag: float = _spec(0.23, 0.0, 1.0, doc="how much fiscal pressure holds an ally below its need")
+    ramp_base_pct: float = _spec(0.043, 0.0, 2.0, doc="yearly increase (pp) a parliament ratifies with no fiscal pressure")
+    ramp_threat_pct: float = _spec(0.30, 0.0, 2.0, doc="extra yearly increase (pp) ratifiable under maximal threat")
+    expansion_rate_pct: float = _spec(0.0074, 0.0, 0.5, doc="win-set growth (pp/year) per round of pressure on a holdout")
+    concession_rate: float = _spec(0.48, 0.0, 1.0, doc="share of the gap to the draft an ally closes each round")
+    leverage: float = _spec(0.98, 0.0, 10.0, doc="extra weight a holdout gains with the mediator per round it rejects")
+    noise_sd_pct: float = _spec(0.1, 0.0, 2.0, doc="sd of each ally's idiosyncratic domestic preference (pp)")
+    compliance_drag: float = _spec(0.3, 0.0, 1.0, doc="how much fiscal pressure slows implementation of the path")
+
+    def __post_init__(self):
+        errors = [f"{name}: {problem}" for name, problem in parameter_problems(self)]
+        if errors:
+            raise ParameterError("; ".join(errors))
+
+    @property
+    def earliest_deadline(self) -> int:
+        return self.summit_year + self.earliest_deadline_years
+
+    @property
+    def latest_deadline(self) -> int:
+        return self.summit_year + self.latest_deadline_years
+
+    def replace(self, **changes) -> Parameters:
+        return dataclasses.replace(self, **changes)
+
+
+class ParameterError(ValueError):
+    """A parameter value outside what the model allows."""
+
+
+def parameter_fields() -> dict[str, dataclasses.Field]:
+    return {f.name: f for f in dataclasses.fields(Parameters)}
+
+
+def allowed(name: str) -> str:
+    """Human words for what a parameter accepts, for error messages."""
+    spec = parameter_fields()[name]
+    meta = spec.metadata
+    if meta["choices"]:
+        return "one of " + ", ".join(str(c) for c in meta["choices"])
+    if spec.type in ("bool", bool):
+        return "true or false"
+    kind = "an integer" if spec.type in ("int", int) else "a number"
+    return f"{kind} from {meta['low']:g} to {meta['high']:g}"
+
+
+def coerce(name: str, value):
+    """Turn a raw value (from TOML, a CLI flag or a slider) into the parameter's type, or raise."""
+    fields = parameter_fields()
+    if name not in fields:
+        raise ParameterError(f"unknown parameter {name!r}; known: {', '.join(sorted(fields))}")
+    spec = fields[name]
+    kind = spec.type
+    try:
+        if kind in ("bool", bool):
+            if isinstance(value, bool):
+                return value
+            raise TypeError
+        if kind in ("int", int):
+            if isinstance(value, bool) or float(value) != int(value):
+                raise TypeError
+            return int(value)
+        if kind in ("float", float):
+            if isinstance(value, bool):
+                raise TypeError
+            return float(value)
+        if kind in ("MediatorRule", MediatorRule):
+            return MediatorRule(value)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    else:
+        return value
+    raise ParameterError(f"{name} = {value!r} is not allowed; allowed: {allowed(name)}")
+
+
+def parameter_problems(params: Parameters) -> list[tuple[str, str]]:
+    """Every field out of its range, and the cross-field constraints."""
+    problems = []
+    for name, spec in parameter_fields().items():
+        value = getattr(params, name)
+        meta = spec.metadata
+        if meta["choices"] and value not in meta["choices"]:
+            problems.append((name, f"{value!r} is not allowed; allowed: {allowed(name)}"))
+        elif meta["low"] is not None and not (meta["low"] <= value <= meta["high"]):
+            problems.append((name, f"{value!r} is out of range; allowed: {allowed(name)}"))
+    if params.latest_deadline_years < params.earliest_deadline_years:
+        problems.append(("latest_deadline_years", "must not be before earliest_deadline_years "
+                                                  f"({params.earliest_deadline_years})"))
+    return problems

@@ -1,0 +1,256 @@
+"""The behavioural rules, as pure functions on numpy values.
+
+Every rule broadcasts: the same function serves one ally (scalars), an alliance (a vector of
+allies) and many runs at once (runs x allies). Reductions over allies (the mediator's rules)
+work on the last axis. Nothing here keeps state or draws random numbers; the caller passes
+in each run's random draws.
+
+Levels are % of GDP, deadlines are calendar years, ramps are percentage points per year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), as used for the distances in the data
+LEVEL_CEILING_PCT = 10.0  # no ally's parliament ratifies more than this; bounds every position
+DEBT_REFERENCE_PCT = 60.0  # Maastricht reference value for government debt (TFEU Protocol 12)
+DEFICIT_REFERENCE_PCT = 3.0  # Maastricht reference value for the deficit (TFEU Protocol 12)
+MIN_RAMP_PCT = 1e-6  # keeps "years needed" finite for an ally that cannot raise spending at all
+
+
+# --- geography and perception ---------------------------------------------------------------
+
+def haversine_km(lat1, lon1, lat2, lon2):
+    """Great-circle distance between points given in degrees (haversine formula)."""
+    lat1, lon1, lat2, lon2 = (np.radians(x) for x in (lat1, lon1, lat2, lon2))
+    a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * np.arcsin(np.sqrt(a))
+
+
+def exposure(distance_km, borders_russia, reference_km, decay_km):
+    """How exposed an ally is to Russia, 0..1: full on the border, decaying with distance.
+
+    Walt (1987), *The Origins of Alliances*: threat falls with geographic proximity. Allies
+    with a land border with Russia or Belarus, or a capital within `reference_km` of Moscow,
+    are fully exposed; beyond, exposure decays exponentially over `decay_km`.
+    """
+    beyond = np.maximum(np.asarray(distance_km, dtype=float) - reference_km, 0.0)
+    return np.where(borders_russia, 1.0, np.exp(-beyond / decay_km))
+
+
+def abandonment_fear(us_pressure, exposure_, weight, is_us):
+    """Extra threat from fear that the US walks away: Snyder (1984), the alliance security
+    dilemma. It grows with the credibility of the US threat and with the ally's exposure;
+    the US itself does not fear its own departure."""
+    return np.where(is_us, 0.0, weight * us_pressure * exposure_)
+
+
+def threat_perception(threat_level, exposure_, shared_threat, abandonment):
+    """An ally's threat perception, 0..1.
+
+    A share of the threat environment is felt by all allies alike (collective defence,
+    Article 5); the rest scales with exposure (Walt 1987). Fear of abandonment adds on top.
+    """
+    felt = threat_level * (shared_threat + (1.0 - shared_threat) * exposure_)
+    return np.clip(felt + abandonment, 0.0, 1.0)
+
+
+def peer_weights(lat, lon, scale_km):
+    """Row-normalised influence of each ally on each other, by a Gaussian kernel of the
+    distance between capitals (neighbours read the same threat the same way; diffusion of
+    threat perceptions, Rogers 1962 / DeGroot 1974). Shape (allies, allies), zero diagonal."""
+    lat = np.asarray(lat, dtype=float)
+    lon = np.asarray(lon, dtype=float)
+    distance = haversine_km(lat[:, None], lon[:, None], lat[None, :], lon[None, :])
+    kernel = np.exp(-((distance / scale_km) ** 2))
+    np.fill_diagonal(kernel, 0.0)
+    totals = kernel.sum(axis=1, keepdims=True)
+    return np.divide(kernel, totals, out=np.zeros_like(kernel), where=totals > 0)
+
+
+def peer_influence(own, previous_threat, weights, peer_weight):
+    """DeGroot (1974) averaging: own reading mixed with the neighbours' readings of the last
+    round. `previous_threat` is (..., allies), `weights` is (allies, allies)."""
+    neighbours = previous_threat @ weights.T
+    return (1.0 - peer_weight) * own + peer_weight * neighbours
+
+
+def fiscal_pressure(debt_pct, deficit_pct, escape_room_pct):
+    """Fiscal pressure, 0..1: debt and deficit against the Maastricht reference values.
+
+    Pressure is the mean of debt / (2 x 60%) and deficit / (2 x 3%), capped at 1, so it is
+    0.5 for an ally exactly at both reference values (TFEU Protocol 12; the Stability and
+    Growth Pact). A missing deficit counts as the reference value. An escape clause for
+    defence (European Commission, ReArm Europe, March 2025) removes `escape_room_pct` of
+    the deficit from the count.
+    """
+    deficit = np.where(np.isnan(deficit_pct), DEFICIT_REFERENCE_PCT, deficit_pct)
+    counted_deficit = np.maximum(deficit - escape_room_pct, 0.0)
+    pressure = 0.5 * debt_pct / (2 * DEBT_REFERENCE_PCT) + 0.5 * counted_deficit / (2 * DEFICIT_REFERENCE_PCT)
+    return np.clip(pressure, 0.0, 1.0)
+
+
+# --- preferences and the domestic win-set -----------------------------------------------------
+
+def ideal_level(start_pct, threat, fiscal, need_scale_pct, fiscal_drag):
+    """The level an ally would choose alone: its security need, held back by fiscal pressure.
+
+    Need rises with threat (Olson & Zeckhauser 1966: demand for the alliance good rises with
+    what is at stake for the ally); no ally proposes to cut (the Wales pledge to halt any
+    decline), so the ideal never falls below current spending.
+    """
+    shortfall = np.maximum(need_scale_pct * threat - start_pct, 0.0)
+    return np.clip(start_pct + shortfall * (1.0 - fiscal_drag * fiscal), 0.0, LEVEL_CEILING_PCT)
+
+
+def ratifiable_ramp(threat, fiscal, base_pct, threat_extra_pct):
+    """The yearly increase (pp of GDP) the ally's parliament and public will ratify.
+
+    Putnam (1988): the win-set shrinks with the domestic cost of the agreement (here fiscal
+    pressure) and widens with the cost of no agreement (here threat).
+    """
+    return np.maximum(base_pct * (1.0 - fiscal) + threat_extra_pct * threat, MIN_RAMP_PCT)
+
+
+def win_set_ceiling(start_pct, ramp_pct, deadline, summit_year):
+    """The highest level the ally can ratify for a given deadline: today's spending plus
+    the ratifiable ramp over the years to the deadline."""
+    years = np.maximum(deadline - summit_year, 0.0)
+    return np.minimum(start_pct + ramp_pct * years, LEVEL_CEILING_PCT)
+
+
+def needed_deadline(level_pct, start_pct, ramp_pct, summit_year):
+    """The earliest deadline at which the ally could ratify `level_pct` (inverse of the
+    win-set ceiling)."""
+    return summit_year + np.maximum(level_pct - start_pct, 0.0) / np.maximum(ramp_pct, MIN_RAMP_PCT)
+
+
+def preferred_deadline(urgency, earliest, latest):
+    """An urgent ally wants the earliest deadline on the table, a relaxed one the latest."""
+    return latest - (latest - earliest) * np.clip(urgency, 0.0, 1.0)
+
+
+def us_reservation_total(us_pressure, us_demand_pct, is_us):
+    """The lowest headline (core plus related) the US accepts: its demand scaled by how hard
+    it presses. Other allies set no floor (0)."""
+    return np.where(is_us, us_pressure * us_demand_pct, 0.0)
+
+
+def core_floor(reservation_total_pct, related_cap_pct, split_enabled):
+    """The lowest core level compatible with an ally's floor on the headline, when the
+    related category can fill up to its cap."""
+    fill = np.where(split_enabled, related_cap_pct, 0.0)
+    return np.maximum(reservation_total_pct - fill, 0.0)
+
+
+def related_component(core_pct, us_demand_pct, related_cap_pct, split_enabled):
+    """The defence-related share of the package: the mediator tops the core up towards the
+    US headline with related spending (infrastructure, resilience, industry), up to what
+    allies can count as related. Zero when the split is off."""
+    return np.where(split_enabled, np.clip(us_demand_pct - core_pct, 0.0, related_cap_pct), 0.0)
+
+
+def accepts(core_pct, related_pct, deadline, ceiling_pct, reservation_total_pct, bears_cost):
+    """Whether an ally ratifies the package: the core level fits its win-set for that
+    deadline and the headline meets its floor. An ally with no armed forces (Iceland)
+    bears no cost and accepts."""
+    fits = core_pct <= ceiling_pct + 1e-9
+    enough = core_pct + related_pct >= reservation_total_pct - 1e-9
+    return np.where(bears_cost, fits & enough, True)
+
+
+# --- the mediator -------------------------------------------------------------------------------
+
+def mediator_weights(clout, salience, rejections, leverage):
+    """The Secretary General's weight for each ally: clout x salience (Bueno de Mesquita 1994;
+    Thomson et al. 2006), raised for every round the ally has rejected, because under
+    consensus a holdout's veto is its leverage (Putnam 1988: a narrow win-set is a
+    bargaining advantage)."""
+    return clout * salience * (1.0 + leverage * rejections)
+
+
+def weighted_mean(values, weights):
+    """The compromise model: the weighted mean over the last axis (allies). Allies with zero
+    weight (no vote, no armed forces) are ignored, whatever their value."""
+    values = np.where(weights > 0, values, 0.0)
+    return np.sum(values * weights, axis=-1) / np.sum(weights, axis=-1)
+
+
+def weighted_median(values, weights):
+    """The weighted median over the last axis: the position at which half the weight lies
+    on either side (the lower one at an exact tie)."""
+    values = np.where(weights > 0, values, np.inf)
+    order = np.argsort(values, axis=-1, kind="stable")
+    sorted_values = np.take_along_axis(values, order, axis=-1)
+    cumulative = np.cumsum(np.take_along_axis(weights, order, axis=-1), axis=-1)
+    half = cumulative[..., -1:] / 2.0
+    index = np.argmax(cumulative >= half - 1e-12, axis=-1)
+    return np.take_along_axis(sorted_values, index[..., None], axis=-1)[..., 0]
+
+
+def nash_bargaining(values, weights, disagreement, grid_points=201):
+    """The weighted (asymmetric) Nash bargaining solution on one dimension.
+
+    Nash (1950); Thomson et al. (2006): maximise sum_i w_i log(u_i(x) - u_i(d_i)) with
+    linear loss u_i(x) = -|x - p_i| and each ally's disagreement point d_i (what it gets
+    with no deal). Searched on a grid spanning the positions, so the result stays within
+    their range; allies that gain nothing anywhere contribute a tiny floor, not -inf.
+    """
+    values = np.asarray(values, dtype=float)
+    active = weights > 0
+    low = np.min(np.where(active, values, np.inf), axis=-1)
+    high = np.max(np.where(active, values, -np.inf), axis=-1)
+    steps = np.linspace(0.0, 1.0, grid_points)
+    grid = low[..., None] + (high - low)[..., None] * steps  # (..., G)
+    gain = np.abs(disagreement - values)[..., None, :] - np.abs(grid[..., :, None] - values[..., None, :])
+    safe = np.where(active[..., None, :], np.maximum(gain, 1e-9), 1.0)
+    score = np.sum(weights[..., None, :] * np.log(safe), axis=-1)  # (..., G)
+    best = np.argmax(score, axis=-1)
+    return np.take_along_axis(grid, best[..., None], axis=-1)[..., 0]
+
+
+# --- moves during the talks ---------------------------------------------------------------------
+
+def concede(position, draft, rate):
+    """Move a share `rate` of the way toward the draft (Zeuthen-style stepwise concession)."""
+    return position + rate * (draft - position)
+
+
+def concession_share(rate, urgency):
+    """The share of the gap to the draft an ally closes in a round: the more the issue
+    matters to it, the less it gives (salience as resolve; Bueno de Mesquita 1994,
+    Stokman & Van Oosten 1994)."""
+    return rate * (1.0 - np.clip(urgency, 0.0, 1.0))
+
+
+def holdout_pressure(us_pressure, share_accepting, peer_weight):
+    """Pressure on a holdout: the US threat plus the weight of the allies already on board
+    (peer pressure grows as the holdout becomes isolated)."""
+    return us_pressure + peer_weight * share_accepting
+
+
+def expand_ramp(ramp_pct, rejected, pressure, rate_pct, draw):
+    """A holdout's government spends political capital under pressure and widens its
+    win-set (Putnam 1988, synergistic linkage); `draw` is the run's random factor for this
+    round and ally (mean 1)."""
+    return ramp_pct + np.where(rejected, rate_pct * pressure * draw, 0.0)
+
+
+def flexibility_allowed(holdouts, us_accepts, allow, max_holdouts):
+    """At the summit the remaining holdouts may be carried with side letters (as Spain was
+    at the Hague), provided the US is on board and they are few. `holdouts` is a boolean
+    array over allies (last axis)."""
+    count = np.sum(holdouts, axis=-1)
+    return allow & us_accepts & (count <= max_holdouts)
+
+
+# --- implementation after the summit ----------------------------------------------------------
+
+def yearly_step(spending_pct, target_pct, years_left, ramp_pct, fiscal, compliance_drag):
+    """One year of implementation: a credible linear path to the target (the Hague's "credible
+    yearly path"), slowed by fiscal pressure and capped by what parliament ratifies. Allies
+    already at or above their target hold their level."""
+    planned = (target_pct - spending_pct) / np.maximum(years_left, 1.0)
+    step = np.minimum(planned * (1.0 - compliance_drag * fiscal), ramp_pct)
+    return spending_pct + np.maximum(step, 0.0)

@@ -1,0 +1,160 @@
+"""A scenario file (TOML) turned into validated parameters and ally facts.
+
+A scenario sets any model parameter under `[parameters]` and any ally's facts under
+`[allies.ISO3]`. Anything wrong is reported in one line naming the file, the field and
+what is allowed, because a user editing a scenario needs to know exactly what to fix.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sim.data.loader import OVERRIDABLE_FACTS, AllyFacts, DataError, load_allies
+from sim.parameters import ParameterError, Parameters, allowed, coerce, parameter_fields
+
+DEFAULT_SCENARIO = "hague2025"
+TOP_LEVEL_KEYS = {"name", "description", "parameters", "allies"}
+FACT_RANGES = {  # what a scenario may set an ally's fact to
+    "gdp_usd_bn": (0.1, 100_000.0),
+    "spending_2014_pct": (0.0, 15.0),
+    "spending_2024_pct": (0.0, 15.0),
+    "debt_pct_gdp": (0.0, 400.0),
+    "deficit_pct_gdp": (-30.0, 30.0),
+    "distance_to_moscow_km": (0.0, 20_000.0),
+    "accession_year": (1949, 2100),
+}
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be run; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    description: str
+    params: Parameters
+    ally_overrides: dict[str, dict] = field(default_factory=dict)
+    source: str = "<built in>"
+
+    def allies(self) -> AllyFacts:
+        return load_allies().with_overrides(self.ally_overrides)
+
+    def with_parameters(self, **changes) -> Scenario:
+        """The same scenario with some parameters changed, each checked like a file's."""
+        values = {name: coerce(name, value) for name, value in changes.items()}
+        try:
+            params = self.params.replace(**values)
+        except ParameterError as error:
+            raise ScenarioError(f"{self.source}: {error}") from None
+        return Scenario(self.name, self.description, params, self.ally_overrides, self.source)
+
+
+def configs_dir() -> Path:
+    """The scenarios shipped with the project (`configs/` beside the package)."""
+    return Path(__file__).resolve().parent.parent / "configs"
+
+
+def builtin_scenarios() -> list[str]:
+    return sorted(p.stem for p in configs_dir().glob("*.toml"))
+
+
+def resolve(name_or_path: str | Path) -> Path:
+    """A path as given, or the name of a built-in scenario."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise ScenarioError(f"{path}: scenario file not found")
+        return path
+    candidate = configs_dir() / f"{name_or_path}.toml"
+    if candidate.is_file():
+        return candidate
+    raise ScenarioError(f"{name_or_path}: no such scenario file or built-in scenario; "
+                        f"built-in: {', '.join(builtin_scenarios())}")
+
+
+def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Scenario:
+    path = resolve(name_or_path)
+    shown = _display(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise ScenarioError(f"{shown}: not valid TOML ({error})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ScenarioError(f"{shown}: cannot be read ({error})") from None
+    return parse_scenario(raw, shown, default_name=path.stem)
+
+
+def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Scenario:
+    unknown = sorted(set(raw) - TOP_LEVEL_KEYS)
+    if unknown:
+        raise ScenarioError(f"{source}: unknown field {unknown[0]!r}; allowed top-level fields: "
+                            f"{', '.join(sorted(TOP_LEVEL_KEYS))}")
+    name = raw.get("name", default_name)
+    description = raw.get("description", "")
+    for key, value in (("name", name), ("description", description)):
+        if not isinstance(value, str):
+            raise ScenarioError(f"{source}: field {key!r} must be a string")
+
+    section = raw.get("parameters", {})
+    if not isinstance(section, dict):
+        raise ScenarioError(f"{source}: [parameters] must be a table of name = value")
+    known = parameter_fields()
+    values = {}
+    for key, value in section.items():
+        if key not in known:
+            raise ScenarioError(f"{source}: unknown field parameters.{key}; known parameters: "
+                                f"{', '.join(sorted(known))}")
+        try:
+            values[key] = coerce(key, value)
+        except ParameterError:
+            raise ScenarioError(f"{source}: field parameters.{key} = {value!r} is not allowed; "
+                                f"allowed: {allowed(key)}") from None
+    try:
+        params = Parameters(**values)
+    except ParameterError as error:
+        raise ScenarioError(f"{source}: field parameters.{error}") from None
+
+    overrides = _ally_overrides(raw.get("allies", {}), source)
+    return Scenario(name=name, description=description, params=params, ally_overrides=overrides, source=source)
+
+
+def _ally_overrides(section, source: str) -> dict[str, dict]:
+    if not isinstance(section, dict):
+        raise ScenarioError(f"{source}: [allies] must hold one table per ally, e.g. [allies.ESP]")
+    try:
+        codes = load_allies().iso3
+    except DataError as error:
+        raise ScenarioError(str(error)) from None
+    overrides = {}
+    for code, facts in section.items():
+        if code not in codes:
+            raise ScenarioError(f"{source}: unknown ally allies.{code}; allowed: {', '.join(sorted(codes))}")
+        if not isinstance(facts, dict):
+            raise ScenarioError(f"{source}: allies.{code} must be a table of fact = value")
+        checked = {}
+        for fact, value in facts.items():
+            where = f"{source}: field allies.{code}.{fact}"
+            if fact not in OVERRIDABLE_FACTS:
+                raise ScenarioError(f"{where} is unknown; allowed facts: {', '.join(sorted(OVERRIDABLE_FACTS))}")
+            if fact in ("borders_russia", "eu_member"):
+                if not isinstance(value, bool):
+                    raise ScenarioError(f"{where} = {value!r} is not allowed; allowed: true or false")
+                checked[fact] = value
+                continue
+            low, high = FACT_RANGES[fact]
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (low <= value <= high):
+                raise ScenarioError(f"{where} = {value!r} is not allowed; allowed: a number from {low:g} to {high:g}")
+            checked[fact] = value
+        overrides[code] = checked
+    return overrides
+
+
+def _display(path: Path) -> str:
+    """The path as the user would recognise it: relative to the working directory when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
