@@ -70,3 +70,35 @@ def _without_nan(value):
     if isinstance(value, list):
         return [_without_nan(v) for v in value]
     return value
+
+
+#: The run-level table's outcome columns (one row per run), shared by both engines.
+RUN_FIELDS = (
+    "deal", "core_target_pct", "related_target_pct", "deadline_year", "rounds",
+    "holdouts", "flexibility", "n_holdouts", "n_flexibility",
+    "baseline_weighted_mean", "baseline_weighted_median", "baseline_nash",
+    "us_share_before", "us_share_after", "allies_on_track", "extra_spending_usd_bn",
+)
+
+
+def outcome_row(outcome: Outcome) -> dict:
+    """One run as a flat row: lists of ISO3 codes joined by ';', absent values as NaN."""
+    nan = float("nan")
+    return {
+        "deal": outcome.deal,
+        "core_target_pct": nan if outcome.core_target_pct is None else outcome.core_target_pct,
+        "related_target_pct": nan if outcome.related_target_pct is None else outcome.related_target_pct,
+        "deadline_year": -1 if outcome.deadline_year is None else outcome.deadline_year,
+        "rounds": outcome.rounds,
+        "holdouts": ";".join(outcome.holdouts),
+        "flexibility": ";".join(outcome.flexibility),
+        "n_holdouts": len(outcome.holdouts),
+        "n_flexibility": len(outcome.flexibility),
+        "baseline_weighted_mean": outcome.baselines.weighted_mean,
+        "baseline_weighted_median": outcome.baselines.weighted_median,
+        "baseline_nash": outcome.baselines.nash,
+        "us_share_before": outcome.us_share_before,
+        "us_share_after": outcome.us_share_after,
+        "allies_on_track": outcome.allies_on_track,
+        "extra_spending_usd_bn": outcome.extra_spending_usd_bn,
+    }
