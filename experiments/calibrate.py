@@ -48,7 +48,7 @@ def score(values: dict) -> float:
         if not h.deal:
             loss += 10.0
         else:
-            loss += ((h.core_target_pct - 3.5) / 0.25) ** 2 + ((h.deadline_year - 2035) / 2.0) ** 2
+            loss += ((h.core_target_pct - 3.5) / 0.25) ** 2 + ((h.deadline_year - 2035) / 1.0) ** 2
             loss += 0.0 if "ESP" in h.flexibility else 4.0
         positions = {a.iso3: a for a in h.allies}
         loss += sum(max(4.0 - positions[c].initial_position_pct, 0.0) ** 2 * 4 for c in HAWKS)
@@ -78,17 +78,21 @@ def main(argv=None):
     parser.add_argument("--candidates", type=int, default=600, help="global random candidates")
     parser.add_argument("--refine", type=int, default=300, help="local candidates around the best")
     parser.add_argument("--seed", type=int, default=2025)
+    parser.add_argument("--from-defaults", action="store_true",
+                        help="skip the global stage and refine around the current defaults")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("results/calibration"))
     args = parser.parse_args(argv)
     defaults = {k: getattr(Parameters(), k) for k in SEARCH_SPACE}
     scored: list[tuple[float, dict]] = []
     with ProcessPoolExecutor(args.workers) as executor:
-        for stage in ("global", "local"):
+        stages = ("local",) if args.from_defaults else ("global", "local")
+        for stage in stages:
             if stage == "global":
                 pool = [defaults] + candidates(args.candidates, args.seed)
             else:
-                pool = local_candidates(min(scored, key=lambda pair: pair[0])[1], args.refine, args.seed + 1)
+                centre = min(scored, key=lambda pair: pair[0])[1] if scored else defaults
+                pool = ([defaults] if not scored else []) + local_candidates(centre, args.refine, args.seed + 1)
             losses = list(executor.map(score, pool, chunksize=8))
             scored.extend(zip(losses, pool))
             print(f"{stage}: best loss {min(losses):.3f} of {len(pool)} candidates")

@@ -256,6 +256,7 @@ class AllianceModel(mesa.Model):
         """One row per ally and round: position, deadline, vote, threat, fiscal pressure."""
         table = self.datacollector.get_agenttype_vars_dataframe(Ally).reset_index()
         table = table.rename(columns={"Step": "round"}).drop(columns=["AgentID"])
+        table["round"] = table["round"].astype(int)
         return table[["round", "iso3", "position_pct", "deadline_position", "accepted", "threat", "fiscal_pressure"]]
 
     def _ally_result(self, ally: Ally) -> AllyResult:

@@ -17,6 +17,7 @@ LEVEL_CEILING_PCT = 10.0  # no ally's parliament ratifies more than this; bounds
 DEBT_REFERENCE_PCT = 60.0  # Maastricht reference value for government debt (TFEU Protocol 12)
 DEFICIT_REFERENCE_PCT = 3.0  # Maastricht reference value for the deficit (TFEU Protocol 12)
 MIN_RAMP_PCT = 1e-6  # keeps "years needed" finite for an ally that cannot raise spending at all
+NASH_BLOCK_CELLS = 1 << 15  # grid x allies cells nash_bargaining scores at once (256 kB, cache-sized)
 
 
 # --- geography and perception ---------------------------------------------------------------
@@ -196,18 +197,37 @@ def nash_bargaining(values, weights, disagreement, grid_points=201):
     linear loss u_i(x) = -|x - p_i| and each ally's disagreement point d_i (what it gets
     with no deal). Searched on a grid spanning the positions, so the result stays within
     their range; allies that gain nothing anywhere contribute a tiny floor, not -inf.
+
+    The (grid x allies) scores are built in place, a block of rows at a time, because the
+    batch engine calls this for every run: memory stays bounded and the work stays in the
+    cache. Each score is the same arithmetic, summed the same way, as the one-shot formula.
     """
-    values = np.asarray(values, dtype=float)
+    values, weights, disagreement = np.broadcast_arrays(np.asarray(values, dtype=float), weights, disagreement)
+    lead, allies = values.shape[:-1], values.shape[-1]
+    reach = np.abs(disagreement - values).reshape(-1, allies)  # each ally's distance to no deal
+    values = values.reshape(-1, allies)
+    weights = weights.reshape(-1, allies)
     active = weights > 0
     low = np.min(np.where(active, values, np.inf), axis=-1)
     high = np.max(np.where(active, values, -np.inf), axis=-1)
     steps = np.linspace(0.0, 1.0, grid_points)
-    grid = low[..., None] + (high - low)[..., None] * steps  # (..., G)
-    gain = np.abs(disagreement - values)[..., None, :] - np.abs(grid[..., :, None] - values[..., None, :])
-    safe = np.where(active[..., None, :], np.maximum(gain, 1e-9), 1.0)
-    score = np.sum(weights[..., None, :] * np.log(safe), axis=-1)  # (..., G)
-    best = np.argmax(score, axis=-1)
-    return np.take_along_axis(grid, best[..., None], axis=-1)[..., 0]
+    grid = low[:, None] + (high - low)[:, None] * steps  # (rows, G)
+    best = np.empty(len(values), dtype=np.intp)
+    block = max(1, NASH_BLOCK_CELLS // (grid_points * max(allies, 1)))
+    buffer = np.empty((min(block, len(values)), grid_points, allies))
+    for first in range(0, len(values), block):
+        rows = slice(first, first + block)
+        scores = buffer[: len(values[rows])]
+        np.subtract(grid[rows, :, None], values[rows, None, :], out=scores)
+        np.abs(scores, out=scores)
+        np.subtract(reach[rows, None, :], scores, out=scores)  # each ally's gain over no deal
+        np.maximum(scores, 1e-9, out=scores)
+        np.copyto(scores, 1.0, where=~active[rows, None, :])
+        np.log(scores, out=scores)
+        np.multiply(weights[rows, None, :], scores, out=scores)
+        best[rows] = np.argmax(np.sum(scores, axis=-1), axis=-1)
+    chosen = np.take_along_axis(grid, best[:, None], axis=-1)[:, 0]
+    return chosen.reshape(lead)
 
 
 # --- moves during the talks ---------------------------------------------------------------------

@@ -1,0 +1,51 @@
+"""`alliance-sim run`: the summary, the JSON contract and the files --out writes."""
+
+import json
+
+import pandas as pd
+
+from sim.cli import main
+
+
+def test_json_output_has_the_documented_fields(capsys):
+    assert main(["run", "--json", "--seed", "3"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    for field in ("deal", "core_target_pct", "related_target_pct", "deadline_year", "rounds",
+                  "holdouts", "flexibility", "baselines", "allies"):
+        assert field in data
+    assert set(data["baselines"]) == {"weighted_mean", "weighted_median", "nash"}
+    assert len(data["allies"]) == 32
+    spain = next(a for a in data["allies"] if a["iso3"] == "ESP")
+    for field in ("iso3", "start_pct", "initial_position_pct", "final_position_pct", "accepted", "trajectory"):
+        assert field in spain
+    assert spain["trajectory"]["2024"] == spain["start_pct"]
+    assert isinstance(data["deal"], bool) and isinstance(data["holdouts"], list)
+
+
+def test_related_target_is_null_without_split(capsys):
+    assert main(["run", "wales2014", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["related_target_pct"] is None
+
+
+def test_summary_names_the_package_and_the_allies(capsys):
+    assert main(["run"]) == 0
+    out = capsys.readouterr().out
+    assert "Scenario: Hague 2025" in out
+    assert "Baselines from the opening positions" in out
+    assert "ESP" in out and "flexibility" in out
+
+
+def test_out_writes_tables_and_figure_and_never_overwrites(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["run", "--out", str(out)]) == 0
+    rounds = pd.read_parquet(out / "rounds.parquet")
+    allies = pd.read_parquet(out / "allies_by_round.parquet")
+    outcome = json.loads((out / "outcome.json").read_text())
+    assert len(rounds) == outcome["rounds"] + 1
+    assert len(allies) == 32 * len(rounds)
+    assert (out / "convergence.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    before = (out / "outcome.json").read_text()
+    capsys.readouterr()
+    assert main(["run", "--seed", "5", "--out", str(out)]) == 2
+    assert "already holds" in capsys.readouterr().err
+    assert (out / "outcome.json").read_text() == before

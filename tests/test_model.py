@@ -1,0 +1,248 @@
+"""The negotiation as a whole: consensus, reproducibility, invariants and the historical cases."""
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.model import AllianceModel
+from sim.parameters import MediatorRule
+from sim.rules import LEVEL_CEILING_PCT
+
+SEEDS = range(5)
+EASTERN_HAWKS = ("POL", "EST", "LVA", "LTU")
+
+
+def run(scenario="hague2025", seed=0, **overrides):
+    return AllianceModel(scenario, rng=seed, **overrides).run()
+
+
+def allies_by_code(outcome):
+    return {a.iso3: a for a in outcome.allies}
+
+
+# --- consensus ----------------------------------------------------------------------------
+
+def summit_with_holdouts(holdouts, **overrides):
+    """A model stopped at its last round with exactly `holdouts` rejecting the draft."""
+    model = AllianceModel("hague2025", rng=0, max_rounds=1, **overrides)
+    model.round = 1
+    model.draft = model.secretary_general.draft_package(model.allies)
+    for ally in model.allies:
+        ally.accepted = ally.profile.iso3 not in holdouts
+    model.decide()
+    return model
+
+
+def test_all_accept_means_a_deal():
+    model = summit_with_holdouts(set())
+    assert model.deal is True and model.flexibility == []
+
+
+def test_one_blocker_blocks_without_flexibility():
+    model = summit_with_holdouts({"ESP"}, allow_flexibility=False)
+    assert model.deal is False
+    assert model.outcome().holdouts == ["ESP"]
+
+
+def test_one_blocker_gets_a_side_letter_when_flexibility_is_allowed():
+    model = summit_with_holdouts({"ESP"}, allow_flexibility=True)
+    assert model.deal is True
+    assert model.outcome().flexibility == ["ESP"]
+
+
+def test_too_many_holdouts_or_a_us_veto_sink_the_deal():
+    assert summit_with_holdouts({"ESP", "BEL", "ITA", "CAN"}, max_flexibility_holdouts=3).deal is False
+    assert summit_with_holdouts({"USA"}).deal is False
+
+
+def test_a_blocker_before_the_summit_keeps_the_talks_going():
+    model = AllianceModel("hague2025", rng=0, max_rounds=5)
+    model.round = 1
+    model.draft = model.secretary_general.draft_package(model.allies)
+    for ally in model.allies:
+        ally.accepted = ally.profile.iso3 != "ESP"
+    model.decide()
+    assert model.running and model.deal is None
+    spain = next(a for a in model.allies if a.profile.iso3 == "ESP")
+    assert spain.rejections == 1 and spain.expansion_pct > 0
+
+
+def test_without_flexibility_the_hague_talks_fail():
+    outcome = run(allow_flexibility=False)
+    assert not outcome.deal
+    assert "ESP" in outcome.holdouts
+
+
+# --- reproducibility ------------------------------------------------------------------------
+
+def test_same_seed_same_result():
+    first, second = run(seed=7).to_dict(), run(seed=7).to_dict()
+    assert first == second
+
+
+def test_different_seeds_differ():
+    a, b = run(seed=1), run(seed=2)
+    assert [x.initial_position_pct for x in a.allies] != [x.initial_position_pct for x in b.allies]
+
+
+# --- the Hague case -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_hague_deal_close_to_the_record(seed):
+    outcome = run(seed=seed)
+    assert outcome.deal
+    assert 3.0 <= outcome.core_target_pct <= 4.0
+    assert outcome.core_target_pct + outcome.related_target_pct == pytest.approx(5.0, abs=0.1)
+    assert 2030 <= outcome.deadline_year <= 2036
+    assert "ESP" in outcome.flexibility
+
+
+def test_hague_hawks_open_high_and_early():
+    allies = allies_by_code(run())
+    for code in EASTERN_HAWKS:
+        assert allies[code].initial_position_pct >= 4.0, code
+        assert allies[code].initial_deadline <= 2031, code
+    assert allies["ESP"].initial_position_pct < 2.5
+
+
+def test_hague_baselines_are_reported_and_differ_where_the_talks_matter():
+    outcome = run()
+    b = outcome.baselines
+    assert all(1.0 < v < 6.0 for v in (b.weighted_mean, b.weighted_median, b.nash))
+    # the opening positions, US-weighted, point above what the laggards can ratify
+    assert b.weighted_mean - outcome.core_target_pct > 0.2
+    assert b.weighted_median - outcome.core_target_pct > 0.2
+
+
+def test_iceland_votes_without_a_spending_target():
+    outcome = run()
+    iceland = allies_by_code(outcome)["ISL"]
+    assert iceland.accepted and iceland.votes
+    assert iceland.trajectory == {}
+    as_json = next(a for a in outcome.to_dict()["allies"] if a["iso3"] == "ISL")
+    assert as_json["start_pct"] is None and as_json["final_position_pct"] is None
+
+
+def test_trajectories_start_from_the_data_and_climb_toward_the_target():
+    outcome = run()
+    for ally in outcome.allies:
+        if not ally.trajectory:
+            continue
+        years = sorted(ally.trajectory)
+        assert years[0] == 2024 and years[-1] == outcome.deadline_year
+        values = [ally.trajectory[y] for y in years]
+        assert values[0] == pytest.approx(ally.start_pct)
+        assert all(b >= a - 1e-12 for a, b in zip(values, values[1:]))
+        target = ally.final_position_pct if ally.flexibility else outcome.core_target_pct
+        assert values[-1] <= max(target, ally.start_pct) + 1e-9
+
+
+# --- the Wales case -------------------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_wales_pledges_about_two_percent_within_a_decade(seed):
+    outcome = run("wales2014", seed=seed)
+    assert outcome.deal
+    assert 1.8 <= outcome.core_target_pct <= 2.2
+    assert 2022 <= outcome.deadline_year <= 2026
+    assert outcome.related_target_pct is None
+
+
+def test_wales_table_excludes_later_members():
+    allies = allies_by_code(run("wales2014"))
+    assert not allies["FIN"].votes and not allies["SWE"].votes and not allies["MKD"].votes
+    assert allies["POL"].votes
+
+
+# --- the levers move the outcome the way a domain expert expects ------------------------------
+
+def mean_outcome(scenario, **overrides):
+    outcomes = [run(scenario, seed, **overrides) for seed in range(10)]
+    deals = [o for o in outcomes if o.deal]
+    return {
+        "deal_share": len(deals) / len(outcomes),
+        "core": np.mean([o.core_target_pct for o in deals]) if deals else np.nan,
+        "deadline": np.mean([o.deadline_year for o in deals]) if deals else np.nan,
+        "holdouts": np.mean([len(o.holdouts) for o in outcomes]),
+        "extra_spending": np.mean([o.extra_spending_usd_bn for o in outcomes]),
+    }
+
+
+def test_more_us_pressure_raises_the_level_or_speeds_the_deal():
+    relaxed, pressed = mean_outcome("us_relaxed"), mean_outcome("hague2025")
+    assert pressed["core"] > relaxed["core"] + 0.1
+    assert pressed["deadline"] <= relaxed["deadline"]
+
+
+def test_a_ceasefire_lowers_the_level_and_an_escalation_raises_it():
+    base = mean_outcome("hague2025")
+    assert mean_outcome("ceasefire")["core"] < base["core"]
+    assert mean_outcome("escalation")["core"] > base["core"]
+
+
+def test_lower_threat_lowers_the_level():
+    calm, tense = mean_outcome("hague2025", threat_level=0.5), mean_outcome("hague2025", threat_level=0.8)
+    assert calm["deal_share"] > 0 and calm["core"] < tense["core"]
+
+
+def test_the_eu_escape_clause_raises_what_the_alliance_commits_to():
+    base, eased = mean_outcome("hague2025"), mean_outcome("eu_escape_clause")
+    assert eased["core"] > base["core"]
+    assert eased["extra_spending"] > base["extra_spending"]
+
+
+def test_without_the_split_the_5_percent_demand_breaks_consensus():
+    assert mean_outcome("no_split")["deal_share"] < mean_outcome("hague2025")["deal_share"]
+
+
+# --- invariants over any valid scenario -------------------------------------------------------
+
+valid_overrides = st.fixed_dictionaries({
+    "threat_level": st.floats(0.0, 1.0),
+    "us_pressure": st.floats(0.0, 1.0),
+    "us_demand_pct": st.floats(0.0, 10.0),
+    "threat_shock": st.floats(-1.0, 1.0),
+    "max_rounds": st.integers(1, 20),
+    "mediator_rule": st.sampled_from(list(MediatorRule)),
+    "allow_flexibility": st.booleans(),
+    "split_enabled": st.booleans(),
+    "related_cap_pct": st.floats(0.0, 5.0),
+    "eu_escape_clause": st.booleans(),
+    "leverage": st.floats(0.0, 10.0),
+    "concession_rate": st.floats(0.0, 1.0),
+    "noise_sd_pct": st.floats(0.0, 2.0),
+    "data_year": st.sampled_from([2014, 2024]),
+})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(valid_overrides, st.integers(0, 2**31 - 1))
+def test_any_valid_scenario_runs_and_keeps_its_invariants(overrides, seed):
+    model = AllianceModel("hague2025", rng=seed, **overrides)
+    outcome = model.run()
+    allies, rounds = model.allies_table(), model.rounds_table()
+    positions = allies["position_pct"].dropna()
+    assert positions.between(0.0, LEVEL_CEILING_PCT).all()
+    at_table = {a.profile.iso3 for a in model.allies if a.profile.clout > 0}
+    for _, row in rounds.iloc[1:].iterrows():
+        these = allies[(allies["round"] == row["round"]) & allies["iso3"].isin(at_table)]["position_pct"]
+        assert these.min() - 1e-9 <= row["draft_core_pct"] <= these.max() + 1e-9
+        deadlines = allies[(allies["round"] == row["round"]) & allies["iso3"].isin(at_table)]["deadline_position"]
+        assert deadlines.min() - 0.5 <= row["draft_deadline"] <= deadlines.max() + 0.5
+    p = model.params
+    if outcome.deal:
+        assert p.earliest_deadline <= outcome.deadline_year <= p.latest_deadline
+        assert len(outcome.flexibility) <= p.max_flexibility_holdouts
+        assert not outcome.flexibility or p.allow_flexibility
+    assert outcome.rounds <= p.max_rounds
+    assert 0.0 <= outcome.us_share_before <= 1.0 and 0.0 <= outcome.us_share_after <= 1.0
+
+
+def test_round_tables_have_one_row_per_round_and_ally():
+    model = AllianceModel("hague2025", rng=0)
+    outcome = model.run()
+    assert len(model.rounds_table()) == outcome.rounds + 1  # round 0 is the opening
+    assert len(model.allies_table()) == 32 * (outcome.rounds + 1)
+    assert set(model.allies_table().columns) == {"round", "iso3", "position_pct", "deadline_position",
+                                                 "accepted", "threat", "fiscal_pressure"}

@@ -1,0 +1,183 @@
+"""The rules against values worked out by hand, and their invariants."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from sim import rules
+
+
+def test_haversine_quarter_of_the_equator():
+    assert rules.haversine_km(0.0, 0.0, 0.0, 90.0) == pytest.approx(math.pi / 2 * 6371.0088)
+    assert rules.haversine_km(52.2, 21.0, 52.2, 21.0) == pytest.approx(0.0)
+
+
+def test_exposure_full_on_border_and_decays_by_e_over_the_decay_distance():
+    assert rules.exposure(5000.0, True, 800.0, 1000.0) == 1.0
+    assert rules.exposure(800.0, False, 800.0, 1000.0) == 1.0
+    assert rules.exposure(1800.0, False, 800.0, 1000.0) == pytest.approx(math.exp(-1))
+
+
+def test_threat_perception_shares_and_clips():
+    # 0.8 x (0.5 + 0.5 x 0.5) + 0.1 = 0.7
+    assert rules.threat_perception(0.8, 0.5, 0.5, 0.1) == pytest.approx(0.7)
+    assert rules.threat_perception(1.0, 1.0, 0.5, 0.3) == 1.0
+
+
+def test_abandonment_fear_spares_the_us():
+    assert rules.abandonment_fear(0.5, 0.8, 0.2, False) == pytest.approx(0.08)
+    assert rules.abandonment_fear(0.5, 0.8, 0.2, True) == 0.0
+
+
+@pytest.mark.parametrize("debt, deficit, room, expected", [
+    (120.0, 6.0, 0.0, 1.0),     # twice both reference values
+    (60.0, 3.0, 0.0, 0.5),      # exactly at both
+    (60.0, math.nan, 0.0, 0.5),  # missing deficit counts as the 3% reference
+    (60.0, 4.5, 1.5, 0.5),      # the escape clause removes 1.5 pp of deficit
+    (0.0, -2.0, 0.0, 0.0),      # a surplus adds no pressure
+    (300.0, 20.0, 0.0, 1.0),    # capped
+])
+def test_fiscal_pressure(debt, deficit, room, expected):
+    assert rules.fiscal_pressure(debt, deficit, room) == pytest.approx(expected)
+
+
+def test_ideal_level_closes_part_of_the_shortfall_and_never_cuts():
+    # need 5 x 0.8 = 4; shortfall 2; kept 1 - 0.5 x 0.5 = 0.75 -> 2 + 1.5
+    assert rules.ideal_level(2.0, 0.8, 0.5, 5.0, 0.5) == pytest.approx(3.5)
+    assert rules.ideal_level(4.0, 0.5, 0.0, 5.0, 0.5) == pytest.approx(4.0)
+
+
+def test_win_set_ceiling_and_needed_deadline_are_inverse():
+    assert rules.ratifiable_ramp(0.5, 0.4, 0.2, 0.1) == pytest.approx(0.17)
+    assert rules.win_set_ceiling(1.5, 0.2, 2035, 2025) == pytest.approx(3.5)
+    assert rules.needed_deadline(3.5, 1.5, 0.2, 2025) == pytest.approx(2035)
+    assert rules.needed_deadline(1.0, 1.5, 0.2, 2025) == pytest.approx(2025)  # already there
+
+
+def test_preferred_deadline_runs_from_latest_to_earliest_with_urgency():
+    assert rules.preferred_deadline(1.0, 2030, 2040) == 2030
+    assert rules.preferred_deadline(0.0, 2030, 2040) == 2040
+    assert rules.preferred_deadline(0.5, 2030, 2040) == 2035
+
+
+def test_us_floor_and_the_related_top_up():
+    assert rules.us_reservation_total(0.9, 5.0, True) == pytest.approx(4.5)
+    assert rules.us_reservation_total(0.9, 5.0, False) == 0.0
+    assert rules.core_floor(4.5, 1.5, True) == pytest.approx(3.0)
+    assert rules.core_floor(4.5, 1.5, False) == pytest.approx(4.5)
+    assert rules.related_component(3.5, 5.0, 1.5, True) == pytest.approx(1.5)
+    assert rules.related_component(4.0, 5.0, 1.5, True) == pytest.approx(1.0)
+    assert rules.related_component(5.5, 5.0, 1.5, True) == 0.0
+    assert rules.related_component(3.5, 5.0, 1.5, False) == 0.0
+
+
+@pytest.mark.parametrize("ceiling, reservation, bears_cost, expected", [
+    (3.2, 4.5, True, True),
+    (2.9, 4.5, True, False),   # core above what parliament ratifies
+    (3.2, 5.0, True, False),   # headline below the floor
+    (2.0, 9.0, False, True),   # no armed forces, no cost
+])
+def test_accepts(ceiling, reservation, bears_cost, expected):
+    assert bool(rules.accepts(3.0, 1.5, 2035, ceiling, reservation, bears_cost)) is expected
+
+
+def test_mediator_rules_by_hand():
+    values, weights = np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0, 2.0])
+    assert rules.weighted_mean(values, weights) == pytest.approx(2.25)
+    assert rules.weighted_median(values, weights) == 2.0
+    assert rules.weighted_median(values, np.array([1.0, 1.0, 3.0])) == 3.0
+    # zero weight: ignored even when the value is missing
+    assert rules.weighted_mean(np.array([1.0, np.nan]), np.array([1.0, 0.0])) == 1.0
+    assert rules.weighted_median(np.array([np.nan, 2.0]), np.array([0.0, 1.0])) == 2.0
+
+
+def test_nash_bargaining_by_hand():
+    # Positions 1 and 3, each one's disagreement point the other's position: the gains are
+    # (3 - x) and (x - 1); equal weights -> x = 2; weights 3:1 -> 3/(3-x) = 1/(x-1) -> x = 1.5.
+    positions, disagreement = np.array([1.0, 3.0]), np.array([3.0, 1.0])
+    assert rules.nash_bargaining(positions, np.array([1.0, 1.0]), disagreement) == pytest.approx(2.0)
+    assert rules.nash_bargaining(positions, np.array([3.0, 1.0]), disagreement) == pytest.approx(1.5)
+
+
+def test_moves_by_hand():
+    assert rules.concede(1.0, 3.0, 0.25) == pytest.approx(1.5)
+    assert rules.concession_share(0.4, 0.75) == pytest.approx(0.1)
+    assert rules.holdout_pressure(0.9, 0.5, 0.2) == pytest.approx(1.0)
+    assert rules.expand_ramp(0.1, True, 1.0, 0.01, 1.5) == pytest.approx(0.115)
+    assert rules.expand_ramp(0.1, False, 1.0, 0.01, 1.5) == pytest.approx(0.1)
+    assert rules.mediator_weights(0.5, 0.8, 2, 0.5) == pytest.approx(0.8)
+
+
+def test_flexibility_only_for_few_holdouts_with_the_us_on_board():
+    holdouts = np.array([True, False, True])
+    assert rules.flexibility_allowed(holdouts, True, True, 2)
+    assert not rules.flexibility_allowed(holdouts, True, True, 1)
+    assert not rules.flexibility_allowed(holdouts, False, True, 2)
+    assert not rules.flexibility_allowed(holdouts, True, False, 2)
+
+
+def test_yearly_step_by_hand():
+    # planned (3 - 2) / 5 = 0.2, slowed by 1 - 0.4 x 0.5 = 0.8 -> 0.16
+    assert rules.yearly_step(2.0, 3.0, 5, 0.3, 0.5, 0.4) == pytest.approx(2.16)
+    assert rules.yearly_step(2.0, 3.0, 5, 0.1, 0.5, 0.4) == pytest.approx(2.1)  # capped by the ramp
+    assert rules.yearly_step(3.5, 3.0, 5, 0.3, 0.5, 0.4) == pytest.approx(3.5)  # above target: hold
+
+
+def test_peer_weights_rows_sum_to_one_and_favour_neighbours():
+    lat, lon = np.array([52.0, 54.7, 40.4]), np.array([21.0, 25.3, -3.7])  # Warsaw, Vilnius, Madrid
+    weights = rules.peer_weights(lat, lon, 1000.0)
+    assert np.allclose(weights.sum(axis=1), 1.0)
+    assert np.all(np.diag(weights) == 0.0)
+    assert weights[0, 1] > weights[0, 2]
+
+
+def test_peer_influence_mixes_with_neighbours():
+    weights = np.array([[0.0, 1.0], [1.0, 0.0]])
+    mixed = rules.peer_influence(np.array([0.2, 0.8]), np.array([0.2, 0.8]), weights, 0.25)
+    assert mixed == pytest.approx([0.2 * 0.75 + 0.8 * 0.25, 0.8 * 0.75 + 0.2 * 0.25])
+
+
+# --- broadcasting and invariants ---
+
+unit = st.floats(0.0, 1.0)
+levels = arrays(np.float64, st.integers(2, 12), elements=st.floats(0.0, 10.0))
+
+
+@given(st.integers(1, 5), st.integers(1, 8), st.integers(0, 2**32 - 1))
+def test_rules_broadcast_over_runs_and_allies(runs, allies, seed):
+    rng = np.random.default_rng(seed)
+    threat, fiscal, start = rng.uniform(size=(runs, allies)), rng.uniform(size=(runs, allies)), rng.uniform(0, 4, (runs, allies))
+    need = rng.uniform(2, 6, size=(runs, 1))
+    batch = rules.ideal_level(start, threat, fiscal, need, 0.5)
+    for r in range(runs):
+        for a in range(allies):
+            assert batch[r, a] == pytest.approx(float(rules.ideal_level(start[r, a], threat[r, a], fiscal[r, a], need[r, 0], 0.5)))
+    positions, weights = rng.uniform(0, 5, (runs, allies)), rng.uniform(0.1, 1, (runs, allies))
+    for rule in (rules.weighted_mean, rules.weighted_median):
+        many = rule(positions, weights)
+        assert many.shape == (runs,)
+        assert many == pytest.approx([float(rule(positions[r], weights[r])) for r in range(runs)])
+
+
+@given(unit, unit, unit, st.floats(0.0, 1.0))
+def test_threat_perception_stays_in_unit_interval(level, exposure_, shared, fear):
+    assert 0.0 <= rules.threat_perception(level, exposure_, shared, fear) <= 1.0
+
+
+@given(st.floats(0, 400), st.one_of(st.just(math.nan), st.floats(-30, 30)), st.floats(0, 5))
+def test_fiscal_pressure_stays_in_unit_interval(debt, deficit, room):
+    assert 0.0 <= rules.fiscal_pressure(debt, deficit, room) <= 1.0
+
+
+@settings(max_examples=60)
+@given(levels, st.data())
+def test_mediator_rules_stay_within_the_positions(values, data):
+    weights = data.draw(arrays(np.float64, values.shape, elements=st.floats(0.01, 10.0)))
+    disagreement = data.draw(arrays(np.float64, values.shape, elements=st.floats(0.0, 10.0)))
+    for draft in (rules.weighted_mean(values, weights), rules.weighted_median(values, weights),
+                  rules.nash_bargaining(values, weights, disagreement)):
+        assert values.min() - 1e-9 <= draft <= values.max() + 1e-9

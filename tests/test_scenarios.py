@@ -1,0 +1,95 @@
+"""Scenario files: every built-in one runs; every kind of mistake gets one clear line and exit 2."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from sim.cli import main
+from sim.model import AllianceModel
+from sim.scenario import ScenarioError, builtin_scenarios, load_scenario
+
+BUILT_IN = builtin_scenarios()
+
+
+def test_the_expected_scenarios_ship():
+    assert {"hague2025", "wales2014", "us_disengagement", "ceasefire", "eu_escape_clause"} <= set(BUILT_IN)
+
+
+@pytest.mark.parametrize("name", BUILT_IN)
+def test_every_built_in_scenario_runs(name):
+    outcome = AllianceModel(name, rng=1).run()
+    assert outcome.rounds >= 1
+    assert len(outcome.allies) == 32
+
+
+def test_scenario_overrides_an_allys_facts(tmp_path):
+    path = tmp_path / "cheap_spain.toml"
+    path.write_text('[allies.ESP]\ndebt_pct_gdp = 20.0\ndeficit_pct_gdp = 0.0\n')
+    scenario = load_scenario(path)
+    facts = scenario.allies()
+    assert facts.debt_pct_gdp[facts.index("ESP")] == 20.0
+    spain = {a.iso3: a for a in AllianceModel(scenario, rng=0).run().allies}["ESP"]
+    assert spain.fiscal_pressure == pytest.approx(20.0 / 240.0)
+
+
+BAD_FILES = [
+    ("broken.toml", "us_pressure = = 1\n", "not valid TOML"),
+    ("toplevel.toml", "colour = 'blue'\n", "unknown field 'colour'; allowed top-level fields"),
+    ("unknown_param.toml", "[parameters]\nus_presure = 0.5\n", "unknown field parameters.us_presure; known parameters:"),
+    ("range.toml", "[parameters]\nus_pressure = 1.5\n", "field parameters.us_pressure: 1.5 is out of range; allowed: a number from 0 to 1"),
+    ("type.toml", "[parameters]\nmax_rounds = 'many'\n", "field parameters.max_rounds = 'many' is not allowed; allowed: an integer from 1 to 100"),
+    ("bool.toml", "[parameters]\nsplit_enabled = 1\n", "field parameters.split_enabled = 1 is not allowed; allowed: true or false"),
+    ("rule.toml", "[parameters]\nmediator_rule = 'vote'\n", "allowed: one of compromise, median, nash"),
+    ("window.toml", "[parameters]\nearliest_deadline_years = 10\nlatest_deadline_years = 5\n", "latest_deadline_years"),
+    ("ally.toml", "[allies.XYZ]\ndebt_pct_gdp = 50\n", "unknown ally allies.XYZ; allowed: ALB"),
+    ("fact.toml", "[allies.ESP]\nmood = 3\n", "field allies.ESP.mood is unknown; allowed facts:"),
+    ("fact_range.toml", "[allies.ESP]\ndebt_pct_gdp = -5\n", "field allies.ESP.debt_pct_gdp = -5 is not allowed; allowed: a number from 0 to 400"),
+    ("data_year.toml", "[parameters]\ndata_year = 2019\n", "allowed: one of 2014, 2024"),
+]
+
+
+@pytest.mark.parametrize("filename, text, expected", BAD_FILES, ids=[b[0] for b in BAD_FILES])
+def test_bad_scenario_gets_one_clear_line_and_exit_2(tmp_path, capsys, filename, text, expected):
+    path = tmp_path / filename
+    path.write_text(text)
+    assert main(["run", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert filename in lines[0]
+    assert expected in lines[0]
+
+
+def test_missing_scenario(capsys):
+    assert main(["run", "no_such_scenario"]) == 2
+    err = capsys.readouterr().err
+    assert "no_such_scenario: no such scenario file or built-in scenario; built-in: ceasefire" in err
+    assert main(["run", "missing.toml"]) == 2
+    assert "missing.toml: scenario file not found" in capsys.readouterr().err
+
+
+def test_bad_override_on_the_command_line(capsys):
+    assert main(["run", "--set", "us_pressure=2"]) == 2
+    assert "us_pressure: 2.0 is out of range; allowed: a number from 0 to 1" in capsys.readouterr().err
+    assert main(["run", "--set", "colour=2"]) == 2
+    assert "unknown parameter 'colour'" in capsys.readouterr().err
+    assert main(["run", "--set", "nonsense"]) == 2
+    assert "expected NAME=VALUE" in capsys.readouterr().err
+
+
+def test_console_script_exits_non_zero_without_traceback(tmp_path):
+    path = tmp_path / "bad.toml"
+    path.write_text("[parameters]\nthreat_level = 7\n")
+    done = subprocess.run([sys.executable, "-m", "sim.cli", "run", str(path)], capture_output=True, text=True)
+    assert done.returncode == 2
+    assert "Traceback" not in done.stderr
+    assert "threat_level" in done.stderr and "bad.toml" in done.stderr
+
+
+def test_mesa_keyword_overrides_are_checked():
+    with pytest.raises(ScenarioError, match="us_pressure"):
+        AllianceModel("hague2025", rng=0, us_pressure=-1.0)
+    assert json.loads(json.dumps(AllianceModel("hague2025", rng=0, us_pressure=0.5).run().to_dict()))["deal"] in (True, False)
