@@ -1,5 +1,6 @@
 # make run   - set up .venv and run the default scenario (Hague 2025), writing results/default
-# make test  - set up .venv and run the test suite
+# make test  - set up .venv, fill the browser page's asset cache, and run the test suite
+# make viz   - set up .venv and open the browser page on http://127.0.0.1:8765
 # make setup - only create .venv with a Python >= 3.12 and install the project
 
 VENV := .venv
@@ -7,7 +8,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 OUT ?= results/default
 
-.PHONY: setup run test clean
+.PHONY: setup assets run test viz clean
 
 setup: $(STAMP)
 
@@ -22,11 +23,21 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
-run: setup
-	@rm -rf "$(OUT).new" && $(VENV)/bin/alliance-sim run --out "$(OUT).new" && rm -rf "$(OUT)" && mv "$(OUT).new" "$(OUT)" && echo "results in $(OUT)/"
+# Solara fetches its JavaScript and CSS from a public CDN; fill its cache from npm instead,
+# so the page also works offline (needs npm).
+assets: setup
+	$(PY) -m sim.viz.offline_assets
 
-test: setup
+run: setup
+	@rm -rf "$(OUT).new"
+	$(VENV)/bin/alliance-sim run --out "$(OUT).new"
+	@rm -rf "$(OUT)" && mv "$(OUT).new" "$(OUT)" && echo "results in $(OUT)/"
+
+test: setup assets
 	$(PY) -m pytest
+
+viz: setup assets
+	$(VENV)/bin/alliance-sim viz
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .hypothesis

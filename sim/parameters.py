@@ -59,7 +59,7 @@ class Parameters:
     ramp_base_pct: float = _spec(0.165, 0.0, 2.0, doc="yearly increase (pp) a parliament ratifies with no fiscal pressure")
     ramp_threat_pct: float = _spec(0.32, 0.0, 2.0, doc="extra yearly increase (pp) ratifiable under maximal threat")
     expansion_rate_pct: float = _spec(0.0041, 0.0, 0.5, doc="win-set growth (pp/year) per round of pressure on a holdout")
-    concession_rate: float = _spec(0.27, 0.0, 1.0, doc="share of the gap to the draft an ally closes each round")
+    concession_rate: float = _spec(0.27, 0.0, 1.0, doc="share of the gap to the draft an ally closes each round (on the level, times 1 - urgency)")
     leverage: float = _spec(1.66, 0.0, 10.0, doc="extra weight a holdout gains with the mediator per round it rejects")
     noise_sd_pct: float = _spec(0.1, 0.0, 2.0, doc="sd of each ally's idiosyncratic domestic preference (pp)")
     compliance_drag: float = _spec(0.3, 0.0, 1.0, doc="how much fiscal pressure slows implementation of the path")
