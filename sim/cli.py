@@ -15,6 +15,8 @@ from pathlib import Path
 from sim.data.loader import DataError
 from sim.parameters import ParameterError
 from sim.scenario import DEFAULT_SCENARIO, ScenarioError, builtin_scenarios
+from sim.sweep import ExecutorError, add_sweep_parser, command_sweep
+from sim.viz.server import add_viz_parser, command_viz
 
 DEFAULT_SEED = 0
 USAGE_ERROR = 2
@@ -34,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override a model parameter, e.g. --set us_pressure=0.5 (repeatable)")
     run.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
     run.add_argument("--out", type=Path, help="write round-by-round Parquet tables and a figure here")
+    add_sweep_parser(commands)
+    add_viz_parser(commands)
     return parser
 
 
@@ -76,8 +80,8 @@ def command_run(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"run": command_run}[args.command](args)
-    except (ScenarioError, ParameterError, DataError, FileExistsError) as error:
+        return {"run": command_run, "sweep": command_sweep, "viz": command_viz}[args.command](args)
+    except (ScenarioError, ParameterError, DataError, FileExistsError, ExecutorError) as error:
         print(f"alliance-sim: error: {error}", file=sys.stderr)
         return USAGE_ERROR
 

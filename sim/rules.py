@@ -218,11 +218,17 @@ def nash_bargaining(values, weights, disagreement, grid_points=201):
     for first in range(0, len(values), block):
         rows = slice(first, first + block)
         scores = buffer[: len(values[rows])]
-        np.subtract(grid[rows, :, None], values[rows, None, :], out=scores)
+        scores[...] = values[rows, None, :]
+        np.subtract(grid[rows, :, None], scores, out=scores)
         np.abs(scores, out=scores)
         np.subtract(reach[rows, None, :], scores, out=scores)  # each ally's gain over no deal
         np.maximum(scores, 1e-9, out=scores)
-        np.copyto(scores, 1.0, where=~active[rows, None, :])
+        idle = ~active[rows]
+        columns = np.flatnonzero(idle.any(axis=0))  # allies not at the table count log(1) = 0
+        if len(columns):
+            part = scores[:, :, columns]
+            np.copyto(part, 1.0, where=idle[:, None, columns])
+            scores[:, :, columns] = part
         np.log(scores, out=scores)
         np.multiply(weights[rows, None, :], scores, out=scores)
         best[rows] = np.argmax(np.sum(scores, axis=-1), axis=-1)

@@ -1,0 +1,129 @@
+"""Throughput on one core: the same sweep through `mesa.batch_run`, a plain loop over
+`AllianceModel(...).run()`, and the batch engine (`sim.batch.run_batch`), side by side.
+
+The sweep is the Hague 2025 scenario over a grid of US pressure x seeds. The batch engine runs
+the same sweep, checked to give the plain loop's outcomes, and then a much larger one (one
+US pressure per run, so nothing is shared between runs). Measurements alternate between the
+engines and the best of `--repeat` is kept, so a busy machine skews the ratios less.
+
+    python benchmarks/throughput.py [--pressures 20] [--seeds 10] [--batch-runs 100000] [--repeat 3]
+"""
+
+from __future__ import annotations
+
+import os
+
+for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # one core: no BLAS threads
+    os.environ[_threads] = "1"
+
+import argparse  # noqa: E402
+import math  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from dataclasses import dataclass  # noqa: E402
+
+import mesa  # noqa: E402
+import numpy as np  # noqa: E402
+
+from sim.batch import run_batch  # noqa: E402
+from sim.model import AllianceModel  # noqa: E402
+from sim.outcome import RUN_FIELDS, outcome_row  # noqa: E402
+from sim.scenario import load_scenario  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Timing:
+    engine: str
+    runs: int
+    seconds: float
+
+    @property
+    def runs_per_second(self) -> float:
+        return self.runs / self.seconds
+
+
+def pin_to_one_core() -> int:
+    """Run on a single core, so the figures compare engines, not core counts."""
+    core = min(os.sched_getaffinity(0))
+    os.sched_setaffinity(0, {core})
+    return core
+
+
+def timed(work: Callable[[], object]) -> tuple[float, object]:
+    started = time.perf_counter()
+    result = work()
+    return time.perf_counter() - started, result
+
+
+def same_outcomes(expected_rows: list[dict], batch_rows: list[dict]) -> bool:
+    """The batch engine's rows against the plain loop's (floats to 1e-9)."""
+    for expected, actual in zip(expected_rows, batch_rows, strict=True):
+        for name in RUN_FIELDS:
+            a, b = expected[name], actual[name]
+            if isinstance(a, float):
+                if not (math.isnan(a) and math.isnan(b)) and not abs(a - b) <= 1e-9:
+                    return False
+            elif a != b:
+                return False
+    return True
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scenario", default="hague2025")
+    parser.add_argument("--pressures", type=int, default=20, help="US pressure values in the shared sweep")
+    parser.add_argument("--seeds", type=int, default=10, help="seeds per pressure in the shared sweep")
+    parser.add_argument("--batch-runs", type=int, default=100_000, help="runs in the batch engine's large sweep")
+    parser.add_argument("--repeat", type=int, default=3, help="measure each engine this many times, keep the best")
+    args = parser.parse_args(argv)
+
+    core = pin_to_one_core()
+    scenario = load_scenario(args.scenario)
+    pressures = [float(p) for p in np.linspace(0.0, 1.0, args.pressures)]
+    seeds = list(range(args.seeds))
+    # mesa.batch_run's order: every seed (its `rng` list), and within a seed every parameter combination
+    overrides = [{"us_pressure": p} for _ in seeds for p in pressures]
+    run_seeds = [s for s in seeds for _ in pressures]
+    runs = len(overrides)
+    large = args.batch_runs
+    large_overrides = [{"us_pressure": float(p)} for p in np.linspace(0.0, 1.0, large)]
+
+    def mesa_batch_run():
+        return mesa.batch_run(AllianceModel, parameters={"scenario": [scenario], "us_pressure": pressures},
+                              rng=seeds, number_processes=1, data_collection_period=-1, display_progress=False)
+
+    def plain_loop():
+        return [outcome_row(AllianceModel(scenario, rng=seed, **o).run()) for o, seed in zip(overrides, run_seeds)]
+
+    print(f"scenario {scenario.name}, one core (cpu {core}); sweep: {args.pressures} US pressures x "
+          f"{args.seeds} seeds = {runs} runs; batch engine also on {large} runs; best of {args.repeat}")
+    best: dict[str, Timing] = {}
+    loop_rows = batch_rows = None
+    for _ in range(args.repeat):
+        for engine, count, work in (
+            ("mesa.batch_run", runs, mesa_batch_run),
+            ("plain loop", runs, plain_loop),
+            ("run_batch (same sweep)", runs, lambda: run_batch(scenario, overrides, run_seeds)),
+            (f"run_batch ({large} runs)", large, lambda: run_batch(scenario, large_overrides, range(large))),
+        ):
+            seconds, result = timed(work)
+            if engine == "plain loop":
+                loop_rows = result
+            elif engine == "run_batch (same sweep)":
+                batch_rows = result.rows()
+            if engine not in best or seconds < best[engine].seconds:
+                best[engine] = Timing(engine, count, seconds)
+
+    agree = same_outcomes(loop_rows, batch_rows)
+    mesa_rate = best["mesa.batch_run"].runs_per_second
+    loop_rate = best["plain loop"].runs_per_second
+    print(f"\n{'engine':<28}{'runs':>9}{'seconds':>10}{'runs/s':>11}{'x mesa.batch_run':>18}{'x plain loop':>14}")
+    for timing in best.values():
+        print(f"{timing.engine:<28}{timing.runs:>9}{timing.seconds:>10.2f}{timing.runs_per_second:>11.1f}"
+              f"{timing.runs_per_second / mesa_rate:>18.1f}{timing.runs_per_second / loop_rate:>14.1f}")
+    print(f"\nrun_batch gives the plain loop's outcomes on the shared sweep: {'yes' if agree else 'NO'}")
+    return 0 if agree else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,49 @@
+"""How far a prediction is from the record: the measures the validation reports.
+
+Kept apart from the model so they can be checked on hand-made numbers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import stats
+
+TWO_PERCENT = 2.0
+
+
+def _paired(predicted, actual) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs where both values exist (Iceland has no spending)."""
+    predicted, actual = np.asarray(predicted, dtype=float), np.asarray(actual, dtype=float)
+    keep = ~(np.isnan(predicted) | np.isnan(actual))
+    return predicted[keep], actual[keep]
+
+
+def mean_absolute_error(predicted, actual) -> float:
+    """Mean absolute error in percentage points."""
+    p, a = _paired(predicted, actual)
+    return float(np.mean(np.abs(p - a)))
+
+
+def spearman(predicted, actual) -> float:
+    """Spearman rank correlation (ties get average ranks); NaN when either side is constant."""
+    p, a = _paired(predicted, actual)
+    if np.all(p == p[0]) or np.all(a == a[0]):
+        return float("nan")
+    return float(stats.spearmanr(p, a).statistic)
+
+
+def count_at_least(values, level: float = TWO_PERCENT, tolerance: float = 1e-9) -> int:
+    """How many allies spend at least `level` % of GDP."""
+    values = np.asarray(values, dtype=float)
+    return int(np.sum(values[~np.isnan(values)] >= level - tolerance))
+
+
+def no_change_hindcast(start) -> np.ndarray:
+    """Naive hindcast 1: every ally spends in the end what it spent at the start."""
+    return np.asarray(start, dtype=float).copy()
+
+
+def everyone_to_two_percent_hindcast(start) -> np.ndarray:
+    """Naive hindcast 2: every ally below 2% moves exactly to 2%; the others stay put."""
+    start = np.asarray(start, dtype=float)
+    return np.where(start < TWO_PERCENT, TWO_PERCENT, start)

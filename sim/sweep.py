@@ -1,0 +1,162 @@
+"""Running a sweep: batches of runs sent to an executor, each written as a shard when done.
+
+The sweep keeps only a few batches in flight, so memory stays flat however many runs the
+spec asks for, and what is on disk is always a resumable record: `--resume` computes only
+the batches without a whole shard.
+
+    alliance-sim sweep configs/sweeps/us_pressure.toml --out results/us_pressure
+    alliance-sim sweep us_pressure --out results/us --workers 8 --resume
+    alliance-sim sweep us_pressure --out results/us --scheduler tcp://scheduler:8786
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import sys
+import time
+from collections.abc import Mapping
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm import tqdm
+
+from sim.engines import Engine
+from sim.executors import LOCAL_SCHEDULER, ExecutorChoice, ExecutorError, open_executor
+from sim.results import ResultsDir, Shard, build_shard, code_version
+from sim.scenario import Scenario
+from sim.sweep_spec import RunBatch, SweepSpec, builtin_specs, load_spec
+
+__all__ = ["ExecutorError", "SweepReport", "add_sweep_parser", "command_sweep", "run_sweep"]
+
+INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl-C
+
+
+@dataclass(frozen=True)
+class BatchTask:
+    """Everything a worker needs to compute one batch, and nothing of the rest of the sweep."""
+
+    batch: RunBatch
+    scenario: Scenario
+    engine: Engine
+    per_ally: bool
+    names: tuple[str, ...]
+    points: tuple[int, ...]
+    replicates: tuple[int, ...]
+    seeds: tuple[int, ...]
+    overrides: tuple[Mapping[str, object], ...]
+    code_version: str
+
+    @classmethod
+    def of(cls, spec: SweepSpec, batch: RunBatch, version: str) -> BatchTask:
+        ids = batch.run_ids
+        return cls(batch=batch, scenario=spec.scenario, engine=spec.engine, per_ally=spec.per_ally,
+                   names=spec.parameter_names, points=tuple(i // spec.replicates for i in ids),
+                   replicates=tuple(spec.replicate(i) for i in ids), seeds=tuple(spec.seed_of(i) for i in ids),
+                   overrides=tuple(spec.overrides(i) for i in ids), code_version=version)
+
+
+def run_task(task: BatchTask) -> Shard:
+    """Compute one batch (in whichever process or cluster worker received it)."""
+    result = task.engine.run(task.scenario, list(task.overrides), list(task.seeds), per_ally=task.per_ally)
+    return build_shard(task.batch, task.names, task.points, task.replicates, task.seeds, task.overrides,
+                       result, task.code_version)
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    """What a sweep did: all its runs, how many were already on disk, and how fast the rest went."""
+
+    out: Path
+    runs: int
+    already_done: int
+    seconds: float
+
+    @property
+    def computed(self) -> int:
+        return self.runs - self.already_done
+
+    @property
+    def rate(self) -> float:
+        return self.computed / self.seconds if self.seconds > 0 else float("nan")
+
+
+def run_sweep(spec: SweepSpec, out: str | Path, *, executor: ExecutorChoice = ExecutorChoice(),
+              resume: bool = False, progress: bool = True) -> SweepReport:
+    """Compute every run of `spec` not yet in `out`, one shard per batch."""
+    out = Path(out)
+    version = code_version()
+    with ResultsDir(out, spec, resume=resume, code_version=version) as results:
+        finished = results.finished_batches()
+        already = sum(len(b) for b in spec.batches() if b.index in finished)
+        todo = (batch for batch in spec.batches() if batch.index not in finished)
+        started = time.perf_counter()
+        with tqdm(total=spec.runs, initial=already, unit="run", desc=spec.name, file=sys.stderr,
+                  disable=not progress, dynamic_ncols=True, smoothing=0.05) as bar:
+            with open_executor(executor) as (pool, slots):
+                _drive(pool, slots, spec, todo, version, results, bar)
+        return SweepReport(out, spec.runs, already, time.perf_counter() - started)
+
+
+def _drive(pool: cf.Executor, slots: int, spec: SweepSpec, todo, version: str, results: ResultsDir, bar) -> None:
+    """Keep up to `slots` batches in flight; write each shard as soon as its batch is done."""
+    pending: set[cf.Future] = set()
+
+    def collect(when):
+        nonlocal pending
+        done, pending = cf.wait(pending, return_when=when)
+        for future in done:
+            shard = future.result()
+            results.write(shard)
+            bar.update(shard.runs.num_rows)
+
+    try:
+        for batch in todo:
+            while len(pending) >= slots:
+                collect(cf.FIRST_COMPLETED)
+            pending.add(pool.submit(run_task, BatchTask.of(spec, batch, version)))
+        while pending:
+            collect(cf.FIRST_COMPLETED)
+    except BrokenProcessPool as error:
+        raise ExecutorError(f"a worker process died ({error}); finished batches are saved, "
+                            "rerun with --resume to compute the rest") from None
+    finally:
+        for future in pending:
+            future.cancel()
+
+
+# --- the command line ------------------------------------------------------------------
+
+def add_sweep_parser(commands) -> argparse.ArgumentParser:
+    """Register `alliance-sim sweep` on the CLI's subcommands."""
+    sweep = commands.add_parser("sweep", help="run a parameter sweep from a spec, writing Parquet shards",
+                                description="Run every run of a sweep spec and write its results as Parquet "
+                                            "shards; a sweep stopped at any moment finishes with --resume.")
+    sweep.add_argument("spec", help=f"sweep spec TOML path, or a built-in spec ({', '.join(builtin_specs())})")
+    sweep.add_argument("--out", type=Path, required=True, help="results directory (one sweep per directory)")
+    sweep.add_argument("--engine", choices=[e.value for e in Engine],
+                       help="engine for the runs (default: the spec's runs.engine, itself batch by default)")
+    sweep.add_argument("--workers", type=int, help="worker processes (default: all cores; 1 runs in this process; "
+                                                   "with --scheduler local, the local Dask workers)")
+    sweep.add_argument("--scheduler", metavar="ADDR",
+                       help=f"run on Dask: '{LOCAL_SCHEDULER}' for a cluster on this machine, or a scheduler "
+                            "address such as tcp://scheduler:8786")
+    sweep.add_argument("--resume", action="store_true", help="finish a sweep already started in --out")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+    return sweep
+
+
+def command_sweep(args) -> int:
+    spec = load_spec(args.spec).with_engine(args.engine)
+    choice = ExecutorChoice(workers=args.workers, scheduler=args.scheduler)
+    try:
+        report = run_sweep(spec, args.out, executor=choice, resume=args.resume, progress=not args.quiet)
+    except KeyboardInterrupt:
+        print(f"\ninterrupted; finished batches are saved in {args.out}; rerun with --resume to finish",
+              file=sys.stderr)
+        return INTERRUPTED
+    speed = f" in {report.seconds:.1f} s, {report.rate:.1f} runs/s" if report.computed else ""
+    print(f"sweep {spec.name}: {report.runs} runs in {args.out} ({report.already_done} already done, "
+          f"{report.computed} computed{speed}; engine {spec.engine}, {choice.describe()})")
+    return 0

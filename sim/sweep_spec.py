@@ -1,0 +1,512 @@
+"""A sweep spec (TOML): which scenario, which parameters over which values, how many runs.
+
+A spec says what to compute, never how (workers, scheduler), so the same file runs on a
+laptop and on a cluster and gives the same dataset. Every run gets a stable integer run id
+(its index in the expanded design) and a seed spawned from the spec's root seed by that id
+alone, so results never depend on batching, worker count or order of completion.
+
+    name = "us_pressure"
+    scenario = "hague2025"            # built-in name, or a TOML path relative to this file
+
+    [runs]
+    replicates = 20                   # runs per design point, each with its own seed
+    seed = 2025                       # root seed all run seeds are spawned from
+    engine = "batch"                  # batch or mesa
+    batch_size = 256                  # runs per task and per result shard
+    per_ally = false                  # also keep each ally's final position and vote
+    common_random_numbers = false     # true: replicate k has the same seed at every design point
+
+    [sampler]
+    method = "grid"                   # grid, list, latin_hypercube or sobol
+    # samples = 64                    # design points, for latin_hypercube and sobol
+
+    [parameters]
+    us_pressure = { low = 0.0, high = 1.0, steps = 11 }   # a range (steps only for grid)
+    mediator_rule = ["compromise", "median"]              # explicit values
+    threat_level = 0.5                                    # one value for every run
+
+    # with method = "list", no [parameters]: one table per design point
+    # [[points]]
+    # us_pressure = 0.4
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import asdict, dataclass, replace
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from sim.engines import Engine
+from sim.parameters import MediatorRule, ParameterError, allowed, coerce, parameter_fields
+from sim.scenario import Scenario, ScenarioError, configs_dir, load_scenario
+
+TOP_LEVEL_KEYS = ("name", "description", "scenario", "runs", "sampler", "parameters", "points")
+RUNS_KEYS = ("replicates", "seed", "engine", "batch_size", "per_ally", "common_random_numbers")
+SAMPLER_KEYS = ("method", "samples")
+RANGE_KEYS = ("low", "high", "steps")
+MAX_SEED = 2**63 - 1
+MAX_RUNS = 10**12
+POINTS_CHECKED = 20_000  # designs up to this size are checked point by point before running
+#: Spawn-key namespaces under the root seed: run seeds and the sampler's own generator.
+RUN_SEEDS, SAMPLER_SEED = 0, 1
+
+
+class SweepSpecError(ScenarioError):
+    """A sweep spec that cannot be run; the message names the file, the field and what is allowed."""
+
+
+class SamplerMethod(StrEnum):
+    """How the design points are chosen."""
+
+    GRID = "grid"  # every combination of the listed values
+    LIST = "list"  # the explicit [[points]] tables, in order
+    LATIN_HYPERCUBE = "latin_hypercube"  # scipy.stats.qmc.LatinHypercube over the ranges
+    SOBOL = "sobol"  # scrambled scipy.stats.qmc.Sobol over the ranges (samples a power of two)
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One swept parameter: explicit values, or a range [low, high] (with `steps` on a grid)."""
+
+    name: str
+    values: tuple = ()
+    low: float | None = None
+    high: float | None = None
+    steps: int | None = None
+
+    @property
+    def is_range(self) -> bool:
+        return self.low is not None
+
+    def grid_values(self) -> tuple:
+        """The values a grid takes: the explicit list, or `steps` evenly spaced over the range."""
+        if not self.is_range:
+            return self.values
+        points = np.linspace(self.low, self.high, self.steps)
+        if _kind(self.name) is int:
+            return tuple(dict.fromkeys(int(round(v)) for v in points))
+        # 0.6, not linspace's 0.6000000000000001; the ends exactly low and high
+        inner = (min(max(float(f"{v:.12g}"), self.low), self.high) for v in points[1:-1])
+        return tuple(dict.fromkeys([float(self.low), *inner, float(self.high)][:self.steps]))
+
+    def from_unit(self, u: np.ndarray) -> list:
+        """Map points of the unit interval onto this axis (uniform over values or the range)."""
+        if not self.is_range:
+            index = np.minimum((u * len(self.values)).astype(int), len(self.values) - 1)
+            return [self.values[i] for i in index]
+        if _kind(self.name) is int:
+            width = int(self.high) - int(self.low) + 1
+            return [int(self.low) + int(min(math.floor(x * width), width - 1)) for x in u]
+        return [float(self.low + x * (self.high - self.low)) for x in u]
+
+
+@dataclass(frozen=True)
+class Design:
+    """The design points: a grid computed on demand, or an explicit table of points."""
+
+    names: tuple[str, ...]
+    grid: tuple[tuple, ...] | None = None  # per name, its values; first name varies slowest
+    table: tuple[tuple, ...] | None = None  # per point, one value per name
+
+    def __len__(self) -> int:
+        if self.grid is not None:
+            return math.prod(len(values) for values in self.grid) if self.names else 1
+        return len(self.table)
+
+    def point(self, index: int) -> dict[str, object]:
+        if self.grid is not None:
+            if not self.names:
+                return {}
+            position = np.unravel_index(index, tuple(len(v) for v in self.grid))
+            return {name: values[int(i)] for name, values, i in zip(self.names, self.grid, position)}
+        return dict(zip(self.names, self.table[index]))
+
+
+@dataclass(frozen=True)
+class RunBatch:
+    """A contiguous block of run ids: one task for an executor, one shard on disk."""
+
+    index: int
+    start: int
+    stop: int
+
+    @property
+    def run_ids(self) -> range:
+        return range(self.start, self.stop)
+
+    def __len__(self) -> int:
+        return self.stop - self.start
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A validated sweep: the base scenario, the design, replicates and how runs are grouped."""
+
+    name: str
+    description: str
+    scenario: Scenario
+    sampler: SamplerMethod
+    axes: tuple[Axis, ...]
+    design: Design
+    replicates: int
+    seed: int
+    engine: Engine
+    batch_size: int
+    per_ally: bool
+    common_random_numbers: bool
+    source: str
+    text: str  # the spec as written (the file's text), kept with the results
+
+    @property
+    def parameter_names(self) -> tuple[str, ...]:
+        return self.design.names
+
+    @property
+    def runs(self) -> int:
+        return len(self.design) * self.replicates
+
+    def batches(self) -> Iterator[RunBatch]:
+        for index, start in enumerate(range(0, self.runs, self.batch_size)):
+            yield RunBatch(index, start, min(start + self.batch_size, self.runs))
+
+    @property
+    def batch_count(self) -> int:
+        return -(-self.runs // self.batch_size)
+
+    def overrides(self, run_id: int) -> dict[str, object]:
+        """The parameter values of a run (its design point's)."""
+        return self.design.point(run_id // self.replicates)
+
+    def replicate(self, run_id: int) -> int:
+        return run_id % self.replicates
+
+    def seed_of(self, run_id: int) -> int:
+        """A run's seed, from the root seed and the run id only (or, with common random
+        numbers, its replicate index, so every design point sees the same draws)."""
+        key = self.replicate(run_id) if self.common_random_numbers else run_id
+        return run_seed(self.seed, key)
+
+    def with_engine(self, engine: Engine | None) -> SweepSpec:
+        return self if engine is None or engine == self.engine else replace(self, engine=Engine(engine))
+
+    def canonical(self) -> dict:
+        """Everything that determines the dataset, as plain JSON: two specs with the same
+        canonical form produce the same rows, whatever their comments or layout."""
+        return _plain({
+            "scenario": {"name": self.scenario.name, "parameters": asdict(self.scenario.params),
+                         "allies": self.scenario.ally_overrides},
+            "sampler": self.sampler, "axes": [asdict(axis) for axis in self.axes],
+            "design": ({"grid": self.design.grid} if self.design.grid is not None
+                       else {"points": len(self.design.table), "table_sha256": _table_digest(self.design.table)}),
+            "names": self.design.names, "replicates": self.replicates, "seed": self.seed, "engine": self.engine,
+            "batch_size": self.batch_size, "per_ally": self.per_ally,
+            "common_random_numbers": self.common_random_numbers,
+        })
+
+    def digest(self) -> str:
+        """The spec hash that identifies a results directory's sweep."""
+        text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _table_digest(table: tuple[tuple, ...]) -> str:
+    """A design table's fingerprint (the table itself may hold millions of points)."""
+    text = json.dumps(_plain(table), separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def run_seed(root: int, key: int) -> int:
+    """A 63-bit seed for run `key`: the key-th child of the root's run-seed sequence, the same
+    as `SeedSequence(root).spawn(1)[0].spawn(key + 1)[key]` and independent of batching."""
+    sequence = np.random.SeedSequence(root, spawn_key=(RUN_SEEDS, key))
+    return int(sequence.generate_state(1, np.uint64)[0] >> np.uint64(1))
+
+
+# --- reading and validating a spec ------------------------------------------------------
+
+def specs_dir() -> Path:
+    """The sweep specs shipped with the project (`configs/sweeps/`)."""
+    return configs_dir() / "sweeps"
+
+
+def builtin_specs() -> list[str]:
+    return sorted(p.stem for p in specs_dir().glob("*.toml"))
+
+
+def resolve_spec(name_or_path: str | Path) -> Path:
+    """A spec path as given, or the name of a built-in spec."""
+    path = Path(name_or_path)
+    if path.suffix == ".toml" or path.exists():
+        if not path.is_file():
+            raise SweepSpecError(f"{path}: sweep spec not found")
+        return path
+    candidate = specs_dir() / f"{name_or_path}.toml"
+    if candidate.is_file():
+        return candidate
+    raise SweepSpecError(f"{name_or_path}: no such sweep spec file or built-in spec; "
+                         f"built-in: {', '.join(builtin_specs())}")
+
+
+def load_spec(name_or_path: str | Path) -> SweepSpec:
+    path = resolve_spec(name_or_path)
+    shown = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SweepSpecError(f"{shown}: not valid TOML ({error})") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise SweepSpecError(f"{shown}: cannot be read ({error})") from None
+    return parse_spec(raw, shown, base_dir=path.parent, default_name=path.stem, text=text)
+
+
+def parse_spec(raw: Mapping, source: str, *, base_dir: Path = Path("."), default_name: str = "sweep",
+               text: str | None = None) -> SweepSpec:
+    """Validate a spec read from TOML (or built in code, e.g. an experiment's quick version)."""
+    _only(raw, TOP_LEVEL_KEYS, source, "")
+    name = _string(raw, "name", default_name, source)
+    description = _string(raw, "description", "", source)
+    scenario = _scenario(raw.get("scenario", "hague2025"), source, base_dir)
+
+    runs = _table(raw, "runs", source)
+    _only(runs, RUNS_KEYS, source, "runs.")
+    replicates = _integer(runs, "replicates", 1, 1, 10**9, source)
+    seed = _integer(runs, "seed", 0, 0, MAX_SEED, source)
+    engine = _choice(runs, "engine", Engine.BATCH, Engine, source)
+    batch_size = _integer(runs, "batch_size", 256, 1, 10**7, source, prefix="runs.")
+    per_ally = _boolean(runs, "per_ally", False, source)
+    crn = _boolean(runs, "common_random_numbers", False, source)
+
+    sampler = _table(raw, "sampler", source)
+    _only(sampler, SAMPLER_KEYS, source, "sampler.")
+    method = _choice(sampler, "method", SamplerMethod.GRID, SamplerMethod, source, prefix="sampler.")
+    qmc = method in (SamplerMethod.LATIN_HYPERCUBE, SamplerMethod.SOBOL)
+    if "samples" in sampler and not qmc:
+        raise SweepSpecError(f"{source}: field sampler.samples is only for methods latin_hypercube and sobol; "
+                             f"method {method} takes its points from the {'grid' if method == 'grid' else 'points'}")
+    samples = _integer(sampler, "samples", 64, 1, 10**8, source, prefix="sampler.") if qmc else 0
+    if method == SamplerMethod.SOBOL and samples & (samples - 1):
+        raise SweepSpecError(f"{source}: field sampler.samples = {samples} is not allowed for sobol; "
+                             "allowed: a power of two (e.g. 64, 128, 256)")
+
+    if method == SamplerMethod.LIST:
+        if "parameters" in raw:
+            raise SweepSpecError(f"{source}: field parameters is not used with sampler.method = \"list\"; "
+                                 "give each parameter set as a [[points]] table")
+        axes, design = (), _points(raw.get("points"), scenario, source)
+    else:
+        if "points" in raw:
+            raise SweepSpecError(f"{source}: field points is only for sampler.method = \"list\"; "
+                                 "allowed here: [parameters]")
+        axes = _axes(_table(raw, "parameters", source), method, source)
+        design = _design(axes, method, samples, seed, source)
+    spec = SweepSpec(name=name, description=description, scenario=scenario, sampler=method, axes=axes,
+                     design=design, replicates=replicates, seed=seed, engine=engine, batch_size=batch_size,
+                     per_ally=per_ally, common_random_numbers=crn, source=source,
+                     text=text if text is not None else json.dumps(_plain(raw), indent=2, sort_keys=True))
+    if spec.runs > MAX_RUNS:
+        raise SweepSpecError(f"{source}: {spec.runs} runs is too many; allowed: at most {MAX_RUNS}")
+    _check_combinations(spec)
+    return spec
+
+
+def _check_combinations(spec: SweepSpec) -> None:
+    """Each value was checked alone; check that the points also satisfy the cross-field rules
+    (a deadline window that closes before it opens), when the design is small enough to scan."""
+    if len(spec.design) > POINTS_CHECKED:
+        return
+    for index in range(len(spec.design)):
+        point = spec.design.point(index)
+        try:
+            spec.scenario.params.replace(**point)
+        except ParameterError as error:
+            shown = ", ".join(f"{k} = {v}" for k, v in point.items())
+            raise SweepSpecError(f"{spec.source}: field parameters: the design point {shown} is not allowed "
+                                 f"({error})") from None
+
+
+def _scenario(value, source: str, base_dir: Path) -> Scenario:
+    if not isinstance(value, str) or not value:
+        raise SweepSpecError(f"{source}: field scenario = {value!r} is not allowed; "
+                             "allowed: a built-in scenario name or a scenario TOML path")
+    candidate = base_dir / value
+    target = candidate if (value.endswith(".toml") and candidate.is_file()) else value
+    try:
+        return load_scenario(target)
+    except ScenarioError as error:
+        raise SweepSpecError(f"{source}: field scenario: {error}") from None
+
+
+def _axes(section: Mapping, method: SamplerMethod, source: str) -> tuple[Axis, ...]:
+    known = parameter_fields()
+    axes = []
+    for name, value in section.items():
+        where = f"{source}: field parameters.{name}"
+        if name not in known:
+            raise SweepSpecError(f"{where} is unknown; known parameters: {', '.join(sorted(known))}")
+        if isinstance(value, Mapping):
+            axes.append(_range_axis(name, value, method, where))
+        else:
+            values = value if isinstance(value, list) else [value]
+            if not values:
+                raise SweepSpecError(f"{where} = [] is not allowed; allowed: one value or a list of values, "
+                                     f"each {allowed(name)}")
+            checked = tuple(_value(name, v, where) for v in values)
+            if len(set(checked)) != len(checked):
+                raise SweepSpecError(f"{where} lists a value twice; allowed: distinct values")
+            axes.append(Axis(name, values=checked))
+    if method in (SamplerMethod.LATIN_HYPERCUBE, SamplerMethod.SOBOL) and not any(
+            len(a.values) != 1 for a in axes):
+        raise SweepSpecError(f"{source}: field parameters has nothing to sample; allowed: at least one range "
+                             "{ low = ..., high = ... } or list of several values")
+    return tuple(axes)
+
+
+def _range_axis(name: str, table: Mapping, method: SamplerMethod, where: str) -> Axis:
+    kind = _kind(name)
+    if kind not in (int, float):
+        raise SweepSpecError(f"{where} cannot be a range; allowed: a list of values, each {allowed(name)}")
+    unknown = sorted(set(table) - set(RANGE_KEYS))
+    if unknown:
+        raise SweepSpecError(f"{where}.{unknown[0]} is unknown; allowed: {', '.join(RANGE_KEYS)}")
+    for key in ("low", "high"):
+        if key not in table:
+            raise SweepSpecError(f"{where}.{key} is missing; a range needs low and high, each {allowed(name)}")
+    low = _value(name, table["low"], f"{where}.low")
+    high = _value(name, table["high"], f"{where}.high")
+    if high < low:
+        raise SweepSpecError(f"{where}.high = {high!r} is below low = {low!r}; allowed: high >= low")
+    steps = table.get("steps")
+    if method == SamplerMethod.GRID:
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise SweepSpecError(f"{where}.steps = {steps!r} is not allowed; allowed: an integer >= 1 "
+                                 "(a grid range needs the number of evenly spaced values)")
+        if steps > 1 and low == high:
+            raise SweepSpecError(f"{where}: low = high with steps = {steps}; allowed: steps = 1 or high > low")
+    elif steps is not None:
+        raise SweepSpecError(f"{where}.steps is only for sampler.method = \"grid\"; "
+                             f"{method} draws values from the whole range")
+    return Axis(name, low=low, high=high, steps=steps)
+
+
+def _design(axes: tuple[Axis, ...], method: SamplerMethod, samples: int, seed: int, source: str) -> Design:
+    names = tuple(axis.name for axis in axes)
+    if method == SamplerMethod.GRID:
+        return Design(names, grid=tuple(axis.grid_values() for axis in axes))
+    from scipy.stats import qmc
+
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SAMPLER_SEED,)))
+    if method == SamplerMethod.SOBOL:
+        unit = qmc.Sobol(len(axes), scramble=True, rng=rng).random_base2(int(math.log2(samples)))
+    else:
+        unit = qmc.LatinHypercube(len(axes), rng=rng).random(samples)
+    columns = [axis.from_unit(unit[:, j]) for j, axis in enumerate(axes)]
+    return Design(names, table=tuple(zip(*columns)))
+
+
+def _points(points, scenario: Scenario, source: str) -> Design:
+    if not isinstance(points, list) or not points or not all(isinstance(p, Mapping) for p in points):
+        raise SweepSpecError(f"{source}: field points is missing or not a list of tables; allowed: one or more "
+                             "[[points]] tables of parameter = value")
+    known = parameter_fields()
+    names = []
+    for i, point in enumerate(points):
+        for name in point:
+            if name not in known:
+                raise SweepSpecError(f"{source}: field points[{i}].{name} is unknown; known parameters: "
+                                     f"{', '.join(sorted(known))}")
+            if name not in names:
+                names.append(name)
+    table = []
+    for i, point in enumerate(points):
+        values = {name: _value(name, point[name], f"{source}: field points[{i}].{name}")
+                  for name in point}
+        try:
+            scenario.with_parameters(**values)
+        except ScenarioError as error:
+            raise SweepSpecError(f"{source}: field points[{i}]: {str(error).split(': ', 1)[-1]}") from None
+        table.append(tuple(values.get(name, getattr(scenario.params, name)) for name in names))
+    return Design(tuple(names), table=tuple(table))
+
+
+def _value(name: str, value, where: str):
+    """One parameter value, coerced and checked against the parameter's own range (the rules
+    between parameters are checked on whole design points)."""
+    meta = parameter_fields()[name].metadata
+    try:
+        coerced = coerce(name, value)
+    except ParameterError:
+        coerced = None
+    in_range = coerced is not None and (meta["low"] is None or meta["low"] <= coerced <= meta["high"])
+    if not in_range or (meta["choices"] and coerced not in meta["choices"]):
+        raise SweepSpecError(f"{where} = {value!r} is not allowed; allowed: {allowed(name)}")
+    return coerced
+
+
+def _kind(name: str):
+    kind = parameter_fields()[name].type
+    return {"int": int, "float": float, "bool": bool, "MediatorRule": MediatorRule}.get(kind, kind)
+
+
+def _only(section: Mapping, keys: tuple[str, ...], source: str, prefix: str) -> None:
+    unknown = sorted(set(section) - set(keys))
+    if unknown:
+        raise SweepSpecError(f"{source}: unknown field {prefix}{unknown[0]}; allowed: {', '.join(keys)}")
+
+
+def _table(raw: Mapping, key: str, source: str) -> Mapping:
+    value = raw.get(key, {})
+    if not isinstance(value, Mapping):
+        raise SweepSpecError(f"{source}: field {key} must be a table ([{key}])")
+    return value
+
+
+def _string(raw: Mapping, key: str, default: str, source: str) -> str:
+    value = raw.get(key, default)
+    if not isinstance(value, str):
+        raise SweepSpecError(f"{source}: field {key} = {value!r} is not allowed; allowed: a string")
+    return value
+
+
+def _integer(section: Mapping, key: str, default: int, low: int, high: int, source: str, prefix: str = "runs.") -> int:
+    value = section.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int) or not (low <= value <= high):
+        raise SweepSpecError(f"{source}: field {prefix}{key} = {value!r} is not allowed; "
+                             f"allowed: an integer from {low} to {high}")
+    return value
+
+
+def _boolean(section: Mapping, key: str, default: bool, source: str) -> bool:
+    value = section.get(key, default)
+    if not isinstance(value, bool):
+        raise SweepSpecError(f"{source}: field runs.{key} = {value!r} is not allowed; allowed: true or false")
+    return value
+
+
+def _choice(section: Mapping, key: str, default, kind, source: str, prefix: str = "runs."):
+    value = section.get(key, default)
+    try:
+        return kind(value)
+    except ValueError:
+        raise SweepSpecError(f"{source}: field {prefix}{key} = {value!r} is not allowed; "
+                             f"allowed: {', '.join(member.value for member in kind)}") from None
+
+
+def _plain(value):
+    """JSON-ready: enums as their values, tuples as lists, mapping keys as strings."""
+    if isinstance(value, StrEnum):
+        return value.value
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

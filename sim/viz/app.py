@@ -1,0 +1,61 @@
+"""The browser page: Mesa's SolaraViz with the alliance's levers, the map, the plots and the outcome.
+
+Served by `alliance-sim viz` (`solara run sim.viz.app:Page`). Nothing is built at import:
+every browser session renders its own `Page`, and so gets its own model.
+"""
+
+from __future__ import annotations
+
+import os
+
+import solara
+from mesa.visualization import SolaraViz
+from mesa.visualization.utils import update_counter
+
+from sim.scenario import DEFAULT_SCENARIO
+from sim.viz.cartogram import Cartogram
+from sim.viz.controls import DEFAULT_SEED, LiveAllianceModel, use_controls
+from sim.viz.plots import OutcomePanel, RoundPlots
+from sim.viz.server import SCENARIO_ENV
+
+TITLE = "The NATO allies negotiate their defence-spending target"
+PLAY_INTERVAL_MS = 300  # slow enough to watch the allies move
+
+
+def starting_scenario() -> str:
+    """The scenario `alliance-sim viz --scenario` asked for (the default otherwise)."""
+    return os.environ.get(SCENARIO_ENV) or DEFAULT_SCENARIO
+
+
+@solara.component
+def Dashboard(model):
+    """The main area: which scenario, the map beside the outcome, the rounds below."""
+    update_counter.get()
+    spec = model.scenario_spec
+    seed = "random" if model.seed is None else model.seed
+    solara.Text(f"{spec.name} (seed {seed}): {' '.join(spec.description.split())}",
+                classes=["alliance-scenario"], style={"font-size": "13px", "color": "#555"})
+    with solara.Columns([3, 2]):
+        with solara.Card("The allies' positions", margin=0):
+            Cartogram(model)
+        with solara.Card("Where the talks stand", margin=0):
+            OutcomePanel(model)
+    with solara.Card("Over the rounds", margin=0):
+        RoundPlots(model)
+
+
+@solara.component
+def Page():
+    """One session's page. The model lives in a reactive variable made here, so SolaraViz's
+    Reset replaces it for this session only, and this page sees the replacement."""
+    first = solara.use_memo(lambda: LiveAllianceModel(starting_scenario(), rng=DEFAULT_SEED), [])
+    model = solara.use_reactive(first)
+    controls = use_controls(first)
+    chosen, seed = controls.scenario.value, controls.seed.value
+    solara.use_effect(lambda: controls.show_scenario(chosen), [chosen])
+    solara.use_effect(lambda: controls.keep_seed_valid(model.value.seed), [seed])
+    # No SolaraViz components: its draggable grid gives each a fixed cell too small for the
+    # map; the Dashboard lays the views out itself and follows the steps as they would.
+    SolaraViz(model, components=[], model_params=controls.model_params(), name=TITLE,
+              play_interval=PLAY_INTERVAL_MS)
+    Dashboard(model.value)

@@ -1,0 +1,92 @@
+"""`alliance-sim viz`: serve the browser page with Solara, on this machine only unless told otherwise.
+
+Why a command rather than "run solara yourself": the page needs a few Solara settings to
+work offline and quietly (its CDN proxy on, telemetry off, no browser opened, no version
+check against PyPI), and a user should get a plain hint when the browser assets are not
+cached yet, instead of a page stuck on "Loading app".
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from sim.scenario import DEFAULT_SCENARIO, builtin_scenarios, load_scenario
+
+SCENARIO_ENV = "ALLIANCE_SIM_VIZ_SCENARIO"  # how the page learns --scenario
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8765
+APP = "sim.viz.app:Page"
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+FILL_COMMAND = "python -m sim.viz.offline_assets"
+
+
+def add_viz_parser(subparsers) -> None:
+    """Register `viz` on the command line's subparsers."""
+    viz = subparsers.add_parser("viz", help="serve the browser visualisation (Mesa SolaraViz)")
+    viz.add_argument("--host", default=DEFAULT_HOST,
+                     help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    viz.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    viz.add_argument("--scenario", default=DEFAULT_SCENARIO,
+                     help=f"scenario the page starts with: a built-in name or a TOML path (default "
+                          f"{DEFAULT_SCENARIO}; built-in: {', '.join(builtin_scenarios())})")
+
+
+def scenario_for_page(name_or_path: str) -> str:
+    """The scenario as the page should name it: checked now, so a typo fails here and not in
+    the browser; a file becomes an absolute path, since the server may run elsewhere."""
+    load_scenario(name_or_path)
+    return name_or_path if name_or_path in builtin_scenarios() else str(Path(name_or_path).resolve())
+
+
+def server_env(scenario: str, base: dict[str, str]) -> dict[str, str]:
+    """The environment Solara runs in."""
+    return {
+        **base,
+        # Solara turns its CDN proxy off inside VS Code and similar; the page then asks the
+        # public CDN directly and never uses the local cache.
+        "SOLARA_ASSETS_PROXY": "true",
+        "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
+        SCENARIO_ENV: scenario,
+    }
+
+
+def solara_command(host: str, port: int) -> list[str]:
+    return [sys.executable, "-m", "solara", "run", APP, "--host", host, "--port", str(port),
+            "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
+
+
+def missing_assets() -> tuple[Path, int]:
+    """Solara's asset cache dir and how many files the page needs that it lacks."""
+    from sim.viz.offline_assets import default_cache_dir, missing_files, required_assets
+
+    cache = default_cache_dir()
+    return cache, sum(len(missing_files(cache, spec, paths)) for spec, paths in required_assets().items())
+
+
+def command_viz(args) -> int:
+    """Check the scenario and the assets, then become the Solara server (exec, so Ctrl-C and
+    signals reach the server itself)."""
+    scenario = scenario_for_page(args.scenario)
+    try:
+        import altair  # noqa: F401
+        import solara  # noqa: F401
+    except ImportError as error:
+        print(f"alliance-sim: error: the browser page needs the viz extra ({error.name} is missing); "
+              "install it with: pip install -e '.[viz]'", file=sys.stderr)
+        return 2
+    cache, missing = missing_assets()
+    if missing:
+        print(f"alliance-sim viz: note: {missing} browser files are missing from Solara's asset cache "
+              f"({cache}).\n  Solara fetches them from its public CDN on first use; without network the page "
+              f"stays on 'Loading app'.\n  Fill the cache once (needs npm) with: {FILL_COMMAND}", file=sys.stderr)
+    if args.host not in LOOPBACK:
+        print(f"alliance-sim viz: warning: listening on {args.host}: anyone who can reach this address can "
+              "use the page (it has no login)", file=sys.stderr)
+    print(f"alliance-sim viz: serving scenario {args.scenario} at http://{args.host}:{args.port} "
+          "(Ctrl-C stops)", flush=True)
+    sys.stderr.flush()
+    command = solara_command(args.host, args.port)
+    os.execve(command[0], command, server_env(scenario, dict(os.environ)))
+    return 0  # not reached: exec replaced this process

@@ -1,0 +1,56 @@
+"""Reusable hypothesis strategies: valid model parameter overrides and seeds.
+
+Built from the parameter table itself (`sim.parameters`), so a new parameter or a changed
+range is covered without editing the tests. Every override drawn is accepted by
+`Scenario.with_parameters` on the scenario it is drawn for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from hypothesis import strategies as st
+
+from sim.parameters import Parameters, parameter_fields
+
+SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
+
+
+def parameter_value(name: str) -> st.SearchStrategy:
+    """Any allowed value of one parameter (its choices, or its whole range)."""
+    spec = parameter_fields()[name]
+    meta = spec.metadata
+    if meta["choices"]:
+        return st.sampled_from(meta["choices"])
+    if spec.type in ("bool", bool):
+        return st.booleans()
+    if spec.type in ("int", int):
+        return st.integers(min_value=meta["low"], max_value=meta["high"])
+    return st.floats(min_value=meta["low"], max_value=meta["high"], allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def parameter_overrides(draw, base: Parameters | None = None, names: Iterable[str] | None = None,
+                        narrowed: Mapping[str, st.SearchStrategy] | None = None, min_size: int = 0) -> dict:
+    """A dict of overrides valid on `base` (default parameters if None): a random subset of
+    `names` (default: every parameter), each drawn from `narrowed[name]` if given, else from
+    its whole allowed range. Cross-field rules hold (the latest deadline is never before the
+    earliest)."""
+    base = base or Parameters()
+    narrowed = dict(narrowed or {})
+    chosen = draw(st.lists(st.sampled_from(sorted(names or parameter_fields())), min_size=min_size, unique=True))
+    values = {name: draw(narrowed.get(name, parameter_value(name))) for name in chosen}
+    earliest = values.get("earliest_deadline_years", base.earliest_deadline_years)
+    latest = values.get("latest_deadline_years", base.latest_deadline_years)
+    if latest < earliest:
+        values["earliest_deadline_years"], values["latest_deadline_years"] = latest, earliest
+    return values
+
+
+#: Narrower ranges that keep a Mesa run short (tests that run the agent model many times).
+QUICK_RUNS = {"max_rounds": st.integers(min_value=1, max_value=25), "threat_shock_round": st.integers(1, 25)}
+
+
+def quick_overrides(base: Parameters | None = None, min_size: int = 0) -> st.SearchStrategy[dict]:
+    """Overrides of every parameter over its whole range, except talks of at most 25 rounds."""
+    return parameter_overrides(base=base, narrowed=QUICK_RUNS, min_size=min_size)

@@ -1,0 +1,29 @@
+"""The experiment scripts, in their quick versions: each runs its sweep and writes its table,
+figure and a summary computed from the results."""
+
+import importlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from sim.engines import batch_available
+
+EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+ENGINE = "batch" if batch_available() else "mesa"
+
+
+@pytest.mark.parametrize("name, rows", [("us_pressure", 11), ("threat_shocks", 10), ("fiscal_rules", 8),
+                                        ("mediator_rules", 9)])
+def test_quick_experiment_writes_table_figure_and_summary(tmp_path, monkeypatch, name, rows):
+    monkeypatch.syspath_prepend(str(EXPERIMENTS))
+    script = importlib.import_module(name)
+    out = tmp_path / name
+    assert script.main(["--quick", "--out", str(out), "--workers", "1", "--quiet", "--engine", ENGINE]) == 0
+    table = pd.read_parquet(out / f"{name}_summary.parquet")
+    assert len(table) == rows and table["deal_probability"].between(0, 1).all()
+    assert (out / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert "## What the sweep found" in summary and "nan" not in summary.lower()
+    assert (out / "runs" / "sweep.json").exists()
+    assert script.main(["--quick", "--out", str(out), "--workers", "1", "--quiet"]) == 2  # no silent overwrite
