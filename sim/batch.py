@@ -430,11 +430,15 @@ class Implementation:
     trajectory: np.ndarray | None  # (runs, allies, years from first_year), NaN outside each run's years
 
 
-def implement(alliance: Alliance, levers: Levers, fiscal: np.ndarray, ended: Concluded, data_year: int,
+def implement(alliance: Alliance, opening: Talks, ended: Concluded, data_year: int,
               keep_trajectory: bool) -> Implementation:
-    """Project spending year by year; a run's path stops at its own deadline."""
+    """Project spending year by year, the faster of the pledge's path and the ally's own
+    adjustment toward what the year's threat calls for; a run's path stops at its own deadline."""
+    levers, fiscal = opening.levers, opening.fiscal
     target = np.where(ended.deal[:, None] & ~ended.flexibility, ended.core[:, None], ended.position)
     ratifiable = ramp(levers, ended.threat, fiscal, ended.expansion)
+    shocked = ended.rounds[:, None] >= levers.threat_shock_round
+    talks_level = np.clip(levers.threat_level + np.where(shocked, levers.threat_shock, 0.0), 0.0, 1.0)
     horizon = ended.deadline[:, None]
     spending = np.broadcast_to(alliance.start, target.shape).copy()
     last_year = max(data_year, int(horizon.max(initial=data_year)))
@@ -443,8 +447,13 @@ def implement(alliance: Alliance, levers: Levers, fiscal: np.ndarray, ended: Con
         trajectory[:, :, 0] = spending
     for year in range(data_year + 1, last_year + 1):
         going = year <= horizon
-        step = rules.yearly_step(spending, target, horizon - year + 1, ratifiable, fiscal, levers.compliance_drag)
-        spending = np.where(going, step, spending)
+        level = rules.threat_level_in_year(year, talks_level, levers.threat_event_year, levers.threat_event_level)
+        pledged = rules.yearly_step(spending, target, horizon - year + 1, ratifiable, fiscal, levers.compliance_drag)
+        own_ideal = np.clip(rules.ideal_level(alliance.start, own_threat(alliance, levers, opening.exposure, level),
+                                              fiscal, levers.need_scale_pct, levers.fiscal_drag) + opening.noise,
+                            0.0, rules.LEVEL_CEILING_PCT)
+        own = rules.adjust_toward_ideal(spending, own_ideal, levers.adjustment_rate)
+        spending = np.where(going, np.maximum(pledged, own), spending)
         if trajectory is not None:
             trajectory[:, :, year - data_year] = np.where(going, spending, np.nan)
     end = np.where(alliance.bears_cost, spending, np.nan)
@@ -475,7 +484,7 @@ def run_group(alliance: Alliance, structure: Structure, params: Sequence[Paramet
     opening = open_talks(alliance, params, seeds)
     levers, fiscal, initial = opening.talks.levers, opening.talks.fiscal, opening.talks.position
     ended = negotiate(alliance, structure.mediator_rule, opening)
-    done = implement(alliance, levers, fiscal, ended, structure.data_year, per_ally)
+    done = implement(alliance, opening.talks, ended, structure.data_year, per_ally)
 
     disagreement = np.where(np.isnan(alliance.start), initial, alliance.start)
     baseline = {rule: apply_rule(rule, initial, opening.initial_weights, disagreement) for rule in MediatorRule}

@@ -198,10 +198,12 @@ class AllianceModel(mesa.Model):
         return self.draft.deadline_year if self.draft else self.params.latest_deadline
 
     def project_spending(self) -> dict[str, dict[int, float]]:
-        """Each ally's yearly spending from the data year to the deadline."""
+        """Each ally's yearly spending from the data year to the deadline: the faster of the
+        pledge's path and its own adjustment toward what the year's threat calls for."""
         p = self.params
         targets = self.targets()
         horizon = self.horizon()
+        talks_level = self.threat_level_in(self.round)
         trajectories = {}
         for ally, target in zip(self.allies, targets):
             if not ally.profile.bears_cost:
@@ -210,8 +212,11 @@ class AllianceModel(mesa.Model):
             spending = ally.profile.start_pct
             path = {p.data_year: spending}
             for year in range(p.data_year + 1, horizon + 1):
-                spending = float(rules.yearly_step(spending, target, horizon - year + 1, ally.ramp_pct,
-                                                   ally.fiscal, p.compliance_drag))
+                level = rules.threat_level_in_year(year, talks_level, p.threat_event_year, p.threat_event_level)
+                pledged = rules.yearly_step(spending, target, horizon - year + 1, ally.ramp_pct,
+                                            ally.fiscal, p.compliance_drag)
+                own = rules.adjust_toward_ideal(spending, ally.own_spending_ideal(float(level)), p.adjustment_rate)
+                spending = float(np.maximum(pledged, own))
                 path[year] = spending
             trajectories[ally.profile.iso3] = path
         return trajectories

@@ -46,6 +46,8 @@ class Parameters:
     related_cap_pct: float = _spec(1.5, 0.0, 5.0, doc="most defence-related spending (% of GDP) allies can count")
     eu_escape_clause: bool = _spec(False, doc="EU fiscal rules exempt extra defence spending (national escape clause)")
     escape_room_pct: float = _spec(1.5, 0.0, 5.0, doc="deficit room (% of GDP) the escape clause exempts")
+    threat_event_year: int = _spec(0, 0, 2100, doc="year from which an event changes the threat after the summit (0: none)")
+    threat_event_level: float = _spec(0.8, 0.0, 1.0, doc="threat level from the event year on")
 
     # --- behaviour: fitted by experiments/calibrate.py (docs/ODD.md, "Calibration") -------
     proximity_reference_km: float = _spec(800.0, 0.0, 5000.0, doc="capital distance to Moscow at which exposure is full")
@@ -63,6 +65,7 @@ class Parameters:
     leverage: float = _spec(1.66, 0.0, 10.0, doc="extra weight a holdout gains with the mediator per round it rejects")
     noise_sd_pct: float = _spec(0.1, 0.0, 2.0, doc="sd of each ally's idiosyncratic domestic preference (pp)")
     compliance_drag: float = _spec(0.3, 0.0, 1.0, doc="how much fiscal pressure slows implementation of the path")
+    adjustment_rate: float = _spec(0.1, 0.0, 1.0, doc="share of the gap to its own ideal an ally closes each year after the summit")
 
     def __post_init__(self):
         errors = [f"{name}: {problem}" for name, problem in parameter_problems(self)]

@@ -280,3 +280,17 @@ def yearly_step(spending_pct, target_pct, years_left, ramp_pct, fiscal, complian
     planned = (target_pct - spending_pct) / np.maximum(years_left, 1.0)
     step = np.minimum(planned * (1.0 - compliance_drag * fiscal), ramp_pct)
     return spending_pct + np.maximum(step, 0.0)
+
+
+def threat_level_in_year(year, talks_level, event_year, event_level):
+    """The threat environment in a year after the summit: the level the talks ended in, or
+    an exogenous event's level from its year on (e.g. the full-scale invasion of 2022)."""
+    return np.where((event_year > 0) & (year >= event_year), event_level, talks_level)
+
+
+def adjust_toward_ideal(spending_pct, ideal_pct, rate):
+    """Beside the pledge, an ally moves on its own a share `rate` of the way toward the level
+    its threat calls for each year (partial adjustment: defence budgets carry strong inertia);
+    it never cuts on that account."""
+    return spending_pct + np.maximum(rate * (ideal_pct - spending_pct), 0.0)
+

@@ -124,8 +124,9 @@ def test_iceland_votes_without_a_spending_target():
     assert as_json["start_pct"] is None and as_json["final_position_pct"] is None
 
 
-def test_trajectories_start_from_the_data_and_climb_toward_the_target():
-    outcome = run()
+@pytest.mark.parametrize("adjustment_rate", [0.0, 0.1])
+def test_trajectories_start_from_the_data_and_never_fall(adjustment_rate):
+    outcome = run(adjustment_rate=adjustment_rate)
     for ally in outcome.allies:
         if not ally.trajectory:
             continue
@@ -134,8 +135,24 @@ def test_trajectories_start_from_the_data_and_climb_toward_the_target():
         values = [ally.trajectory[y] for y in years]
         assert values[0] == pytest.approx(ally.start_pct)
         assert all(b >= a - 1e-12 for a, b in zip(values, values[1:]))
-        target = ally.final_position_pct if ally.flexibility else outcome.core_target_pct
-        assert values[-1] <= max(target, ally.start_pct) + 1e-9
+        if adjustment_rate == 0.0:  # the pledge alone never takes an ally past its target
+            target = ally.final_position_pct if ally.flexibility else outcome.core_target_pct
+            assert values[-1] <= max(target, ally.start_pct) + 1e-9
+
+
+def test_exposed_allies_spend_beyond_the_pledge_on_their_own():
+    allies = allies_by_code(run())
+    poland = allies["POL"]
+    assert poland.trajectory[2035] > poland.start_pct + 0.5  # Poland keeps climbing toward its ideal
+    assert allies["ESP"].trajectory[2035] < run().core_target_pct  # Spain, with a side letter, stays below
+
+
+def test_a_threat_event_after_the_summit_raises_spending_but_not_the_deal():
+    calm = run("wales2014", threat_event_year=0)
+    invaded = run("wales2014")  # the scenario's 2022 event
+    assert calm.core_target_pct == invaded.core_target_pct and calm.deadline_year == invaded.deadline_year
+    spend = lambda o: sum(a.trajectory[2024] for a in o.allies if a.trajectory)  # noqa: E731
+    assert spend(invaded) > spend(calm) + 1.0
 
 
 # --- the Wales case -------------------------------------------------------------------------
