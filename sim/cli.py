@@ -36,6 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override a model parameter, e.g. --set us_pressure=0.5 (repeatable)")
     run.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
     run.add_argument("--out", type=Path, help="write round-by-round Parquet tables and a figure here")
+    validate = commands.add_parser("validate", help="check the model against the Hague 2025 and Wales 2014 record")
+    validate.add_argument("--seeds", type=int, default=10, help="runs per case (seeds 0..N-1; default 10)")
+    validate.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    validate.add_argument("--out", type=Path, help="write a markdown report with figures here")
     add_sweep_parser(commands)
     add_viz_parser(commands)
     return parser
@@ -77,10 +81,26 @@ def command_run(args) -> int:
     return 0
 
 
+def command_validate(args) -> int:
+    from sim.validation import table_text, validate, write_report
+
+    if args.seeds < 1:
+        raise ParameterError(f"--seeds {args.seeds}: at least 1 run per case is needed")
+    if args.out is not None and (args.out / "validation.md").exists():
+        raise FileExistsError(f"{args.out}: already holds validation.md; choose another --out directory")
+    result = validate(range(args.seeds))
+    print(json.dumps(result.to_dict(), default=float) if args.json else table_text(result))
+    if args.out is not None:
+        paths = write_report(result, args.out)
+        print("wrote " + ", ".join(str(p) for p in paths), file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"run": command_run, "sweep": command_sweep, "viz": command_viz}[args.command](args)
+        return {"run": command_run, "validate": command_validate, "sweep": command_sweep,
+                "viz": command_viz}[args.command](args)
     except (ScenarioError, ParameterError, DataError, FileExistsError, ExecutorError) as error:
         print(f"alliance-sim: error: {error}", file=sys.stderr)
         return USAGE_ERROR

@@ -1,0 +1,297 @@
+"""Checking the model against history: the Hague 2025 and Wales 2014 cases, the hindcast of
+2024 spending from 2014, the one-shot baselines, and the parameters fitted on one case
+tested on the other.
+
+Every figure is computed over several seeds with the batch engine; the record is in
+`sim/history.py` and the 2024 spending estimates in the allies' data.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sim import metrics
+from sim.batch import run_batch
+from sim.data.loader import load_allies
+from sim.history import HagueRecord, WalesRecord
+from sim.model import AllianceModel
+from sim.scenario import load_scenario
+
+CALIBRATION_DIR = Path(__file__).resolve().parent.parent / "configs" / "calibration"
+DEFAULT_SEEDS = tuple(range(10))
+
+
+@dataclass(frozen=True)
+class HagueResult:
+    deal_share: float
+    core_pct: float  # means over the runs with a deal
+    total_pct: float
+    deadline_year: float
+    first_draft_deadline: int  # seed 0
+    spain_flexibility_share: float
+    flexibility_share: dict[str, float]  # ally -> share of runs carried with a side letter
+    hawk_openings: dict[str, tuple[float, float]]  # ally -> (level, deadline), seed 0
+    baselines: dict[str, float]  # weighted_mean, weighted_median, nash (means over runs)
+
+
+@dataclass(frozen=True)
+class Hindcast:
+    mae_pp: float
+    spearman: float
+    at_two_percent: float
+
+
+@dataclass(frozen=True)
+class WalesResult:
+    deal_share: float
+    level_pct: float
+    horizon_years: float
+    baselines: dict[str, float]
+    hindcast: Hindcast  # means over the runs
+    no_change: Hindcast
+    everyone_to_two: Hindcast
+    predicted_2024: list[float]  # seed 0, per ally in data order (NaN for Iceland)
+
+
+@dataclass(frozen=True)
+class CrossFit:
+    """Parameters fitted on one case, scored on both."""
+
+    fitted_on: str
+    hague: HagueResult
+    wales: WalesResult
+
+
+@dataclass(frozen=True)
+class Validation:
+    seeds: tuple[int, ...]
+    hague: HagueResult
+    wales: WalesResult
+    cross: list[CrossFit] = field(default_factory=list)
+
+    def combined_errors(self) -> dict[str, float]:
+        """Absolute error on the Hague core level plus the Wales level, model against each baseline."""
+        hague, wales = HagueRecord(), WalesRecord()
+        errors = {"model": abs(self.hague.core_pct - hague.core_pct) + abs(self.wales.level_pct - wales.level_pct)}
+        for name in ("weighted_mean", "weighted_median", "nash"):
+            errors[name] = (abs(self.hague.baselines[name] - hague.core_pct)
+                            + abs(self.wales.baselines[name] - wales.level_pct))
+        return errors
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["combined_errors"] = self.combined_errors()
+        return data
+
+
+def _baselines(result) -> dict[str, float]:
+    return {"weighted_mean": float(np.mean(result.baseline_weighted_mean)),
+            "weighted_median": float(np.mean(result.baseline_weighted_median)),
+            "nash": float(np.mean(result.baseline_nash))}
+
+
+def _with_deal(values, deal) -> float:
+    return float(np.mean(values[deal])) if deal.any() else float("nan")
+
+
+def hague_case(overrides: dict, seeds) -> HagueResult:
+    record = HagueRecord()
+    result = run_batch(load_scenario("hague2025"), [overrides] * len(seeds), list(seeds))
+    deal = result.deal.astype(bool)
+    carried = [set(f.split(";")) - {""} for f in result.flexibility]
+    codes = sorted(set().union(*carried)) if carried else []
+    model = AllianceModel("hague2025", rng=seeds[0], **overrides)
+    openings = {a.profile.iso3: (a.initial_position_pct, a.initial_deadline_position)
+                for a in model.allies if a.profile.iso3 in record.hawks}
+    model.step()
+    return HagueResult(
+        deal_share=float(deal.mean()),
+        core_pct=_with_deal(result.core_target_pct, deal),
+        total_pct=_with_deal(result.core_target_pct + result.related_target_pct, deal),
+        deadline_year=_with_deal(result.deadline_year.astype(float), deal),
+        first_draft_deadline=int(model.draft.deadline_year),
+        spain_flexibility_share=float(np.mean(["ESP" in c for c in carried])),
+        flexibility_share={code: float(np.mean([code in c for c in carried])) for code in codes},
+        hawk_openings=openings,
+        baselines=_baselines(result),
+    )
+
+
+def _hindcast(predicted: np.ndarray, actual: np.ndarray) -> Hindcast:
+    return Hindcast(mae_pp=metrics.mean_absolute_error(predicted, actual),
+                    spearman=metrics.spearman(predicted, actual),
+                    at_two_percent=float(metrics.count_at_least(predicted)))
+
+
+def wales_case(overrides: dict, seeds) -> WalesResult:
+    record = WalesRecord()
+    facts = load_allies()
+    actual, start = facts.spending_2024_pct, facts.spending_2014_pct
+    result = run_batch(load_scenario("wales2014"), [overrides] * len(seeds), list(seeds), per_ally=True)
+    deal = result.deal.astype(bool)
+    years = result.allies.years
+    if record.hindcast_year in years:
+        predicted = result.allies.trajectory_pct[:, :, years.index(record.hindcast_year)]
+    else:
+        predicted = np.full((len(seeds), len(facts.iso3)), np.nan)
+    runs = [_hindcast(row, actual) for row in predicted]
+    return WalesResult(
+        deal_share=float(deal.mean()),
+        level_pct=_with_deal(result.core_target_pct, deal),
+        horizon_years=_with_deal(result.deadline_year.astype(float) - record.summit_year, deal),
+        baselines=_baselines(result),
+        hindcast=Hindcast(*(float(np.mean(values)) for values in zip(*(asdict(h).values() for h in runs)))),
+        no_change=_hindcast(metrics.no_change_hindcast(start), actual),
+        everyone_to_two=_hindcast(metrics.everyone_to_two_percent_hindcast(start), actual),
+        predicted_2024=[float(v) for v in predicted[0]],
+    )
+
+
+def fitted_parameters(case: str) -> dict | None:
+    path = CALIBRATION_DIR / f"{case}.json"
+    return json.loads(path.read_text())["parameters"] if path.is_file() else None
+
+
+def validate(seeds=DEFAULT_SEEDS) -> Validation:
+    seeds = tuple(seeds)
+    cross = []
+    for case in ("hague", "wales"):
+        fitted = fitted_parameters(case)
+        if fitted is not None:
+            cross.append(CrossFit(fitted_on=case, hague=hague_case(fitted, seeds), wales=wales_case(fitted, seeds)))
+    return Validation(seeds=seeds, hague=hague_case({}, seeds), wales=wales_case({}, seeds), cross=cross)
+
+
+# --- presentation --------------------------------------------------------------------------------
+
+def _f(value, digits=2) -> str:
+    return "-" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value:.{digits}f}"
+
+
+def table_text(v: Validation) -> str:
+    """The model against the record and the baselines, as a readable table."""
+    h, w, hr, wr = v.hague, v.wales, HagueRecord(), WalesRecord()
+    b, wb = h.baselines, w.baselines
+    carried = ", ".join(f"{k} {s:.0%}" for k, s in sorted(h.flexibility_share.items(), key=lambda kv: -kv[1]))
+    levels = [lv for lv, _ in h.hawk_openings.values()]
+    deadlines = [dl for _, dl in h.hawk_openings.values()]
+    hawks = (f"{'/'.join(h.hawk_openings)}: {min(levels):.1f}-{max(levels):.1f}% by "
+             f"{min(deadlines):.0f}-{max(deadlines):.0f}") if levels else "-"
+    rows = [
+        ("Hague 2025", "record", "model", "w. mean", "w. median", "Nash"),
+        ("deal (share of runs)", "yes", _f(h.deal_share), "", "", ""),
+        ("core level, % GDP", f">= {hr.core_pct}", _f(h.core_pct), _f(b["weighted_mean"]), _f(b["weighted_median"]), _f(b["nash"])),
+        ("total with related, % GDP", _f(hr.total_pct, 1), _f(h.total_pct), "", "", ""),
+        ("deadline", str(hr.deadline_year), _f(h.deadline_year, 1), "", "", ""),
+        ("first draft's deadline", str(hr.draft_deadline_year), str(h.first_draft_deadline), "", "", ""),
+        ("Spain given flexibility", "yes", f"{h.spain_flexibility_share:.0%} of runs", "", "", ""),
+        ("flexibility (share of runs)", "ESP; asked: SVK, BEL", carried or "none", "", "", ""),
+        ("eastern hawks' openings", "5% quickly", hawks, "", "", ""),
+        ("", "", "", "", "", ""),
+        ("Wales 2014", "record", "model", "w. mean", "w. median", "Nash"),
+        ("deal (share of runs)", "yes", _f(w.deal_share), "", "", ""),
+        ("level, % GDP", _f(wr.level_pct, 1), _f(w.level_pct), _f(wb["weighted_mean"]), _f(wb["weighted_median"]), _f(wb["nash"])),
+        ("horizon, years", str(wr.horizon_years), _f(w.horizon_years, 1), "", "", ""),
+        ("", "", "", "", "", ""),
+        ("2024 hindcast from 2014", "target", "model", "no change", "all to 2%", ""),
+        ("mean absolute error, pp", "<= 0.35", _f(w.hindcast.mae_pp, 3), _f(w.no_change.mae_pp, 3), _f(w.everyone_to_two.mae_pp, 3), ""),
+        ("Spearman rank correlation", ">= 0.7", _f(w.hindcast.spearman, 3), _f(w.no_change.spearman, 3), _f(w.everyone_to_two.spearman, 3), ""),
+        ("allies at 2% (record 23)", "20 to 26", _f(w.hindcast.at_two_percent, 1), _f(w.no_change.at_two_percent, 0), _f(w.everyone_to_two.at_two_percent, 0), ""),
+    ]
+    errors = v.combined_errors()
+    rows += [("", "", "", "", "", ""),
+             ("level error, both cases, pp", "0", _f(errors["model"], 3), _f(errors["weighted_mean"], 3),
+              _f(errors["weighted_median"], 3), _f(errors["nash"], 3))]
+    for fit in v.cross:
+        other = "Wales" if fit.fitted_on == "hague" else "Hague"
+        rows += [("", "", "", "", "", ""),
+                 (f"fitted on {fit.fitted_on} only", "record", "model", "", "", ""),
+                 ("Hague core / deadline", "3.5 / 2035", f"{_f(fit.hague.core_pct)} / {_f(fit.hague.deadline_year, 1)}", "", "", ""),
+                 ("Hague: Spain flexibility", "yes", f"{fit.hague.spain_flexibility_share:.0%}", "", "", ""),
+                 ("Wales level / horizon", "2.0 / 10", f"{_f(fit.wales.level_pct)} / {_f(fit.wales.horizon_years, 1)}", "", "", ""),
+                 ("Wales hindcast MAE / Spearman / at 2%", "<=0.35 / >=0.7 / 23",
+                  f"{_f(fit.wales.hindcast.mae_pp, 3)} / {_f(fit.wales.hindcast.spearman, 3)} / {_f(fit.wales.hindcast.at_two_percent, 1)}",
+                  "", "", ""),
+                 (f"(out of sample: {other})", "", "", "", "", "")]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(6)]
+    return "\n".join("  ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows)
+
+
+def write_report(v: Validation, out: Path) -> list[Path]:
+    """Markdown report and figures: predicted against actual 2024 spending, trajectories."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    facts = load_allies()
+    actual, start = facts.spending_2024_pct, facts.spending_2014_pct
+    predicted = np.array(v.wales.predicted_2024)
+
+    scatter = out / "hindcast_2024.png"
+    fig, ax = plt.subplots(figsize=(6.5, 6))
+    for values, label, marker in ((predicted, "model (seed 0)", "o"),
+                                  (metrics.everyone_to_two_percent_hindcast(start), "naive: all to 2%", "x")):
+        ax.scatter(actual, values, label=label, marker=marker, alpha=0.8)
+    for code, a, p in zip(facts.iso3, actual, predicted):
+        if not np.isnan(a):
+            ax.annotate(code, (a, p), fontsize=7, xytext=(3, 2), textcoords="offset points")
+    top = np.nanmax([np.nanmax(actual), np.nanmax(predicted)]) + 0.3
+    ax.plot([0, top], [0, top], color="0.5", lw=1, ls="--", label="perfect")
+    ax.set_xlabel("actual 2024 spending, % of GDP (NATO estimate, June 2024)")
+    ax.set_ylabel("predicted 2024 spending from 2014, % of GDP")
+    ax.set_title("Wales hindcast: each ally's 2024 spending")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(scatter, dpi=110)
+    plt.close(fig)
+
+    trajectories = out / "hindcast_trajectories.png"
+    outcome = AllianceModel("wales2014", rng=v.seeds[0]).run()
+    series = _nato_series()
+    fig, axes = plt.subplots(4, 8, figsize=(16, 8), sharex=True, sharey=True)
+    for ax, ally in zip(axes.flat, outcome.allies):
+        if ally.trajectory:
+            ax.plot(list(ally.trajectory), list(ally.trajectory.values()), color="tab:blue", label="model")
+        if ally.iso3 in series:
+            ax.plot(*zip(*sorted(series[ally.iso3].items())), color="black", lw=1, label="NATO")
+        ax.axhline(2.0, color="0.7", lw=0.6, ls=":")
+        ax.set_title(ally.iso3, fontsize=8)
+        ax.tick_params(labelsize=6)
+    axes.flat[0].legend(fontsize=6)
+    fig.supxlabel("year")
+    fig.supylabel("defence spending, % of GDP")
+    fig.suptitle("Wales 2014: projected paths (model, seed 0; 2022 invasion as an exogenous event) and NATO's figures")
+    fig.tight_layout()
+    fig.savefig(trajectories, dpi=100)
+    plt.close(fig)
+
+    report = out / "validation.md"
+    report.write_text(
+        "# Validation against the record\n\n"
+        f"Seeds {v.seeds[0]}..{v.seeds[-1]}; means over runs (levels and deadlines over runs with a deal).\n"
+        "Produced by `alliance-sim validate --out DIR`.\n\n```\n" + table_text(v) + "\n```\n\n"
+        "![Hindcast](hindcast_2024.png)\n\n![Trajectories](hindcast_trajectories.png)\n",
+        encoding="utf-8")
+    data = out / "validation.json"
+    data.write_text(json.dumps(v.to_dict(), indent=2, default=float), encoding="utf-8")
+    return [report, data, scatter, trajectories]
+
+
+def _nato_series() -> dict[str, dict[int, float]]:
+    """NATO's June 2024 series per ally (for plotting only; the model never reads it)."""
+    import csv
+    from importlib import resources
+
+    path = Path(str(resources.files("sim.data").joinpath("defence_spending_2014_2024.csv")))
+    series: dict[str, dict[int, float]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["vintage"] == "NATO_JUN2024" and row["defence_pct_gdp"]:
+                series.setdefault(row["iso3"], {})[int(row["year"])] = float(row["defence_pct_gdp"])
+    return series

@@ -1,0 +1,86 @@
+"""`alliance-sim validate`: the history table, pinned, and what it must show.
+
+Refresh the pinned numbers on purpose (after a change to the model or its parameters) with
+    ALLIANCE_SIM_UPDATE_BASELINE=1 .venv/bin/python -m pytest tests/test_validation.py
+"""
+
+import json
+import os
+from pathlib import Path
+
+import pytest
+from test_regression import differences, table
+
+from sim.cli import main
+from sim.history import HagueRecord, WalesRecord
+from sim.validation import validate
+
+BASELINE = Path(__file__).parent / "baselines" / "validation_seeds0-4.json"
+SEEDS = range(5)
+
+
+@pytest.fixture(scope="module")
+def result():
+    return validate(SEEDS)
+
+
+def pinned(v) -> dict:
+    flat = {
+        "hague.core_pct": v.hague.core_pct, "hague.total_pct": v.hague.total_pct,
+        "hague.deadline_year": v.hague.deadline_year, "hague.deal_share": v.hague.deal_share,
+        "hague.spain_flexibility_share": v.hague.spain_flexibility_share,
+        "hague.first_draft_deadline": v.hague.first_draft_deadline,
+        "wales.level_pct": v.wales.level_pct, "wales.horizon_years": v.wales.horizon_years,
+        "wales.hindcast.mae_pp": v.wales.hindcast.mae_pp, "wales.hindcast.spearman": v.wales.hindcast.spearman,
+        "wales.hindcast.at_two_percent": v.wales.hindcast.at_two_percent,
+    }
+    flat.update({f"hague.baseline.{k}": x for k, x in v.hague.baselines.items()})
+    flat.update({f"combined_error.{k}": x for k, x in v.combined_errors().items()})
+    for fit in v.cross:
+        flat[f"fit_{fit.fitted_on}.hague.core_pct"] = fit.hague.core_pct
+        flat[f"fit_{fit.fitted_on}.wales.hindcast.mae_pp"] = fit.wales.hindcast.mae_pp
+        flat[f"fit_{fit.fitted_on}.wales.hindcast.spearman"] = fit.wales.hindcast.spearman
+    return flat
+
+
+def test_validation_table_matches_its_baseline(result):
+    new = pinned(result)
+    if os.environ.get("ALLIANCE_SIM_UPDATE_BASELINE") == "1":
+        BASELINE.write_text(json.dumps(new, indent=2, sort_keys=True) + "\n")
+    rows = differences(json.loads(BASELINE.read_text()), new)
+    assert not rows, "the validation table moved:\n" + table(rows) + "\nRefresh on purpose: see this file's docstring."
+
+
+def test_the_hague_case(result):
+    record = HagueRecord()
+    assert abs(result.hague.core_pct - record.core_pct) <= 0.25
+    assert abs(result.hague.deadline_year - record.deadline_year) <= 2
+    assert result.hague.spain_flexibility_share >= 0.5
+
+
+def test_the_hindcast_beats_both_naive_hindcasts(result):
+    w = result.wales
+    for naive in (w.no_change, w.everyone_to_two):
+        assert w.hindcast.mae_pp < naive.mae_pp
+        assert w.hindcast.spearman > naive.spearman
+    assert w.hindcast.spearman >= 0.7
+    assert abs(w.hindcast.at_two_percent - WalesRecord().allies_at_two_percent_2024) <= 3
+
+
+def test_the_model_errs_less_than_every_baseline_on_both_cases(result):
+    errors = result.combined_errors()
+    assert all(errors["model"] < errors[name] for name in ("weighted_mean", "weighted_median", "nash"))
+
+
+def test_validate_command_prints_json_and_writes_a_report(tmp_path, capsys):
+    assert main(["validate", "--seeds", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert {"hague", "wales", "cross", "combined_errors"} <= set(data)
+    out = tmp_path / "report"
+    assert main(["validate", "--seeds", "2", "--out", str(out)]) == 0
+    assert "2024 hindcast from 2014" in (out / "validation.md").read_text()
+    assert (out / "hindcast_2024.png").read_bytes()[:4] == b"\x89PNG"
+    capsys.readouterr()
+    assert main(["validate", "--seeds", "2", "--out", str(out)]) == 2
+    assert "already holds validation.md" in capsys.readouterr().err
+    assert main(["validate", "--seeds", "0"]) == 2
