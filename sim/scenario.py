@@ -15,7 +15,7 @@ from sim.data.loader import OVERRIDABLE_FACTS, AllyFacts, DataError, load_allies
 from sim.parameters import ParameterError, Parameters, allowed, coerce, parameter_fields
 
 DEFAULT_SCENARIO = "hague2025"
-TOP_LEVEL_KEYS = {"name", "description", "parameters", "allies"}
+TOP_LEVEL_KEYS = frozenset({"name", "description", "parameters", "allies"})
 FACT_RANGES = {  # what a scenario may set an ally's fact to
     "gdp_usd_bn": (0.1, 100_000.0),
     "spending_2014_pct": (0.0, 15.0),

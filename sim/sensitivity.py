@@ -12,7 +12,9 @@ The model is stochastic. Each design point runs `replicates_per_point` seeds, sp
 the root seed by the point's index, and the point's value is the mean over them, so the
 indices describe the parameters rather than one seed's luck. What noise is left in a point's
 mean is independent from point to point, so SALib sees it as an interaction of every
-parameter: it adds about `noise_share` (reported per outcome) to each ST.
+parameter: it adds about `noise_share` (reported per outcome) to each ST. A dummy factor
+(`with_dummy`), sampled like the others but never passed to the model, measures that floor
+directly: a parameter whose ST is not above the dummy's cannot be told from noise.
 
 Outcomes without a deal. The deal probability is the share of a point's seeds that end in a
 deal, and the holdouts are counted at the end of the talks in every seed, deal or not. The
@@ -54,6 +56,7 @@ BOOTSTRAP_RESAMPLES = 200
 POINTS_PER_CALL = 1024  # design points per call to the batch engine, so memory stays flat
 #: Spawn-key namespaces under the root seed: the runs' seeds, the design, the bootstrap.
 RUN_SEEDS, SAMPLER_SEED, BOOTSTRAP_SEED = 0, 1, 2
+DUMMY = "dummy"  # the factor that changes nothing (see `SensitivityProblem.with_dummy`)
 TABLE_COLUMNS = ("outcome", "parameter", "low", "high", "S1", "S1_conf", "ST", "ST_conf", "base_rows",
                  "noise_share")
 
@@ -107,6 +110,11 @@ class SensitivityProblem:
         return tuple(factor.name for factor in self.factors)
 
     @property
+    def model_names(self) -> tuple[str, ...]:
+        """The factors passed to the model: all but the dummy."""
+        return tuple(name for name in self.names if name != DUMMY)
+
+    @property
     def bounds(self) -> tuple[tuple[float, float], ...]:
         return tuple((factor.low, factor.high) for factor in self.factors)
 
@@ -122,9 +130,14 @@ class SensitivityProblem:
                 raise ValueError(f"{name}: not a continuous model parameter; allowed: a float parameter of "
                                  "sim.parameters.Parameters")
             value, meta = getattr(params, name), fields[name].metadata
-            factors.append(Factor(name, max(meta["low"], value * (1 - relative)),
-                                  min(meta["high"], value * (1 + relative))))
+            low, high = (float(f"{bound:.12g}") for bound in (value * (1 - relative), value * (1 + relative)))
+            factors.append(Factor(name, max(meta["low"], low), min(meta["high"], high)))
         return cls(tuple(factors))
+
+    def with_dummy(self) -> SensitivityProblem:
+        """This problem plus a dummy factor on [0, 1] that the model never sees: its indices
+        are what seed noise and estimation error alone give (a noise floor)."""
+        return self if DUMMY in self.names else SensitivityProblem((*self.factors, Factor(DUMMY, 0.0, 1.0)))
 
     def salib(self) -> dict:
         """The problem as SALib takes it."""
@@ -144,6 +157,8 @@ class SensitivityProblem:
     def check(self, scenario: Scenario) -> None:
         """Both ends of every range are values the scenario accepts (raises ScenarioError)."""
         for factor in self.factors:
+            if factor.name == DUMMY:
+                continue
             scenario.with_parameters(**{factor.name: factor.low})
             scenario.with_parameters(**{factor.name: factor.high})
 
@@ -194,6 +209,8 @@ def evaluate(scenario: Scenario, problem: SensitivityProblem, design: np.ndarray
              progress: bool = False) -> PointMeans:
     """Run every design point with its seeds on the batch engine, a slice of points at a time."""
     points, replicates = seeds.shape
+    passed = [j for j, name in enumerate(problem.names) if name != DUMMY]
+    names = problem.model_names
     runs = {name: np.empty((points, replicates)) for name in ("deal", "core_target_pct", "deadline_year",
                                                               "n_holdouts")}
     starts = range(0, points, POINTS_PER_CALL)
@@ -203,7 +220,8 @@ def evaluate(scenario: Scenario, problem: SensitivityProblem, design: np.ndarray
         starts = tqdm(starts, desc="sensitivity", unit="slice")
     for first in starts:
         rows = slice(first, min(first + POINTS_PER_CALL, points))
-        overrides = [dict(zip(problem.names, map(float, point))) for point in design[rows] for _ in range(replicates)]
+        overrides = [dict(zip(names, map(float, point))) for point in design[rows][:, passed]
+                     for _ in range(replicates)]
         result = run_batch(scenario, overrides, seeds[rows].ravel().tolist())
         for name, column in runs.items():
             column[rows] = getattr(result, name).reshape(-1, replicates)
@@ -243,7 +261,8 @@ def sobol_indices(problem: SensitivityProblem, values: np.ndarray, seed: int) ->
     if np.ptp(usable) == 0:
         zero = np.zeros(dims)
         return SobolIndices(zero, zero, zero, zero, int(len(usable)), kept)
-    bootstrap = int(np.random.SeedSequence(seed, spawn_key=(BOOTSTRAP_SEED,)).generate_state(1)[0]) + 1  # SALib ignores 0
+    # SALib leaves the bootstrap unseeded for a seed of 0, hence + 1
+    bootstrap = int(np.random.SeedSequence(seed, spawn_key=(BOOTSTRAP_SEED,)).generate_state(1)[0]) + 1
     result = sobol.analyze(problem.salib(), usable.ravel(), calc_second_order=False,
                            num_resamples=BOOTSTRAP_RESAMPLES, conf_level=CONF_LEVEL, seed=bootstrap)
     return SobolIndices(result["S1"], result["S1_conf"], result["ST"], result["ST_conf"], int(len(usable)), kept)
@@ -312,7 +331,9 @@ def sensitivity_figure(table: pd.DataFrame, path: Path | str) -> Path:
         ax.set_xlabel("Sobol' index (share of the outcome's variance)")
         ax.set_ylabel("parameter")
         label = Response(outcome).label if outcome in set(Response) else outcome
-        ax.set_title(f"{label}\n({int(part['base_rows'].iloc[0])} base rows)", fontsize=10)
+        first = part.iloc[0]
+        ax.set_title(f"{label}\n({int(first['base_rows'])} base rows; seed noise {first['noise_share']:.0%} "
+                     "of the variance)", fontsize=10)
         ax.grid(axis="x", alpha=0.3)
         ax.legend(loc="lower right", fontsize=8)
     for ax in axes[len(outcomes):]:

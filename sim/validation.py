@@ -221,8 +221,34 @@ def table_text(v: Validation) -> str:
     return "\n".join("  ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows)
 
 
-def write_report(v: Validation, out: Path) -> list[Path]:
-    """Markdown report and figures: predicted against actual 2024 spending, trajectories."""
+SOBOL_BASE_SAMPLES = 256  # a quick analysis for the report; experiments/sensitivity.py runs the full one
+SOBOL_REPLICATES = 4
+SOBOL_SEED = 1966
+
+
+def sobol_section(out: Path) -> tuple[str, list[Path]]:
+    """Sobol' indices of the Hague outcomes (sim/sensitivity.py), table and figure."""
+    from sim.sensitivity import Response, SensitivityProblem, ranked, sensitivity_figure, sobol_analysis
+
+    scenario = load_scenario("hague2025")
+    problem = SensitivityProblem.around(scenario.params).with_dummy()
+    table = sobol_analysis(scenario, problem, SOBOL_BASE_SAMPLES, SOBOL_SEED, SOBOL_REPLICATES)
+    figure = sensitivity_figure(table, out / "sobol_indices.png")
+    data = out / "sobol_indices.parquet"
+    table.to_parquet(data, index=False)
+    lines = ["## Global sensitivity (Hague 2025)", "",
+             f"Sobol' indices with SALib over the batch engine: {SOBOL_BASE_SAMPLES} base samples x "
+             f"{SOBOL_REPLICATES} seeds, each parameter within +-30% of its value (a quick version of "
+             "`experiments/sensitivity.py`; see docs/sensitivity.md). Total-order index ST, top three:", ""]
+    for response in Response:
+        top = ranked(table, response).head(3)
+        lines.append(f"- {response.label}: " + ", ".join(f"{r.parameter} {r.ST:.2f}" for r in top.itertuples()))
+    return "\n".join(lines) + "\n\n![Sobol indices](sobol_indices.png)\n", [Path(figure), data]
+
+
+def write_report(v: Validation, out: Path, sensitivity: bool = True) -> list[Path]:
+    """Markdown report and figures: predicted against actual 2024 spending, trajectories, and
+    (unless `sensitivity` is off) Sobol' indices."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -271,16 +297,17 @@ def write_report(v: Validation, out: Path) -> list[Path]:
     fig.savefig(trajectories, dpi=100)
     plt.close(fig)
 
+    sobol_text, sobol_paths = sobol_section(out) if sensitivity else ("", [])
     report = out / "validation.md"
     report.write_text(
         "# Validation against the record\n\n"
         f"Seeds {v.seeds[0]}..{v.seeds[-1]}; means over runs (levels and deadlines over runs with a deal).\n"
         "Produced by `alliance-sim validate --out DIR`.\n\n```\n" + table_text(v) + "\n```\n\n"
-        "![Hindcast](hindcast_2024.png)\n\n![Trajectories](hindcast_trajectories.png)\n",
+        "![Hindcast](hindcast_2024.png)\n\n![Trajectories](hindcast_trajectories.png)\n\n" + sobol_text,
         encoding="utf-8")
     data = out / "validation.json"
     data.write_text(json.dumps(v.to_dict(), indent=2, default=float), encoding="utf-8")
-    return [report, data, scatter, trajectories]
+    return [report, data, scatter, trajectories, *sobol_paths]
 
 
 def _nato_series() -> dict[str, dict[int, float]]:
