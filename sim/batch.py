@@ -27,6 +27,7 @@ import numpy as np
 from sim import rules
 from sim.agents import apply_rule
 from sim.data.loader import AllyFacts
+from sim.engines import RoundColumns
 from sim.model import ON_TRACK_TOLERANCE_PCT, ally_profiles, random_draws
 from sim.outcome import RUN_FIELDS
 from sim.parameters import MediatorRule, Parameters, parameter_fields
@@ -75,6 +76,7 @@ class BatchResult:
     allies_on_track: np.ndarray
     extra_spending_usd_bn: np.ndarray
     allies: AllyColumns | None = None  # only with run_batch(..., per_ally=True)
+    per_round: RoundColumns | None = None  # sim.engines.RoundColumns: only the Mesa engine keeps rounds
 
     def __len__(self) -> int:
         return len(self.seed)

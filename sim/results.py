@@ -3,8 +3,8 @@
 A shard appears under its final name only once it is complete (written to a temporary file
 in the same directory, then renamed), so after a crash at any moment every shard on disk is
 either whole or detectably damaged, and resuming recomputes exactly the missing batches.
-The per-ally table, when asked for, is written before its batch's run table: the run
-shard is the mark that a batch is finished.
+The extra tables, when asked for (per ally; per round and per round and ally), are written
+before their batch's run table: the run shard is the mark that a batch is finished.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.engines import ALLY_FIELDS
+from sim.engines import ALLY_FIELDS, ALLY_ROUND_FIELDS, ROUND_FIELDS
 from sim.outcome import RUN_FIELDS
 from sim.parameters import parameter_fields
 from sim.sweep_spec import RunBatch, SweepSpec
@@ -40,16 +40,36 @@ VERSIONED_PACKAGES = ("alliance-sim", "mesa", "numpy", "pandas", "pyarrow", "sci
 
 
 class ResultTable(StrEnum):
-    """The tables a sweep writes: one row per run, or one row per run and ally."""
+    """The tables a sweep writes: one row per run; and on request one per run and ally
+    (`per_ally`), one per run and round and one per run, round and ally (`per_round`)."""
 
     RUNS = "runs"
     ALLIES = "allies"
+    ROUNDS = "rounds"
+    ALLIES_BY_ROUND = "allies_by_round"
 
     def shard_name(self, batch: int) -> str:
         return f"{self.value}-{batch:06d}.parquet"
 
     def shards(self, directory: Path) -> list[Path]:
         return sorted(directory.glob(f"{self.value}-[0-9]*.parquet"))
+
+    @property
+    def schema(self) -> pa.Schema:
+        """An extra table's columns and their fixed types, so every shard of a sweep has one
+        schema (the run table's columns depend on the spec: see `run_columns`)."""
+        fields = {ResultTable.ALLIES: ("iso3", *ALLY_FIELDS), ResultTable.ROUNDS: ROUND_FIELDS,
+                  ResultTable.ALLIES_BY_ROUND: ALLY_ROUND_FIELDS}.get(self)
+        if fields is None:
+            raise ValueError(f"the {self} table's columns depend on the spec; see run_columns")
+        kinds = {"round": pa.int64(), "iso3": pa.string(), "accepted": pa.bool_(), "flexibility": pa.bool_()}
+        return pa.schema([("run_id", pa.int64()), *((name, kinds.get(name, pa.float64())) for name in fields)])
+
+
+def extra_tables(spec: SweepSpec) -> tuple[ResultTable, ...]:
+    """The tables a batch of this sweep writes besides its run table."""
+    return (*((ResultTable.ALLIES,) if spec.per_ally else ()),
+            *((ResultTable.ROUNDS, ResultTable.ALLIES_BY_ROUND) if spec.per_round else ()))
 
 
 @dataclass(frozen=True)
@@ -59,6 +79,14 @@ class Shard:
     batch: int
     runs: pa.Table
     allies: pa.Table | None = None
+    rounds: pa.Table | None = None
+    allies_by_round: pa.Table | None = None
+
+    def extras(self) -> dict[ResultTable, pa.Table]:
+        """The extra tables this batch has, in the order they are written (all before `runs`)."""
+        tables = {ResultTable.ALLIES: self.allies, ResultTable.ROUNDS: self.rounds,
+                  ResultTable.ALLIES_BY_ROUND: self.allies_by_round}
+        return {table: data for table, data in tables.items() if data is not None}
 
 
 # --- building a shard from an engine's columns ------------------------------------------
@@ -70,8 +98,9 @@ def run_columns(spec: SweepSpec) -> tuple[str, ...]:
 
 def build_shard(batch: RunBatch, spec_names: Sequence[str], points: Sequence[int], replicates: Sequence[int],
                 seeds: Sequence[int], overrides: Sequence[Mapping[str, object]], result, code_version: str) -> Shard:
-    """A batch's run table (and per-ally table when the engine's `BatchResult` has per-ally
-    columns), with fixed column types so every shard of a sweep has the same schema."""
+    """A batch's run table (and the per-ally and per-round tables when the engine's
+    `BatchResult` has those columns), with fixed column types so every shard of a sweep has the
+    same schema."""
     if len(result) != len(batch):
         raise ValueError(f"batch {batch.index}: the engine returned {len(result)} runs for {len(batch)}")
     columns = {
@@ -87,17 +116,34 @@ def build_shard(batch: RunBatch, spec_names: Sequence[str], points: Sequence[int
     for name in RUN_FIELDS:
         columns[name] = _normalised(pa.array(np.asarray(outcomes[name]).tolist()))
     runs = pa.table(columns)
-    if result.allies is None:
-        return Shard(batch.index, runs)
-    allies_count = len(result.iso3)
-    allies = pa.table({
-        "run_id": pa.array(np.repeat(np.arange(batch.start, batch.stop, dtype=np.int64), allies_count)),
-        "iso3": pa.array(list(result.iso3) * len(batch), type=pa.string()),
-        "final_position_pct": pa.array(np.asarray(result.allies.final_position_pct, dtype=float).ravel()),
-        "accepted": pa.array(np.asarray(result.allies.accepted, dtype=bool).ravel()),
-        "flexibility": pa.array(np.asarray(result.allies.flexibility, dtype=bool).ravel()),
-    })
-    return Shard(batch.index, runs, allies)
+    allies = None
+    if result.allies is not None:
+        allies_count = len(result.iso3)
+        allies = pa.table({
+            "run_id": pa.array(np.repeat(np.arange(batch.start, batch.stop, dtype=np.int64), allies_count)),
+            "iso3": pa.array(list(result.iso3) * len(batch), type=pa.string()),
+            "final_position_pct": pa.array(np.asarray(result.allies.final_position_pct, dtype=float).ravel()),
+            "accepted": pa.array(np.asarray(result.allies.accepted, dtype=bool).ravel()),
+            "flexibility": pa.array(np.asarray(result.allies.flexibility, dtype=bool).ravel()),
+        })
+    if result.per_round is None:
+        return Shard(batch.index, runs, allies)
+    return Shard(batch.index, runs, allies,
+                 rounds=_round_table(batch, result.per_round.rounds, ResultTable.ROUNDS),
+                 allies_by_round=_round_table(batch, result.per_round.allies, ResultTable.ALLIES_BY_ROUND))
+
+
+def _round_table(batch: RunBatch, columns: Mapping[str, np.ndarray], table: ResultTable) -> pa.Table:
+    """An engine's round-by-round columns as a shard table: its run index within the batch
+    becomes the run id, and every column takes the table's fixed type."""
+    run = np.asarray(columns["run"], dtype=np.int64)
+    if not np.array_equal(np.unique(run), np.arange(len(batch))):  # as a resume will check the shard
+        raise ValueError(f"batch {batch.index}: the engine's {table} rows are not one or more per run of the batch")
+    schema = table.schema
+    data = [pa.array(run + batch.start, type=pa.int64())]
+    for field in list(schema)[1:]:
+        data.append(pa.array(np.asarray(columns[field.name]).tolist(), type=field.type))
+    return pa.Table.from_arrays(data, schema=schema)
 
 
 def parameter_type(name: str) -> pa.DataType:
@@ -191,6 +237,7 @@ class ResultsDir:
             "spec_text": spec.text, "spec_hash": spec.digest(), "spec": spec.canonical(),
             "root_seed": spec.seed, "runs": spec.runs, "batch_size": spec.batch_size, "batches": spec.batch_count,
             "parameters": list(spec.parameter_names), "engine": spec.engine.value, "per_ally": spec.per_ally,
+            "per_round": spec.per_round,
             "code_version": self.code_version, "package_versions": package_versions(),
             "python": sys.version.split()[0], "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
@@ -206,17 +253,25 @@ class ResultsDir:
         for index, batch in sorted(batches.items()):
             runs_path = self.path / ResultTable.RUNS.shard_name(index)
             problem = self._check(runs_path, ResultTable.RUNS, batch)
-            if problem is None and self.spec.per_ally:
-                allies_path = self.path / ResultTable.ALLIES.shard_name(index)
-                problem = self._check(allies_path, ResultTable.ALLIES, batch)
-                if problem is not None and allies_path.exists():
-                    self._move_aside(allies_path, problem)
-                    continue
             if problem is not None:
                 self._move_aside(runs_path, problem)
                 continue
-            finished.add(index)
+            if all(self._extra_whole(table, batch, runs_path) for table in extra_tables(self.spec)):
+                finished.add(index)
         return finished
+
+    def _extra_whole(self, table: ResultTable, batch: RunBatch, runs_path: Path) -> bool:
+        """Whether a finished batch's extra table is whole. A damaged one is moved aside; a
+        missing one unmarks the batch (its run shard moved aside); either way it is recomputed."""
+        path = self.path / table.shard_name(batch.index)
+        problem = self._check(path, table, batch)
+        if problem is None:
+            return True
+        if path.exists():
+            self._move_aside(path, problem)
+        elif runs_path.exists():
+            self._move_aside(runs_path, f"its {table} table ({path.name}) is missing")
+        return False
 
     def _batches_on_disk(self) -> Iterator[RunBatch]:
         count = self.spec.batch_count
@@ -246,8 +301,8 @@ class ResultsDir:
             if not np.array_equal(ids, np.arange(batch.start, batch.stop)):
                 return f"its run ids are not batch {batch.index}'s ({batch.start}..{batch.stop - 1})"
             return None
-        if tuple(data.column_names) != ("run_id", "iso3", *ALLY_FIELDS):
-            return "its columns are not a per-ally table"
+        if data.column_names != table.schema.names:
+            return f"its columns are not a {table} table"
         if not np.array_equal(np.unique(data.column("run_id").to_numpy()), np.arange(batch.start, batch.stop)):
             return f"its run ids are not batch {batch.index}'s ({batch.start}..{batch.stop - 1})"
         return None
@@ -266,10 +321,9 @@ class ResultsDir:
 
     # --- writing ---
     def write(self, shard: Shard) -> None:
-        """Write a finished batch: per-ally table first, then the run table that marks it done."""
-        if shard.allies is not None:
-            _atomic_write(self.path / ResultTable.ALLIES.shard_name(shard.batch),
-                          lambda p: pq.write_table(shard.allies, p))
+        """Write a finished batch: its extra tables first, then the run table that marks it done."""
+        for table, data in shard.extras().items():
+            _atomic_write(self.path / table.shard_name(shard.batch), lambda p, data=data: pq.write_table(data, p))
         _atomic_write(self.path / ResultTable.RUNS.shard_name(shard.batch), lambda p: pq.write_table(shard.runs, p))
 
 
@@ -327,8 +381,9 @@ def package_versions() -> dict[str, str]:
 # --- reading results back ----------------------------------------------------------------
 
 def load_results(directory: str | Path, table: ResultTable | str = ResultTable.RUNS, columns=None):
-    """A sweep's table as one pandas DataFrame, sorted by run id (and ally), whatever the
-    number of shards; `table="allies"` for the per-ally table."""
+    """A sweep's table as one pandas DataFrame, sorted by run id (then round and ally, as
+    written), whatever the number of shards; `table="allies"` for the per-ally table,
+    `"rounds"` and `"allies_by_round"` for the per-round ones."""
     import pandas as pd
 
     directory = Path(directory)
@@ -336,8 +391,8 @@ def load_results(directory: str | Path, table: ResultTable | str = ResultTable.R
     if not (directory / METADATA_FILE).exists():
         raise FileNotFoundError(f"{directory}: no sweep results here ({METADATA_FILE} missing)")
     paths = table.shards(directory)
-    if table == ResultTable.ALLIES:  # only batches marked finished by their run shard
-        paths = [p for p in paths if (directory / p.name.replace(ResultTable.ALLIES.value, ResultTable.RUNS.value, 1)).exists()]
+    if table != ResultTable.RUNS:  # only batches marked finished by their run shard
+        paths = [p for p in paths if (directory / p.name.replace(table.value, ResultTable.RUNS.value, 1)).exists()]
     if not paths:
         return pd.DataFrame(columns=columns)
     frame = pa.concat_tables([pq.read_table(path, columns=columns) for path in paths]).to_pandas()

@@ -41,6 +41,7 @@ class BatchTask:
     scenario: Scenario
     engine: Engine
     per_ally: bool
+    per_round: bool
     names: tuple[str, ...]
     points: tuple[int, ...]
     replicates: tuple[int, ...]
@@ -52,14 +53,16 @@ class BatchTask:
     def of(cls, spec: SweepSpec, batch: RunBatch, version: str) -> BatchTask:
         ids = batch.run_ids
         return cls(batch=batch, scenario=spec.scenario, engine=spec.engine, per_ally=spec.per_ally,
-                   names=spec.parameter_names, points=tuple(i // spec.replicates for i in ids),
-                   replicates=tuple(spec.replicate(i) for i in ids), seeds=tuple(spec.seed_of(i) for i in ids),
-                   overrides=tuple(spec.overrides(i) for i in ids), code_version=version)
+                   per_round=spec.per_round, names=spec.parameter_names,
+                   points=tuple(i // spec.replicates for i in ids), replicates=tuple(spec.replicate(i) for i in ids),
+                   seeds=tuple(spec.seed_of(i) for i in ids), overrides=tuple(spec.overrides(i) for i in ids),
+                   code_version=version)
 
 
 def run_task(task: BatchTask) -> Shard:
     """Compute one batch (in whichever process or cluster worker received it)."""
-    result = task.engine.run(task.scenario, list(task.overrides), list(task.seeds), per_ally=task.per_ally)
+    result = task.engine.run(task.scenario, list(task.overrides), list(task.seeds), per_ally=task.per_ally,
+                             per_round=task.per_round)
     return build_shard(task.batch, task.names, task.points, task.replicates, task.seeds, task.overrides,
                        result, task.code_version)
 

@@ -14,6 +14,7 @@ alone, so results never depend on batching, worker count or order of completion.
     engine = "batch"                  # batch or mesa
     batch_size = 256                  # runs per task and per result shard
     per_ally = false                  # also keep each ally's final position and vote
+    per_round = false                 # also keep every round (mesa only: the agents remember rounds)
     common_random_numbers = false     # true: replicate k has the same seed at every design point
 
     [sampler]
@@ -48,7 +49,7 @@ from sim.parameters import MediatorRule, ParameterError, allowed, coerce, parame
 from sim.scenario import Scenario, ScenarioError, configs_dir, load_scenario
 
 TOP_LEVEL_KEYS = ("name", "description", "scenario", "runs", "sampler", "parameters", "points")
-RUNS_KEYS = ("replicates", "seed", "engine", "batch_size", "per_ally", "common_random_numbers")
+RUNS_KEYS = ("replicates", "seed", "engine", "batch_size", "per_ally", "per_round", "common_random_numbers")
 SAMPLER_KEYS = ("method", "samples")
 RANGE_KEYS = ("low", "high", "steps")
 MAX_SEED = 2**63 - 1
@@ -163,6 +164,7 @@ class SweepSpec:
     common_random_numbers: bool
     source: str
     text: str  # the spec as written (the file's text), kept with the results
+    per_round: bool = False  # the round-by-round tables too; only the Mesa engine has them
 
     @property
     def parameter_names(self) -> tuple[str, ...]:
@@ -194,7 +196,13 @@ class SweepSpec:
         return run_seed(self.seed, key)
 
     def with_engine(self, engine: Engine | None) -> SweepSpec:
-        return self if engine is None or engine == self.engine else replace(self, engine=Engine(engine))
+        """The spec run by another engine (the CLI's --engine), refused when it cannot give
+        what the spec asks for."""
+        if engine is None or engine == self.engine:
+            return self
+        engine = Engine(engine)
+        _check_per_round(self.per_round, engine, self.source, f"--engine {engine}")
+        return replace(self, engine=engine)
 
     def canonical(self) -> dict:
         """Everything that determines the dataset, as plain JSON: two specs with the same
@@ -208,6 +216,8 @@ class SweepSpec:
             "names": self.design.names, "replicates": self.replicates, "seed": self.seed, "engine": self.engine,
             "batch_size": self.batch_size, "per_ally": self.per_ally,
             "common_random_numbers": self.common_random_numbers,
+            # only when set, so the sweeps started before the field existed keep their hash
+            **({"per_round": True} if self.per_round else {}),
         })
 
     def digest(self) -> str:
@@ -282,6 +292,9 @@ def parse_spec(raw: Mapping, source: str, *, base_dir: Path = Path("."), default
     engine = _choice(runs, "engine", Engine.BATCH, Engine, source)
     batch_size = _integer(runs, "batch_size", 256, 1, 10**7, source, prefix="runs.")
     per_ally = _boolean(runs, "per_ally", False, source)
+    per_round = _boolean(runs, "per_round", False, source)
+    _check_per_round(per_round, engine, source,
+                     f'runs.engine = "{engine}"' + ("" if "engine" in runs else " (the default)"))
     crn = _boolean(runs, "common_random_numbers", False, source)
 
     sampler = _table(raw, "sampler", source)
@@ -309,12 +322,21 @@ def parse_spec(raw: Mapping, source: str, *, base_dir: Path = Path("."), default
         design = _design(axes, method, samples, seed, source)
     spec = SweepSpec(name=name, description=description, scenario=scenario, sampler=method, axes=axes,
                      design=design, replicates=replicates, seed=seed, engine=engine, batch_size=batch_size,
-                     per_ally=per_ally, common_random_numbers=crn, source=source,
+                     per_ally=per_ally, per_round=per_round, common_random_numbers=crn, source=source,
                      text=text if text is not None else json.dumps(_plain(raw), indent=2, sort_keys=True))
     if spec.runs > MAX_RUNS:
         raise SweepSpecError(f"{source}: {spec.runs} runs is too many; allowed: at most {MAX_RUNS}")
     _check_combinations(spec)
     return spec
+
+
+def _check_per_round(per_round: bool, engine: Engine, source: str, engine_from: str) -> None:
+    """Per-round tables come from the agents' own record, which only the Mesa engine keeps;
+    refuse the pair rather than write a sweep without the tables it asked for."""
+    if per_round and engine != Engine.MESA:
+        raise SweepSpecError(f"{source}: field runs.per_round = true is not allowed with {engine_from}; "
+                             f'allowed: per_round = true only with engine "mesa" (the {engine} engine keeps '
+                             "no per-round data), or per_round = false")
 
 
 def _check_combinations(spec: SweepSpec) -> None:
