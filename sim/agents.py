@@ -97,16 +97,15 @@ class Ally(mesa.Agent):
         p = self.model.params
         if self.profile.is_us:
             return float(np.clip(p.us_demand_pct + self.noise_pct, 0.0, rules.LEVEL_CEILING_PCT))
-        ideal = rules.ideal_level(self.profile.start_pct, self.threat, self.fiscal, p.need_scale_pct, p.fiscal_drag)
-        return float(np.clip(ideal + self.noise_pct, 0.0, rules.LEVEL_CEILING_PCT))
+        return float(rules.shocked_ideal(self.profile.start_pct, self.threat, self.fiscal, p.need_scale_pct,
+                                         p.fiscal_drag, self.noise_pct))
 
     def own_spending_ideal(self, threat_level: float) -> float:
         """What the ally would spend on its own in a given threat environment (after the
         summit; the US included, whose position in the talks is its demand on others)."""
         p = self.model.params
-        ideal = rules.ideal_level(self.profile.start_pct, self.own_threat(threat_level), self.fiscal,
-                                  p.need_scale_pct, p.fiscal_drag)
-        return float(np.clip(ideal + self.noise_pct, 0.0, rules.LEVEL_CEILING_PCT))
+        return float(rules.shocked_ideal(self.profile.start_pct, self.own_threat(threat_level), self.fiscal,
+                                         p.need_scale_pct, p.fiscal_drag, self.noise_pct))
 
     def ceiling_at(self, deadline: float) -> float:
         return float(rules.win_set_ceiling(self.profile.start_pct, self.ramp_pct, deadline, self.model.params.summit_year))

@@ -283,8 +283,8 @@ def urgency(alliance: Alliance, levers: Levers, threat):
 def current_ideal(alliance: Alliance, levers: Levers, threat, fiscal, noise):
     """`Ally.current_ideal`: the US wants its demand, the others their need held back by the purse."""
     us = np.clip(levers.us_demand_pct + noise, 0.0, rules.LEVEL_CEILING_PCT)
-    ideal = rules.ideal_level(alliance.start, threat, fiscal, levers.need_scale_pct, levers.fiscal_drag)
-    return np.where(alliance.is_us, us, np.clip(ideal + noise, 0.0, rules.LEVEL_CEILING_PCT))
+    ideal = rules.shocked_ideal(alliance.start, threat, fiscal, levers.need_scale_pct, levers.fiscal_drag, noise)
+    return np.where(alliance.is_us, us, ideal)
 
 
 def ramp(levers: Levers, threat, fiscal, expansion):
@@ -451,9 +451,8 @@ def implement(alliance: Alliance, opening: Talks, ended: Concluded, data_year: i
         going = year <= horizon
         level = rules.threat_level_in_year(year, talks_level, levers.threat_event_year, levers.threat_event_level)
         pledged = rules.yearly_step(spending, target, horizon - year + 1, ratifiable, fiscal, levers.compliance_drag)
-        own_ideal = np.clip(rules.ideal_level(alliance.start, own_threat(alliance, levers, opening.exposure, level),
-                                              fiscal, levers.need_scale_pct, levers.fiscal_drag) + opening.noise,
-                            0.0, rules.LEVEL_CEILING_PCT)
+        own_ideal = rules.shocked_ideal(alliance.start, own_threat(alliance, levers, opening.exposure, level),
+                                        fiscal, levers.need_scale_pct, levers.fiscal_drag, opening.noise)
         own = rules.adjust_toward_ideal(spending, own_ideal, levers.adjustment_rate)
         spending = np.where(going, np.maximum(pledged, own), spending)
         if trajectory is not None:

@@ -105,6 +105,12 @@ def ideal_level(start_pct, threat, fiscal, need_scale_pct, fiscal_drag):
     return np.clip(start_pct + shortfall * (1.0 - fiscal_drag * fiscal), 0.0, LEVEL_CEILING_PCT)
 
 
+def shocked_ideal(start_pct, threat, fiscal, need_scale_pct, fiscal_drag, shock_pct):
+    """The ideal level plus the ally's idiosyncratic domestic shock, kept within bounds."""
+    ideal = ideal_level(start_pct, threat, fiscal, need_scale_pct, fiscal_drag)
+    return np.clip(ideal + shock_pct, 0.0, LEVEL_CEILING_PCT)
+
+
 def ratifiable_ramp(threat, fiscal, base_pct, threat_extra_pct):
     """The yearly increase (pp of GDP) the ally's parliament and public will ratify.
 
