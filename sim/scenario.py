@@ -77,7 +77,7 @@ def resolve(name_or_path: str | Path) -> Path:
 
 def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     path = resolve(name_or_path)
-    shown = _display(path)
+    shown = display_path(path)
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as error:
@@ -152,7 +152,7 @@ def _ally_overrides(section, source: str) -> dict[str, dict]:
     return overrides
 
 
-def _display(path: Path) -> str:
+def display_path(path: Path) -> str:
     """The path as the user would recognise it: relative to the working directory when inside it."""
     try:
         return str(path.resolve().relative_to(Path.cwd().resolve()))

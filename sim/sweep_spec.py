@@ -46,7 +46,7 @@ import numpy as np
 
 from sim.engines import Engine
 from sim.parameters import MediatorRule, ParameterError, allowed, coerce, parameter_fields
-from sim.scenario import Scenario, ScenarioError, configs_dir, load_scenario
+from sim.scenario import Scenario, ScenarioError, configs_dir, display_path, load_scenario
 
 TOP_LEVEL_KEYS = ("name", "description", "scenario", "runs", "sampler", "parameters", "points")
 RUNS_KEYS = ("replicates", "seed", "engine", "batch_size", "per_ally", "per_round", "common_random_numbers")
@@ -266,7 +266,7 @@ def resolve_spec(name_or_path: str | Path) -> Path:
 
 def load_spec(name_or_path: str | Path) -> SweepSpec:
     path = resolve_spec(name_or_path)
-    shown = str(path)
+    shown = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
         raw = tomllib.loads(text)
