@@ -27,6 +27,7 @@ from sim.executors import ExecutorChoice, ExecutorError
 from sim.results import load_results, read_metadata
 from sim.scenario import ScenarioError
 from sim.sweep import run_sweep
+from sim.scenario import display_path
 from sim.sweep_spec import load_spec, parse_spec, resolve_spec
 
 Z90 = 1.6448536269514722  # standard normal quantile for a two-sided 90% interval
@@ -62,7 +63,7 @@ class Experiment:
         if not quick:
             return load_spec(path)
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        return parse_spec(_merged(raw, self.quick_changes), f"{path} (quick)", base_dir=path.parent,
+        return parse_spec(_merged(raw, self.quick_changes), f"{display_path(path)} (quick)", base_dir=path.parent,
                           default_name=self.name)
 
     def run(self, args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
