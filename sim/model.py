@@ -185,11 +185,10 @@ class AllianceModel(mesa.Model):
     def targets(self) -> np.ndarray:
         """Each ally's target: the package's core level, or, without a deal or with a side
         letter, its own final position."""
-        carried = {a.profile.iso3 for a in self.flexibility}
         own = np.array([a.position_pct for a in self.allies])
         if not self.deal:
             return own
-        return np.array([own[i] if a.profile.iso3 in carried else self.package.core_pct
+        return np.array([own[i] if a in self.flexibility else self.package.core_pct
                          for i, a in enumerate(self.allies)])
 
     def horizon(self) -> int:
@@ -230,9 +229,8 @@ class AllianceModel(mesa.Model):
         start = np.nan_to_num(np.array([a.profile.start_pct for a in self.allies]))
         final = np.nan_to_num(np.array([end[a.profile.iso3] for a in self.allies]))
         is_us = np.array([a.profile.is_us for a in self.allies])
-        carried = {a.profile.iso3 for a in self.flexibility}
         on_track = sum(1 for a, t in zip(self.allies, targets)
-                       if self.deal and a.profile.bears_cost and a.profile.iso3 not in carried
+                       if self.deal and a.profile.bears_cost and a not in self.flexibility
                        and end[a.profile.iso3] >= t - ON_TRACK_TOLERANCE_PCT)
         package = self.package
         return Outcome(
@@ -265,12 +263,11 @@ class AllianceModel(mesa.Model):
         return table[["round", "iso3", "position_pct", "deadline_position", "accepted", "threat", "fiscal_pressure"]]
 
     def _ally_result(self, ally: Ally) -> AllyResult:
-        carried = {a.profile.iso3 for a in self.flexibility}
         return AllyResult(
             iso3=ally.profile.iso3, name=ally.profile.name, start_pct=ally.profile.start_pct,
             initial_position_pct=ally.initial_position_pct, final_position_pct=ally.position_pct,
             initial_deadline=ally.initial_deadline_position, final_deadline=ally.deadline_position,
-            accepted=ally.accepted, flexibility=ally.profile.iso3 in carried, votes=ally.profile.votes,
+            accepted=ally.accepted, flexibility=ally in self.flexibility, votes=ally.profile.votes,
             threat=ally.threat, fiscal_pressure=ally.fiscal,
             trajectory=self.trajectories.get(ally.profile.iso3, {}),
         )

@@ -19,6 +19,7 @@ from sim.batch import run_batch
 from sim.data.loader import load_allies
 from sim.history import HagueRecord, WalesRecord
 from sim.model import AllianceModel
+from sim.outcome import Baselines
 from sim.scenario import load_scenario
 
 CALIBRATION_DIR = Path(__file__).resolve().parent.parent / "configs" / "calibration"
@@ -35,7 +36,7 @@ class HagueResult:
     spain_flexibility_share: float
     flexibility_share: dict[str, float]  # ally -> share of runs carried with a side letter
     hawk_openings: dict[str, tuple[float, float]]  # ally -> (level, deadline), seed 0
-    baselines: dict[str, float]  # weighted_mean, weighted_median, nash (means over runs)
+    baselines: Baselines  # means over runs
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class WalesResult:
     deal_share: float
     level_pct: float
     horizon_years: float
-    baselines: dict[str, float]
+    baselines: Baselines  # means over runs
     hindcast: Hindcast  # means over the runs
     no_change: Hindcast
     everyone_to_two: Hindcast
@@ -77,9 +78,8 @@ class Validation:
         """Absolute error on the Hague core level plus the Wales level, model against each baseline."""
         hague, wales = HagueRecord(), WalesRecord()
         errors = {"model": abs(self.hague.core_pct - hague.core_pct) + abs(self.wales.level_pct - wales.level_pct)}
-        for name in ("weighted_mean", "weighted_median", "nash"):
-            errors[name] = (abs(self.hague.baselines[name] - hague.core_pct)
-                            + abs(self.wales.baselines[name] - wales.level_pct))
+        for name, predicted in asdict(self.hague.baselines).items():
+            errors[name] = abs(predicted - hague.core_pct) + abs(getattr(self.wales.baselines, name) - wales.level_pct)
         return errors
 
     def to_dict(self) -> dict:
@@ -88,10 +88,10 @@ class Validation:
         return data
 
 
-def _baselines(result) -> dict[str, float]:
-    return {"weighted_mean": float(np.mean(result.baseline_weighted_mean)),
-            "weighted_median": float(np.mean(result.baseline_weighted_median)),
-            "nash": float(np.mean(result.baseline_nash))}
+def _baselines(result) -> Baselines:
+    return Baselines(weighted_mean=float(np.mean(result.baseline_weighted_mean)),
+                     weighted_median=float(np.mean(result.baseline_weighted_median)),
+                     nash=float(np.mean(result.baseline_nash)))
 
 
 def _with_deal(values, deal) -> float:
@@ -144,7 +144,9 @@ def wales_case(overrides: dict, seeds) -> WalesResult:
         level_pct=_with_deal(result.core_target_pct, deal),
         horizon_years=_with_deal(result.deadline_year.astype(float) - record.summit_year, deal),
         baselines=_baselines(result),
-        hindcast=Hindcast(*(float(np.mean(values)) for values in zip(*(asdict(h).values() for h in runs)))),
+        hindcast=Hindcast(mae_pp=float(np.mean([h.mae_pp for h in runs])),
+                          spearman=float(np.mean([h.spearman for h in runs])),
+                          at_two_percent=float(np.mean([h.at_two_percent for h in runs]))),
         no_change=_hindcast(metrics.no_change_hindcast(start), actual),
         everyone_to_two=_hindcast(metrics.everyone_to_two_percent_hindcast(start), actual),
         predicted_2024=[float(v) for v in predicted[0]],
@@ -184,7 +186,7 @@ def table_text(v: Validation) -> str:
     rows = [
         ("Hague 2025", "record", "model", "w. mean", "w. median", "Nash"),
         ("deal (share of runs)", "yes", _f(h.deal_share), "", "", ""),
-        ("core level, % GDP", f">= {hr.core_pct}", _f(h.core_pct), _f(b["weighted_mean"]), _f(b["weighted_median"]), _f(b["nash"])),
+        ("core level, % GDP", f">= {hr.core_pct}", _f(h.core_pct), _f(b.weighted_mean), _f(b.weighted_median), _f(b.nash)),
         ("total with related, % GDP", _f(hr.total_pct, 1), _f(h.total_pct), "", "", ""),
         ("deadline", str(hr.deadline_year), _f(h.deadline_year, 1), "", "", ""),
         ("first draft's deadline", str(hr.draft_deadline_year), str(h.first_draft_deadline), "", "", ""),
@@ -194,7 +196,7 @@ def table_text(v: Validation) -> str:
         ("", "", "", "", "", ""),
         ("Wales 2014", "record", "model", "w. mean", "w. median", "Nash"),
         ("deal (share of runs)", "yes", _f(w.deal_share), "", "", ""),
-        ("level, % GDP", _f(wr.level_pct, 1), _f(w.level_pct), _f(wb["weighted_mean"]), _f(wb["weighted_median"]), _f(wb["nash"])),
+        ("level, % GDP", _f(wr.level_pct, 1), _f(w.level_pct), _f(wb.weighted_mean), _f(wb.weighted_median), _f(wb.nash)),
         ("horizon, years", str(wr.horizon_years), _f(w.horizon_years, 1), "", "", ""),
         ("", "", "", "", "", ""),
         ("2024 hindcast from 2014", "target", "model", "no change", "all to 2%", ""),

@@ -6,6 +6,7 @@ Refresh the pinned numbers on purpose (after a change to the model or its parame
 
 import json
 import os
+from dataclasses import asdict
 from pathlib import Path
 
 import pytest
@@ -34,7 +35,7 @@ def pinned(v) -> dict:
         "wales.hindcast.mae_pp": v.wales.hindcast.mae_pp, "wales.hindcast.spearman": v.wales.hindcast.spearman,
         "wales.hindcast.at_two_percent": v.wales.hindcast.at_two_percent,
     }
-    flat.update({f"hague.baseline.{k}": x for k, x in v.hague.baselines.items()})
+    flat.update({f"hague.baseline.{k}": x for k, x in asdict(v.hague.baselines).items()})
     flat.update({f"combined_error.{k}": x for k, x in v.combined_errors().items()})
     for fit in v.cross:
         flat[f"fit_{fit.fitted_on}.hague.core_pct"] = fit.hague.core_pct
