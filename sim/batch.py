@@ -434,8 +434,9 @@ class Implementation:
 
 def implement(alliance: Alliance, opening: Talks, ended: Concluded, data_year: int,
               keep_trajectory: bool) -> Implementation:
-    """Project spending year by year, the faster of the pledge's path and the ally's own
-    adjustment toward what the year's threat calls for; a run's path stops at its own deadline."""
+    """Project spending year by year, the faster of the pledge's path (in the years an ally
+    keeps it) and its own adjustment toward what the year's threat calls for; a run's path
+    stops at its own deadline."""
     levers, fiscal = opening.levers, opening.fiscal
     target = np.where(ended.deal[:, None] & ~ended.flexibility, ended.core[:, None], ended.position)
     ratifiable = ramp(levers, ended.threat, fiscal, ended.expansion)
@@ -450,11 +451,12 @@ def implement(alliance: Alliance, opening: Talks, ended: Concluded, data_year: i
     for year in range(data_year + 1, last_year + 1):
         going = year <= horizon
         level = rules.threat_level_in_year(year, talks_level, levers.threat_event_year, levers.threat_event_level)
-        pledged = rules.yearly_step(spending, target, horizon - year + 1, ratifiable, fiscal, levers.compliance_drag)
         own_ideal = rules.shocked_ideal(alliance.start, own_threat(alliance, levers, opening.exposure, level),
                                         fiscal, levers.need_scale_pct, levers.fiscal_drag, opening.noise)
+        pledged = rules.yearly_step(spending, target, horizon - year + 1, ratifiable, fiscal, levers.compliance_drag)
+        kept = np.where(rules.complies(own_ideal, target), pledged, spending)
         own = rules.adjust_toward_ideal(spending, own_ideal, levers.adjustment_rate)
-        spending = np.where(going, np.maximum(pledged, own), spending)
+        spending = np.where(going, np.maximum(kept, own), spending)
         if trajectory is not None:
             trajectory[:, :, year - data_year] = np.where(going, spending, np.nan)
     end = np.where(alliance.bears_cost, spending, np.nan)

@@ -198,7 +198,8 @@ class AllianceModel(mesa.Model):
 
     def project_spending(self) -> dict[str, dict[int, float]]:
         """Each ally's yearly spending from the data year to the deadline: the faster of the
-        pledge's path and its own adjustment toward what the year's threat calls for."""
+        pledge's path (in the years the ally keeps it) and its own adjustment toward what the
+        year's threat calls for."""
         p = self.params
         targets = self.targets()
         horizon = self.horizon()
@@ -212,10 +213,12 @@ class AllianceModel(mesa.Model):
             path = {p.data_year: spending}
             for year in range(p.data_year + 1, horizon + 1):
                 level = rules.threat_level_in_year(year, talks_level, p.threat_event_year, p.threat_event_level)
+                own_ideal = ally.own_spending_ideal(float(level))
                 pledged = rules.yearly_step(spending, target, horizon - year + 1, ally.ramp_pct,
                                             ally.fiscal, p.compliance_drag)
-                own = rules.adjust_toward_ideal(spending, ally.own_spending_ideal(float(level)), p.adjustment_rate)
-                spending = float(np.maximum(pledged, own))
+                kept = np.where(rules.complies(own_ideal, target), pledged, spending)
+                own = rules.adjust_toward_ideal(spending, own_ideal, p.adjustment_rate)
+                spending = float(np.maximum(kept, own))
                 path[year] = spending
             trajectories[ally.profile.iso3] = path
         return trajectories

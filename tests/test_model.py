@@ -155,6 +155,22 @@ def test_a_threat_event_after_the_summit_raises_spending_but_not_the_deal():
     assert spend(invaded) > spend(calm) + 1.0
 
 
+def test_a_pledge_above_an_allys_own_ideal_is_not_kept_until_the_threat_rises():
+    model = AllianceModel("wales2014", rng=0)
+    model.run()
+    outcome = model.outcome()
+    assert outcome.deal and outcome.deadline_year == 2024
+    paths, target = model.trajectories, outcome.core_target_pct
+    calm_ideal = {a.profile.iso3: a.own_spending_ideal(model.params.threat_level) for a in model.allies}
+    spain, latvia = paths["ESP"], paths["LVA"]
+    assert calm_ideal["ESP"] < target <= calm_ideal["LVA"]
+    # Spain drifts toward its own ideal (a tenth of the gap a year) and never past it before 2022;
+    # Latvia, for whom 2% is less than it wants anyway, is on the path and reaches it.
+    assert all(spain[y] <= calm_ideal["ESP"] + 1e-9 for y in range(2014, 2022))
+    assert spain[2021] < 1.5 and latvia[2021] >= 1.9
+    assert latvia[2024] >= target - 1e-9
+
+
 # --- the Wales case -------------------------------------------------------------------------
 
 @pytest.mark.parametrize("seed", SEEDS)

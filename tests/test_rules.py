@@ -127,6 +127,12 @@ def test_yearly_step_by_hand():
     assert rules.yearly_step(3.5, 3.0, 5, 0.3, 0.5, 0.4) == pytest.approx(3.5)  # above target: hold
 
 
+def test_an_ally_keeps_the_pledge_only_where_it_would_spend_that_much_on_its_own():
+    assert rules.complies(2.4, 2.0) and rules.complies(2.0, 2.0)
+    assert not rules.complies(1.5, 2.0)
+    assert rules.complies(np.array([1.5, 2.5]), 2.0).tolist() == [False, True]
+
+
 def test_peer_weights_rows_sum_to_one_and_favour_neighbours():
     lat, lon = np.array([52.0, 54.7, 40.4]), np.array([21.0, 25.3, -3.7])  # Warsaw, Vilnius, Madrid
     weights = rules.peer_weights(lat, lon, 1000.0)

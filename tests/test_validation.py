@@ -65,7 +65,15 @@ def test_the_hindcast_beats_both_naive_hindcasts(result):
         assert w.hindcast.mae_pp < naive.mae_pp
         assert w.hindcast.spearman > naive.spearman
     assert w.hindcast.spearman >= 0.7
+    assert w.hindcast.mae_pp <= 0.35
     assert abs(w.hindcast.at_two_percent - WalesRecord().allies_at_two_percent_2024) <= 3
+
+
+def test_the_hindcast_holds_out_of_sample_when_fitted_on_the_hague_alone(result):
+    fitted_on_hague = next(fit for fit in result.cross if fit.fitted_on == "hague")
+    hindcast = fitted_on_hague.wales.hindcast
+    assert hindcast.mae_pp <= 0.35 and hindcast.spearman >= 0.7
+    assert abs(hindcast.at_two_percent - WalesRecord().allies_at_two_percent_2024) <= 3
 
 
 def test_the_model_errs_less_than_every_baseline_on_both_cases(result):
