@@ -454,7 +454,7 @@ def implement(alliance: Alliance, opening: Talks, ended: Concluded, data_year: i
         own_ideal = rules.shocked_ideal(alliance.start, own_threat(alliance, levers, opening.exposure, level),
                                         fiscal, levers.need_scale_pct, levers.fiscal_drag, opening.noise)
         pledged = rules.yearly_step(spending, target, horizon - year + 1, ratifiable, fiscal, levers.compliance_drag)
-        kept = np.where(rules.complies(own_ideal, target), pledged, spending)
+        kept = np.where(rules.keeps_pledge(own_ideal, target, levers.self_enforcing_pledges), pledged, spending)
         own = rules.adjust_toward_ideal(spending, own_ideal, levers.adjustment_rate)
         spending = np.where(going, np.maximum(kept, own), spending)
         if trajectory is not None:

@@ -216,7 +216,7 @@ class AllianceModel(mesa.Model):
                 own_ideal = ally.own_spending_ideal(float(level))
                 pledged = rules.yearly_step(spending, target, horizon - year + 1, ally.ramp_pct,
                                             ally.fiscal, p.compliance_drag)
-                kept = np.where(rules.complies(own_ideal, target), pledged, spending)
+                kept = np.where(rules.keeps_pledge(own_ideal, target, p.self_enforcing_pledges), pledged, spending)
                 own = rules.adjust_toward_ideal(spending, own_ideal, p.adjustment_rate)
                 spending = float(np.maximum(kept, own))
                 path[year] = spending

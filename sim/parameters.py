@@ -64,6 +64,7 @@ class Parameters:
     concession_rate: float = _spec(0.27, 0.0, 1.0, doc="share of the gap to the draft an ally closes each round (on the level, times 1 - urgency)")
     leverage: float = _spec(1.66, 0.0, 10.0, doc="extra weight a holdout gains with the mediator per round it rejects")
     noise_sd_pct: float = _spec(0.1, 0.0, 2.0, doc="sd of each ally's idiosyncratic domestic preference (pp)")
+    self_enforcing_pledges: bool = _spec(True, doc="an ally keeps the pledge's path only in years it wants that much on its own (false: every ally keeps it)")
     compliance_drag: float = _spec(0.0, 0.0, 1.0, doc="how much fiscal pressure slows a complying ally along the path")
     adjustment_rate: float = _spec(0.1, 0.0, 1.0, doc="share of the gap to its own ideal an ally closes each year after the summit")
 

@@ -288,16 +288,17 @@ def yearly_step(spending_pct, target_pct, years_left, ramp_pct, fiscal, complian
     return spending_pct + np.maximum(step, 0.0)
 
 
-def complies(own_ideal_pct, target_pct):
-    """Whether an ally implements the pledge this year: only where the target is within what
-    it would spend on its own in this year's threat environment.
+def keeps_pledge(own_ideal_pct, target_pct, self_enforcing):
+    """Whether an ally implements the pledge this year: with `self_enforcing`, only where the
+    target is within what it would spend on its own in this year's threat environment;
+    without, always (every signature is kept).
 
     Pledges are self-enforcing or not kept (Downs, Rocke & Barsoom 1996: high compliance
     mostly means agreements that ask what states would do anyway; Barrett 1994). An ally for
     whom the target is above its own ideal signs, ratifies and then lets the path slip; a
     rise in threat (an event, fear of abandonment) can bring it back to the path later.
     """
-    return own_ideal_pct >= target_pct
+    return np.logical_not(self_enforcing) | (own_ideal_pct >= target_pct)
 
 
 def threat_level_in_year(year, talks_level, event_year, event_level):

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sim import metrics
-from sim.batch import run_batch
+from sim.batch import BatchResult, run_batch
 from sim.data.loader import load_allies
 from sim.history import HagueRecord, WalesRecord
 from sim.model import AllianceModel
@@ -56,6 +56,7 @@ class WalesResult:
     no_change: Hindcast
     everyone_to_two: Hindcast
     predicted_2024: list[float]  # seed 0, per ally in data order (NaN for Iceland)
+    mean_predicted_2024: list[float]  # mean over the runs, per ally in data order
 
 
 @dataclass(frozen=True)
@@ -127,17 +128,27 @@ def _hindcast(predicted: np.ndarray, actual: np.ndarray) -> Hindcast:
                     at_two_percent=float(metrics.count_at_least(predicted)))
 
 
+def spending_in_year(result: BatchResult, year: int) -> np.ndarray:
+    """Each run's projected spending per ally in `year` (runs x allies), NaN where no run reaches it."""
+    years = result.allies.years
+    if year in years:
+        return result.allies.trajectory_pct[:, :, years.index(year)]
+    return np.full((len(result.deal), len(result.iso3)), np.nan)
+
+
+def mean_over_runs(values: np.ndarray) -> np.ndarray:
+    """Mean over runs per ally, NaN (without a warning) for an ally with no value in any run."""
+    counts = np.sum(~np.isnan(values), axis=0)
+    return np.where(counts > 0, np.nansum(values, axis=0) / np.maximum(counts, 1), np.nan)
+
+
 def wales_case(overrides: dict, seeds) -> WalesResult:
     record = WalesRecord()
     facts = load_allies()
     actual, start = facts.spending_2024_pct, facts.spending_2014_pct
     result = run_batch(load_scenario("wales2014"), [overrides] * len(seeds), list(seeds), per_ally=True)
     deal = result.deal.astype(bool)
-    years = result.allies.years
-    if record.hindcast_year in years:
-        predicted = result.allies.trajectory_pct[:, :, years.index(record.hindcast_year)]
-    else:
-        predicted = np.full((len(seeds), len(facts.iso3)), np.nan)
+    predicted = spending_in_year(result, record.hindcast_year)
     runs = [_hindcast(row, actual) for row in predicted]
     return WalesResult(
         deal_share=float(deal.mean()),
@@ -150,6 +161,7 @@ def wales_case(overrides: dict, seeds) -> WalesResult:
         no_change=_hindcast(metrics.no_change_hindcast(start), actual),
         everyone_to_two=_hindcast(metrics.everyone_to_two_percent_hindcast(start), actual),
         predicted_2024=[float(v) for v in predicted[0]],
+        mean_predicted_2024=[float(v) for v in mean_over_runs(predicted)],
     )
 
 

@@ -128,9 +128,11 @@ def test_yearly_step_by_hand():
 
 
 def test_an_ally_keeps_the_pledge_only_where_it_would_spend_that_much_on_its_own():
-    assert rules.complies(2.4, 2.0) and rules.complies(2.0, 2.0)
-    assert not rules.complies(1.5, 2.0)
-    assert rules.complies(np.array([1.5, 2.5]), 2.0).tolist() == [False, True]
+    assert rules.keeps_pledge(2.4, 2.0, True) and rules.keeps_pledge(2.0, 2.0, True)
+    assert not rules.keeps_pledge(1.5, 2.0, True)
+    assert rules.keeps_pledge(1.5, 2.0, False)  # every signature kept
+    assert rules.keeps_pledge(np.array([1.5, 2.5]), 2.0, True).tolist() == [False, True]
+    assert rules.keeps_pledge(np.array([[1.5], [1.5]]), 2.0, np.array([[True], [False]])).tolist() == [[False], [True]]
 
 
 def test_peer_weights_rows_sum_to_one_and_favour_neighbours():

@@ -1,0 +1,36 @@
+"""`experiments/compliance.py`: the implementation rules side by side, and the first version
+of the model reproduced by its flag."""
+
+import importlib
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+
+
+@pytest.fixture
+def compliance(monkeypatch):
+    monkeypatch.syspath_prepend(str(EXPERIMENTS))
+    return importlib.import_module("compliance")
+
+
+def test_compliance_experiment_writes_its_tables_figure_and_summary(tmp_path, compliance, capsys):
+    out = tmp_path / "compliance"
+    assert compliance.main(["--seeds", "2", "--out", str(out)]) == 0
+    table = pd.read_parquet(out / "compliance_summary.parquet").set_index("rule")
+    assert list(table.index) == [rule.label for rule in compliance.RULES]
+    first, default = table.loc[compliance.FIRST_VERSION.label], table.loc[compliance.DEFAULT.label]
+    # Keeping every pledge can only add spending: more allies reach the level, more money.
+    assert first["hague_allies_on_track"] >= default["hague_allies_on_track"]
+    assert first["hague_extra_spending_usd_bn"] >= default["hague_extra_spending_usd_bn"]
+    assert first["hague_core_pct"] == pytest.approx(default["hague_core_pct"])  # the talks are the same
+    allies = pd.read_parquet(out / "compliance_allies.parquet")
+    assert len(allies) == 32 * len(compliance.RULES)
+    assert (out / "compliance.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    summary = (out / "summary.md").read_text(encoding="utf-8")
+    assert f"{default['hindcast_mae_pp']:.3f} pp" in summary and "nan" not in summary.lower()
+    capsys.readouterr()
+    assert compliance.main(["--seeds", "2", "--out", str(out)]) == 2  # no silent overwrite
+    assert "already holds summary.md" in capsys.readouterr().err
