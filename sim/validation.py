@@ -224,6 +224,7 @@ def table_text(v: Validation) -> str:
         other = "Wales" if fit.fitted_on == "hague" else "Hague"
         rows += [("", "", "", "", "", ""),
                  (f"fitted on {fit.fitted_on} only", "record", "model", "", "", ""),
+                 ("Hague deal (share of runs)", "yes", f"{fit.hague.deal_share:.2f}", "", "", ""),
                  ("Hague core / deadline", "3.5 / 2035", f"{_f(fit.hague.core_pct)} / {_f(fit.hague.deadline_year, 1)}", "", "", ""),
                  ("Hague: Spain flexibility", "yes", f"{fit.hague.spain_flexibility_share:.0%}", "", "", ""),
                  ("Wales level / horizon", "2.0 / 10", f"{_f(fit.wales.level_pct)} / {_f(fit.wales.horizon_years, 1)}", "", "", ""),
