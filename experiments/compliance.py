@@ -5,13 +5,14 @@ Four implementation rules side by side: every ally keeps the pledge's path (the 
 version, with and without the fiscal drag on the pace) or keeps it only in the years it wants
 that much on its own (`self_enforcing_pledges`, the default; docs/ODD.md, 7.9 and 9). For
 each: the 2024 hindcast from 2014 (as `alliance-sim validate` scores it) and what the Hague
-deal becomes (allies reaching the core level, extra spending, each ally's 2035 spending).
+deal becomes (allies reaching the core level, extra spending, each ally's spending at the
+deadline, where it signed the core level rather than a side letter).
 
     .venv/bin/python experiments/compliance.py               # 10 seeds, a few seconds
     .venv/bin/python experiments/compliance.py --seeds 40 --out results/compliance40
 
 Writes to results/compliance/: compliance_summary.parquet (one row per rule),
-compliance_allies.parquet (each ally's 2024 hindcast and 2035 Hague spending per rule),
+compliance_allies.parquet (each ally's 2024 hindcast and Hague spending at the deadline per rule),
 compliance.png and summary.md. Refuses to overwrite an earlier summary.
 """
 
@@ -28,11 +29,13 @@ import pandas as pd
 from experiment import fmt, markdown_table, pyplot, save
 from sim.batch import run_batch
 from sim.data.loader import load_allies
-from sim.history import HagueRecord, WalesRecord
+from sim.model import ON_TRACK_TOLERANCE_PCT
+from sim.results import code_version
 from sim.scenario import display_path, load_scenario
-from sim.validation import mean_over_runs, spending_in_year, wales_case
+from sim.validation import HindcastTargets, mean_over_runs, mean_with_deal, wales_case
 
 DEFAULT_OUT = Path("results") / "compliance"
+SLIP_PCT = ON_TRACK_TOLERANCE_PCT  # less than this below the path counts as keeping it
 
 
 @dataclass(frozen=True)
@@ -47,9 +50,9 @@ class ComplianceRule:
 
 
 FIRST_VERSION = ComplianceRule("every pledge kept, fiscal drag 0.3 (first version)", False, 0.3)
+EVERY_PLEDGE_KEPT = ComplianceRule("every pledge kept, no drag", False, 0.0)
 DEFAULT = ComplianceRule("self-enforcing, no drag (default)", True, 0.0)
-RULES = (FIRST_VERSION, ComplianceRule("every pledge kept, no drag", False, 0.0),
-         ComplianceRule("self-enforcing, fiscal drag 0.3", True, 0.3), DEFAULT)
+RULES = (FIRST_VERSION, EVERY_PLEDGE_KEPT, ComplianceRule("self-enforcing, fiscal drag 0.3", True, 0.3), DEFAULT)
 
 
 def options(argv) -> argparse.Namespace:
@@ -67,23 +70,23 @@ def score(rule: ComplianceRule, seeds: list[int]) -> tuple[dict, pd.DataFrame]:
     wales = wales_case(rule.overrides, seeds)
     hague = run_batch(load_scenario("hague2025"), [rule.overrides] * len(seeds), seeds, per_ally=True)
     deal = hague.deal.astype(bool)
-    by_deadline = spending_in_year(hague, HagueRecord.deadline_year)[deal]
+    signed_core = deal[:, None] & ~hague.allies.flexibility.astype(bool)
+    at_deadline = np.where(signed_core, hague.allies.spending_at_end(), np.nan)
     row = {
         "rule": rule.label, **rule.overrides,
         "hindcast_mae_pp": wales.hindcast.mae_pp, "hindcast_spearman": wales.hindcast.spearman,
         "hindcast_at_two_percent": wales.hindcast.at_two_percent,
         "hague_deal_share": float(deal.mean()),
-        "hague_core_pct": float(hague.core_target_pct[deal].mean()) if deal.any() else np.nan,
-        "hague_allies_on_track": float(hague.allies_on_track[deal].mean()) if deal.any() else np.nan,
-        "hague_extra_spending_usd_bn": float(hague.extra_spending_usd_bn[deal].mean()) if deal.any() else np.nan,
-        "hague_us_share_after": float(hague.us_share_after[deal].mean()) if deal.any() else np.nan,
+        **{f"hague_{name}": mean_with_deal(getattr(hague, field), deal) for name, field in (
+            ("core_pct", "core_target_pct"), ("allies_on_track", "allies_on_track"),
+            ("extra_spending_usd_bn", "extra_spending_usd_bn"), ("us_share_after", "us_share_after"))},
     }
     facts = load_allies()
     allies = pd.DataFrame({
         "rule": rule.label, "iso3": facts.iso3,
         "spending_2014_pct": facts.spending_2014_pct, "actual_2024_pct": facts.spending_2024_pct,
         "hindcast_2024_pct": wales.mean_predicted_2024,
-        "hague_2035_pct": mean_over_runs(by_deadline),
+        "hague_at_deadline_pct": mean_over_runs(at_deadline),
     })
     return row, allies
 
@@ -91,7 +94,8 @@ def score(rule: ComplianceRule, seeds: list[int]) -> tuple[dict, pd.DataFrame]:
 def plot(allies: pd.DataFrame, core_pct: float, seeds: int):
     plt = pyplot()
     fig, (hindcast, hague) = plt.subplots(1, 2, figsize=(13, 6))
-    first, default = (allies[allies["rule"] == rule.label].set_index("iso3") for rule in (FIRST_VERSION, DEFAULT))
+    first, every, default = (allies[allies["rule"] == rule.label].set_index("iso3")
+                             for rule in (FIRST_VERSION, EVERY_PLEDGE_KEPT, DEFAULT))
     for table, rule, marker in ((first, FIRST_VERSION, "x"), (default, DEFAULT, "o")):
         hindcast.scatter(table["actual_2024_pct"], table["hindcast_2024_pct"], marker=marker, label=rule.label)
     for code, row in default.iterrows():
@@ -105,15 +109,15 @@ def plot(allies: pd.DataFrame, core_pct: float, seeds: int):
     hindcast.set_title("Wales: who kept the 2% pledge", fontsize=10)
     hindcast.legend(fontsize=7)
 
-    order = default.dropna(subset=["actual_2024_pct"]).sort_values("actual_2024_pct").index  # Iceland has no forces
+    order = default.dropna(subset=["hague_at_deadline_pct"]).sort_values("actual_2024_pct").index
     ys = np.arange(len(order))
-    hague.scatter(first.loc[order, "hague_2035_pct"], ys, marker="x", label=FIRST_VERSION.label)
-    hague.scatter(default.loc[order, "hague_2035_pct"], ys, marker="o", label=DEFAULT.label)
+    hague.scatter(every.loc[order, "hague_at_deadline_pct"], ys, marker="x", label=EVERY_PLEDGE_KEPT.label)
+    hague.scatter(default.loc[order, "hague_at_deadline_pct"], ys, marker="o", label=DEFAULT.label)
     hague.scatter(default.loc[order, "actual_2024_pct"], ys, marker="|", color="0.4", label="2024 (start)")
     hague.axvline(core_pct, color="tab:red", lw=1, ls="--", label=f"core level agreed ({core_pct:.2f}%)")
     hague.set_yticks(ys, order, fontsize=6)
-    hague.set_xlabel("projected spending in 2035, % of GDP (runs with a deal)")
-    hague.set_title("The Hague: who keeps the core level by 2035", fontsize=10)
+    hague.set_xlabel("projected spending at the deadline, % of GDP (runs where the ally signed the core level)")
+    hague.set_title("The Hague: who keeps the core level", fontsize=10)
     hague.legend(fontsize=7, loc="lower right")
     for ax in (hindcast, hague):
         ax.grid(alpha=0.3)
@@ -123,18 +127,17 @@ def plot(allies: pd.DataFrame, core_pct: float, seeds: int):
 
 def summary(table: pd.DataFrame, allies: pd.DataFrame, seeds: list[int]) -> str:
     rows = table.set_index("rule")
-    first, default = rows.loc[FIRST_VERSION.label], rows.loc[DEFAULT.label]
-    per_ally = allies.pivot(index="iso3", columns="rule", values="hague_2035_pct")
-    dropped = per_ally[FIRST_VERSION.label] - per_ally[DEFAULT.label]
-    slipping = dropped[dropped > 0.05].sort_values(ascending=False)
+    first, every, default = (rows.loc[rule.label] for rule in (FIRST_VERSION, EVERY_PLEDGE_KEPT, DEFAULT))
+    per_ally = allies.pivot(index="iso3", columns="rule", values="hague_at_deadline_pct")
+    dropped = per_ally[EVERY_PLEDGE_KEPT.label] - per_ally[DEFAULT.label]
+    slipping = dropped[dropped > SLIP_PCT].sort_values(ascending=False)
     hindcast_columns = ["rule", "hindcast_mae_pp", "hindcast_spearman", "hindcast_at_two_percent"]
     hague_columns = ["rule", "hague_deal_share", "hague_core_pct", "hague_allies_on_track", "hague_extra_spending_usd_bn",
                      "hague_us_share_after"]
-    record = WalesRecord()
     return f"""# Signing is not keeping: implementation rules
 
-Seeds {seeds[0]}..{seeds[-1]} per rule; the hindcast is scored as `alliance-sim validate` scores it
-(targets: MAE at most 0.35 pp, Spearman at least 0.7, {record.allies_at_two_percent_2024} allies at 2% within 3).
+Seeds {seeds[0]}..{seeds[-1]} per rule, code {code_version()}; the hindcast is scored as
+`alliance-sim validate` scores it (targets: {HindcastTargets().describe()}).
 
 ## What it found
 
@@ -142,12 +145,13 @@ Seeds {seeds[0]}..{seeds[-1]} per rule; the hindcast is scored as `alliance-sim 
   (Spearman {fmt(first['hindcast_spearman'])}, {fmt(first['hindcast_at_two_percent'], 1)} allies at 2%);
   with self-enforcing pledges (the default) by {fmt(default['hindcast_mae_pp'], 3)} pp
   (Spearman {fmt(default['hindcast_spearman'])}, {fmt(default['hindcast_at_two_percent'], 1)} at 2%).
-- At the Hague, {fmt(first['hague_allies_on_track'], 1)} allies reach the core level by the deadline if every
-  pledge is kept and {fmt(default['hague_allies_on_track'], 1)} if pledges are self-enforcing; the extra
-  spending at the deadline is {fmt(first['hague_extra_spending_usd_bn'], 0)} against
+- At the Hague, {fmt(every['hague_allies_on_track'], 1)} allies reach the core level by the deadline if every
+  pledge is kept and {fmt(default['hague_allies_on_track'], 1)} if pledges are self-enforcing (no fiscal drag in
+  either); the extra spending at the deadline is {fmt(every['hague_extra_spending_usd_bn'], 0)} against
   {fmt(default['hague_extra_spending_usd_bn'], 0)} USD bn a year (2024 GDP).
-- Allies that sign but let the path slip under the default rule (2035 spending lower by more than
-  0.05 pp): {", ".join(f"{code} ({fmt(-value, sign=True)} pp)" for code, value in slipping.items()) or "none"}.
+- Allies that sign the core level but let the path slip when pledges are self-enforcing (spending at
+  the deadline lower by more than {SLIP_PCT} pp, runs without a side letter for them):
+  {", ".join(f"{code} ({fmt(-value, sign=True)} pp)" for code, value in slipping.items()) or "none"}.
 
 ## The Wales hindcast
 

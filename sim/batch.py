@@ -49,6 +49,19 @@ class AllyColumns:
     flexibility: np.ndarray
     trajectory_pct: np.ndarray  # NaN outside the run's data year..deadline and for allies without forces
 
+    def spending_in(self, year: int) -> np.ndarray:
+        """Projected spending in `year` (runs x allies), NaN where a run's path does not reach it."""
+        if year in self.years:
+            return self.trajectory_pct[:, :, self.years.index(year)]
+        return np.full(self.trajectory_pct.shape[:2], np.nan)
+
+    def spending_at_end(self) -> np.ndarray:
+        """Projected spending in each run's last year, its deadline (runs x allies); a path is
+        NaN only after its end, so the end is the last of its leading values."""
+        reached = np.sum(~np.isnan(self.trajectory_pct), axis=2)
+        last = np.take_along_axis(self.trajectory_pct, np.maximum(reached - 1, 0)[:, :, None], axis=2)[:, :, 0]
+        return np.where(reached > 0, last, np.nan)
+
 
 @dataclass(frozen=True)
 class BatchResult:

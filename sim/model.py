@@ -216,9 +216,9 @@ class AllianceModel(mesa.Model):
                 own_ideal = ally.own_spending_ideal(float(level))
                 pledged = rules.yearly_step(spending, target, horizon - year + 1, ally.ramp_pct,
                                             ally.fiscal, p.compliance_drag)
-                kept = np.where(rules.keeps_pledge(own_ideal, target, p.self_enforcing_pledges), pledged, spending)
+                kept = pledged if rules.keeps_pledge(own_ideal, target, p.self_enforcing_pledges) else spending
                 own = rules.adjust_toward_ideal(spending, own_ideal, p.adjustment_rate)
-                spending = float(np.maximum(kept, own))
+                spending = float(max(kept, own))
                 path[year] = spending
             trajectories[ally.profile.iso3] = path
         return trajectories

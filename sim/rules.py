@@ -17,6 +17,7 @@ LEVEL_CEILING_PCT = 10.0  # no ally's parliament ratifies more than this; bounds
 DEBT_REFERENCE_PCT = 60.0  # Maastricht reference value for government debt (TFEU Protocol 12)
 DEFICIT_REFERENCE_PCT = 3.0  # Maastricht reference value for the deficit (TFEU Protocol 12)
 MIN_RAMP_PCT = 1e-6  # keeps "years needed" finite for an ally that cannot raise spending at all
+PLEDGE_TIE_PCT = 1e-9  # a target equal to an ally's ideal up to rounding counts as wanted (no-deal targets often are)
 NASH_BLOCK_CELLS = 1 << 15  # grid x allies cells nash_bargaining scores at once (256 kB, cache-sized)
 
 
@@ -298,7 +299,7 @@ def keeps_pledge(own_ideal_pct, target_pct, self_enforcing):
     whom the target is above its own ideal signs, ratifies and then lets the path slip; a
     rise in threat (an event, fear of abandonment) can bring it back to the path later.
     """
-    return np.logical_not(self_enforcing) | (own_ideal_pct >= target_pct)
+    return np.logical_not(self_enforcing) | (own_ideal_pct >= target_pct - PLEDGE_TIE_PCT)
 
 
 def threat_level_in_year(year, talks_level, event_year, event_level):

@@ -109,6 +109,8 @@ EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
     ("hague2025", {"mediator_rule": "median"}, "deal with flexibility"),
     ("hague2025", {"mediator_rule": "nash", "threat_shock": 0.2, "threat_shock_round": 3}, None),
     ("hague2025", {"max_rounds": 1}, "no deal"),
+    ("wales2014", {"self_enforcing_pledges": False, "compliance_drag": 0.3}, "deal"),
+    ("wales2014", {"max_rounds": 1, "allow_flexibility": False}, None),  # targets tie with ideals
     ("hague2025", {"allow_flexibility": False, "us_pressure": 1.0, "us_demand_pct": 10.0, "split_enabled": False},
      "no deal"),
 ]

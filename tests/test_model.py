@@ -4,10 +4,14 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import SEEDS as ANY_SEED
+from strategies import quick_overrides
 
+from sim.batch import run_batch
 from sim.model import AllianceModel
 from sim.parameters import MediatorRule
 from sim.rules import LEVEL_CEILING_PCT
+from sim.scenario import load_scenario
 
 SEEDS = range(5)
 EASTERN_HAWKS = ("POL", "EST", "LVA", "LTU")
@@ -159,16 +163,29 @@ def test_a_pledge_above_an_allys_own_ideal_is_not_kept_until_the_threat_rises():
     model = AllianceModel("wales2014", rng=0)
     model.run()
     outcome = model.outcome()
-    assert outcome.deal and outcome.deadline_year == 2024
-    paths, target = model.trajectories, outcome.core_target_pct
-    calm_ideal = {a.profile.iso3: a.own_spending_ideal(model.params.threat_level) for a in model.allies}
-    spain, latvia = paths["ESP"], paths["LVA"]
-    assert calm_ideal["ESP"] < target <= calm_ideal["LVA"]
-    # Spain drifts toward its own ideal (a tenth of the gap a year) and never past it before 2022;
-    # Latvia, for whom 2% is less than it wants anyway, is on the path and reaches it.
-    assert all(spain[y] <= calm_ideal["ESP"] + 1e-9 for y in range(2014, 2022))
-    assert spain[2021] < 1.5 and latvia[2021] >= 1.9
-    assert latvia[2024] >= target - 1e-9
+    france = next(a for a in model.allies if a.profile.iso3 == "FRA")
+    target, path = outcome.core_target_pct, model.trajectories["FRA"]
+    assert outcome.deadline_year == 2024 and france not in model.flexibility
+    # France wants less than 2% at the 2014 threat (0.5) and more after the 2022 invasion (0.8).
+    assert france.own_spending_ideal(0.5) < target <= france.own_spending_ideal(0.8)
+    assert all(path[year] == path[2014] for year in range(2015, 2022))  # signed, not kept
+    assert path[2022] > path[2021] and path[2024] == pytest.approx(target)  # back on the path, on time
+    kept_anyway = run("wales2014", self_enforcing_pledges=False)
+    assert allies_by_code(kept_anyway)["FRA"].trajectory[2018] > path[2018] + 0.05
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(overrides=quick_overrides(), name=st.sampled_from(["hague2025", "wales2014"]), seed=ANY_SEED)
+def test_keeping_every_pledge_never_spends_less_than_keeping_only_the_wanted_ones(overrides, name, seed):
+    """Each year's step rises with last year's spending, so an ally that skips the pledge in
+    some years can never end a year above the same ally keeping it every year."""
+    def paths(self_enforcing):
+        changes = {**overrides, "self_enforcing_pledges": self_enforcing}
+        return run_batch(load_scenario(name), [changes], [seed], per_ally=True).allies.trajectory_pct
+
+    wanted, every = paths(True), paths(False)
+    assert np.array_equal(np.isnan(wanted), np.isnan(every))  # the talks, and so the years, are the same
+    assert np.all(np.nan_to_num(wanted) <= np.nan_to_num(every) + 1e-12)
 
 
 # --- the Wales case -------------------------------------------------------------------------

@@ -13,8 +13,8 @@ import pytest
 from test_regression import differences, table
 
 from sim.cli import main
-from sim.history import HagueRecord, WalesRecord
-from sim.validation import validate, wales_case
+from sim.history import HagueRecord
+from sim.validation import Hindcast, HindcastTargets, validate, wales_case
 
 BASELINE = Path(__file__).parent / "baselines" / "validation_seeds0-4.json"
 SEEDS = range(5)
@@ -64,16 +64,21 @@ def test_the_hindcast_beats_both_naive_hindcasts(result):
     for naive in (w.no_change, w.everyone_to_two):
         assert w.hindcast.mae_pp < naive.mae_pp
         assert w.hindcast.spearman > naive.spearman
-    assert w.hindcast.spearman >= 0.7
-    assert w.hindcast.mae_pp <= 0.35
-    assert abs(w.hindcast.at_two_percent - WalesRecord().allies_at_two_percent_2024) <= 3
+    assert HindcastTargets().met_by(w.hindcast)
 
 
 def test_the_hindcast_holds_out_of_sample_when_fitted_on_the_hague_alone(result):
     fitted_on_hague = next(fit for fit in result.cross if fit.fitted_on == "hague")
-    hindcast = fitted_on_hague.wales.hindcast
-    assert hindcast.mae_pp <= 0.35 and hindcast.spearman >= 0.7
-    assert abs(hindcast.at_two_percent - WalesRecord().allies_at_two_percent_2024) <= 3
+    assert HindcastTargets().met_by(fitted_on_hague.wales.hindcast)
+
+
+def test_hindcast_targets_by_hand():
+    targets = HindcastTargets()
+    assert targets.at_two_percent_range() == (20, 26)
+    assert targets.met_by(Hindcast(mae_pp=0.35, spearman=0.7, at_two_percent=20))
+    assert not targets.met_by(Hindcast(mae_pp=0.36, spearman=0.9, at_two_percent=23))
+    assert not targets.met_by(Hindcast(mae_pp=0.2, spearman=0.69, at_two_percent=23))
+    assert not targets.met_by(Hindcast(mae_pp=0.2, spearman=0.9, at_two_percent=26.5))
 
 
 def test_the_model_errs_less_than_every_baseline_on_both_cases(result):
