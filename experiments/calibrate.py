@@ -8,7 +8,8 @@ several patterns at once, averaged over seeds, through the batch engine:
   (each ally's projected 2024 spending against NATO's June 2024 estimates).
 `--case hague` or `--case wales` fits on one case only, so the other can test it out of
 sample (`alliance-sim validate` reports both directions); `--case both` fitted the defaults
-in `sim/parameters.py`. The best values are written to configs/calibration/<case>.json:
+in `sim/parameters.py`. The best values, and the ten best sets of the search (which
+`validate` also tests on the other case), are written to configs/calibration/<case>.json:
 
     .venv/bin/python experiments/calibrate.py --case hague
     .venv/bin/python experiments/calibrate.py --case both --from-defaults   # refine the defaults
@@ -31,7 +32,7 @@ from sim.batch import run_batch
 from sim.data.loader import load_allies
 from sim.model import AllianceModel
 from sim.parameters import Parameters
-from sim.scenario import load_scenario
+from sim.scenario import display_path, load_scenario
 
 SEARCH_SPACE = {
     "shared_threat": (0.3, 0.8),
@@ -50,6 +51,7 @@ SEEDS = tuple(range(8))
 HAWKS = ("POL", "EST", "LVA", "LTU")
 NO_DEAL_COST = 10.0
 NO_HINDCAST_COST = 100.0  # no deal, or a deadline before 2024: nothing to compare with the record
+ENSEMBLE_SIZE = 10  # best fits kept, so validation can tell what a case pins down from a fluke of the best
 OUT_DIR = Path(__file__).resolve().parent.parent / "configs" / "calibration"
 
 
@@ -83,7 +85,7 @@ def wales_loss(values: dict, actual_2024: np.ndarray) -> float:
     result = run_batch(load_scenario("wales2014"), [values] * len(SEEDS), SEEDS, per_ally=True)
     if 2024 not in result.allies.years:  # every deadline before 2024: no hindcast to score
         return NO_HINDCAST_COST
-    at_2024 = result.allies.trajectory_pct[:, :, result.allies.years.index(2024)]
+    at_2024 = result.allies.spending_in(2024)
     loss = 0.0
     for run, (deal, core, deadline) in enumerate(zip(result.deal, result.core_target_pct, result.deadline_year)):
         if not deal or deadline < 2024:
@@ -116,16 +118,23 @@ def local_candidates(centre: dict, count: int, seed: int, scale: float = 0.08) -
              for k, (lo, hi) in SEARCH_SPACE.items()} for _ in range(count)]
 
 
+def rounded(values: dict) -> dict:
+    return {k: round(v, 4) for k, v in values.items()}
+
+
 @dataclass(frozen=True)
 class Fit:
     case: Case
     loss: float
     values: dict
+    ensemble: list[tuple[float, dict]]  # the search's best fits, best first, the current defaults left out
 
     def to_json(self) -> str:
         return json.dumps({"case": str(self.case), "loss": self.loss, "seeds": list(SEEDS),
-                           "parameters": {k: round(v, 4) for k, v in self.values.items()},
-                           "refit": f"python experiments/calibrate.py --case {self.case}"}, indent=2) + "\n"
+                           "parameters": rounded(self.values),
+                           "refit": f"python experiments/calibrate.py --case {self.case}",
+                           "ensemble": [{"loss": loss, "parameters": rounded(values)} for loss, values in self.ensemble]},
+                          indent=2) + "\n"
 
 
 def calibrate(case: Case, candidates: int, refine: int, seed: int, workers: int, from_defaults: bool) -> Fit:
@@ -142,9 +151,11 @@ def calibrate(case: Case, candidates: int, refine: int, seed: int, workers: int,
             losses = list(executor.map(evaluate, pool, chunksize=8))
             scored.extend(zip(losses, pool))
             print(f"{case} {stage}: best loss {min(losses):.3f} of {len(pool)} candidates")
-    loss, values = min(scored, key=lambda pair: pair[0])
+    ranked = sorted(scored, key=lambda pair: pair[0])
     print(f"{case}: current defaults score {next(l for l, v in scored if v == defaults):.3f}")
-    return Fit(case=case, loss=loss, values=values)
+    loss, values = ranked[0]
+    searched = [pair for pair in ranked if pair[1] is not defaults]  # the defaults saw both cases
+    return Fit(case=case, loss=loss, values=values, ensemble=searched[:ENSEMBLE_SIZE])
 
 
 def main(argv=None):
@@ -162,7 +173,7 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / f"{fit.case}.json"
     path.write_text(fit.to_json())
-    print(f"wrote {path}:", json.dumps({k: round(v, 4) for k, v in fit.values.items()}))
+    print(f"wrote {display_path(path)}:", json.dumps(rounded(fit.values)))
 
 
 if __name__ == "__main__":

@@ -19,15 +19,16 @@ def _paired(predicted, actual) -> tuple[np.ndarray, np.ndarray]:
 
 
 def mean_absolute_error(predicted, actual) -> float:
-    """Mean absolute error in percentage points."""
+    """Mean absolute error in percentage points; NaN without a single pair."""
     p, a = _paired(predicted, actual)
-    return float(np.mean(np.abs(p - a)))
+    return float(np.mean(np.abs(p - a))) if len(p) else float("nan")
 
 
 def spearman(predicted, actual) -> float:
-    """Spearman rank correlation (ties get average ranks); NaN when either side is constant."""
+    """Spearman rank correlation (ties get average ranks); NaN when either side is constant
+    or there are fewer than two pairs."""
     p, a = _paired(predicted, actual)
-    if np.all(p == p[0]) or np.all(a == a[0]):
+    if len(p) < 2 or np.all(p == p[0]) or np.all(a == a[0]):
         return float("nan")
     return float(stats.spearmanr(p, a).statistic)
 

@@ -27,3 +27,10 @@ def test_naive_hindcasts():
     start = np.array([1.0, 2.5, np.nan])
     assert np.array_equal(metrics.no_change_hindcast(start), start, equal_nan=True)
     assert np.array_equal(metrics.everyone_to_two_percent_hindcast(start), [2.0, 2.5, np.nan], equal_nan=True)
+
+
+def test_measures_without_pairs_are_undefined_not_an_error():
+    nothing = [np.nan, np.nan]
+    assert np.isnan(metrics.mean_absolute_error(nothing, [1.0, 2.0]))
+    assert np.isnan(metrics.spearman(nothing, [1.0, 2.0]))
+    assert np.isnan(metrics.spearman([1.0, np.nan], [1.0, 2.0]))  # one pair has no rank order

@@ -6,7 +6,7 @@ Refresh the pinned numbers on purpose (after a change to the model or its parame
 
 import json
 import os
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
@@ -14,7 +14,7 @@ from test_regression import differences, table
 
 from sim.cli import main
 from sim.history import HagueRecord
-from sim.validation import Hindcast, HindcastTargets, validate, wales_case
+from sim.validation import HagueTargets, Hindcast, HindcastTargets, validate, wales_case
 
 BASELINE = Path(__file__).parent / "baselines" / "validation_seeds0-4.json"
 SEEDS = range(5)
@@ -41,6 +41,7 @@ def pinned(v) -> dict:
         flat[f"fit_{fit.fitted_on}.hague.core_pct"] = fit.hague.core_pct
         flat[f"fit_{fit.fitted_on}.wales.hindcast.mae_pp"] = fit.wales.hindcast.mae_pp
         flat[f"fit_{fit.fitted_on}.wales.hindcast.spearman"] = fit.wales.hindcast.spearman
+        flat[f"fit_{fit.fitted_on}.ensemble_passing"] = fit.ensemble_passing
     return flat
 
 
@@ -57,6 +58,22 @@ def test_the_hague_case(result):
     assert abs(result.hague.core_pct - record.core_pct) <= 0.25
     assert abs(result.hague.deadline_year - record.deadline_year) <= 2
     assert result.hague.spain_flexibility_share >= 0.5
+    assert HagueTargets().met_by(result.hague)
+
+
+def test_hague_targets_by_hand(result):
+    hit = result.hague
+    targets = HagueTargets()
+    assert targets.met_by(replace(hit, core_pct=3.25, deadline_year=2037.0, spain_flexibility_share=0.5))
+    assert not targets.met_by(replace(hit, core_pct=3.24))
+    assert not targets.met_by(replace(hit, deadline_year=2032.9))
+    assert not targets.met_by(replace(hit, spain_flexibility_share=0.4))
+    assert not targets.met_by(replace(hit, core_pct=float("nan")))  # no deal in any run
+
+
+def test_each_case_reports_how_many_of_its_best_fits_meet_the_other(result):
+    for fit in result.cross:
+        assert fit.ensemble_size == 10 and 0 <= fit.ensemble_passing <= fit.ensemble_size
 
 
 def test_the_hindcast_beats_both_naive_hindcasts(result):
