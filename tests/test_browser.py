@@ -213,6 +213,7 @@ def test_page_shows_the_map_the_plots_and_the_outcome(session):
         assert rounds.locator("text").filter(has_text=title).count() == 1, f"no panel {title!r}"
     assert session.headline() == under_way(0)
     assert "weighted mean" in session.outcome_text()
+    assert "Projected once the talks end" in session.page.locator(".alliance-pledge").inner_text()
     session.page.get_by_text("Vote on the draft").click()  # the map's colour toggle
     session.page.locator(".alliance-map svg.marks text").filter(has_text="no draft yet").wait_for(timeout=WAIT_MS)
     session.assert_clean()
@@ -231,6 +232,9 @@ def test_step_advances_the_round_and_redraws_the_plots(session):
 def test_us_pressure_changes_the_outcome(session, tmp_path):
     default = session.run_to_summit()
     assert session.button("Step").is_disabled()
+    pledge = session.page.locator(".alliance-pledge svg.marks").first
+    pledge.locator("text").filter(has_text="keeps the pledge").wait_for(timeout=WAIT_MS)
+    assert pledge.locator("text").filter(has_text=re.compile(r"^POL$")).count() == 1
     session.page.screenshot(path=str(tmp_path / "viz.png"))
     assert (tmp_path / "viz.png").read_bytes()[:4] == b"\x89PNG"
     if os.environ.get("ALLIANCE_SIM_UPDATE_SCREENSHOT") == "1":  # refresh the README's picture on purpose

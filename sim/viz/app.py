@@ -15,6 +15,7 @@ from mesa.visualization.utils import update_counter
 from sim.scenario import DEFAULT_SCENARIO
 from sim.viz.cartogram import Cartogram
 from sim.viz.controls import DEFAULT_SEED, LiveAllianceModel, use_controls
+from sim.viz.pledge import PledgePlot
 from sim.viz.plots import OutcomePanel, RoundPlots
 from sim.viz.server import SCENARIO_ENV
 
@@ -29,7 +30,7 @@ def starting_scenario() -> str:
 
 @solara.component
 def Dashboard(model):
-    """The main area: which scenario, the map beside the outcome, the rounds below."""
+    """The main area: which scenario, the map beside the outcome, the rounds and the pledge below."""
     update_counter.get()
     spec = model.scenario_spec
     seed = "random" if model.seed is None else model.seed
@@ -42,6 +43,8 @@ def Dashboard(model):
             OutcomePanel(model)
     with solara.Card("Over the rounds", margin=0):
         RoundPlots(model)
+    with solara.Card("After the summit: who keeps the pledge", margin=0):
+        PledgePlot(model)
 
 
 @solara.component

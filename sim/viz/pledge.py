@@ -1,0 +1,95 @@
+"""After the summit: who keeps the pledge and who lets it slip.
+
+Signing is not keeping (docs/ODD.md, 7.9): once the talks end, each ally's projected path to
+the deadline shows whether it reaches the level it signed. The panel draws, per ally, the
+span from today's spending to the projection at the deadline, coloured by how it stands.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import altair as alt
+import pandas as pd
+import solara
+from mesa.visualization.utils import update_counter
+
+from sim.model import ON_TRACK_TOLERANCE_PCT
+from sim.outcome import Outcome
+from sim.viz.cartogram import EMBED_OPTIONS
+
+ROW_HEIGHT = 12
+CHART_WIDTH = 520
+
+
+class PledgeStatus(StrEnum):
+    """How an ally stands at the deadline; the values are the legend's words."""
+
+    KEEPS = "keeps the pledge"
+    SLIPS = "signed, lets it slip"
+    SIDE_LETTER = "side letter: own target"
+    NO_DEAL = "no deal: own course"
+
+
+STATUS_COLOURS = {PledgeStatus.KEEPS: "#2e7d32", PledgeStatus.SLIPS: "#ef6c00",
+                  PledgeStatus.SIDE_LETTER: "#7b1fa2", PledgeStatus.NO_DEAL: "#757575"}
+
+
+def pledge_status(outcome: Outcome, end_pct: float, flexibility: bool) -> PledgeStatus:
+    """An ally's standing at the deadline, counted as `Outcome.allies_on_track` counts it."""
+    if not outcome.deal:
+        return PledgeStatus.NO_DEAL
+    if flexibility:
+        return PledgeStatus.SIDE_LETTER
+    return PledgeStatus.KEEPS if end_pct >= outcome.core_target_pct - ON_TRACK_TOLERANCE_PCT else PledgeStatus.SLIPS
+
+
+def pledge_frame(outcome: Outcome) -> pd.DataFrame:
+    """One row per ally with armed forces: today's spending, the projection at the deadline
+    (its path's last year) and its standing, highest projection first."""
+    rows = []
+    for ally in outcome.allies:
+        if not ally.trajectory:
+            continue  # no armed forces, nothing to spend
+        end = ally.trajectory[max(ally.trajectory)]
+        rows.append({"iso3": ally.iso3, "name": ally.name, "start_pct": ally.start_pct, "end_pct": end,
+                     "status": str(pledge_status(outcome, end, ally.flexibility))})
+    return pd.DataFrame(rows).sort_values("end_pct", ascending=False, ignore_index=True)
+
+
+def pledge_chart(outcome: Outcome) -> alt.LayerChart:
+    frame = pledge_frame(outcome)
+    end_year = max(max(a.trajectory) for a in outcome.allies if a.trajectory)
+    y = alt.Y("iso3:N", sort=list(frame["iso3"]), title=None, axis=alt.Axis(labelFontSize=9))
+    statuses = [str(s) for s in PledgeStatus]
+    colour = alt.Color("status:N", title=None, scale=alt.Scale(domain=statuses, range=list(STATUS_COLOURS.values())),
+                       legend=alt.Legend(orient="bottom", direction="horizontal", columns=2))
+    base = alt.Chart(frame).properties(width=CHART_WIDTH, height=ROW_HEIGHT * len(frame))
+    span = base.mark_rule(color="#bdbdbd", strokeWidth=2).encode(
+        x=alt.X("start_pct:Q", title=f"% of GDP: today (grey end) to {end_year} (dot)"), x2="end_pct:Q", y=y)
+    today = base.mark_tick(color="#9e9e9e", thickness=2, size=8).encode(x="start_pct:Q", y=y)
+    projected = base.mark_circle(size=45, opacity=1).encode(
+        x="end_pct:Q", y=y, color=colour,
+        tooltip=["name:N", alt.Tooltip("start_pct:Q", format=".2f", title="today"),
+                 alt.Tooltip("end_pct:Q", format=".2f", title=str(end_year)), "status:N"])
+    layers = [span, today, projected]
+    if outcome.deal:
+        target = alt.Chart(pd.DataFrame({"core_pct": [outcome.core_target_pct]})).mark_rule(
+            color="#c62828", strokeDash=[4, 3]).encode(x="core_pct:Q")
+        layers.append(target)
+    title = (f"Core level agreed: {outcome.core_target_pct:.2f}% by {outcome.deadline_year} (red); "
+             f"{outcome.allies_on_track} allies keep it" if outcome.deal else
+             f"No deal: each ally's own course to {end_year}")
+    return alt.layer(*layers, title=alt.Title(title, fontSize=12, anchor="start")).properties(
+        usermeta={"embedOptions": EMBED_OPTIONS})
+
+
+@solara.component
+def PledgePlot(model):
+    update_counter.get()
+    with solara.Column(classes=["alliance-pledge"]):
+        if model.running:
+            solara.Text("Projected once the talks end: who keeps the pledge, and who signs but lets it slip.",
+                        style={"font-size": "13px", "color": "#555"})
+        else:
+            solara.FigureAltair(pledge_chart(model.outcome()))
