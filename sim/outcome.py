@@ -59,16 +59,17 @@ class Outcome:
         data = asdict(self)
         for ally in data["allies"]:
             ally["trajectory"] = {str(year): value for year, value in ally["trajectory"].items()}
-        return _without_nan(data)
+        return without_nan(data)
 
 
-def _without_nan(value):
+def without_nan(value):
+    """`value` with every NaN inside it replaced by None, so its JSON is strict (no `NaN`)."""
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, dict):
-        return {k: _without_nan(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_without_nan(v) for v in value]
+        return {k: without_nan(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_nan(v) for v in value]
     return value
 
 

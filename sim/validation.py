@@ -19,7 +19,7 @@ from sim.batch import run_batch
 from sim.data.loader import load_allies
 from sim.history import HagueRecord, WalesRecord
 from sim.model import AllianceModel
-from sim.outcome import Baselines
+from sim.outcome import Baselines, without_nan
 from sim.scenario import load_scenario
 
 CALIBRATION_DIR = Path(__file__).resolve().parent.parent / "configs" / "calibration"
@@ -128,9 +128,10 @@ class Validation:
         return errors
 
     def to_dict(self) -> dict:
+        """A JSON-ready dict: NaN (a case without a deal) becomes None."""
         data = asdict(self)
         data["combined_errors"] = self.combined_errors()
-        return data
+        return without_nan(data)
 
 
 def _baselines(result) -> Baselines:

@@ -103,14 +103,20 @@ def test_the_model_errs_less_than_every_baseline_on_both_cases(result):
     assert all(errors["model"] < errors[name] for name in ("weighted_mean", "weighted_median", "nash"))
 
 
+def strict_json(constant: str):
+    raise AssertionError(f"{constant} is not JSON")
+
+
 def test_validate_command_prints_json_and_writes_a_report(tmp_path, capsys):
     assert main(["validate", "--seeds", "2", "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
+    data = json.loads(capsys.readouterr().out, parse_constant=strict_json)
     assert {"hague", "wales", "cross", "combined_errors"} <= set(data)
     out = tmp_path / "report"
     assert main(["validate", "--seeds", "2", "--out", str(out)]) == 0
     assert "2024 hindcast from 2014" in (out / "validation.md").read_text()
     assert (out / "hindcast_2024.png").read_bytes()[:4] == b"\x89PNG"
+    report = json.loads((out / "validation.json").read_text(), parse_constant=strict_json)
+    assert report["cross"][1]["fitted_on"] == "wales" and report["cross"][1]["hague"]["core_pct"] is None
     capsys.readouterr()
     assert main(["validate", "--seeds", "2", "--out", str(out)]) == 2
     assert "already holds validation.md" in capsys.readouterr().err
