@@ -1,6 +1,7 @@
 """Global sensitivity of the Hague 2025 outcome: Sobol' indices of the deal probability, the
-core level, the deadline and the number of holdouts to the levers and the fitted behavioural
-parameters, each over the scenario's value +-30% (clipped to its allowed range).
+core level, the deadline, the number of holdouts and the allies keeping the pledge to the levers
+and the fitted behavioural parameters, each over the scenario's value +-30% (clipped to its
+allowed range).
 
     .venv/bin/python experiments/sensitivity.py            # 2048 base rows x 16 x 8 seeds (a few minutes)
     .venv/bin/python experiments/sensitivity.py --quick    # 64 base rows x 16 x 4 seeds (seconds)
@@ -138,7 +139,7 @@ S1 is the share of an outcome's variance a parameter explains alone, ST adds its
 intervals are 95% bootstrap half-widths. A parameter *drives* an outcome here when ST >= {DRIVER}
 and its interval is clear of the `{DUMMY}` factor's ST (a factor the model never sees, so its
 indices are the noise floor).
-Level and deadline are analysed given a deal (see `sim/sensitivity.py`).
+Level, deadline and the allies keeping the pledge are analysed given a deal (see `sim/sensitivity.py`).
 
 ## What the analysis found
 

@@ -1,5 +1,5 @@
-"""Global sensitivity analysis: which parameters drive the deal, its level, its deadline and
-the holdouts, as Sobol' indices (Sobol' 2001; Saltelli et al. 2010) computed by SALib over
+"""Global sensitivity analysis: which parameters drive the deal, its level, its deadline, the
+holdouts and how many allies keep the pledge, as Sobol' indices (Sobol' 2001; Saltelli et al. 2010) computed by SALib over
 the batch engine.
 
 A first-order index S1 is the share of an outcome's variance that one parameter explains on
@@ -19,7 +19,8 @@ directly: a parameter whose ST is not above the dummy's cannot be told from nois
 Outcomes without a deal. The deal probability is the share of a point's seeds that end in a
 deal, and the holdouts are counted at the end of the talks in every seed, deal or not. The
 core level and the deadline exist only with a deal: a point's value is the mean over its
-seeds with a deal, and a point with no deal in any seed has none. Sobol' estimators work on
+seeds with a deal, and a point with no deal in any seed has none; so is the number of allies
+keeping the pledge to the deadline (a pledge exists only with a deal). Sobol' estimators work on
 blocks of one base row (the rows A and B of the design and the D rows that mix them), so the
 level and deadline indices use only the base rows whose whole block has a value (reported as
 `base_rows`). They are the indices of the level and deadline *given a deal*, over the part
@@ -68,13 +69,15 @@ class Response(StrEnum):
     CORE_LEVEL = "core_target_pct"  # mean over the point's seeds with a deal
     DEADLINE = "deadline_year"  # mean over the point's seeds with a deal
     HOLDOUTS = "n_holdouts"  # mean over all the point's seeds
+    ON_TRACK = "allies_on_track"  # mean over the point's seeds with a deal
 
     @property
     def label(self) -> str:
         return {Response.DEAL_PROBABILITY: "probability of a deal",
                 Response.CORE_LEVEL: "core target (% of GDP), given a deal",
                 Response.DEADLINE: "deadline (year), given a deal",
-                Response.HOLDOUTS: "holdouts at the end of the talks (allies)"}[self]
+                Response.HOLDOUTS: "holdouts at the end of the talks (allies)",
+                Response.ON_TRACK: "allies keeping the pledge to the deadline, given a deal"}[self]
 
 
 # --- the problem --------------------------------------------------------------------------------
@@ -181,13 +184,16 @@ class PointMeans:
     noise: dict[Response, np.ndarray]
 
     @classmethod
-    def of(cls, deal: np.ndarray, core: np.ndarray, deadline: np.ndarray, holdouts: np.ndarray) -> PointMeans:
-        """From (points, replicates) run arrays; level and deadline count only runs with a deal."""
+    def of(cls, deal: np.ndarray, core: np.ndarray, deadline: np.ndarray, holdouts: np.ndarray,
+           on_track: np.ndarray) -> PointMeans:
+        """From (points, replicates) run arrays; level, deadline and the allies keeping the
+        pledge count only runs with a deal."""
         deal = deal.astype(bool)
         columns = {Response.DEAL_PROBABILITY: (deal.astype(float), np.ones_like(deal)),
                    Response.CORE_LEVEL: (core, deal),
                    Response.DEADLINE: (deadline.astype(float), deal),
-                   Response.HOLDOUTS: (holdouts.astype(float), np.ones_like(deal))}
+                   Response.HOLDOUTS: (holdouts.astype(float), np.ones_like(deal)),
+                   Response.ON_TRACK: (on_track.astype(float), deal)}
         values, noise = {}, {}
         for response, (runs, counted) in columns.items():
             values[response], noise[response] = masked_mean(runs, counted)
@@ -212,7 +218,7 @@ def evaluate(scenario: Scenario, problem: SensitivityProblem, design: np.ndarray
     passed = [j for j, name in enumerate(problem.names) if name != DUMMY]
     names = problem.model_names
     runs = {name: np.empty((points, replicates)) for name in ("deal", "core_target_pct", "deadline_year",
-                                                              "n_holdouts")}
+                                                              "n_holdouts", "allies_on_track")}
     starts = range(0, points, POINTS_PER_CALL)
     if progress:
         from tqdm import tqdm
@@ -227,7 +233,7 @@ def evaluate(scenario: Scenario, problem: SensitivityProblem, design: np.ndarray
             column[rows] = getattr(result, name).reshape(-1, replicates)
     deal = runs["deal"].astype(bool)
     return PointMeans.of(deal, runs["core_target_pct"], np.where(deal, runs["deadline_year"], np.nan),
-                         runs["n_holdouts"])
+                         runs["n_holdouts"], runs["allies_on_track"])
 
 
 # --- the indices --------------------------------------------------------------------------------

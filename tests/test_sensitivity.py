@@ -82,12 +82,14 @@ def test_level_and_deadline_average_only_the_runs_with_a_deal():
     core = np.array([[3.0, np.nan, 4.0], [np.nan, np.nan, np.nan]])
     deadline = np.array([[2035, np.nan, 2033], [np.nan, np.nan, np.nan]])
     holdouts = np.array([[1, 5, 3], [6, 6, 6]])
-    means = PointMeans.of(deal, core, deadline, holdouts)
+    on_track = np.array([[12, 0, 15], [0, 0, 0]])
+    means = PointMeans.of(deal, core, deadline, holdouts, on_track)
     assert means.values[Response.DEAL_PROBABILITY] == pytest.approx([2 / 3, 0.0])
     assert means.values[Response.CORE_LEVEL][0] == pytest.approx(3.5)
     assert np.isnan(means.values[Response.CORE_LEVEL][1]) and np.isnan(means.values[Response.DEADLINE][1])
     assert means.values[Response.DEADLINE][0] == pytest.approx(2034.0)
     assert means.values[Response.HOLDOUTS] == pytest.approx([3.0, 6.0])
+    assert means.values[Response.ON_TRACK][0] == pytest.approx(13.5) and np.isnan(means.values[Response.ON_TRACK][1])
     assert means.noise[Response.CORE_LEVEL][0] == pytest.approx(0.5 / 2)  # sample variance 0.5 over 2 runs
     assert means.noise[Response.HOLDOUTS][1] == 0.0
 
