@@ -154,7 +154,7 @@ def calibrate(case: Case, candidates: int, refine: int, seed: int, workers: int,
     ranked = sorted(scored, key=lambda pair: pair[0])
     print(f"{case}: current defaults score {next(l for l, v in scored if v == defaults):.3f}")
     loss, values = ranked[0]
-    searched = [pair for pair in ranked if pair[1] is not defaults]  # the defaults saw both cases
+    searched = [pair for pair in ranked if pair[1] != defaults]  # the defaults saw both cases
     return Fit(case=case, loss=loss, values=values, ensemble=searched[:ENSEMBLE_SIZE])
 
 

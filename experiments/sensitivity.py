@@ -8,7 +8,7 @@ allowed range).
 
 Writes to results/sensitivity/ (results/sensitivity_quick/ with --quick): sobol_indices.parquet
 (one row per outcome x parameter), sobol_indices.png and summary.md. How runs without a deal
-enter the level and deadline, and what the seed noise does to the indices: `sim/sensitivity.py`.
+enter the outcomes given a deal, and what the seed noise does to the indices: `sim/sensitivity.py`.
 """
 
 from __future__ import annotations

@@ -71,7 +71,7 @@ def command_run(args) -> int:
     outcome = model.run()
     elapsed = time.perf_counter() - started
     if args.json:
-        print(json.dumps(outcome.to_dict()))
+        print(json.dumps(outcome.to_dict(), allow_nan=False))
     else:
         print(summary_text(outcome))
         print(f"\n(run took {elapsed * 1000:.0f} ms)")
@@ -89,7 +89,7 @@ def command_validate(args) -> int:
     if args.out is not None and (args.out / "validation.md").exists():
         raise FileExistsError(f"{args.out}: already holds validation.md; choose another --out directory")
     result = validate(range(args.seeds))
-    print(json.dumps(result.to_dict(), default=float) if args.json else table_text(result))
+    print(json.dumps(result.to_dict(), default=float, allow_nan=False) if args.json else table_text(result))
     if args.out is not None:
         paths = write_report(result, args.out)
         print("wrote " + ", ".join(str(p) for p in paths), file=sys.stderr if args.json else sys.stdout)

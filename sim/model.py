@@ -232,9 +232,9 @@ class AllianceModel(mesa.Model):
         start = np.nan_to_num(np.array([a.profile.start_pct for a in self.allies]))
         final = np.nan_to_num(np.array([end[a.profile.iso3] for a in self.allies]))
         is_us = np.array([a.profile.is_us for a in self.allies])
-        on_track = sum(1 for a, t in zip(self.allies, targets)
-                       if self.deal and a.profile.bears_cost and a not in self.flexibility
-                       and end[a.profile.iso3] >= t - ON_TRACK_TOLERANCE_PCT)
+        on_track = {a.profile.iso3: bool(self.deal and a.profile.bears_cost and a not in self.flexibility
+                                         and end[a.profile.iso3] >= t - ON_TRACK_TOLERANCE_PCT)
+                    for a, t in zip(self.allies, targets)}
         package = self.package
         return Outcome(
             scenario=self.scenario_spec.name,
@@ -249,9 +249,9 @@ class AllianceModel(mesa.Model):
             baselines=self.baselines(),
             us_share_before=float(np.sum(start * gdp * is_us) / np.sum(start * gdp)),
             us_share_after=float(np.sum(final * gdp * is_us) / np.sum(final * gdp)),
-            allies_on_track=on_track,
+            allies_on_track=sum(on_track.values()),
             extra_spending_usd_bn=float(np.sum((final - start) * gdp) / 100.0),
-            allies=[self._ally_result(a) for a in self.allies],
+            allies=[self._ally_result(a, on_track[a.profile.iso3]) for a in self.allies],
         )
 
     def rounds_table(self) -> pd.DataFrame:
@@ -265,12 +265,12 @@ class AllianceModel(mesa.Model):
         table["round"] = table["round"].astype(int)
         return table[["round", "iso3", "position_pct", "deadline_position", "accepted", "threat", "fiscal_pressure"]]
 
-    def _ally_result(self, ally: Ally) -> AllyResult:
+    def _ally_result(self, ally: Ally, on_track: bool) -> AllyResult:
         return AllyResult(
             iso3=ally.profile.iso3, name=ally.profile.name, start_pct=ally.profile.start_pct,
             initial_position_pct=ally.initial_position_pct, final_position_pct=ally.position_pct,
             initial_deadline=ally.initial_deadline_position, final_deadline=ally.deadline_position,
-            accepted=ally.accepted, flexibility=ally in self.flexibility, votes=ally.profile.votes,
+            accepted=ally.accepted, flexibility=ally in self.flexibility, votes=ally.profile.votes, on_track=on_track,
             threat=ally.threat, fiscal_pressure=ally.fiscal,
             trajectory=self.trajectories.get(ally.profile.iso3, {}),
         )

@@ -7,6 +7,7 @@ report the same fields under the same names.
 from __future__ import annotations
 
 import math
+import numbers
 from dataclasses import asdict, dataclass, field
 
 
@@ -31,6 +32,7 @@ class AllyResult:
     accepted: bool
     flexibility: bool
     votes: bool
+    on_track: bool  # with a deal and no side letter, reaches the core level by the deadline
     threat: float
     fiscal_pressure: float
     trajectory: dict[int, float] = field(default_factory=dict)  # year -> projected % of GDP
@@ -63,8 +65,9 @@ class Outcome:
 
 
 def without_nan(value):
-    """`value` with every NaN inside it replaced by None, so its JSON is strict (no `NaN`)."""
-    if isinstance(value, float) and math.isnan(value):
+    """`value` with every NaN or infinity inside it (numpy's too) replaced by None, so its
+    JSON is strict."""
+    if isinstance(value, numbers.Real) and not math.isfinite(value):
         return None
     if isinstance(value, dict):
         return {k: without_nan(v) for k, v in value.items()}

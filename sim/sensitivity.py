@@ -22,8 +22,8 @@ core level and the deadline exist only with a deal: a point's value is the mean 
 seeds with a deal, and a point with no deal in any seed has none; so is the number of allies
 keeping the pledge to the deadline (a pledge exists only with a deal). Sobol' estimators work on
 blocks of one base row (the rows A and B of the design and the D rows that mix them), so the
-level and deadline indices use only the base rows whose whole block has a value (reported as
-`base_rows`). They are the indices of the level and deadline *given a deal*, over the part
+indices of these three use only the base rows whose whole block has a value (reported as
+`base_rows`). They are the indices *given a deal*, over the part
 of the box where deals happen, and are not confounded with whether a deal happens, which the
 deal probability's own indices measure. Encoding no deal as a status-quo level was rejected:
 the scenario defines no status-quo pledge, and any number chosen for it would turn the
@@ -291,7 +291,7 @@ def sobol_analysis(scenario: Scenario | str, problem: SensitivityProblem, base_s
     Runs `base_samples * (D + 2) * replicates_per_point` runs on the batch engine. Returns one
     row per outcome x parameter with the columns `TABLE_COLUMNS`: the range, S1 and ST with
     the half-widths of their 95% bootstrap intervals, the base rows used (fewer than
-    `base_samples` for level and deadline where some points never reach a deal) and the share
+    `base_samples` for the outcomes given a deal where some points never reach a deal) and the share
     of the point means' variance that is seed noise. The same arguments give the same table.
     """
     if replicates_per_point < 1:

@@ -89,7 +89,8 @@ class WalesResult:
     level_pct: float
     horizon_years: float
     baselines: Baselines  # means over runs
-    hindcast: Hindcast  # means over the runs
+    hindcast: Hindcast  # means over the runs that reach the hindcast year
+    hindcast_runs: int  # runs whose projection reaches the hindcast year (a path ends at its deadline)
     no_change: Hindcast
     everyone_to_two: Hindcast
     predicted_2024: list[float]  # seed 0, per ally in data order (NaN for Iceland)
@@ -201,6 +202,7 @@ def wales_case(overrides: dict, seeds) -> WalesResult:
         baselines=_baselines(result),
         hindcast=Hindcast(mae_pp=_mean_of(h.mae_pp for h in runs), spearman=_mean_of(h.spearman for h in runs),
                           at_two_percent=_mean_of(h.at_two_percent for h in runs)),
+        hindcast_runs=len(runs),
         no_change=_hindcast(metrics.no_change_hindcast(start), actual),
         everyone_to_two=_hindcast(metrics.everyone_to_two_percent_hindcast(start), actual),
         predicted_2024=[float(v) for v in predicted[0]],
@@ -250,6 +252,11 @@ def _f(value, digits=2) -> str:
     return "-" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value:.{digits}f}"
 
 
+def _runs_note(wales: WalesResult, seeds) -> str:
+    """Says so when some runs' paths end before the hindcast year and so go unscored."""
+    return "" if wales.hindcast_runs == len(seeds) else f" ({wales.hindcast_runs} of {len(seeds)} runs)"
+
+
 def table_text(v: Validation) -> str:
     """The model against the record and the baselines, as a readable table."""
     h, w, hr, wr, targets = v.hague, v.wales, HagueRecord(), WalesRecord(), HindcastTargets()
@@ -275,7 +282,7 @@ def table_text(v: Validation) -> str:
         ("level, % GDP", _f(wr.level_pct, 1), _f(w.level_pct), _f(wb.weighted_mean), _f(wb.weighted_median), _f(wb.nash)),
         ("horizon, years", str(wr.horizon_years), _f(w.horizon_years, 1), "", "", ""),
         ("", "", "", "", "", ""),
-        ("2024 hindcast from 2014", "target", "model", "no change", "all to 2%", ""),
+        (f"2024 hindcast from 2014{_runs_note(w, v.seeds)}", "target", "model", "no change", "all to 2%", ""),
         ("mean absolute error, pp", f"<= {targets.mae_pp}", _f(w.hindcast.mae_pp, 3), _f(w.no_change.mae_pp, 3), _f(w.everyone_to_two.mae_pp, 3), ""),
         ("Spearman rank correlation", f">= {targets.spearman}", _f(w.hindcast.spearman, 3), _f(w.no_change.spearman, 3), _f(w.everyone_to_two.spearman, 3), ""),
         (f"allies at 2% (record {wr.allies_at_two_percent_2024})", "{} to {}".format(*targets.at_two_percent_range()), _f(w.hindcast.at_two_percent, 1), _f(w.no_change.at_two_percent, 0), _f(w.everyone_to_two.at_two_percent, 0), ""),
@@ -292,7 +299,7 @@ def table_text(v: Validation) -> str:
                  ("Hague core / deadline", "3.5 / 2035", f"{_f(fit.hague.core_pct)} / {_f(fit.hague.deadline_year, 1)}", "", "", ""),
                  ("Hague: Spain flexibility", "yes", f"{fit.hague.spain_flexibility_share:.0%}", "", "", ""),
                  ("Wales level / horizon", "2.0 / 10", f"{_f(fit.wales.level_pct)} / {_f(fit.wales.horizon_years, 1)}", "", "", ""),
-                 ("Wales hindcast MAE / Spearman / at 2%",
+                 (f"Wales hindcast MAE / Spearman / at 2%{_runs_note(fit.wales, v.seeds)}",
                   f"<={targets.mae_pp} / >={targets.spearman} / {wr.allies_at_two_percent_2024}",
                   f"{_f(fit.wales.hindcast.mae_pp, 3)} / {_f(fit.wales.hindcast.spearman, 3)} / {_f(fit.wales.hindcast.at_two_percent, 1)}",
                   "", "", ""),
@@ -389,7 +396,7 @@ def write_report(v: Validation, out: Path, sensitivity: bool = True) -> list[Pat
         "![Hindcast](hindcast_2024.png)\n\n![Trajectories](hindcast_trajectories.png)\n\n" + sobol_text,
         encoding="utf-8")
     data = out / "validation.json"
-    data.write_text(json.dumps(v.to_dict(), indent=2, default=float), encoding="utf-8")
+    data.write_text(json.dumps(v.to_dict(), indent=2, default=float, allow_nan=False), encoding="utf-8")
     return [report, data, scatter, trajectories, *sobol_paths]
 
 

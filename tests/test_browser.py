@@ -233,7 +233,8 @@ def test_us_pressure_changes_the_outcome(session, tmp_path):
     default = session.run_to_summit()
     assert session.button("Step").is_disabled()
     pledge = session.page.locator(".alliance-pledge svg.marks").first
-    pledge.locator("text").filter(has_text="keeps the pledge").wait_for(timeout=WAIT_MS)
+    kept = re.search(r"Allies on track\s+(\d+)", default).group(1)  # the outcome panel's count
+    pledge.locator("text").filter(has_text=re.compile(f"; {kept} allies keep it$")).wait_for(timeout=WAIT_MS)
     assert pledge.locator("text").filter(has_text=re.compile(r"^POL$")).count() == 1
     session.page.screenshot(path=str(tmp_path / "viz.png"))
     assert (tmp_path / "viz.png").read_bytes()[:4] == b"\x89PNG"

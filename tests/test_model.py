@@ -159,6 +159,18 @@ def test_a_threat_event_after_the_summit_raises_spending_but_not_the_deal():
     assert spend(invaded) > spend(calm) + 1.0
 
 
+@pytest.mark.parametrize("scenario", ["hague2025", "wales2014"])
+def test_on_track_allies_are_those_without_side_letters_that_reach_the_core_level(scenario):
+    outcome = run(scenario)
+    assert outcome.deal and outcome.allies_on_track == sum(a.on_track for a in outcome.allies)
+    for ally in outcome.allies:
+        if not ally.trajectory or ally.flexibility:
+            assert not ally.on_track
+            continue
+        reached = ally.trajectory[outcome.deadline_year] >= outcome.core_target_pct - 0.05
+        assert ally.on_track == reached, ally.iso3
+
+
 def test_a_pledge_above_an_allys_own_ideal_is_not_kept_until_the_threat_rises():
     model = AllianceModel("wales2014", rng=0)
     model.run()

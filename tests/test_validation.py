@@ -5,16 +5,19 @@ Refresh the pinned numbers on purpose (after a change to the model or its parame
 """
 
 import json
+import math
 import os
 from dataclasses import asdict, replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_regression import differences, table
 
 from sim.cli import main
 from sim.history import HagueRecord
-from sim.validation import HagueTargets, Hindcast, HindcastTargets, validate, wales_case
+from sim.outcome import without_nan
+from sim.validation import HagueTargets, Hindcast, HindcastTargets, table_text, validate, wales_case
 
 BASELINE = Path(__file__).parent / "baselines" / "validation_seeds0-4.json"
 SEEDS = range(5)
@@ -101,6 +104,22 @@ def test_hindcast_targets_by_hand():
 def test_the_model_errs_less_than_every_baseline_on_both_cases(result):
     errors = result.combined_errors()
     assert all(errors["model"] < errors[name] for name in ("weighted_mean", "weighted_median", "nash"))
+
+
+def test_every_run_reaches_the_hindcast_year_with_the_defaults(result):
+    assert result.wales.hindcast_runs == len(SEEDS)
+    assert f"of {len(SEEDS)} runs)" not in table_text(result)
+
+
+def test_a_run_whose_path_ends_before_2024_is_left_out_of_the_hindcast_and_said_so():
+    short = wales_case({"latest_deadline_years": 6, "earliest_deadline_years": 5}, range(3))  # paths end by 2020
+    assert short.hindcast_runs == 0 and math.isnan(short.hindcast.mae_pp)
+
+
+def test_without_nan_makes_any_json_strict():
+    cleaned = without_nan({"a": np.float32("nan"), "b": [np.inf, 1, True, np.float64(2.5)], "c": (float("nan"),)})
+    assert json.loads(json.dumps(cleaned, default=float, allow_nan=False)) == {
+        "a": None, "b": [None, 1, True, 2.5], "c": [None]}
 
 
 def strict_json(constant: str):

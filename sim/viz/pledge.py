@@ -14,8 +14,7 @@ import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
 
-from sim.model import ON_TRACK_TOLERANCE_PCT
-from sim.outcome import Outcome
+from sim.outcome import AllyResult, Outcome
 from sim.viz.cartogram import EMBED_OPTIONS
 
 ROW_HEIGHT = 12
@@ -35,13 +34,13 @@ STATUS_COLOURS = {PledgeStatus.KEEPS: "#2e7d32", PledgeStatus.SLIPS: "#ef6c00",
                   PledgeStatus.SIDE_LETTER: "#7b1fa2", PledgeStatus.NO_DEAL: "#757575"}
 
 
-def pledge_status(outcome: Outcome, end_pct: float, flexibility: bool) -> PledgeStatus:
-    """An ally's standing at the deadline, counted as `Outcome.allies_on_track` counts it."""
-    if not outcome.deal:
+def pledge_status(deal: bool, ally: AllyResult) -> PledgeStatus:
+    """An ally's standing at the deadline; "keeps" is the model's on-track flag."""
+    if not deal:
         return PledgeStatus.NO_DEAL
-    if flexibility:
+    if ally.flexibility:
         return PledgeStatus.SIDE_LETTER
-    return PledgeStatus.KEEPS if end_pct >= outcome.core_target_pct - ON_TRACK_TOLERANCE_PCT else PledgeStatus.SLIPS
+    return PledgeStatus.KEEPS if ally.on_track else PledgeStatus.SLIPS
 
 
 def pledge_frame(outcome: Outcome) -> pd.DataFrame:
@@ -53,16 +52,19 @@ def pledge_frame(outcome: Outcome) -> pd.DataFrame:
             continue  # no armed forces, nothing to spend
         end = ally.trajectory[max(ally.trajectory)]
         rows.append({"iso3": ally.iso3, "name": ally.name, "start_pct": ally.start_pct, "end_pct": end,
-                     "status": str(pledge_status(outcome, end, ally.flexibility))})
+                     "status": str(pledge_status(outcome.deal, ally))})
     return pd.DataFrame(rows).sort_values("end_pct", ascending=False, ignore_index=True)
 
 
 def pledge_chart(outcome: Outcome) -> alt.LayerChart:
+    """Per ally, a grey span from today's spending to the deadline's, a dot coloured by standing,
+    and the agreed core level as a red line: who keeps the pledge reads off one axis."""
     frame = pledge_frame(outcome)
     end_year = max(max(a.trajectory) for a in outcome.allies if a.trajectory)
     y = alt.Y("iso3:N", sort=list(frame["iso3"]), title=None, axis=alt.Axis(labelFontSize=9))
     statuses = [str(s) for s in PledgeStatus]
-    colour = alt.Color("status:N", title=None, scale=alt.Scale(domain=statuses, range=list(STATUS_COLOURS.values())),
+    colour = alt.Color("status:N", title=None,
+                       scale=alt.Scale(domain=statuses, range=[STATUS_COLOURS[s] for s in PledgeStatus]),
                        legend=alt.Legend(orient="bottom", direction="horizontal", columns=2))
     base = alt.Chart(frame).properties(width=CHART_WIDTH, height=ROW_HEIGHT * len(frame))
     span = base.mark_rule(color="#bdbdbd", strokeWidth=2).encode(
@@ -86,6 +88,7 @@ def pledge_chart(outcome: Outcome) -> alt.LayerChart:
 
 @solara.component
 def PledgePlot(model):
+    """The panel: a note while the talks run (there is no pledge yet), the chart once they end."""
     update_counter.get()
     with solara.Column(classes=["alliance-pledge"]):
         if model.running:
