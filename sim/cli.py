@@ -82,7 +82,8 @@ def command_run(args) -> int:
 
 
 def command_validate(args) -> int:
-    from sim.validation import table_text, validate, write_report
+    from sim.validation import validate
+    from sim.validation_report import table_text, write_report
 
     if args.seeds < 1:
         raise ParameterError(f"--seeds {args.seeds}: at least 1 run per case is needed")

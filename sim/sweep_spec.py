@@ -29,13 +29,15 @@ alone, so results never depend on batching, worker count or order of completion.
     # with method = "list", no [parameters]: one table per design point
     # [[points]]
     # us_pressure = 0.4
+
+This module reads and checks the spec and numbers and seeds its runs; the design points
+themselves (grid, Latin hypercube, Sobol') are computed in `sim/sampling.py`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
@@ -45,7 +47,8 @@ from pathlib import Path
 import numpy as np
 
 from sim.engines import Engine
-from sim.parameters import MediatorRule, ParameterError, allowed, coerce, parameter_fields
+from sim.parameters import ParameterError, allowed, coerce, parameter_fields
+from sim.sampling import Axis, Design, SamplerMethod, parameter_kind, sample_design
 from sim.scenario import Scenario, ScenarioError, configs_dir, display_path, load_scenario
 
 TOP_LEVEL_KEYS = ("name", "description", "scenario", "runs", "sampler", "parameters", "points")
@@ -61,73 +64,6 @@ RUN_SEEDS, SAMPLER_SEED = 0, 1
 
 class SweepSpecError(ScenarioError):
     """A sweep spec that cannot be run; the message names the file, the field and what is allowed."""
-
-
-class SamplerMethod(StrEnum):
-    """How the design points are chosen."""
-
-    GRID = "grid"  # every combination of the listed values
-    LIST = "list"  # the explicit [[points]] tables, in order
-    LATIN_HYPERCUBE = "latin_hypercube"  # scipy.stats.qmc.LatinHypercube over the ranges
-    SOBOL = "sobol"  # scrambled scipy.stats.qmc.Sobol over the ranges (samples a power of two)
-
-
-@dataclass(frozen=True)
-class Axis:
-    """One swept parameter: explicit values, or a range [low, high] (with `steps` on a grid)."""
-
-    name: str
-    values: tuple = ()
-    low: float | None = None
-    high: float | None = None
-    steps: int | None = None
-
-    @property
-    def is_range(self) -> bool:
-        return self.low is not None
-
-    def grid_values(self) -> tuple:
-        """The values a grid takes: the explicit list, or `steps` evenly spaced over the range."""
-        if not self.is_range:
-            return self.values
-        points = np.linspace(self.low, self.high, self.steps)
-        if _kind(self.name) is int:
-            return tuple(dict.fromkeys(int(round(v)) for v in points))
-        # 0.6, not linspace's 0.6000000000000001; the ends exactly low and high
-        inner = (min(max(float(f"{v:.12g}"), self.low), self.high) for v in points[1:-1])
-        return tuple(dict.fromkeys([float(self.low), *inner, float(self.high)][:self.steps]))
-
-    def from_unit(self, u: np.ndarray) -> list:
-        """Map points of the unit interval onto this axis (uniform over values or the range)."""
-        if not self.is_range:
-            index = np.minimum((u * len(self.values)).astype(int), len(self.values) - 1)
-            return [self.values[i] for i in index]
-        if _kind(self.name) is int:
-            width = int(self.high) - int(self.low) + 1
-            return [int(self.low) + int(min(math.floor(x * width), width - 1)) for x in u]
-        return [float(self.low + x * (self.high - self.low)) for x in u]
-
-
-@dataclass(frozen=True)
-class Design:
-    """The design points: a grid computed on demand, or an explicit table of points."""
-
-    names: tuple[str, ...]
-    grid: tuple[tuple, ...] | None = None  # per name, its values; first name varies slowest
-    table: tuple[tuple, ...] | None = None  # per point, one value per name
-
-    def __len__(self) -> int:
-        if self.grid is not None:
-            return math.prod(len(values) for values in self.grid) if self.names else 1
-        return len(self.table)
-
-    def point(self, index: int) -> dict[str, object]:
-        if self.grid is not None:
-            if not self.names:
-                return {}
-            position = np.unravel_index(index, tuple(len(v) for v in self.grid))
-            return {name: values[int(i)] for name, values, i in zip(self.names, self.grid, position)}
-        return dict(zip(self.names, self.table[index]))
 
 
 @dataclass(frozen=True)
@@ -319,7 +255,7 @@ def parse_spec(raw: Mapping, source: str, *, base_dir: Path = Path("."), default
             raise SweepSpecError(f"{source}: field points is only for sampler.method = \"list\"; "
                                  "allowed here: [parameters]")
         axes = _axes(_table(raw, "parameters", source), method, source)
-        design = _design(axes, method, samples, seed, source)
+        design = sample_design(axes, method, samples, np.random.SeedSequence(seed, spawn_key=(SAMPLER_SEED,)))
     spec = SweepSpec(name=name, description=description, scenario=scenario, sampler=method, axes=axes,
                      design=design, replicates=replicates, seed=seed, engine=engine, batch_size=batch_size,
                      per_ally=per_ally, per_round=per_round, common_random_numbers=crn, source=source,
@@ -392,7 +328,7 @@ def _axes(section: Mapping, method: SamplerMethod, source: str) -> tuple[Axis, .
 
 
 def _range_axis(name: str, table: Mapping, method: SamplerMethod, where: str) -> Axis:
-    kind = _kind(name)
+    kind = parameter_kind(name)
     if kind not in (int, float):
         raise SweepSpecError(f"{where} cannot be a range; allowed: a list of values, each {allowed(name)}")
     unknown = sorted(set(table) - set(RANGE_KEYS))
@@ -416,21 +352,6 @@ def _range_axis(name: str, table: Mapping, method: SamplerMethod, where: str) ->
         raise SweepSpecError(f"{where}.steps is only for sampler.method = \"grid\"; "
                              f"{method} draws values from the whole range")
     return Axis(name, low=low, high=high, steps=steps)
-
-
-def _design(axes: tuple[Axis, ...], method: SamplerMethod, samples: int, seed: int, source: str) -> Design:
-    names = tuple(axis.name for axis in axes)
-    if method == SamplerMethod.GRID:
-        return Design(names, grid=tuple(axis.grid_values() for axis in axes))
-    from scipy.stats import qmc
-
-    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(SAMPLER_SEED,)))
-    if method == SamplerMethod.SOBOL:
-        unit = qmc.Sobol(len(axes), scramble=True, rng=rng).random_base2(int(math.log2(samples)))
-    else:
-        unit = qmc.LatinHypercube(len(axes), rng=rng).random(samples)
-    columns = [axis.from_unit(unit[:, j]) for j, axis in enumerate(axes)]
-    return Design(names, table=tuple(zip(*columns)))
 
 
 def _points(points, scenario: Scenario, source: str) -> Design:
@@ -470,11 +391,6 @@ def _value(name: str, value, where: str):
     if not in_range or (meta["choices"] and coerced not in meta["choices"]):
         raise SweepSpecError(f"{where} = {value!r} is not allowed; allowed: {allowed(name)}")
     return coerced
-
-
-def _kind(name: str):
-    kind = parameter_fields()[name].type
-    return {"int": int, "float": float, "bool": bool, "MediatorRule": MediatorRule}.get(kind, kind)
 
 
 def _only(section: Mapping, keys: tuple[str, ...], source: str, prefix: str) -> None:

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from sim.cli import main
 from sim.engines import Engine
 from sim.parameters import MediatorRule
-from sim.sweep_spec import (SamplerMethod, SweepSpecError, builtin_specs, load_spec, parse_spec, run_seed,
-                            specs_dir)
+from sim.sampling import SamplerMethod
+from sim.sweep_spec import SweepSpecError, builtin_specs, load_spec, parse_spec, run_seed, specs_dir
 
 GOOD = """
 name = "t"

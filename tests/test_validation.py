@@ -17,7 +17,8 @@ from test_regression import differences, table
 from sim.cli import main
 from sim.history import HagueRecord
 from sim.outcome import without_nan
-from sim.validation import HagueTargets, Hindcast, HindcastTargets, table_text, validate, wales_case
+from sim.validation import HagueTargets, Hindcast, HindcastTargets, validate, wales_case
+from sim.validation_report import table_text
 
 BASELINE = Path(__file__).parent / "baselines" / "validation_seeds0-4.json"
 SEEDS = range(5)

@@ -1,0 +1,187 @@
+"""The validation report: the cases of `sim/validation.py` as a text table, and as a Markdown
+report with its figures (predicted against actual 2024 spending, the projected paths, and a
+quick Sobol' analysis).
+
+Kept apart from the cases, which the calibration and the experiments import too: the report
+only shows what the cases measured, so its layout can change without touching a number.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from sim import metrics
+from sim.data.loader import load_allies
+from sim.history import HagueRecord, WalesRecord
+from sim.model import AllianceModel
+from sim.scenario import load_scenario
+from sim.validation import HindcastTargets, Validation, WalesResult
+
+
+def _f(value, digits=2) -> str:
+    return "-" if value is None or (isinstance(value, float) and np.isnan(value)) else f"{value:.{digits}f}"
+
+
+def _runs_note(wales: WalesResult, seeds) -> str:
+    """Says so when some runs' paths end before the hindcast year and so go unscored."""
+    return "" if wales.hindcast_runs == len(seeds) else f" ({wales.hindcast_runs} of {len(seeds)} runs)"
+
+
+def table_text(v: Validation) -> str:
+    """The model against the record and the baselines, as a readable table."""
+    h, w, hr, wr, targets = v.hague, v.wales, HagueRecord(), WalesRecord(), HindcastTargets()
+    b, wb = h.baselines, w.baselines
+    carried = ", ".join(f"{k} {s:.0%}" for k, s in sorted(h.flexibility_share.items(), key=lambda kv: -kv[1]))
+    levels = [lv for lv, _ in h.hawk_openings.values()]
+    deadlines = [dl for _, dl in h.hawk_openings.values()]
+    hawks = (f"{'/'.join(h.hawk_openings)}: {min(levels):.1f}-{max(levels):.1f}% by "
+             f"{min(deadlines):.0f}-{max(deadlines):.0f}") if levels else "-"
+    rows = [
+        ("Hague 2025", "record", "model", "w. mean", "w. median", "Nash"),
+        ("deal (share of runs)", "yes", _f(h.deal_share), "", "", ""),
+        ("core level, % GDP", f">= {hr.core_pct}", _f(h.core_pct), _f(b.weighted_mean), _f(b.weighted_median), _f(b.nash)),
+        ("total with related, % GDP", _f(hr.total_pct, 1), _f(h.total_pct), "", "", ""),
+        ("deadline", str(hr.deadline_year), _f(h.deadline_year, 1), "", "", ""),
+        ("first draft's deadline", str(hr.draft_deadline_year), str(h.first_draft_deadline), "", "", ""),
+        ("Spain given flexibility", "yes", f"{h.spain_flexibility_share:.0%} of runs", "", "", ""),
+        ("flexibility (share of runs)", "ESP; asked: SVK, BEL", carried or "none", "", "", ""),
+        ("eastern hawks' openings", "5% quickly", hawks, "", "", ""),
+        ("", "", "", "", "", ""),
+        ("Wales 2014", "record", "model", "w. mean", "w. median", "Nash"),
+        ("deal (share of runs)", "yes", _f(w.deal_share), "", "", ""),
+        ("level, % GDP", _f(wr.level_pct, 1), _f(w.level_pct), _f(wb.weighted_mean), _f(wb.weighted_median), _f(wb.nash)),
+        ("horizon, years", str(wr.horizon_years), _f(w.horizon_years, 1), "", "", ""),
+        ("", "", "", "", "", ""),
+        (f"2024 hindcast from 2014{_runs_note(w, v.seeds)}", "target", "model", "no change", "all to 2%", ""),
+        ("mean absolute error, pp", f"<= {targets.mae_pp}", _f(w.hindcast.mae_pp, 3), _f(w.no_change.mae_pp, 3), _f(w.everyone_to_two.mae_pp, 3), ""),
+        ("Spearman rank correlation", f">= {targets.spearman}", _f(w.hindcast.spearman, 3), _f(w.no_change.spearman, 3), _f(w.everyone_to_two.spearman, 3), ""),
+        (f"allies at 2% (record {wr.allies_at_two_percent_2024})", "{} to {}".format(*targets.at_two_percent_range()), _f(w.hindcast.at_two_percent, 1), _f(w.no_change.at_two_percent, 0), _f(w.everyone_to_two.at_two_percent, 0), ""),
+    ]
+    errors = v.combined_errors()
+    rows += [("", "", "", "", "", ""),
+             ("level error, both cases, pp", "0", _f(errors["model"], 3), _f(errors["weighted_mean"], 3),
+              _f(errors["weighted_median"], 3), _f(errors["nash"], 3))]
+    for fit in v.cross:
+        other = fit.other_case.capitalize()
+        rows += [("", "", "", "", "", ""),
+                 (f"fitted on {fit.fitted_on} only", "record", "model", "", "", ""),
+                 ("Hague deal (share of runs)", "yes", f"{fit.hague.deal_share:.2f}", "", "", ""),
+                 ("Hague core / deadline", "3.5 / 2035", f"{_f(fit.hague.core_pct)} / {_f(fit.hague.deadline_year, 1)}", "", "", ""),
+                 ("Hague: Spain flexibility", "yes", f"{fit.hague.spain_flexibility_share:.0%}", "", "", ""),
+                 ("Wales level / horizon", "2.0 / 10", f"{_f(fit.wales.level_pct)} / {_f(fit.wales.horizon_years, 1)}", "", "", ""),
+                 (f"Wales hindcast MAE / Spearman / at 2%{_runs_note(fit.wales, v.seeds)}",
+                  f"<={targets.mae_pp} / >={targets.spearman} / {wr.allies_at_two_percent_2024}",
+                  f"{_f(fit.wales.hindcast.mae_pp, 3)} / {_f(fit.wales.hindcast.spearman, 3)} / {_f(fit.wales.hindcast.at_two_percent, 1)}",
+                  "", "", ""),
+                 (f"(out of sample: {other})", "", "", "", "", "")]
+        if fit.ensemble_size:
+            rows.append((f"{other} targets met by the best fits", "", f"{fit.ensemble_passing} of {fit.ensemble_size}",
+                         "", "", ""))
+    widths = [max(len(str(r[i])) for r in rows) for i in range(6)]
+    return "\n".join("  ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows)
+
+
+SOBOL_BASE_SAMPLES = 256  # a quick analysis for the report; experiments/sensitivity.py runs the full one
+SOBOL_REPLICATES = 4
+SOBOL_SEED = 1966
+
+
+def sobol_section(out: Path) -> tuple[str, list[Path]]:
+    """Sobol' indices of the Hague outcomes (sim/sensitivity.py), table and figure."""
+    from sim.sensitivity import Response, SensitivityProblem, ranked, sensitivity_figure, sobol_analysis
+
+    scenario = load_scenario("hague2025")
+    problem = SensitivityProblem.around(scenario.params).with_dummy()
+    table = sobol_analysis(scenario, problem, SOBOL_BASE_SAMPLES, SOBOL_SEED, SOBOL_REPLICATES)
+    figure = sensitivity_figure(table, out / "sobol_indices.png")
+    data = out / "sobol_indices.parquet"
+    table.to_parquet(data, index=False)
+    lines = ["## Global sensitivity (Hague 2025)", "",
+             f"Sobol' indices with SALib over the batch engine: {SOBOL_BASE_SAMPLES} base samples x "
+             f"{SOBOL_REPLICATES} seeds, each parameter within +-30% of its value (a quick version of "
+             "`experiments/sensitivity.py`; see docs/sensitivity.md). Total-order index ST, top three:", ""]
+    for response in Response:
+        top = ranked(table, response).head(3)
+        lines.append(f"- {response.label}: " + ", ".join(f"{r.parameter} {r.ST:.2f}" for r in top.itertuples()))
+    return "\n".join(lines) + "\n\n![Sobol indices](sobol_indices.png)\n", [Path(figure), data]
+
+
+def write_report(v: Validation, out: Path, sensitivity: bool = True) -> list[Path]:
+    """Markdown report and figures: predicted against actual 2024 spending, trajectories, and
+    (unless `sensitivity` is off) Sobol' indices."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    facts = load_allies()
+    actual, start = facts.spending_2024_pct, facts.spending_2014_pct
+    predicted = np.array(v.wales.predicted_2024)
+
+    scatter = out / "hindcast_2024.png"
+    fig, ax = plt.subplots(figsize=(6.5, 6))
+    for values, label, marker in ((predicted, "model (seed 0)", "o"),
+                                  (metrics.everyone_to_two_percent_hindcast(start), "naive: all to 2%", "x")):
+        ax.scatter(actual, values, label=label, marker=marker, alpha=0.8)
+    for code, a, p in zip(facts.iso3, actual, predicted):
+        if not np.isnan(a):
+            ax.annotate(code, (a, p), fontsize=7, xytext=(3, 2), textcoords="offset points")
+    top = np.nanmax([np.nanmax(actual), np.nanmax(predicted)]) + 0.3
+    ax.plot([0, top], [0, top], color="0.5", lw=1, ls="--", label="perfect")
+    ax.set_xlabel("actual 2024 spending, % of GDP (NATO estimate, June 2024)")
+    ax.set_ylabel("predicted 2024 spending from 2014, % of GDP")
+    ax.set_title("Wales hindcast: each ally's 2024 spending")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(scatter, dpi=110)
+    plt.close(fig)
+
+    trajectories = out / "hindcast_trajectories.png"
+    outcome = AllianceModel("wales2014", rng=v.seeds[0]).run()
+    series = _nato_series()
+    fig, axes = plt.subplots(4, 8, figsize=(16, 8), sharex=True, sharey=True)
+    for ax, ally in zip(axes.flat, outcome.allies):
+        if ally.trajectory:
+            ax.plot(list(ally.trajectory), list(ally.trajectory.values()), color="tab:blue", label="model")
+        if ally.iso3 in series:
+            ax.plot(*zip(*sorted(series[ally.iso3].items())), color="black", lw=1, label="NATO")
+        ax.axhline(2.0, color="0.7", lw=0.6, ls=":")
+        ax.set_title(ally.iso3, fontsize=8)
+        ax.tick_params(labelsize=6)
+    axes.flat[0].legend(fontsize=6)
+    fig.supxlabel("year")
+    fig.supylabel("defence spending, % of GDP")
+    fig.suptitle("Wales 2014: projected paths (model, seed 0; 2022 invasion as an exogenous event) and NATO's figures")
+    fig.tight_layout()
+    fig.savefig(trajectories, dpi=100)
+    plt.close(fig)
+
+    sobol_text, sobol_paths = sobol_section(out) if sensitivity else ("", [])
+    report = out / "validation.md"
+    report.write_text(
+        "# Validation against the record\n\n"
+        f"Seeds {v.seeds[0]}..{v.seeds[-1]}; means over runs (levels and deadlines over runs with a deal).\n"
+        "Produced by `alliance-sim validate --out DIR`.\n\n```\n" + table_text(v) + "\n```\n\n"
+        "![Hindcast](hindcast_2024.png)\n\n![Trajectories](hindcast_trajectories.png)\n\n" + sobol_text,
+        encoding="utf-8")
+    data = out / "validation.json"
+    data.write_text(json.dumps(v.to_dict(), indent=2, default=float, allow_nan=False), encoding="utf-8")
+    return [report, data, scatter, trajectories, *sobol_paths]
+
+
+def _nato_series() -> dict[str, dict[int, float]]:
+    """NATO's June 2024 series per ally (for plotting only; the model never reads it)."""
+    import csv
+    from importlib import resources
+
+    path = Path(str(resources.files("sim.data").joinpath("defence_spending_2014_2024.csv")))
+    series: dict[str, dict[int, float]] = {}
+    with path.open(encoding="utf-8", newline="") as handle:
+        for row in csv.DictReader(handle):
+            if row["vintage"] == "NATO_JUN2024" and row["defence_pct_gdp"]:
+                series.setdefault(row["iso3"], {})[int(row["year"])] = float(row["defence_pct_gdp"])
+    return series
