@@ -65,13 +65,13 @@ def hague_loss(values: dict) -> float:
     """Misses on the Hague patterns, per seed."""
     result = run_batch(load_scenario("hague2025"), [values] * len(SEEDS), SEEDS)
     loss = 0.0
-    for deal, core, deadline, flexibility in zip(result.deal, result.core_target_pct, result.deadline_year,
-                                                 result.flexibility):
+    spain_carried = result.flexibility[:, result.iso3.index("ESP")]
+    for deal, core, deadline, spain in zip(result.deal, result.core_target_pct, result.deadline_year, spain_carried):
         if not deal:
             loss += NO_DEAL_COST
             continue
         loss += ((core - 3.5) / 0.25) ** 2 + ((deadline - 2035) / 1.0) ** 2
-        loss += 0.0 if "ESP" in flexibility.split(";") else 4.0
+        loss += 0.0 if spain else 4.0
     opening = AllianceModel("hague2025", rng=SEEDS[0], **values)  # opening positions: no need to run
     for ally in opening.allies:
         if ally.profile.iso3 in HAWKS:

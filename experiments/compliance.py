@@ -29,7 +29,7 @@ import pandas as pd
 from experiment import fmt, markdown_table, pyplot, save
 from sim.batch import run_batch
 from sim.data.loader import load_allies
-from sim.model import ON_TRACK_TOLERANCE_PCT
+from sim.outcome import ON_TRACK_TOLERANCE_PCT
 from sim.results import code_version
 from sim.scenario import display_path, load_scenario
 from sim.validation import HindcastTargets, mean_over_runs, mean_with_deal, wales_case

@@ -138,8 +138,7 @@ def summary_table(runs: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
 
 def holdout_counts(runs: pd.DataFrame) -> pd.Series:
     """How often each ally is among the holdouts at the end of the talks, as a share of runs."""
-    codes = runs["holdouts"].str.split(";").explode()
-    codes = codes[codes.astype(bool)]
+    codes = runs["holdouts"].explode().dropna()
     return (codes.value_counts() / len(runs)).sort_values(ascending=False)
 
 

@@ -7,8 +7,11 @@ so a parameter is declared once and validated the same way everywhere.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+import numpy as np
 
 
 class MediatorRule(StrEnum):
@@ -148,3 +151,12 @@ def parameter_problems(params: Parameters) -> list[tuple[str, str]]:
         problems.append(("latest_deadline_years", "must not be before earliest_deadline_years "
                                                   f"({params.earliest_deadline_years})"))
     return problems
+
+
+def checked_seeds(seeds: Sequence[int]) -> np.ndarray:
+    """Seeds as an array; each must be a non-negative integer, so every run is reproducible."""
+    for index, seed in enumerate(seeds):
+        if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+            raise ValueError(f"run {index}: seed {seed!r} is not allowed; allowed: a non-negative integer")
+    array = np.asarray(seeds)
+    return array if array.dtype.kind in "iu" else np.array([int(seed) for seed in seeds], dtype=object)

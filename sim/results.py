@@ -26,8 +26,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.engines import ALLY_FIELDS, ALLY_ROUND_FIELDS, ROUND_FIELDS
-from sim.outcome import RUN_FIELDS
+from sim.outcome import ALLY_FIELDS, ALLY_ROUND_FIELDS, ROUND_FIELDS, RUN_FIELDS
 from sim.parameters import parameter_fields
 from sim.sweep_spec import RunBatch, SweepSpec
 
@@ -112,9 +111,9 @@ def build_shard(batch: RunBatch, spec_names: Sequence[str], points: Sequence[int
     for name in spec_names:
         columns[name] = pa.array([_plain(row[name]) for row in overrides], type=parameter_type(name))
     columns["code_version"] = pa.array([code_version] * len(batch), type=pa.string())
-    outcomes = result.columns()
+    outcomes = result.to_arrow()
     for name in RUN_FIELDS:
-        columns[name] = _normalised(pa.array(np.asarray(outcomes[name]).tolist()))
+        columns[name] = outcomes.column(name)
     runs = pa.table(columns)
     allies = None
     if result.allies is not None:
@@ -153,18 +152,6 @@ def parameter_type(name: str) -> pa.DataType:
 
 def _plain(value):
     return value.value if isinstance(value, StrEnum) else value
-
-
-def _normalised(array: pa.Array) -> pa.Array:
-    """Fixed widths: every integer int64, every float float64, every text a plain string."""
-    kind = array.type
-    if pa.types.is_integer(kind):
-        return array.cast(pa.int64())
-    if pa.types.is_floating(kind):
-        return array.cast(pa.float64())
-    if pa.types.is_large_string(kind) or pa.types.is_string_view(kind) or pa.types.is_null(kind):
-        return array.cast(pa.string())
-    return array
 
 
 # --- the results directory -------------------------------------------------------------

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.parameters import MediatorRule
+
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), as used for the distances in the data
 LEVEL_CEILING_PCT = 10.0  # no ally's parliament ratifies more than this; bounds every position
 DEBT_REFERENCE_PCT = 60.0  # Maastricht reference value for government debt (TFEU Protocol 12)
@@ -73,8 +75,13 @@ def peer_weights(lat, lon, scale_km):
 
 def peer_influence(own, previous_threat, weights, peer_weight):
     """DeGroot (1974) averaging: own reading mixed with the neighbours' readings of the last
-    round. `previous_threat` is (..., allies), `weights` is (allies, allies)."""
-    neighbours = previous_threat @ weights.T
+    round. `previous_threat` is (..., allies); `weights` is one ally's row of influence
+    (allies,), giving that ally's reading, or a matrix (..., allies, allies) whose row i is
+    ally i's, giving every ally's."""
+    if np.ndim(weights) == 1:
+        neighbours = previous_threat @ weights
+    else:
+        neighbours = (np.expand_dims(previous_threat, -2) @ np.swapaxes(weights, -1, -2))[..., 0, :]
     return (1.0 - peer_weight) * own + peer_weight * neighbours
 
 
@@ -170,12 +177,28 @@ def accepts(core_pct, related_pct, deadline, ceiling_pct, reservation_total_pct,
 
 # --- the mediator -------------------------------------------------------------------------------
 
+def salience(urgency):
+    """How much the issue matters to an ally, 0.5..1: never nothing, since every ally at the
+    table votes on it, and more the more urgent (Bueno de Mesquita 1994)."""
+    return 0.5 + 0.5 * urgency
+
+
 def mediator_weights(clout, salience, rejections, leverage):
     """The Secretary General's weight for each ally: clout x salience (Bueno de Mesquita 1994;
     Thomson et al. 2006), raised for every round the ally has rejected, because under
     consensus a holdout's veto is its leverage (Putnam 1988: a narrow win-set is a
     bargaining advantage)."""
     return clout * salience * (1.0 + leverage * rejections)
+
+
+def mediate(rule: MediatorRule, values, weights, disagreement):
+    """The mediator's compromise rule over the last axis (allies); `disagreement` is each
+    ally's value with no deal, which only the Nash solution reads (Thomson et al. 2006)."""
+    if rule is MediatorRule.COMPROMISE:
+        return weighted_mean(values, weights)
+    if rule is MediatorRule.MEDIAN:
+        return weighted_median(values, weights)
+    return nash_bargaining(values, weights, np.where(np.isnan(disagreement), values, disagreement))
 
 
 def weighted_mean(values, weights):
@@ -273,8 +296,8 @@ def expand_ramp(ramp_pct, rejected, pressure, rate_pct, draw):
 def flexibility_allowed(holdouts, us_accepts, allow, max_holdouts):
     """At the summit the remaining holdouts may be carried with side letters (as Spain was
     at the Hague), provided the US is on board and they are few. `holdouts` is a boolean
-    array over allies (last axis)."""
-    count = np.sum(holdouts, axis=-1)
+    array over allies (last axis), which the answer keeps with length 1."""
+    count = np.sum(holdouts, axis=-1, keepdims=True)
     return allow & us_accepts & (count <= max_holdouts)
 
 

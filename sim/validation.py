@@ -151,8 +151,7 @@ def hague_case(overrides: dict, seeds) -> HagueResult:
     record = HagueRecord()
     result = run_batch(load_scenario("hague2025"), [overrides] * len(seeds), list(seeds))
     deal = result.deal.astype(bool)
-    carried = [set(f.split(";")) - {""} for f in result.flexibility]
-    codes = sorted(set().union(*carried)) if carried else []
+    carried = dict(zip(result.iso3, result.flexibility.mean(axis=0))) if len(result) else {}
     model = AllianceModel("hague2025", rng=seeds[0], **overrides)
     openings = {a.profile.iso3: (a.initial_position_pct, a.initial_deadline_position)
                 for a in model.allies if a.profile.iso3 in record.hawks}
@@ -161,10 +160,10 @@ def hague_case(overrides: dict, seeds) -> HagueResult:
         deal_share=float(deal.mean()),
         core_pct=mean_with_deal(result.core_target_pct, deal),
         total_pct=mean_with_deal(result.core_target_pct + result.related_target_pct, deal),
-        deadline_year=mean_with_deal(result.deadline_year.astype(float), deal),
+        deadline_year=mean_with_deal(result.deadline_year, deal),
         first_draft_deadline=int(model.draft.deadline_year),
-        spain_flexibility_share=float(np.mean(["ESP" in c for c in carried])),
-        flexibility_share={code: float(np.mean([code in c for c in carried])) for code in codes},
+        spain_flexibility_share=float(carried.get("ESP", np.nan)),
+        flexibility_share={code: float(share) for code, share in sorted(carried.items()) if share > 0},
         hawk_openings=openings,
         baselines=_baselines(result),
     )
@@ -199,7 +198,7 @@ def wales_case(overrides: dict, seeds) -> WalesResult:
     return WalesResult(
         deal_share=float(deal.mean()),
         level_pct=mean_with_deal(result.core_target_pct, deal),
-        horizon_years=mean_with_deal(result.deadline_year.astype(float) - record.summit_year, deal),
+        horizon_years=mean_with_deal(result.deadline_year - record.summit_year, deal),
         baselines=_baselines(result),
         hindcast=Hindcast(mae_pp=_mean_of(h.mae_pp for h in runs), spearman=_mean_of(h.spearman for h in runs),
                           at_two_percent=_mean_of(h.at_two_percent for h in runs)),

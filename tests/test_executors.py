@@ -10,14 +10,12 @@ import pandas as pd
 import pytest
 
 import sim.sweep
-from sim.engines import batch_available
 from sim.executors import ExecutorChoice, ExecutorError, ExecutorKind, InProcessExecutor, open_executor
 from sim.results import ResultTable, load_results
 from sim.sweep import run_sweep
 from sim.sweep_spec import parse_spec, specs_dir
 
-ENGINES = ["mesa", pytest.param("batch", marks=pytest.mark.skipif(not batch_available(),
-                                                                   reason="sim.batch is not there yet"))]
+ENGINES = ["mesa", "batch"]
 
 
 def smoke(engine: str, **runs):

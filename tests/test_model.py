@@ -1,5 +1,6 @@
 """The negotiation as a whole: consensus, reproducibility, invariants and the historical cases."""
 
+import dataclasses
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -31,9 +32,9 @@ def summit_with_holdouts(holdouts, **overrides):
     """A model stopped at its last round with exactly `holdouts` rejecting the draft."""
     model = AllianceModel("hague2025", rng=0, max_rounds=1, **overrides)
     model.round = 1
-    model.draft = model.secretary_general.draft_package(model.allies)
+    model.secretary_general.draft_package()
     for ally in model.allies:
-        ally.accepted = ally.profile.iso3 not in holdouts
+        ally.stance = dataclasses.replace(ally.stance, accepted=ally.profile.iso3 not in holdouts)
     model.decide()
     return model
 
@@ -63,13 +64,13 @@ def test_too_many_holdouts_or_a_us_veto_sink_the_deal():
 def test_a_blocker_before_the_summit_keeps_the_talks_going():
     model = AllianceModel("hague2025", rng=0, max_rounds=5)
     model.round = 1
-    model.draft = model.secretary_general.draft_package(model.allies)
+    model.secretary_general.draft_package()
     for ally in model.allies:
-        ally.accepted = ally.profile.iso3 != "ESP"
+        ally.stance = dataclasses.replace(ally.stance, accepted=ally.profile.iso3 != "ESP")
     model.decide()
     assert model.running and model.deal is None
     spain = next(a for a in model.allies if a.profile.iso3 == "ESP")
-    assert spain.rejections == 1 and spain.expansion_pct > 0
+    assert spain.rejections == 1 and spain.stance.expansion > 0
 
 
 def test_without_flexibility_the_hague_talks_fail():

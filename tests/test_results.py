@@ -14,14 +14,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.engines import batch_available
 from sim.executors import ExecutorChoice
 from sim.results import DAMAGED_DIR, ResultsDir, ResultTable, load_results, read_metadata
 from sim.sweep import run_sweep
 from sim.sweep_spec import parse_spec, specs_dir
 
-ENGINES = ["mesa", pytest.param("batch", marks=pytest.mark.skipif(not batch_available(),
-                                                                   reason="sim.batch is not there yet"))]
+ENGINES = ["mesa", "batch"]
 IN_PROCESS = ExecutorChoice(workers=1)
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -7,10 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.engines import batch_available
-
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
-ENGINE = "batch" if batch_available() else "mesa"
+ENGINE = "batch"
 
 
 @pytest.mark.parametrize("name, rows", [("us_pressure", 11), ("threat_shocks", 10), ("fiscal_rules", 8),

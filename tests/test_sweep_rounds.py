@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.engines import ALLY_ROUND_FIELDS, ROUND_FIELDS, Engine
+from sim.engines import Engine
 from sim.executors import ExecutorChoice
 from sim.model import AllianceModel
+from sim.outcome import ALLY_ROUND_FIELDS, ROUND_FIELDS
 from sim.results import DAMAGED_DIR, ResultTable, load_results, read_metadata
 from sim.scenario import ScenarioError, load_scenario
 from sim.sweep import run_sweep

@@ -1,0 +1,57 @@
+"""The allies' fixed facts as the talks use them: one ally's (scalars) or the alliance's
+(one entry per ally, in the data's order).
+
+The same dataclass serves both, so a rule that reads `profile.start_pct` runs unchanged for
+a Mesa agent (its own row) and for the alliance or a block of runs (vectors over allies).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.data.loader import AllyFacts
+
+
+@dataclass(frozen=True)
+class Profile:
+    """What the talks know about an ally and never change. Arrays over allies for the
+    alliance; plain Python values for one ally (`row`)."""
+
+    iso3: tuple[str, ...] | str
+    name: tuple[str, ...] | str
+    start_pct: np.ndarray | float  # spending in the scenario's data year; NaN without armed forces
+    gdp_usd_bn: np.ndarray | float
+    debt_pct_gdp: np.ndarray | float
+    deficit_pct_gdp: np.ndarray | float  # NaN where the source publishes none
+    eu_member: np.ndarray | bool
+    distance_to_moscow_km: np.ndarray | float
+    borders_russia: np.ndarray | bool
+    is_us: np.ndarray | bool
+    bears_cost: np.ndarray | bool  # has armed forces, so a spending target costs it something
+    votes: np.ndarray | bool  # a member at the summit (joined no later than the summit year)
+    clout: np.ndarray | float  # share of the GDP of the allies at the table; 0 for those not at it
+
+    @classmethod
+    def of(cls, facts: AllyFacts, data_year: int, summit_year: int) -> Profile:
+        """The alliance for a scenario's data year and summit."""
+        votes = facts.accession_year <= summit_year
+        at_table = votes & facts.has_forces
+        gdp_at_table = np.where(at_table, facts.gdp_usd_bn, 0.0)
+        return cls(
+            iso3=tuple(facts.iso3), name=tuple(facts.name), start_pct=facts.spending_pct(data_year),
+            gdp_usd_bn=facts.gdp_usd_bn, debt_pct_gdp=facts.debt_pct_gdp, deficit_pct_gdp=facts.deficit_pct_gdp,
+            eu_member=facts.eu_member, distance_to_moscow_km=facts.distance_to_moscow_km,
+            borders_russia=facts.borders_russia, is_us=np.array([code == "USA" for code in facts.iso3]),
+            bears_cost=facts.has_forces, votes=votes, clout=gdp_at_table / np.sum(gdp_at_table),
+        )
+
+    @property
+    def count(self) -> int:
+        return len(self.iso3)
+
+    def row(self, index: int) -> Profile:
+        """One ally's facts, as plain Python values."""
+        return Profile(**{name: np.asarray(value)[index].item() if not isinstance(value, tuple) else value[index]
+                          for name, value in vars(self).items()})

@@ -1,0 +1,60 @@
+"""After the summit: each ally's yearly spending from the data year to the deadline.
+
+One function over arrays, called by the Mesa model for its alliance (allies) and by the
+batch engine for a block of runs (runs x allies); the yearly rules are in `sim/rules.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import rules
+from sim.alliance import Profile
+from sim.negotiation import Standing, Stance, own_spending_ideal, ramp
+
+
+@dataclass(frozen=True)
+class Projection:
+    """Each ally's target and its spending year by year."""
+
+    target: np.ndarray  # (..., allies) the package's core level, or the ally's own position
+    end: np.ndarray  # (..., allies) spending in the last projected year; NaN without armed forces
+    first_year: int  # the data year: the paths' first column
+    trajectory: np.ndarray | None  # (..., allies, years): NaN after each run's deadline and without forces
+
+
+def targets(deal, flexibility, core_pct, position_pct):
+    """What each ally implements: the package's core level, or, without a deal or with a
+    side letter, its own final position."""
+    return np.where(deal & ~flexibility, core_pct, position_pct)
+
+
+def project_spending(profile: Profile, params, standing: Standing, ended: Stance, target, horizon, talks_level,
+                     data_year: int, keep_trajectory: bool = True) -> Projection:
+    """Spending year by year to the deadline (`horizon`): the faster of the pledge's path, in
+    the years an ally keeps it (`rules.keeps_pledge`), and its own adjustment toward what the
+    year's threat calls for. `ended` is each ally's stance when the talks ended."""
+    p = params
+    ratifiable = ramp(p, standing, ended)
+    spending = np.broadcast_to(profile.start_pct, np.shape(target)).astype(float)
+    last_year = max(data_year, int(np.max(horizon, initial=data_year)))
+    trajectory = np.full((*np.shape(target), last_year - data_year + 1), np.nan) if keep_trajectory else None
+    if trajectory is not None:
+        trajectory[..., 0] = spending
+    for year in range(data_year + 1, last_year + 1):
+        going = year <= horizon
+        level = rules.threat_level_in_year(year, talks_level, p.threat_event_year, p.threat_event_level)
+        own_ideal = own_spending_ideal(profile, p, standing, level)
+        pledged = rules.yearly_step(spending, target, horizon - year + 1, ratifiable, standing.fiscal,
+                                    p.compliance_drag)
+        kept = np.where(rules.keeps_pledge(own_ideal, target, p.self_enforcing_pledges), pledged, spending)
+        own = rules.adjust_toward_ideal(spending, own_ideal, p.adjustment_rate)
+        spending = np.where(going, np.maximum(kept, own), spending)
+        if trajectory is not None:
+            trajectory[..., year - data_year] = np.where(going, spending, np.nan)
+    if trajectory is not None:
+        trajectory[..., ~np.asarray(profile.bears_cost), :] = np.nan
+    return Projection(target=target, end=np.where(profile.bears_cost, spending, np.nan), first_year=data_year,
+                      trajectory=trajectory)

@@ -1,0 +1,272 @@
+"""One round of talks, step by step: each step written once, as a function over arrays.
+
+A round (simultaneous moves): allies perceive the threat, update their positions, the
+Secretary General drafts a package, allies vote, the alliance decides by consensus, and
+holdouts respond to pressure. Each step below is that step, for whoever calls it:
+
+- a Mesa agent passes its own row (`Profile.row`, scalar state): `sim/agents.py`;
+- the Secretary General and the model pass the alliance (vectors over allies): `sim/model.py`;
+- the batch engine passes a block of runs (runs x allies, parameters as (runs, 1) columns,
+  `sim.batch.Levers`): `sim/batch.py`.
+
+So the two engines share the behaviour, not copies of it. Reductions over the allies (the
+draft, the decision, the share accepting) keep the allies axis with length 1, so their
+answer broadcasts against the allies it came from. The formulas themselves, with their
+sources, are in `sim/rules.py`; nothing here draws random numbers or keeps state.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim import rules
+from sim.alliance import Profile
+from sim.parameters import MediatorRule
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What an ally brings to the talks and keeps through them."""
+
+    exposure: np.ndarray | float  # 0..1, see rules.exposure
+    fiscal: np.ndarray | float  # fiscal pressure, 0..1
+    reservation_total: np.ndarray | float  # the lowest headline it accepts (only the US sets one)
+    floor: np.ndarray | float  # the lowest core level compatible with that headline
+    noise: np.ndarray | float  # its idiosyncratic domestic preference (pp)
+
+    def take(self, rows) -> Standing:
+        return taken(self, rows)
+
+
+@dataclass(frozen=True)
+class Stance:
+    """Where an ally stands in the talks; every step returns a new one."""
+
+    threat: np.ndarray | float
+    ideal: np.ndarray | float  # what it would choose alone now (% GDP)
+    position: np.ndarray | float  # the core level it argues for (% GDP)
+    deadline_preference: np.ndarray | float
+    deadline_position: np.ndarray | float  # the deadline it argues for (year, fractional)
+    expansion: np.ndarray | float  # how far pressure has widened its ratifiable ramp (pp/year)
+    rejections: np.ndarray | int  # rounds it has rejected the draft
+    accepted: np.ndarray | bool  # its vote on the last draft
+
+    def take(self, rows) -> Stance:
+        return taken(self, rows)
+
+
+@dataclass(frozen=True)
+class Package:
+    """A draft on the table: core level, defence-related level (% GDP) and deadline year."""
+
+    core_pct: np.ndarray | float
+    related_pct: np.ndarray | float
+    deadline_year: np.ndarray | int
+
+    @property
+    def total_pct(self):
+        return self.core_pct + self.related_pct
+
+    def item(self) -> Package:
+        """The package of one alliance as plain Python numbers."""
+        return Package(float(np.asarray(self.core_pct).item()), float(np.asarray(self.related_pct).item()),
+                       int(np.asarray(self.deadline_year).item()))
+
+    def take(self, rows) -> Package:
+        return taken(self, rows)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What consensus makes of a round's votes: `holdouts` and `flexibility` over allies, the
+    rest with the allies axis kept at length 1."""
+
+    holdouts: np.ndarray  # members rejecting the draft
+    concluded: np.ndarray  # the talks end this round: everyone accepts, or it is the summit
+    deal: np.ndarray
+    flexibility: np.ndarray  # holdouts carried with side letters at the summit
+
+
+def taken(state, rows):
+    """A state dataclass with only the given rows of every field (the batch engine's runs)."""
+    return dataclasses.replace(state, **{field.name: getattr(state, field.name)[rows]
+                                         for field in dataclasses.fields(state)})
+
+
+# --- what an ally reads from its situation ------------------------------------------------------------
+
+def random_draws(rng: np.random.Generator, allies: int, rounds: int) -> tuple[np.ndarray, np.ndarray]:
+    """A run's only random numbers, drawn in a fixed order: each ally's domestic preference
+    shock (standard normal), then the factor on its win-set growth for every round (uniform
+    0.5..1.5). Both engines draw them so, from the run's own generator."""
+    preference = rng.standard_normal(allies)
+    expansion = rng.uniform(0.5, 1.5, size=(rounds, allies))
+    return preference, expansion
+
+
+def standing(profile: Profile, params, preference_draw) -> Standing:
+    """An ally's exposure, fiscal pressure, floor and domestic shock for these talks."""
+    p = params
+    escape = np.where(p.eu_escape_clause & profile.eu_member, p.escape_room_pct, 0.0)
+    reservation = rules.us_reservation_total(p.us_pressure, p.us_demand_pct, profile.is_us)
+    return Standing(
+        exposure=rules.exposure(profile.distance_to_moscow_km, profile.borders_russia, p.proximity_reference_km,
+                                p.proximity_decay_km),
+        fiscal=rules.fiscal_pressure(profile.debt_pct_gdp, profile.deficit_pct_gdp, escape),
+        reservation_total=reservation,
+        floor=rules.core_floor(reservation, p.related_cap_pct, p.split_enabled),
+        noise=p.noise_sd_pct * preference_draw,
+    )
+
+
+def threat_level_in_round(round_index, params):
+    """The threat environment in a round of the talks: the scenario's level, plus its shock
+    from the shock's round on."""
+    shock = np.where(round_index >= params.threat_shock_round, params.threat_shock, 0.0)
+    return np.clip(params.threat_level + shock, 0.0, 1.0)
+
+
+def own_threat(profile: Profile, params, standing_: Standing, threat_level):
+    """The threat an ally reads from the environment, its geography and its fear of
+    abandonment, before its neighbours' readings."""
+    fear = rules.abandonment_fear(params.us_pressure, standing_.exposure, params.abandonment_weight, profile.is_us)
+    return rules.threat_perception(threat_level, standing_.exposure, params.shared_threat, fear)
+
+
+def urgency(profile: Profile, params, threat):
+    """The US's urgency is its own pressure; everyone else's is the threat it perceives."""
+    return np.where(profile.is_us, params.us_pressure, threat)
+
+
+def current_ideal(profile: Profile, params, standing_: Standing, threat):
+    """The level an ally wants now: the US its demand on the others, everyone else its need
+    held back by the purse, each with its domestic shock."""
+    us = np.clip(params.us_demand_pct + standing_.noise, 0.0, rules.LEVEL_CEILING_PCT)
+    ideal = rules.shocked_ideal(profile.start_pct, threat, standing_.fiscal, params.need_scale_pct,
+                                params.fiscal_drag, standing_.noise)
+    return np.where(profile.is_us, us, ideal)
+
+
+def own_spending_ideal(profile: Profile, params, standing_: Standing, threat_level):
+    """What an ally would spend on its own in a threat environment, after the summit (the US
+    included, whose position in the talks is its demand on the others)."""
+    return rules.shocked_ideal(profile.start_pct, own_threat(profile, params, standing_, threat_level),
+                               standing_.fiscal, params.need_scale_pct, params.fiscal_drag, standing_.noise)
+
+
+def ramp(params, standing_: Standing, stance: Stance):
+    """The yearly increase an ally's parliament ratifies, widened by pressure during the talks."""
+    base = rules.ratifiable_ramp(stance.threat, standing_.fiscal, params.ramp_base_pct, params.ramp_threat_pct)
+    return base + stance.expansion
+
+
+def mediator_weights(profile: Profile, params, stance: Stance):
+    """The Secretary General's weight for each ally: clout x salience, raised by its vetoes."""
+    salience = rules.salience(urgency(profile, params, stance.threat))
+    return rules.mediator_weights(profile.clout, salience, stance.rejections, params.leverage)
+
+
+# --- the opening ---------------------------------------------------------------------------------------
+
+def open_stance(profile: Profile, params, standing_: Standing) -> Stance:
+    """Where an ally stands before the first round: at its ideal, asking for the deadline its
+    urgency prefers."""
+    threat = own_threat(profile, params, standing_, params.threat_level)
+    ideal = current_ideal(profile, params, standing_, threat)
+    wanted = rules.preferred_deadline(urgency(profile, params, threat), params.earliest_deadline,
+                                      params.latest_deadline)
+    return Stance(threat=threat, ideal=ideal, position=ideal, deadline_preference=wanted, deadline_position=wanted,
+                  expansion=np.zeros_like(ideal), rejections=np.zeros_like(ideal, dtype=np.int64),
+                  accepted=np.zeros_like(ideal, dtype=bool))
+
+
+def baselines(rule: MediatorRule, profile: Profile, params, opening: Stance):
+    """What a one-shot model (`rule`) predicts from the opening positions and weights, with
+    today's spending as each ally's disagreement point."""
+    disagreement = np.where(np.isnan(profile.start_pct), opening.position, profile.start_pct)
+    return rules.mediate(rule, opening.position, mediator_weights(profile, params, opening), disagreement)
+
+
+# --- one round ------------------------------------------------------------------------------------------
+
+def perceive(profile: Profile, params, standing_: Standing, stance: Stance, threat_level, previous_threats,
+             peer_weights) -> Stance:
+    """Read the threat: own reading mixed with the neighbours' readings of the last round
+    (`previous_threats` over allies; `peer_weights` the ally's row, or the alliance's matrix)."""
+    own = own_threat(profile, params, standing_, threat_level)
+    threat = rules.peer_influence(own, previous_threats, peer_weights, params.peer_weight)
+    return dataclasses.replace(stance, threat=threat)
+
+
+def update_position(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package | None) -> Stance:
+    """Follow shifts in the ideal, concede toward the last draft (none in the first round),
+    and stay within the win-set and above the floor."""
+    p = params
+    ideal = current_ideal(profile, p, standing_, stance.threat)
+    shifted = stance.position + (ideal - stance.ideal)
+    ratifiable = ramp(p, standing_, stance)
+    preference = stance.deadline_preference
+    if draft is None:
+        level, wanted = shifted, preference
+    else:
+        level = rules.concede(shifted, draft.core_pct, rules.concession_share(p.concession_rate,
+                                                                              urgency(profile, p, stance.threat)))
+        preference = rules.concede(preference, draft.deadline_year, p.concession_rate)
+        # an ally without forces needs no time (NaN): fmax keeps its preference
+        wanted = np.fmax(preference, rules.needed_deadline(draft.core_pct, profile.start_pct, ratifiable,
+                                                           p.summit_year))
+    deadline_position = np.clip(wanted, p.earliest_deadline, p.latest_deadline)
+    ceiling = rules.win_set_ceiling(profile.start_pct, ratifiable, deadline_position, p.summit_year)
+    level = np.where(profile.bears_cost, np.fmin(np.fmax(level, standing_.floor), ceiling), level)
+    return dataclasses.replace(stance, ideal=ideal, position=np.clip(level, 0.0, rules.LEVEL_CEILING_PCT),
+                               deadline_preference=preference, deadline_position=deadline_position)
+
+
+def draft_package(rule: MediatorRule, profile: Profile, params, stances: Stance) -> Package:
+    """The Secretary General's draft: the mediator's rule over the positions and deadlines,
+    topped up with related spending toward the US headline."""
+    weights = mediator_weights(profile, params, stances)
+    latest = np.broadcast_to(np.asarray(params.latest_deadline, dtype=float), np.shape(stances.deadline_position))
+    core = rules.mediate(rule, stances.position, weights, profile.start_pct)[..., None]
+    deadline = np.rint(rules.mediate(rule, stances.deadline_position, weights, latest)).astype(np.int64)[..., None]
+    related = rules.related_component(core, params.us_demand_pct, params.related_cap_pct, params.split_enabled)
+    return Package(core_pct=core, related_pct=related, deadline_year=deadline)
+
+
+def vote(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package) -> Stance:
+    """Accept if the package fits the domestic win-set and meets the ally's floor."""
+    ceiling = rules.win_set_ceiling(profile.start_pct, ramp(params, standing_, stance), draft.deadline_year,
+                                    params.summit_year)
+    accepted = rules.accepts(draft.core_pct, draft.related_pct, draft.deadline_year, ceiling,
+                             standing_.reservation_total, profile.bears_cost)
+    return dataclasses.replace(stance, accepted=accepted)
+
+
+def decide(profile: Profile, params, accepted, round_index) -> Decision:
+    """Consensus: a deal when every member accepts; one blocker blocks. At the summit (the
+    last round) a few holdouts may be carried with side letters; otherwise no deal."""
+    holdouts = profile.votes & ~np.asarray(accepted)
+    unanimous = ~np.any(holdouts, axis=-1, keepdims=True)
+    summit = round_index >= params.max_rounds
+    us_accepts = np.all(accepted | ~(profile.is_us & profile.votes), axis=-1, keepdims=True)
+    carried = summit & rules.flexibility_allowed(holdouts, us_accepts, params.allow_flexibility,
+                                                 params.max_flexibility_holdouts)
+    return Decision(holdouts=holdouts, concluded=unanimous | summit, deal=unanimous | carried,
+                    flexibility=holdouts & carried)
+
+
+def share_accepting(profile: Profile, accepted):
+    """The share of the members accepting the draft."""
+    return np.sum(accepted & profile.votes, axis=-1, keepdims=True) / np.sum(profile.votes)
+
+
+def respond_to_pressure(params, stance: Stance, share_accepting_, expansion_draw) -> Stance:
+    """A holdout spends political capital under US and peer pressure, widening its win-set,
+    and gains leverage with the mediator; an ally that accepted does neither."""
+    rejected = ~np.asarray(stance.accepted)
+    pressure = rules.holdout_pressure(params.us_pressure, share_accepting_, params.peer_weight)
+    expansion = rules.expand_ramp(stance.expansion, rejected, pressure, params.expansion_rate_pct, expansion_draw)
+    return dataclasses.replace(stance, expansion=expansion, rejections=stance.rejections + rejected)
