@@ -89,7 +89,7 @@ def main(argv=None) -> int:
     large_overrides = [{"us_pressure": float(p)} for p in np.linspace(0.0, 1.0, large)]
 
     def mesa_batch_run():
-        return mesa.batch_run(AllianceModel, parameters={"scenario": [scenario], "us_pressure": pressures},
+        return mesa.batch_run(AllianceModel, parameters={"scenario_name": [scenario], "us_pressure": pressures},
                               rng=seeds, number_processes=1, data_collection_period=-1, display_progress=False)
 
     def plain_loop():

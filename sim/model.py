@@ -40,6 +40,7 @@ class AllianceModel(mesa.Model):
         base = scenario_name if isinstance(scenario_name, Scenario) else load_scenario(scenario_name)
         changes = {name: value for name, value in parameters.items() if value is not None}
         self.scenario_spec = base.with_parameters(**changes) if changes else base
+        self.scenario_name = scenario_name if isinstance(scenario_name, str) else base.name
         self.params = p = self.scenario_spec.params
         self.seed = int(rng) if isinstance(rng, (int, np.integer)) else None
         facts = self.scenario_spec.allies()

@@ -186,6 +186,8 @@ class Session:
         """Press Play and wait for the final headline; return the outcome panel's text."""
         self.button("▶").click()
         self.wait_for(lambda: FINAL_HEADLINE.match(self.headline()), "the talks to end", RUN_TO_END_MS)
+        # the headline and the rows below it may reach the browser in separate updates
+        self.wait_for(lambda: "Allies on track" in self.outcome_text(), "the outcome's rows")
         return self.outcome_text()
 
     def assert_clean(self) -> None:

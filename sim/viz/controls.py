@@ -7,6 +7,7 @@ controls at once, so what the controls show is what Reset builds.
 
 from __future__ import annotations
 
+import inspect
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -84,25 +85,19 @@ def current(value):
 
 
 class LiveAllianceModel(AllianceModel):
-    """AllianceModel with the flat signature that SolaraViz's Reset calls.
+    """AllianceModel as the page's Reset builds it. It takes the model's own keywords (one per
+    parameter); it only turns what the page's controls hand over into plain values: the
+    reactive variable of a control the user has not touched since the page opened, and the
+    seed box's text."""
 
-    Why a subclass: Mesa 3.5's Reset swaps a `scenario` argument for its own Scenario
-    object whenever `__init__` takes `scenario` or `**kwargs`, and the seed box sends text.
-    So the scenario is `scenario_name`, every lever is named (None: the scenario's value),
-    and the seed is parsed here.
-    """
+    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, *, rng=DEFAULT_SEED, **parameters):
+        super().__init__(current(scenario_name), rng=parse_seed(current(rng)),
+                         **{name: current(value) for name, value in parameters.items()})
 
-    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, us_pressure: float | None = None,
-                 threat_level: float | None = None, mediator_rule: str | None = None,
-                 allow_flexibility: bool | None = None, split_enabled: bool | None = None,
-                 max_rounds: int | None = None, rng=DEFAULT_SEED):
-        levers = {"us_pressure": us_pressure, "threat_level": threat_level, "mediator_rule": mediator_rule,
-                  "allow_flexibility": allow_flexibility, "split_enabled": split_enabled,
-                  "max_rounds": max_rounds}
-        overrides = {name: current(value) for name, value in levers.items() if current(value) is not None}
-        name = current(scenario_name)
-        super().__init__(name, rng=parse_seed(current(rng)), **overrides)
-        self.scenario_name = name
+
+LiveAllianceModel.__init__.__signature__ = inspect.signature(AllianceModel.__init__).replace(parameters=[
+    parameter.replace(default=DEFAULT_SEED) if parameter.name == "rng" else parameter
+    for parameter in inspect.signature(AllianceModel.__init__).parameters.values()])
 
 
 def scenario_choices(current_name: str) -> list[str]:

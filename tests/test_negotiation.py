@@ -1,0 +1,106 @@
+"""One ally through scripted drafts, round by round, against values derived by hand (in the
+manner of Axelrod's strategy traces), once for the ally alone (as a Mesa agent calls the
+steps) and once laid out as the batch engine lays out runs x allies.
+
+The ally: spending 2.0% in the data year, fiscal pressure 0.5, on the border (exposure 1),
+no domestic shock. With threat level 0.5 and no fear of abandonment it reads a threat of
+0.5; its need is 6 x 0.5 = 3.0%, so its ideal is 2.0 + (3.0 - 2.0) x (1 - 0.4 x 0.5) = 2.8%;
+its parliament ratifies 0.2 x (1 - 0.5) + 0.4 x 0.5 = 0.3 pp a year; its urgency is its
+threat, so it closes 0.5 x (1 - 0.5) = 0.25 of the gap to a draft, and prefers the deadline
+2040 - (2040 - 2030) x 0.5 = 2035.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sim import negotiation
+from sim.alliance import Profile
+from sim.negotiation import Package, Standing
+from sim.parameters import Parameters
+
+PARAMS = Parameters(threat_level=0.5, us_pressure=0.5, abandonment_weight=0.0, peer_weight=0.0, need_scale_pct=6.0,
+                    fiscal_drag=0.4, ramp_base_pct=0.2, ramp_threat_pct=0.4, concession_rate=0.5,
+                    expansion_rate_pct=0.02, noise_sd_pct=0.0, summit_year=2025, earliest_deadline_years=5,
+                    latest_deadline_years=15)
+ALLY = Profile(iso3="AAA", name="Ally", start_pct=2.0, gdp_usd_bn=100.0, debt_pct_gdp=60.0, deficit_pct_gdp=3.0,
+               eu_member=False, distance_to_moscow_km=500.0, borders_russia=True, is_us=False, bears_cost=True,
+               votes=True, clout=1.0)
+STANDING = Standing(exposure=1.0, fiscal=0.5, reservation_total=0.0, floor=0.0, noise=0.0)
+
+# (the draft it answers, or None in the first round) -> (position, deadline position, its vote on
+# the round's draft, its ratifiable ramp after the round)
+DRAFTS = [Package(3.6, 1.4, 2032), Package(4.4, 0.6, 2030), Package(4.4, 0.6, 2033)]
+TRACE = [
+    # round 1, no draft yet: it opens at its ideal and preferred deadline. The draft (3.6 by
+    # 2032) fits: 2.0 + 0.3 x 7 = 4.1 >= 3.6, so it accepts.
+    (2.8, 2035.0, True, 0.3),
+    # round 2, answering 3.6 by 2032: 2.8 + 0.25 x (3.6 - 2.8) = 3.0; deadline preference
+    # 2035 + 0.5 x (2032 - 2035) = 2033.5, later than 3.6 needs (2025 + 1.6 / 0.3 = 2030.33).
+    # The draft (4.4 by 2030) exceeds 2.0 + 0.3 x 5 = 3.5: it rejects, and under pressure
+    # 0.5 (the US's, no peers) its ramp widens by 0.02 x 0.5 x 1.0 = 0.01 to 0.31.
+    (3.0, 2033.5, False, 0.31),
+    # round 3, answering 4.4 by 2030: 3.0 + 0.25 x 1.4 = 3.35; preference 2033.5 + 0.5 x
+    # (2030 - 2033.5) = 2031.75, earlier than 4.4 needs (2025 + 2.4 / 0.31 = 2032.74), so
+    # it asks for 2032.74. The draft (4.4 by 2033) fits 2.0 + 0.31 x 8 = 4.48: it accepts.
+    (3.35, 2025 + 2.4 / 0.31, True, 0.31),
+]
+
+
+def play(profile, standing, previous_threats, peer_row, draws):
+    """The round's steps for one ally, with the drafts scripted instead of drafted."""
+    stance = negotiation.open_stance(profile, PARAMS, standing)
+    draft = None
+    for round_index, scripted in enumerate(DRAFTS, start=1):
+        level = negotiation.threat_level_in_round(round_index, PARAMS)
+        stance = negotiation.perceive(profile, PARAMS, standing, stance, level, previous_threats(stance), peer_row)
+        stance = negotiation.update_position(profile, PARAMS, standing, stance, draft)
+        draft = scripted
+        stance = negotiation.vote(profile, PARAMS, standing, stance, draft)
+        share = negotiation.share_accepting(profile, stance.accepted)
+        stance = negotiation.respond_to_pressure(PARAMS, stance, share, draws)
+        yield stance, negotiation.ramp(PARAMS, standing, stance)
+
+
+def test_one_ally_follows_the_hand_derived_trace():
+    rounds = play(ALLY, STANDING, lambda stance: np.array([stance.threat]), np.array([0.0]), 1.0)
+    for round_index, ((stance, ramp), (position, deadline, accepted, expected_ramp)) in enumerate(
+            zip(rounds, TRACE, strict=True), start=1):
+        assert float(stance.threat) == pytest.approx(0.5), round_index
+        assert float(stance.position) == pytest.approx(position), round_index
+        assert float(stance.deadline_position) == pytest.approx(deadline), round_index
+        assert bool(stance.accepted) is accepted, round_index
+        assert float(ramp) == pytest.approx(expected_ramp), round_index
+        assert int(stance.rejections) == sum(not a for _, _, a, _ in TRACE[:round_index]), round_index
+
+
+def test_the_same_steps_give_the_trace_for_a_block_of_runs():
+    """Three runs of the same ally, laid out (runs, allies = 1): every run follows the trace."""
+    runs = 3
+    block = dataclasses.replace(ALLY, **{name: np.full(1, getattr(ALLY, name)) for name in (
+        "start_pct", "gdp_usd_bn", "is_us", "bears_cost", "votes", "clout")})
+    standing = Standing(**{name: np.full((runs, 1), value) for name, value in vars(STANDING).items()})
+    rounds = play(block, standing, lambda stance: stance.threat, np.zeros((1, 1)), np.ones((runs, 1)))
+    for (stance, ramp), (position, deadline, accepted, expected_ramp) in zip(rounds, TRACE, strict=True):
+        assert stance.position.shape == (runs, 1)
+        np.testing.assert_allclose(stance.position, position)
+        np.testing.assert_allclose(stance.deadline_position, deadline)
+        assert (stance.accepted == accepted).all()
+        np.testing.assert_allclose(ramp, expected_ramp)
+
+
+def test_a_draft_keeps_the_allies_axis_so_it_broadcasts_against_them():
+    rule = PARAMS.mediator_rule
+    stances = negotiation.Stance(threat=np.full((2, 3), 0.5), ideal=np.ones((2, 3)),
+                                 position=np.array([[1.0, 2.0, 3.0], [2.0, 2.0, 2.0]]),
+                                 deadline_preference=np.full((2, 3), 2035.0), deadline_position=np.full((2, 3), 2035.0),
+                                 expansion=np.zeros((2, 3)), rejections=np.zeros((2, 3), dtype=np.int64),
+                                 accepted=np.zeros((2, 3), dtype=bool))
+    three = dataclasses.replace(ALLY, start_pct=np.full(3, 2.0), is_us=np.zeros(3, bool), clout=np.full(3, 1 / 3))
+    draft = negotiation.draft_package(rule, three, PARAMS, stances)
+    assert draft.core_pct.shape == (2, 1) and draft.deadline_year.shape == (2, 1)
+    np.testing.assert_allclose(draft.core_pct[:, 0], [2.0, 2.0])  # equal weights: the plain mean
+    assert (draft.deadline_year == 2035).all()
