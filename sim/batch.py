@@ -284,52 +284,72 @@ def run_batch(scenario: Scenario | str, overrides: Sequence[Mapping[str, object]
     if chunk_runs < 1:
         raise ValueError(f"chunk_runs = {chunk_runs!r}; allowed: a positive integer")
     seed_column = checked_seeds(seeds)
-    total = len(seed_column)
     facts = base.allies()
-    allies = facts.count
-    columns = {name: np.empty((total, allies) if name in ("holdouts", "flexibility") else total, dtype=kind)
-               for name, kind in RESULT_TYPES.items()}
-    positions = np.empty((total, allies)) if per_ally else None
-    accepted = np.empty((total, allies), dtype=bool) if per_ally else None
-    paths: list[tuple[np.ndarray, int, np.ndarray]] = []
+    collected = Collected.empty(len(seed_column), facts.count, per_ally)
     profiles: dict[tuple[int, int], Profile] = {}
-
-    for first in range(0, total, chunk_runs):
-        window = range(first, min(first + chunk_runs, total))
-        known: dict = {}
-        params = []
-        for index in window:
-            try:
-                params.append(resolved_parameters(base, overrides[index], known))
-            except ValueError as error:
-                raise type(error)(f"run {index}: {error}") from None
-        groups: dict[Structure, list[int]] = {}
-        for offset, p in enumerate(params):
-            groups.setdefault(Structure.of(p), []).append(offset)
-        for structure, offsets in groups.items():
+    for first in range(0, len(seed_column), chunk_runs):
+        window = range(first, min(first + chunk_runs, len(seed_column)))
+        for structure, rows, params in grouped(base, overrides, window):
             where = (structure.data_year, structure.summit_year)
             if where not in profiles:
                 profiles[where] = Profile.of(facts, *where)
-            rows = np.asarray(offsets) + first
-            result = run_group(profiles[where], facts, structure, [params[o] for o in offsets],
+            result = run_group(profiles[where], facts, structure, params,
                                [int(seed_column[row]) for row in rows], per_ally)
-            for name, values in result.columns.items():
-                columns[name][rows] = values
-            if per_ally:
-                positions[rows] = result.ended.stance.position
-                accepted[rows] = result.ended.stance.accepted
-                paths.append((rows, result.projection.first_year, result.projection.trajectory))
+            collected.add(rows, result)
+    return BatchResult(scenario=base.name, iso3=tuple(facts.iso3), seed=seed_column, allies=collected.ally_columns(),
+                       **collected.columns)
 
-    ally_columns = None
-    if per_ally:
-        years = trajectory_years(paths)
-        trajectory = np.full((total, allies, len(years)), np.nan)
-        for rows, first_year, path in paths:
+
+def grouped(base: Scenario, overrides: Sequence[Mapping[str, object]], window: range):
+    """A window's runs as groups that share a `Structure`: (structure, rows, parameters)."""
+    known: dict = {}
+    groups: dict[Structure, tuple[list[int], list[Parameters]]] = {}
+    for index in window:
+        try:
+            params = resolved_parameters(base, overrides[index], known)
+        except ValueError as error:
+            raise type(error)(f"run {index}: {error}") from None
+        rows, members = groups.setdefault(Structure.of(params), ([], []))
+        rows.append(index)
+        members.append(params)
+    return [(structure, np.asarray(rows), members) for structure, (rows, members) in groups.items()]
+
+
+@dataclass
+class Collected:
+    """The groups' results, put back in the order the runs were given."""
+
+    columns: dict[str, np.ndarray]
+    positions: np.ndarray | None
+    accepted: np.ndarray | None
+    paths: list[tuple[np.ndarray, int, np.ndarray]]
+
+    @classmethod
+    def empty(cls, runs: int, allies: int, per_ally: bool) -> Collected:
+        columns = {name: np.empty((runs, allies) if name in ("holdouts", "flexibility") else runs, dtype=kind)
+                   for name, kind in RESULT_TYPES.items()}
+        return cls(columns=columns, positions=np.empty((runs, allies)) if per_ally else None,
+                   accepted=np.empty((runs, allies), dtype=bool) if per_ally else None, paths=[])
+
+    def add(self, rows: np.ndarray, result: GroupResult) -> None:
+        for name, values in result.columns.items():
+            self.columns[name][rows] = values
+        if self.positions is not None:
+            self.positions[rows] = result.ended.stance.position
+            self.accepted[rows] = result.ended.stance.accepted
+            self.paths.append((rows, result.projection.first_year, result.projection.trajectory))
+
+    def ally_columns(self) -> AllyColumns | None:
+        """The per-ally arrays, every run's path on one calendar of years."""
+        if self.positions is None:
+            return None
+        years = trajectory_years(self.paths)
+        trajectory = np.full((*self.positions.shape, len(years)), np.nan)
+        for rows, first_year, path in self.paths:
             offset = first_year - years[0]
             trajectory[rows, :, offset:offset + path.shape[2]] = path
-        ally_columns = AllyColumns(years=years, final_position_pct=positions, accepted=accepted,
-                                   flexibility=columns["flexibility"].copy(), trajectory_pct=trajectory)
-    return BatchResult(scenario=base.name, iso3=tuple(facts.iso3), seed=seed_column, allies=ally_columns, **columns)
+        return AllyColumns(years=years, final_position_pct=self.positions, accepted=self.accepted,
+                           flexibility=self.columns["flexibility"].copy(), trajectory_pct=trajectory)
 
 
 #: `BatchResult`'s run-level arrays and their types (holdouts and side letters are runs x allies).
