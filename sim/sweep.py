@@ -24,8 +24,9 @@ from tqdm import tqdm
 
 from sim.engines import Engine
 from sim.executors import LOCAL_SCHEDULER, ExecutorChoice, ExecutorError, open_executor
-from sim.results import ResultsDir, Shard, build_shard, code_version
+from sim.results import ResultsDir, code_version
 from sim.scenario import Scenario
+from sim.shards import Shard, build_shard
 from sim.sweep_spec import RunBatch, SweepSpec, builtin_specs, load_spec
 
 __all__ = ["ExecutorError", "SweepReport", "add_sweep_parser", "command_sweep", "run_sweep"]

@@ -112,17 +112,32 @@ def sobol_section(out: Path) -> tuple[str, list[Path]]:
 def write_report(v: Validation, out: Path, sensitivity: bool = True) -> list[Path]:
     """Markdown report and figures: predicted against actual 2024 spending, trajectories, and
     (unless `sensitivity` is off) Sobol' indices."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     out.mkdir(parents=True, exist_ok=True)
+    scatter = hindcast_figure(v, out / "hindcast_2024.png")
+    trajectories = trajectories_figure(v, out / "hindcast_trajectories.png")
+    sobol_text, sobol_paths = sobol_section(out) if sensitivity else ("", [])
+    report = out / "validation.md"
+    report.write_text(report_markdown(v, sobol_text), encoding="utf-8")
+    data = out / "validation.json"
+    data.write_text(json.dumps(v.to_dict(), indent=2, default=float, allow_nan=False), encoding="utf-8")
+    return [report, data, scatter, trajectories, *sobol_paths]
+
+
+def report_markdown(v: Validation, sobol_text: str) -> str:
+    """The report's text: the table, then the figures it links (written beside it)."""
+    return ("# Validation against the record\n\n"
+            f"Seeds {v.seeds[0]}..{v.seeds[-1]}; means over runs (levels and deadlines over runs with a deal).\n"
+            "Produced by `alliance-sim validate --out DIR`.\n\n```\n" + table_text(v) + "\n```\n\n"
+            "![Hindcast](hindcast_2024.png)\n\n![Trajectories](hindcast_trajectories.png)\n\n" + sobol_text)
+
+
+def hindcast_figure(v: Validation, path: Path) -> Path:
+    """Each ally's predicted 2024 spending against the actual, beside the naive all-to-2%
+    hindcast, so the scatter shows which allies the model misses and by how much."""
+    plt = _pyplot()
     facts = load_allies()
     actual, start = facts.spending_2024_pct, facts.spending_2014_pct
     predicted = np.array(v.wales.predicted_2024)
-
-    scatter = out / "hindcast_2024.png"
     fig, ax = plt.subplots(figsize=(6.5, 6))
     for values, label, marker in ((predicted, "model (seed 0)", "o"),
                                   (metrics.everyone_to_two_percent_hindcast(start), "naive: all to 2%", "x")):
@@ -137,10 +152,15 @@ def write_report(v: Validation, out: Path, sensitivity: bool = True) -> list[Pat
     ax.set_title("Wales hindcast: each ally's 2024 spending")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    fig.savefig(scatter, dpi=110)
+    fig.savefig(path, dpi=110)
     plt.close(fig)
+    return path
 
-    trajectories = out / "hindcast_trajectories.png"
+
+def trajectories_figure(v: Validation, path: Path) -> Path:
+    """Each ally's projected path from 2014 (one run, the first seed) over NATO's own series,
+    so the shape of the path is seen, not only where it ends in 2024."""
+    plt = _pyplot()
     outcome = AllianceModel("wales2014", rng=v.seeds[0]).run()
     series = _nato_series()
     fig, axes = plt.subplots(4, 8, figsize=(16, 8), sharex=True, sharey=True)
@@ -157,20 +177,19 @@ def write_report(v: Validation, out: Path, sensitivity: bool = True) -> list[Pat
     fig.supylabel("defence spending, % of GDP")
     fig.suptitle("Wales 2014: projected paths (model, seed 0; 2022 invasion as an exogenous event) and NATO's figures")
     fig.tight_layout()
-    fig.savefig(trajectories, dpi=100)
+    fig.savefig(path, dpi=100)
     plt.close(fig)
+    return path
 
-    sobol_text, sobol_paths = sobol_section(out) if sensitivity else ("", [])
-    report = out / "validation.md"
-    report.write_text(
-        "# Validation against the record\n\n"
-        f"Seeds {v.seeds[0]}..{v.seeds[-1]}; means over runs (levels and deadlines over runs with a deal).\n"
-        "Produced by `alliance-sim validate --out DIR`.\n\n```\n" + table_text(v) + "\n```\n\n"
-        "![Hindcast](hindcast_2024.png)\n\n![Trajectories](hindcast_trajectories.png)\n\n" + sobol_text,
-        encoding="utf-8")
-    data = out / "validation.json"
-    data.write_text(json.dumps(v.to_dict(), indent=2, default=float, allow_nan=False), encoding="utf-8")
-    return [report, data, scatter, trajectories, *sobol_paths]
+
+def _pyplot():
+    """pyplot on the file-only backend, so the report is written on machines with no display."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
 
 
 def _nato_series() -> dict[str, dict[int, float]]:

@@ -11,7 +11,8 @@ import pytest
 
 import sim.sweep
 from sim.executors import ExecutorChoice, ExecutorError, ExecutorKind, InProcessExecutor, open_executor
-from sim.results import ResultTable, load_results
+from sim.results import load_results
+from sim.shards import ResultTable
 from sim.sweep import run_sweep
 from sim.sweep_spec import parse_spec, specs_dir
 

@@ -15,7 +15,8 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.executors import ExecutorChoice
-from sim.results import DAMAGED_DIR, ResultsDir, ResultTable, load_results, read_metadata
+from sim.results import DAMAGED_DIR, ResultsDir, load_results, read_metadata
+from sim.shards import ResultTable
 from sim.sweep import run_sweep
 from sim.sweep_spec import parse_spec, specs_dir
 

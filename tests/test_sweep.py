@@ -13,8 +13,9 @@ from sim.engines import Engine, run_mesa
 from sim.executors import ExecutorChoice
 from sim.model import AllianceModel
 from sim.outcome import ALLY_FIELDS, RUN_FIELDS, outcome_row
-from sim.results import ResultTable, load_results, read_metadata
+from sim.results import load_results, read_metadata
 from sim.scenario import load_scenario
+from sim.shards import ResultTable
 from sim.sweep import run_sweep
 from sim.sweep_spec import load_spec, parse_spec, specs_dir
 

@@ -13,8 +13,9 @@ from sim.engines import Engine
 from sim.executors import ExecutorChoice
 from sim.model import AllianceModel
 from sim.outcome import ALLY_ROUND_FIELDS, ROUND_FIELDS
-from sim.results import DAMAGED_DIR, ResultTable, load_results, read_metadata
+from sim.results import DAMAGED_DIR, load_results, read_metadata
 from sim.scenario import ScenarioError, load_scenario
+from sim.shards import ResultTable
 from sim.sweep import run_sweep
 from sim.sweep_spec import SweepSpecError, load_spec, parse_spec, specs_dir
 
