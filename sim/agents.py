@@ -43,10 +43,10 @@ class Ally(mesa.Agent):
         """Accept the draft if it fits the domestic win-set."""
         self.stance = negotiation.vote(self.profile, self.model.params, self.standing, self.stance, self.model.draft)
 
-    def respond_to_pressure(self):
+    def respond_to_pressure(self, share_accepting: float):
         """A holdout spends political capital under US and peer pressure, and gains leverage."""
         m = self.model
-        self.stance = negotiation.respond_to_pressure(m.params, self.stance, m.share_accepting(),
+        self.stance = negotiation.respond_to_pressure(m.params, self.stance, share_accepting,
                                                       self.expansion_draws[m.round - 1])
 
     def own_spending_ideal(self, threat_level: float) -> float:

@@ -101,7 +101,7 @@ class AllianceModel(mesa.Model):
         if decision.concluded.item():
             self.conclude(decision)
         else:
-            self.allies.do("respond_to_pressure")
+            self.allies.do("respond_to_pressure", self.share_accepting())
 
     def conclude(self, decision: Decision):
         self.running = False
