@@ -5,6 +5,8 @@ Kept apart from the model so they can be checked on hand-made numbers.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy import stats
 
@@ -48,3 +50,42 @@ def everyone_to_two_percent_hindcast(start) -> np.ndarray:
     """Naive hindcast 2: every ally below 2% moves exactly to 2%; the others stay put."""
     start = np.asarray(start, dtype=float)
     return np.where(start < TWO_PERCENT, TWO_PERCENT, start)
+
+
+# --- whole paths, year by year --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class PathScore:
+    """How far a predicted path (allies x years) is from the record, over every ally-year."""
+
+    mae_pp: float  # over all ally-years with both values
+    spearman: float  # rank correlation over all ally-years: who spends more, and when
+    mae_by_year: dict[int, float]
+
+
+def path_score(predicted, actual, years) -> PathScore:
+    """The error over all ally-years, and year by year (allies x years on both sides)."""
+    predicted, actual = np.asarray(predicted, dtype=float), np.asarray(actual, dtype=float)
+    return PathScore(mae_pp=mean_absolute_error(predicted.ravel(), actual.ravel()),
+                     spearman=spearman(predicted.ravel(), actual.ravel()),
+                     mae_by_year={int(year): mean_absolute_error(predicted[:, i], actual[:, i])
+                                  for i, year in enumerate(years)})
+
+
+def no_change_path(start, years) -> np.ndarray:
+    """Naive path 1: every ally spends what it spent at the start, every year."""
+    return np.repeat(np.asarray(start, dtype=float)[:, None], len(years), axis=1)
+
+
+def everyone_to_two_percent_path(start, years) -> np.ndarray:
+    """Naive path 2: every ally below 2% spends exactly 2% from the first year; the others stay."""
+    return no_change_path(everyone_to_two_percent_hindcast(start), years)
+
+
+def linear_to_two_percent_path(start, first_year: int, target_year: int, years) -> np.ndarray:
+    """Naive path 3: every ally below 2% moves in equal steps from its start to 2% in the
+    target year (the Wales pledge taken literally); the others stay."""
+    start = np.asarray(start, dtype=float)
+    share = np.clip((np.asarray(years) - first_year) / (target_year - first_year), 0.0, 1.0)
+    goal = everyone_to_two_percent_hindcast(start)
+    return start[:, None] + (goal - start)[:, None] * share[None, :]

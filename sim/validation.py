@@ -18,7 +18,7 @@ import numpy as np
 from sim import metrics
 from sim.batch import run_batch
 from sim.data.loader import load_allies
-from sim.history import HagueRecord, WalesRecord
+from sim.history import HagueRecord, WalesRecord, load_spending_record
 from sim.model import AllianceModel
 from sim.outcome import Baselines, without_nan
 from sim.scenario import load_scenario
@@ -85,6 +85,20 @@ class HagueTargets:
 
 
 @dataclass(frozen=True)
+class PathHindcast:
+    """The 2015-2024 path from 2014 data, scored over every ally-year: the model (means over
+    the runs whose paths reach the hindcast year) and the naive paths scored the same way."""
+
+    model: metrics.PathScore
+    no_change: metrics.PathScore
+    everyone_to_two: metrics.PathScore  # below 2% jumps to 2% at once
+    linear_to_two: metrics.PathScore  # below 2% moves to 2% in equal steps by 2024
+
+    def naive_best_mae(self) -> float:
+        return min(self.no_change.mae_pp, self.everyone_to_two.mae_pp, self.linear_to_two.mae_pp)
+
+
+@dataclass(frozen=True)
 class WalesResult:
     deal_share: float
     level_pct: float
@@ -96,6 +110,7 @@ class WalesResult:
     everyone_to_two: Hindcast
     predicted_2024: list[float]  # seed 0, per ally in data order (NaN for Iceland)
     mean_predicted_2024: list[float]  # mean over the runs, per ally in data order
+    path: PathHindcast | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +135,8 @@ class Validation:
     hague: HagueResult
     wales: WalesResult
     cross: list[CrossFit] = field(default_factory=list)
+    # forecast[iso3][year] = {"mean", "p05", "p95"}: projected core spending, % of GDP (see forecast_table)
+    forecast: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
 
     def combined_errors(self) -> dict[str, float]:
         """Absolute error on the Hague core level plus the Wales level, model against each baseline."""
@@ -194,7 +211,8 @@ def wales_case(overrides: dict, seeds) -> WalesResult:
     result = run_batch(load_scenario("wales2014"), [overrides] * len(seeds), list(seeds), per_ally=True)
     deal = result.deal.astype(bool)
     predicted = result.allies.spending_in(record.hindcast_year)
-    runs = [_hindcast(row, actual) for row in predicted if not np.all(np.isnan(row))]  # some paths end before 2024
+    scored = [run for run, row in enumerate(predicted) if not np.all(np.isnan(row))]  # some paths end before 2024
+    runs = [_hindcast(predicted[run], actual) for run in scored]
     return WalesResult(
         deal_share=float(deal.mean()),
         level_pct=mean_with_deal(result.core_target_pct, deal),
@@ -207,6 +225,26 @@ def wales_case(overrides: dict, seeds) -> WalesResult:
         everyone_to_two=_hindcast(metrics.everyone_to_two_percent_hindcast(start), actual),
         predicted_2024=[float(v) for v in predicted[0]],
         mean_predicted_2024=[float(v) for v in mean_over_runs(predicted)],
+        path=path_hindcast(result, scored, facts.iso3, start),
+    )
+
+
+def path_hindcast(result, scored: list[int], iso3, start) -> PathHindcast:
+    """Every ally-year from the year after the summit to the hindcast year, against NATO's
+    June 2024 series; each run scored on its own, then averaged."""
+    record = WalesRecord()
+    years = tuple(range(record.summit_year + 1, record.hindcast_year + 1))
+    actual = load_spending_record().path(iso3, years)
+    paths = np.stack([result.allies.spending_in(year) for year in years], axis=-1)
+    scores = [metrics.path_score(paths[run], actual, years) for run in scored]
+    model = metrics.PathScore(mae_pp=_mean_of(s.mae_pp for s in scores), spearman=_mean_of(s.spearman for s in scores),
+                              mae_by_year={year: _mean_of(s.mae_by_year[year] for s in scores) for year in years})
+    return PathHindcast(
+        model=model,
+        no_change=metrics.path_score(metrics.no_change_path(start, years), actual, years),
+        everyone_to_two=metrics.path_score(metrics.everyone_to_two_percent_path(start, years), actual, years),
+        linear_to_two=metrics.path_score(metrics.linear_to_two_percent_path(
+            start, record.summit_year, record.hindcast_year, years), actual, years),
     )
 
 
@@ -243,4 +281,30 @@ def validate(seeds=DEFAULT_SEEDS) -> Validation:
             cross.append(CrossFit(fitted_on=case, hague=hague_case(fitted, seeds), wales=wales_case(fitted, seeds),
                                   ensemble_size=len(ensemble),
                                   ensemble_passing=sum(meets_other_case(case, member, seeds) for member in ensemble)))
-    return Validation(seeds=seeds, hague=hague_case({}, seeds), wales=wales_case({}, seeds), cross=cross)
+    return Validation(seeds=seeds, hague=hague_case({}, seeds), wales=wales_case({}, seeds), cross=cross,
+                      forecast=forecast_table({}, seeds))
+
+
+FORECAST_BAND = (5, 95)  # percentiles of the 90% band over seeds
+
+
+def forecast_table(overrides: dict, seeds) -> dict[str, dict[int, dict[str, float]]]:
+    """Each ally's projected core spending (% of GDP) after the Hague summit, for every year
+    from the data year to the deadline: the mean and the 90% band over seeds. A stable shape,
+    forecast[iso3][year] = {"mean", "p05", "p95"}, so anyone can score it against a later
+    release of the record; a year past some runs' deadlines is summarised over the runs that
+    reach it, and an ally without armed forces (Iceland) has no entry."""
+    result = run_batch(load_scenario("hague2025"), [overrides] * len(seeds), list(seeds), per_ally=True)
+    paths = result.allies.trajectory_pct  # runs x allies x years
+    table: dict[str, dict[int, dict[str, float]]] = {}
+    for ally, code in enumerate(result.iso3):
+        rows = {}
+        for column, year in enumerate(result.allies.years):
+            values = paths[:, ally, column]
+            values = values[~np.isnan(values)]
+            if len(values):
+                low, high = np.percentile(values, FORECAST_BAND)
+                rows[int(year)] = {"mean": float(np.mean(values)), "p05": float(low), "p95": float(high)}
+        if rows:
+            table[code] = rows
+    return table

@@ -15,7 +15,7 @@ import numpy as np
 
 from sim import metrics
 from sim.data.loader import load_allies
-from sim.history import HagueRecord, WalesRecord
+from sim.history import HagueRecord, WalesRecord, load_spending_record
 from sim.model import AllianceModel
 from sim.scenario import load_scenario
 from sim.validation import HindcastTargets, Validation, WalesResult
@@ -60,6 +60,8 @@ def table_text(v: Validation) -> str:
         ("Spearman rank correlation", f">= {targets.spearman}", _f(w.hindcast.spearman, 3), _f(w.no_change.spearman, 3), _f(w.everyone_to_two.spearman, 3), ""),
         (f"allies at 2% (record {wr.allies_at_two_percent_2024})", "{} to {}".format(*targets.at_two_percent_range()), _f(w.hindcast.at_two_percent, 1), _f(w.no_change.at_two_percent, 0), _f(w.everyone_to_two.at_two_percent, 0), ""),
     ]
+    if w.path is not None:
+        rows += path_rows(w, v.seeds)
     errors = v.combined_errors()
     rows += [("", "", "", "", "", ""),
              ("level error, both cases, pp", "0", _f(errors["model"], 3), _f(errors["weighted_mean"], 3),
@@ -82,6 +84,20 @@ def table_text(v: Validation) -> str:
                          "", "", ""))
     widths = [max(len(str(r[i])) for r in rows) for i in range(6)]
     return "\n".join("  ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows)
+
+
+def path_rows(w: WalesResult, seeds) -> list[tuple]:
+    """The 2015-2024 path, every ally-year, against the naive paths scored the same way."""
+    path = w.path
+    scores = (path.model, path.no_change, path.everyone_to_two, path.linear_to_two)
+    rows = [("", "", "", "", "", ""),
+            (f"2015-2024 path, every ally-year{_runs_note(w, seeds)}", "target", "model", "no change", "all to 2%",
+             "to 2% in steps"),
+            ("mean absolute error, pp", "below the naive", *(_f(s.mae_pp, 3) for s in scores)),
+            ("Spearman rank correlation", "", *(_f(s.spearman, 3) for s in scores))]
+    for year in path.model.mae_by_year:
+        rows.append((f"  error in {year}, pp", "", *(_f(s.mae_by_year[year], 2) for s in scores)))
+    return rows
 
 
 SOBOL_BASE_SAMPLES = 256  # a quick analysis for the report; experiments/sensitivity.py runs the full one
@@ -162,7 +178,8 @@ def trajectories_figure(v: Validation, path: Path) -> Path:
     so the shape of the path is seen, not only where it ends in 2024."""
     plt = _pyplot()
     outcome = AllianceModel("wales2014", rng=v.seeds[0]).run()
-    series = _nato_series()
+    record = load_spending_record()
+    series = {code: dict(zip(record.years, row)) for code, row in zip(record.iso3, record.pct)}
     fig, axes = plt.subplots(4, 8, figsize=(16, 8), sharex=True, sharey=True)
     for ax, ally in zip(axes.flat, outcome.allies):
         if ally.trajectory:
@@ -190,17 +207,3 @@ def _pyplot():
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def _nato_series() -> dict[str, dict[int, float]]:
-    """NATO's June 2024 series per ally (for plotting only; the model never reads it)."""
-    import csv
-    from importlib import resources
-
-    path = Path(str(resources.files("sim.data").joinpath("defence_spending_2014_2024.csv")))
-    series: dict[str, dict[int, float]] = {}
-    with path.open(encoding="utf-8", newline="") as handle:
-        for row in csv.DictReader(handle):
-            if row["vintage"] == "NATO_JUN2024" and row["defence_pct_gdp"]:
-                series.setdefault(row["iso3"], {})[int(row["year"])] = float(row["defence_pct_gdp"])
-    return series

@@ -34,3 +34,24 @@ def test_measures_without_pairs_are_undefined_not_an_error():
     assert np.isnan(metrics.mean_absolute_error(nothing, [1.0, 2.0]))
     assert np.isnan(metrics.spearman(nothing, [1.0, 2.0]))
     assert np.isnan(metrics.spearman([1.0, np.nan], [1.0, 2.0]))  # one pair has no rank order
+
+
+def test_path_score_over_every_ally_year_and_year_by_year():
+    predicted = np.array([[1.0, 2.0], [3.0, np.nan]])
+    actual = np.array([[1.5, 2.0], [2.0, 4.0]])
+    score = metrics.path_score(predicted, actual, (2015, 2016))
+    assert score.mae_pp == pytest.approx((0.5 + 0.0 + 1.0) / 3)  # the missing ally-year is skipped
+    assert score.mae_by_year == {2015: pytest.approx(0.75), 2016: pytest.approx(0.0)}
+    # pairs (1, 1.5), (2, 2), (3, 2): ranks (1, 2, 3) against (1, 2.5, 2.5); Pearson on those
+    # ranks is 1.5 / sqrt(2 x 1.5) = 0.866
+    assert score.spearman == pytest.approx(math.sqrt(3) / 2)
+
+
+def test_naive_paths_by_hand():
+    start = np.array([1.0, 2.5])
+    years = (2015, 2016, 2017, 2018)
+    assert np.array_equal(metrics.no_change_path(start, years), [[1.0] * 4, [2.5] * 4])
+    assert np.array_equal(metrics.everyone_to_two_percent_path(start, years), [[2.0] * 4, [2.5] * 4])
+    # from 1.0 in 2014 to 2.0 in 2018: a quarter of the way each year
+    assert np.allclose(metrics.linear_to_two_percent_path(start, 2014, 2018, years),
+                       [[1.25, 1.5, 1.75, 2.0], [2.5] * 4])

@@ -148,3 +148,23 @@ def test_the_first_versions_implementation_is_one_flag_away():
     validated: its hindcast error, pinned before the rule changed, comes back exactly."""
     first_version = {"self_enforcing_pledges": False, "compliance_drag": 0.3}
     assert wales_case(first_version, SEEDS).hindcast.mae_pp == pytest.approx(0.358269748354, abs=1e-9)
+
+
+def test_the_path_hindcast_beats_the_naive_paths_over_every_ally_year(result):
+    path = result.wales.path
+    assert list(path.model.mae_by_year) == list(range(2015, 2025))
+    assert path.model.mae_pp < path.no_change.mae_pp
+    assert path.model.mae_pp < path.everyone_to_two.mae_pp
+    assert path.model.spearman > max(path.no_change.spearman, path.everyone_to_two.spearman)
+
+
+def test_the_forecast_table_has_a_stable_shape(result):
+    forecast = result.forecast
+    assert "ISL" not in forecast and len(forecast) == 31
+    for code, years in forecast.items():
+        assert min(years) == 2024 and max(years) >= 2035, code
+        for year, cell in years.items():
+            assert set(cell) == {"mean", "p05", "p95"}
+            assert cell["p05"] - 1e-12 <= cell["mean"] <= cell["p95"] + 1e-12, (code, year)
+    data = json.loads(json.dumps(without_nan(result.to_dict())))
+    assert data["forecast"]["POL"]["2030"]["mean"] == pytest.approx(forecast["POL"][2030]["mean"])
