@@ -5,7 +5,8 @@ several patterns at once, averaged over seeds, through the batch engine:
 - the Hague 2025 case: the package (core level 3.5, deadline 2035), Spain carried with
   flexibility, and the eastern allies' high, early opening positions;
 - the Wales 2014 case: the pledge (2% within a decade) and the implementation hindcast
-  (each ally's projected 2024 spending against NATO's June 2024 estimates).
+  (each ally's projected spending in every year 2015-2024 and in 2024, and the count at 2%,
+  against NATO's June 2024 series).
 `--case hague` or `--case wales` fits on one case only, so the other can test it out of
 sample (`alliance-sim validate` reports both directions); `--case both` fitted the defaults
 in `sim/parameters.py`. The best values, and the ten best sets of the search (which
@@ -30,6 +31,7 @@ import numpy as np
 from sim import metrics
 from sim.batch import run_batch
 from sim.data.loader import load_allies
+from sim.history import WalesRecord, load_spending_record
 from sim.model import AllianceModel
 from sim.parameters import Parameters
 from sim.scenario import display_path, load_scenario
@@ -46,7 +48,10 @@ SEARCH_SPACE = {
     "concession_rate": (0.05, 0.6),
     "leverage": (0.0, 2.0),
     "proximity_decay_km": (800.0, 3000.0),
+    "adjustment_rate": (0.0, 0.3),
+    "enforcement_rate": (0.0, 2.0),
 }
+PATH_YEARS = tuple(range(2015, 2025))  # the Wales path scored every year after the summit
 SEEDS = tuple(range(8))
 HAWKS = ("POL", "EST", "LVA", "LTU")
 NO_DEAL_COST = 10.0
@@ -81,11 +86,14 @@ def hague_loss(values: dict) -> float:
 
 
 def wales_loss(values: dict, actual_2024: np.ndarray) -> float:
-    """Misses on the Wales pledge and on the 2024 hindcast, per seed."""
+    """Misses on the Wales pledge, on the 2024 hindcast and on the 2015-2024 path (every
+    ally-year, so the pace of the budgets counts, not only where they end), per seed."""
     result = run_batch(load_scenario("wales2014"), [values] * len(SEEDS), SEEDS, per_ally=True)
     if 2024 not in result.allies.years:  # every deadline before 2024: no hindcast to score
         return NO_HINDCAST_COST
     at_2024 = result.allies.spending_in(2024)
+    paths = np.stack([result.allies.spending_in(year) for year in PATH_YEARS], axis=-1)
+    actual_path = load_spending_record().path(result.iso3, PATH_YEARS)
     loss = 0.0
     for run, (deal, core, deadline) in enumerate(zip(result.deal, result.core_target_pct, result.deadline_year)):
         if not deal or deadline < 2024:
@@ -93,6 +101,8 @@ def wales_loss(values: dict, actual_2024: np.ndarray) -> float:
             continue
         loss += ((core - 2.0) / 0.1) ** 2 + ((deadline - 2024) / 2.0) ** 2
         loss += (metrics.mean_absolute_error(at_2024[run], actual_2024) / 0.35) ** 2
+        loss += (metrics.path_score(paths[run], actual_path, PATH_YEARS).mae_pp / 0.25) ** 2
+        loss += ((metrics.count_at_least(at_2024[run]) - WalesRecord().allies_at_two_percent_2024) / 3.0) ** 2
     return loss / len(SEEDS)
 
 

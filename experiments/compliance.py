@@ -1,12 +1,14 @@
 """Signing is not keeping: how allies implement a pledge, checked against the Wales decade
 and carried forward to the Hague pledge.
 
-Four implementation rules side by side: every ally keeps the pledge's path (the model's first
-version, with and without the fiscal drag on the pace) or keeps it only in the years it wants
-that much on its own (`self_enforcing_pledges`, the default; docs/ODD.md, 7.9 and 9). For
-each: the 2024 hindcast from 2014 (as `alliance-sim validate` scores it) and what the Hague
-deal becomes (allies reaching the core level, extra spending, each ally's spending at the
-deadline, where it signed the core level rather than a side letter).
+Six implementation rules side by side: every ally keeps each pledge (the model's first
+version, with and without the fiscal drag on the pace); it keeps a pledge only in the years it
+wants that much on its own (`self_enforcing_pledges`, with and without the drag); and, on top
+of that, US pressure moves it a share of the way where it would not (`enforcement_rate`: the
+fitted default, and a hard push). For each: the Wales hindcast from 2014 (the 2015-2024 path
+over every ally-year, and 2024, as `alliance-sim validate` scores them) and what the Hague deal
+becomes (allies reaching the core level, extra spending, each ally's spending at the deadline,
+where it signed the core level rather than a side letter).
 
     .venv/bin/python experiments/compliance.py               # 10 seeds, a few seconds
     .venv/bin/python experiments/compliance.py --seeds 40 --out results/compliance40
@@ -30,6 +32,7 @@ from experiment import fmt, markdown_table, pyplot, save
 from sim.batch import run_batch
 from sim.data.loader import load_allies
 from sim.outcome import ON_TRACK_TOLERANCE_PCT
+from sim.parameters import Parameters
 from sim.results import code_version
 from sim.scenario import display_path, load_scenario
 from sim.validation import HindcastTargets, mean_over_runs, mean_with_deal, wales_case
@@ -43,16 +46,22 @@ class ComplianceRule:
     label: str
     self_enforcing_pledges: bool
     compliance_drag: float
+    enforcement_rate: float
 
     @property
     def overrides(self) -> dict:
-        return {"self_enforcing_pledges": self.self_enforcing_pledges, "compliance_drag": self.compliance_drag}
+        return {"self_enforcing_pledges": self.self_enforcing_pledges, "compliance_drag": self.compliance_drag,
+                "enforcement_rate": self.enforcement_rate}
 
 
-FIRST_VERSION = ComplianceRule("every pledge kept, fiscal drag 0.3 (first version)", False, 0.3)
-EVERY_PLEDGE_KEPT = ComplianceRule("every pledge kept, no drag", False, 0.0)
-DEFAULT = ComplianceRule("self-enforcing, no drag (default)", True, 0.0)
-RULES = (FIRST_VERSION, EVERY_PLEDGE_KEPT, ComplianceRule("self-enforcing, fiscal drag 0.3", True, 0.3), DEFAULT)
+FITTED_ENFORCEMENT = Parameters().enforcement_rate
+FIRST_VERSION = ComplianceRule("every pledge kept, fiscal drag 0.3 (first version)", False, 0.3, 0.0)
+EVERY_PLEDGE_KEPT = ComplianceRule("every pledge kept, no drag", False, 0.0, 0.0)
+SELF_ENFORCING = ComplianceRule("self-enforcing only, no drag", True, 0.0, 0.0)
+DEFAULT = ComplianceRule(f"self-enforcing + US enforcement {FITTED_ENFORCEMENT:g} (default)", True, 0.0,
+                         FITTED_ENFORCEMENT)
+RULES = (FIRST_VERSION, EVERY_PLEDGE_KEPT, ComplianceRule("self-enforcing only, fiscal drag 0.3", True, 0.3, 0.0),
+         SELF_ENFORCING, DEFAULT, ComplianceRule("self-enforcing + US enforcement 1 (hard)", True, 0.0, 1.0))
 
 
 def options(argv) -> argparse.Namespace:
@@ -74,6 +83,7 @@ def score(rule: ComplianceRule, seeds: list[int]) -> tuple[dict, pd.DataFrame]:
     at_deadline = np.where(signed_core, hague.allies.spending_at_end(), np.nan)
     row = {
         "rule": rule.label, **rule.overrides,
+        "path_mae_pp": wales.path.model.mae_pp, "path_spearman": wales.path.model.spearman,
         "hindcast_mae_pp": wales.hindcast.mae_pp, "hindcast_spearman": wales.hindcast.spearman,
         "hindcast_at_two_percent": wales.hindcast.at_two_percent,
         "hague_deal_share": float(deal.mean()),
@@ -131,7 +141,9 @@ def summary(table: pd.DataFrame, allies: pd.DataFrame, seeds: list[int]) -> str:
     per_ally = allies.pivot(index="iso3", columns="rule", values="hague_at_deadline_pct")
     dropped = per_ally[EVERY_PLEDGE_KEPT.label] - per_ally[DEFAULT.label]
     slipping = dropped[dropped > SLIP_PCT].sort_values(ascending=False)
-    hindcast_columns = ["rule", "hindcast_mae_pp", "hindcast_spearman", "hindcast_at_two_percent"]
+    hindcast_columns = ["rule", "path_mae_pp", "path_spearman", "hindcast_mae_pp", "hindcast_spearman",
+                        "hindcast_at_two_percent"]
+    naive = wales_case({}, seeds[:1]).path
     hague_columns = ["rule", "hague_deal_share", "hague_core_pct", "hague_allies_on_track", "hague_extra_spending_usd_bn",
                      "hague_us_share_after"]
     return f"""# Signing is not keeping: implementation rules
@@ -141,19 +153,24 @@ Seeds {seeds[0]}..{seeds[-1]} per rule, code {code_version()}; the hindcast is s
 
 ## What it found
 
+- Over every ally-year of 2015-2024, the first version's path errs by {fmt(first['path_mae_pp'], 3)} pp
+  and the default's by {fmt(default['path_mae_pp'], 3)} pp (naive paths: no change
+  {fmt(naive.no_change.mae_pp, 3)}, all to 2% at once {fmt(naive.everyone_to_two.mae_pp, 3)}, to 2% in equal steps
+  {fmt(naive.linear_to_two.mae_pp, 3)}).
 - With every pledge kept (the first version), the 2024 hindcast errs by {fmt(first['hindcast_mae_pp'], 3)} pp
   (Spearman {fmt(first['hindcast_spearman'])}, {fmt(first['hindcast_at_two_percent'], 1)} allies at 2%);
-  with self-enforcing pledges (the default) by {fmt(default['hindcast_mae_pp'], 3)} pp
+  with the default rule by {fmt(default['hindcast_mae_pp'], 3)} pp
   (Spearman {fmt(default['hindcast_spearman'])}, {fmt(default['hindcast_at_two_percent'], 1)} at 2%).
 - At the Hague, {fmt(every['hague_allies_on_track'], 1)} allies reach the core level by the deadline if every
-  pledge is kept and {fmt(default['hague_allies_on_track'], 1)} if pledges are self-enforcing (no fiscal drag in
+  pledge is kept and {fmt(default['hague_allies_on_track'], 1)} under the default rule (no fiscal drag in
   either); the extra spending at the deadline is {fmt(every['hague_extra_spending_usd_bn'], 0)} against
   {fmt(default['hague_extra_spending_usd_bn'], 0)} USD bn a year (2024 GDP).
-- Allies that sign the core level but let the path slip when pledges are self-enforcing (spending at
-  the deadline lower by more than {SLIP_PCT} pp, runs without a side letter for them):
+- Allies that sign the core level but let the path slip under the default rule (spending at
+  the deadline lower by more than {SLIP_PCT} pp than if every pledge were kept, runs without a
+  side letter for them):
   {", ".join(f"{code} ({fmt(-value, sign=True)} pp)" for code, value in slipping.items()) or "none"}.
 
-## The Wales hindcast
+## The Wales hindcast (the 2015-2024 path, every ally-year, and 2024)
 
 {markdown_table(table[hindcast_columns], digits=3)}
 

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim import rules
 from sim.data.loader import AllyFacts
+from sim.data.us_ties import load_us_ties
 
 
 @dataclass(frozen=True)
@@ -32,10 +34,13 @@ class Profile:
     bears_cost: np.ndarray | bool  # has armed forces, so a spending target costs it something
     votes: np.ndarray | bool  # a member at the summit (joined no later than the summit year)
     clout: np.ndarray | float  # share of the GDP of the allies at the table; 0 for those not at it
+    accession_year: np.ndarray | int  # when it joined: a standing pledge binds it from then on
+    us_reliance: np.ndarray | float  # 0..1, what it stands to lose if the US turns against it (rules.us_reliance)
 
     @classmethod
     def of(cls, facts: AllyFacts, data_year: int, summit_year: int) -> Profile:
         """The alliance for a scenario's data year and summit."""
+        ties = load_us_ties(tuple(facts.iso3))
         votes = facts.accession_year <= summit_year
         at_table = votes & facts.has_forces
         gdp_at_table = np.where(at_table, facts.gdp_usd_bn, 0.0)
@@ -45,6 +50,8 @@ class Profile:
             eu_member=facts.eu_member, distance_to_moscow_km=facts.distance_to_moscow_km,
             borders_russia=facts.borders_russia, is_us=np.array([code == "USA" for code in facts.iso3]),
             bears_cost=facts.has_forces, votes=votes, clout=gdp_at_table / np.sum(gdp_at_table),
+            accession_year=facts.accession_year,
+            us_reliance=rules.us_reliance(ties.exports_pct_gdp, ties.troops, facts.gdp_usd_bn),
         )
 
     @property

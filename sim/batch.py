@@ -32,6 +32,7 @@ from sim.data.loader import AllyFacts
 from sim.negotiation import Package, Stance, Standing
 from sim.outcome import AllyColumns, BatchResult, measure
 from sim.parameters import MediatorRule, Parameters, checked_seeds, parameter_fields
+from sim.pledges import Ledger
 from sim.scenario import Scenario, load_scenario
 
 DEFAULT_CHUNK_RUNS = 2048  # runs per window: a few MB of working arrays, large enough to vectorise well
@@ -219,7 +220,7 @@ def negotiate(profile: Profile, rule: MediatorRule, opening: Opening) -> Conclud
 
 # --- after the summit -------------------------------------------------------------------------------
 
-def implement(profile: Profile, opening: Talks, ended: Concluded, data_year: int,
+def implement(profile: Profile, opening: Talks, ended: Concluded, data_year: int, ledger: Ledger,
               keep_trajectory: bool) -> implementation.Projection:
     """`AllianceModel.project_spending` for every run of the group; a run's path stops at its deadline."""
     levers = opening.levers
@@ -227,7 +228,7 @@ def implement(profile: Profile, opening: Talks, ended: Concluded, data_year: int
                                     ended.stance.position)
     talks_level = negotiation.threat_level_in_round(ended.rounds[:, None], levers)
     return implementation.project_spending(profile, levers, opening.standing, ended.stance, target,
-                                           ended.draft.deadline_year, talks_level, data_year, keep_trajectory)
+                                           ended.draft.deadline_year, talks_level, data_year, ledger, keep_trajectory)
 
 
 @dataclass(frozen=True)
@@ -239,13 +240,13 @@ class GroupResult:
     projection: implementation.Projection
 
 
-def run_group(profile: Profile, facts: AllyFacts, structure: Structure, params: Sequence[Parameters],
-              seeds: Sequence[int], per_ally: bool) -> GroupResult:
+def run_group(profile: Profile, facts: AllyFacts, ledger: Ledger, structure: Structure,
+              params: Sequence[Parameters], seeds: Sequence[int], per_ally: bool) -> GroupResult:
     """A group of runs that share a structure, from the opening positions to the outcome."""
     opening = open_talks(profile, facts, params, seeds)
     levers = opening.talks.levers
     ended = negotiate(profile, structure.mediator_rule, opening)
-    projection = implement(profile, opening.talks, ended, structure.data_year, per_ally)
+    projection = implement(profile, opening.talks, ended, structure.data_year, ledger, per_ally)
     measures = measure(profile, ended.deal[:, None], ended.flexibility, projection)
     baseline = {rule: negotiation.baselines(rule, profile, levers, opening.talks.stance) for rule in MediatorRule}
     deal = ended.deal
@@ -293,7 +294,7 @@ def run_batch(scenario: Scenario | str, overrides: Sequence[Mapping[str, object]
             where = (structure.data_year, structure.summit_year)
             if where not in profiles:
                 profiles[where] = Profile.of(facts, *where)
-            result = run_group(profiles[where], facts, structure, params,
+            result = run_group(profiles[where], facts, base.ledger, structure, params,
                                [int(seed_column[row]) for row in rows], per_ally)
             collected.add(rows, result)
     return BatchResult(scenario=base.name, iso3=tuple(facts.iso3), seed=seed_column, allies=collected.ally_columns(),

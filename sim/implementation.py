@@ -13,6 +13,7 @@ import numpy as np
 from sim import rules
 from sim.alliance import Profile
 from sim.negotiation import Standing, Stance, own_spending_ideal, ramp
+from sim.pledges import Ledger
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,12 @@ def targets(deal, flexibility, core_pct, position_pct):
 
 
 def project_spending(profile: Profile, params, standing: Standing, ended: Stance, target, horizon, talks_level,
-                     data_year: int, keep_trajectory: bool = True) -> Projection:
-    """Spending year by year to the deadline (`horizon`): the faster of the pledge's path, in
-    the years an ally keeps it (`rules.keeps_pledge`), and its own adjustment toward what the
-    year's threat calls for. `ended` is each ally's stance when the talks ended."""
+                     data_year: int, ledger: Ledger = Ledger(), keep_trajectory: bool = True) -> Projection:
+    """Spending year by year to the deadline (`horizon`): the fastest of the package's path,
+    the standing floors of the `ledger` (each where the ally keeps it of its own accord,
+    `rules.keeps_pledge`, or as far as it is pressed to, `rules.enforcement_share`), and its
+    own adjustment toward what the year's threat calls for. `ended` is each ally's stance
+    when the talks ended."""
     p = params
     ratifiable = ramp(p, standing, ended)
     spending = np.broadcast_to(profile.start_pct, np.shape(target)).astype(float)
@@ -47,11 +50,17 @@ def project_spending(profile: Profile, params, standing: Standing, ended: Stance
         going = year <= horizon
         level = rules.threat_level_in_year(year, talks_level, p.threat_event_year, p.threat_event_level)
         own_ideal = own_spending_ideal(profile, p, standing, level)
+        pressed = rules.enforcement_share(p.us_pressure, profile.us_reliance, p.enforcement_rate)
         pledged = rules.yearly_step(spending, target, horizon - year + 1, ratifiable, standing.fiscal,
                                     p.compliance_drag)
-        kept = np.where(rules.keeps_pledge(own_ideal, target, p.self_enforcing_pledges), pledged, spending)
+        on_path = rules.comply(spending, pledged, rules.keeps_pledge(own_ideal, target, p.self_enforcing_pledges),
+                               pressed)
+        floor = ledger.floor_pct(year, profile.accession_year)
+        floored = rules.comply(spending, rules.floor_step(spending, floor, ratifiable, standing.fiscal,
+                                                          p.compliance_drag),
+                               rules.keeps_pledge(own_ideal, floor, p.self_enforcing_pledges), pressed)
         own = rules.adjust_toward_ideal(spending, own_ideal, p.adjustment_rate)
-        spending = np.where(going, np.maximum(kept, own), spending)
+        spending = np.where(going, np.maximum(np.maximum(on_path, floored), own), spending)
         if trajectory is not None:
             trajectory[..., year - data_year] = np.where(going, spending, np.nan)
     if trajectory is not None:

@@ -160,7 +160,7 @@ class AllianceModel(mesa.Model):
                                         stances.position)
         return implementation.project_spending(
             self.alliance, p, self.standings(), stances, target, self.draft.deadline_year,
-            negotiation.threat_level_in_round(self.round, p), p.data_year)
+            negotiation.threat_level_in_round(self.round, p), p.data_year, self.scenario_spec.ledger)
 
     def paths(self, projection: implementation.Projection) -> dict[str, dict[int, float]]:
         """Each ally's projected path as {year: % of GDP}, empty for an ally without forces."""

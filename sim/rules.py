@@ -325,6 +325,50 @@ def keeps_pledge(own_ideal_pct, target_pct, self_enforcing):
     return np.logical_not(self_enforcing) | (own_ideal_pct >= target_pct - PLEDGE_TIE_PCT)
 
 
+def floor_step(spending_pct, floor_pct, ramp_pct, fiscal, compliance_drag):
+    """One year toward a floor pledge ("at least 2% of GDP annually", Vilnius 2023): the
+    whole gap if parliament ratifies that much, else its ratifiable ramp; slowed by fiscal
+    pressure as the path to a target is. Allies at or above the floor hold their level."""
+    gap = np.maximum(floor_pct - spending_pct, 0.0)
+    return spending_pct + np.minimum(gap * (1.0 - compliance_drag * fiscal), ramp_pct)
+
+
+def us_reliance(exports_pct_gdp, us_troops, gdp_usd_bn):
+    """How much an ally stands to lose if the United States turns against it, 0..1: the mean
+    of its rank among the allies (0 lowest, 1 highest) in goods exports to the US (% of GDP)
+    and in US personnel based on its soil per USD bn of GDP. Trade and basing are the two
+    levers a patron holds over its clients (Hirschman 1945 on trade dependence; Lanoszka 2018
+    on US forces as the guarantee's hostage). Ranks, because the two measures share no unit
+    and a few outliers (Canada's exports, Germany's bases) would otherwise decide alone. An
+    ally with no figure (the US itself) relies on nobody: 0. Over allies (the last axis)."""
+    def rank(values):
+        values = np.asarray(values, dtype=float)
+        known = ~np.isnan(values)
+        ranks = np.full(values.shape, np.nan)
+        order = np.argsort(np.argsort(values[known], kind="stable"), kind="stable")
+        ranks[known] = order / max(np.sum(known) - 1, 1)
+        return ranks
+
+    reliance = (rank(exports_pct_gdp) + rank(np.asarray(us_troops, dtype=float) / gdp_usd_bn)) / 2.0
+    return np.nan_to_num(reliance, nan=0.0)
+
+
+def enforcement_share(us_pressure, reliance, rate):
+    """The share of a pledged step an ally takes in a year it would not take it on its own,
+    because it is pressed to. Downs, Rocke & Barsoom (1996): agreements that ask more than
+    states would do anyway hold only where defection is punished; in the alliance the
+    punisher that counts is the United States, and what it can withhold (markets, forces,
+    the guarantee) weighs by how much the ally relies on it (`reliance`, 0..1)."""
+    return np.clip(rate * us_pressure * reliance, 0.0, 1.0)
+
+
+def comply(spending_pct, pledged_pct, keeps, enforced_share):
+    """A year's spending under a pledge: the pledged level where the ally keeps it of its own
+    accord (`keeps_pledge`), elsewhere only the enforced share of the way there (none: it
+    lets the pledge slip)."""
+    return np.where(keeps, pledged_pct, spending_pct + enforced_share * (pledged_pct - spending_pct))
+
+
 def threat_level_in_year(year, talks_level, event_year, event_level):
     """The threat environment in a year after the summit: the level the talks ended in, or
     an exogenous event's level from its year on (e.g. the full-scale invasion of 2022)."""

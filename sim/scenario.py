@@ -13,9 +13,11 @@ from pathlib import Path
 
 from sim.data.loader import OVERRIDABLE_FACTS, AllyFacts, DataError, load_allies
 from sim.parameters import ParameterError, Parameters, allowed, coerce, parameter_fields
+from sim.pledges import Ledger, parse_pledges
 
 DEFAULT_SCENARIO = "hague2025"
-TOP_LEVEL_KEYS = frozenset({"name", "description", "parameters", "allies"})
+MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a few hundred bytes; anything near this is a mistake
+TOP_LEVEL_KEYS = frozenset({"name", "description", "parameters", "allies", "pledges"})
 FACT_RANGES = {  # what a scenario may set an ally's fact to
     "gdp_usd_bn": (0.1, 100_000.0),
     "spending_2014_pct": (0.0, 15.0),
@@ -38,6 +40,7 @@ class Scenario:
     params: Parameters
     ally_overrides: dict[str, dict] = field(default_factory=dict)
     source: str = "<built in>"
+    ledger: Ledger = field(default_factory=Ledger)  # the standing pledges, `[[pledges]]`
 
     def allies(self) -> AllyFacts:
         return load_allies().with_overrides(self.ally_overrides)
@@ -49,7 +52,7 @@ class Scenario:
             params = self.params.replace(**values)
         except ParameterError as error:
             raise ScenarioError(f"{self.source}: {error}") from None
-        return Scenario(self.name, self.description, params, self.ally_overrides, self.source)
+        return Scenario(self.name, self.description, params, self.ally_overrides, self.source, self.ledger)
 
 
 def configs_dir() -> Path:
@@ -78,13 +81,30 @@ def resolve(name_or_path: str | Path) -> Path:
 def load_scenario(name_or_path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     path = resolve(name_or_path)
     shown = display_path(path)
+    raw = _read_toml(path, shown)
+    if not raw:
+        raise ScenarioError(f"{shown}: the file sets nothing (it is empty or only comments); set at least "
+                            f"one of {', '.join(sorted(TOP_LEVEL_KEYS))}, or run the built-in {DEFAULT_SCENARIO}")
+    return parse_scenario(raw, shown, default_name=path.stem)
+
+
+def _read_toml(path: Path, shown: str) -> dict:
+    """The file's TOML, refusing a file too large to be a scenario before reading it whole."""
+    limit = f"allowed: at most {MAX_SCENARIO_BYTES // 1_000_000} MB"
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        if path.stat().st_size > MAX_SCENARIO_BYTES:
+            raise ScenarioError(f"{shown}: {path.stat().st_size / 1e6:.1f} MB is too large for a scenario; {limit}")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_SCENARIO_BYTES + 1)  # the file may have grown since stat
+        if len(data) > MAX_SCENARIO_BYTES:
+            raise ScenarioError(f"{shown}: too large for a scenario; {limit}")
+        return tomllib.loads(data.decode("utf-8"))
     except tomllib.TOMLDecodeError as error:
         raise ScenarioError(f"{shown}: not valid TOML ({error})") from None
+    except RecursionError:
+        raise ScenarioError(f"{shown}: not valid TOML (nested too deeply)") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(f"{shown}: cannot be read ({error})") from None
-    return parse_scenario(raw, shown, default_name=path.stem)
 
 
 def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Scenario:
@@ -118,7 +138,12 @@ def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Sc
         raise ScenarioError(f"{source}: field parameters.{error}") from None
 
     overrides = _ally_overrides(raw.get("allies", {}), source)
-    return Scenario(name=name, description=description, params=params, ally_overrides=overrides, source=source)
+    try:
+        ledger = parse_pledges(raw.get("pledges", []))
+    except ValueError as error:
+        raise ScenarioError(f"{source}: field {error}") from None
+    return Scenario(name=name, description=description, params=params, ally_overrides=overrides, source=source,
+                    ledger=ledger)
 
 
 def _ally_overrides(section, source: str) -> dict[str, dict]:

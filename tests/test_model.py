@@ -173,7 +173,10 @@ def test_on_track_allies_are_those_without_side_letters_that_reach_the_core_leve
 
 
 def test_a_pledge_above_an_allys_own_ideal_is_not_kept_until_the_threat_rises():
-    model = AllianceModel("wales2014", rng=0)
+    """Self-enforcement alone (no US enforcement): France signs the Wales pledge, lets it slip
+    while the threat is that of 2014, and comes back to it after the 2022 invasion; the
+    Vilnius floor then holds it at 2% in 2024."""
+    model = AllianceModel("wales2014", rng=0, enforcement_rate=0.0)
     model.run()
     outcome = model.outcome()
     france = next(a for a in model.allies if a.profile.iso3 == "FRA")
@@ -182,9 +185,19 @@ def test_a_pledge_above_an_allys_own_ideal_is_not_kept_until_the_threat_rises():
     # France wants less than 2% at the 2014 threat (0.5) and more after the 2022 invasion (0.8).
     assert france.own_spending_ideal(0.5) < target <= france.own_spending_ideal(0.8)
     assert all(path[year] == path[2014] for year in range(2015, 2022))  # signed, not kept
-    assert path[2022] > path[2021] and path[2024] == pytest.approx(target)  # back on the path, on time
+    assert path[2022] > path[2021] and path[2024] == pytest.approx(max(target, 2.0))  # back on the path, on time
     kept_anyway = run("wales2014", self_enforcing_pledges=False)
     assert allies_by_code(kept_anyway)["FRA"].trajectory[2018] > path[2018] + 0.05
+
+
+def test_us_pressure_moves_an_ally_a_share_of_the_way_along_a_pledge_it_would_let_slip():
+    """With enforcement, France creeps toward the pledge before 2022 by the enforced share of
+    each year's step: more than nothing, far less than keeping the pledge."""
+    alone = run("wales2014", enforcement_rate=0.0)
+    pressed = run("wales2014", enforcement_rate=1.0)
+    kept = run("wales2014", self_enforcing_pledges=False)
+    paths = [allies_by_code(outcome)["FRA"].trajectory[2021] for outcome in (alone, pressed, kept)]
+    assert paths[0] < paths[1] < paths[2]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

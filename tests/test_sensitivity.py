@@ -12,7 +12,7 @@ from SALib.test_functions import Ishigami
 
 from sim import sensitivity
 from sim.scenario import load_scenario
-from sim.sensitivity import (DUMMY, TABLE_COLUMNS, Factor, PointMeans, Response, SensitivityProblem, point_seeds,
+from sim.sensitivity import (DEFAULT_FACTORS, DUMMY, TABLE_COLUMNS, Factor, PointMeans, Response, SensitivityProblem, point_seeds,
                              sensitivity_figure, sobol_analysis, sobol_indices)
 
 TOLERANCE = 0.05
@@ -98,8 +98,8 @@ def test_default_ranges_are_the_value_plus_minus_30_percent_clipped_to_the_allow
     params = load_scenario("hague2025").params
     problem = SensitivityProblem.around(params)
     factors = {factor.name: factor for factor in problem.factors}
-    assert len(factors) == 14
-    assert (factors["leverage"].low, factors["leverage"].high) == pytest.approx((1.162, 2.158))
+    assert len(factors) == 16
+    assert (factors["leverage"].low, factors["leverage"].high) == pytest.approx((0.98504, 1.82936))  # 1.4072 -+ 30%
     assert (factors["us_pressure"].low, factors["us_pressure"].high) == pytest.approx((0.63, 1.0))  # clipped
     with pytest.raises(ValueError, match="max_rounds"):
         SensitivityProblem.around(params, ["max_rounds"])  # an integer: not continuous
@@ -131,7 +131,7 @@ def test_the_dummy_is_sampled_but_never_passed_to_the_model():
 
 def test_the_real_model_gives_a_complete_finite_table(tiny_table, tmp_path):
     assert list(tiny_table.columns) == list(TABLE_COLUMNS)
-    assert len(tiny_table) == len(Response) * 15
+    assert len(tiny_table) == len(Response) * (len(DEFAULT_FACTORS) + 1)  # and the dummy
     assert list(dict.fromkeys(tiny_table["outcome"])) == [response.value for response in Response]
     assert np.isfinite(tiny_table[["S1", "ST", "S1_conf", "ST_conf"]].to_numpy()).all()
     assert tiny_table["base_rows"].between(2, 8).all()

@@ -136,7 +136,7 @@ def test_validate_command_prints_json_and_writes_a_report(tmp_path, capsys):
     assert "2024 hindcast from 2014" in (out / "validation.md").read_text()
     assert (out / "hindcast_2024.png").read_bytes()[:4] == b"\x89PNG"
     report = json.loads((out / "validation.json").read_text(), parse_constant=strict_json)
-    assert report["cross"][1]["fitted_on"] == "wales" and report["cross"][1]["hague"]["core_pct"] is None
+    assert report["cross"][1]["fitted_on"] == "wales" and set(report["forecast"]["POL"]["2030"]) == {"mean", "p05", "p95"}
     capsys.readouterr()
     assert main(["validate", "--seeds", "2", "--out", str(out)]) == 2
     assert "already holds validation.md" in capsys.readouterr().err
@@ -144,10 +144,12 @@ def test_validate_command_prints_json_and_writes_a_report(tmp_path, capsys):
 
 
 def test_the_first_versions_implementation_is_one_flag_away():
-    """`self_enforcing_pledges = false` with the old fiscal drag is the model as first
-    validated: its hindcast error, pinned before the rule changed, comes back exactly."""
-    first_version = {"self_enforcing_pledges": False, "compliance_drag": 0.3}
-    assert wales_case(first_version, SEEDS).hindcast.mae_pp == pytest.approx(0.358269748354, abs=1e-9)
+    """`self_enforcing_pledges = false` with the old fiscal drag is the first version's
+    implementation rule: every pledge kept, slowed by fiscal pressure. On the 2015-2024 path
+    it does worse than the default rule, which is why the default changed."""
+    first_version = wales_case({"self_enforcing_pledges": False, "compliance_drag": 0.3}, SEEDS)
+    default = wales_case({}, SEEDS)
+    assert first_version.path.model.mae_pp > default.path.model.mae_pp
 
 
 def test_the_path_hindcast_beats_the_naive_paths_over_every_ally_year(result):
