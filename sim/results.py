@@ -7,11 +7,18 @@ The extra tables, when asked for (per ally; per round and per round and ally), a
 before their batch's run table: the run shard is the mark that a batch is finished.
 The tables themselves are built where their batch ran (`sim/shards.py`); this module only
 writes, checks and reads them back.
+
+Every shard is written with Parquet page checksums (CRC-32 of each page) and read back with
+them verified, so bytes damaged inside a shard are found rather than read as numbers. The
+metadata records digests of the inputs the rows depend on beyond the spec (the ally data the
+scenario uses), so a resume on other inputs is refused instead of mixing rows.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
+import hashlib
 import json
 import os
 import subprocess
@@ -26,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.scenario import Scenario
 from sim.shards import ResultTable, Shard, extra_tables, run_columns
 from sim.sweep_spec import RunBatch, SweepSpec
 
@@ -34,6 +42,56 @@ LOCK_FILE = ".lock"
 DAMAGED_DIR = "damaged"
 TEMP_SUFFIX = ".tmp"
 VERSIONED_PACKAGES = ("alliance-sim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "dask", "distributed")
+#: Parquet options of every shard: a CRC-32 per page, checked whenever a shard is read.
+WRITE_OPTIONS = {"write_page_checksum": True}
+READ_OPTIONS = {"page_checksum_verification": True}
+
+
+class DamagedShardError(ValueError):
+    """A shard that cannot be read whole; the message names it and says how to recompute it."""
+
+
+@dataclasses.dataclass(frozen=True)
+class SweepInputs:
+    """What a sweep's rows depend on beyond its spec text: the ally facts the scenario uses
+    (the data file with the scenario's overrides) and its effective parameters, as digests."""
+
+    ally_data: str
+    parameters: str
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> SweepInputs:
+        return cls(ally_data=ally_data_digest(scenario), parameters=_json_digest(dataclasses.asdict(scenario.params)))
+
+    def changes(self, recorded: SweepInputs) -> list[str]:
+        """What differs from the inputs recorded when the sweep started, in words."""
+        changes = []
+        if self.ally_data != recorded.ally_data:
+            changes.append(f"the ally data (sim/data/allies.csv with the scenario's [allies] overrides: digest "
+                           f"{recorded.ally_data[:12]} then, {self.ally_data[:12]} now)")
+        if self.parameters != recorded.parameters:
+            changes.append("the scenario's parameters")
+        return changes
+
+
+def ally_data_digest(scenario: Scenario) -> str:
+    """A digest of every ally fact the scenario runs on (after its overrides)."""
+    facts = scenario.allies()
+    digest = hashlib.sha256()
+    for field in dataclasses.fields(facts):
+        value = getattr(facts, field.name)
+        digest.update(field.name.encode())
+        if isinstance(value, np.ndarray):
+            digest.update(f"{value.dtype.str}{value.shape}".encode())
+            digest.update(np.ascontiguousarray(value).tobytes())
+        else:
+            digest.update(json.dumps(value).encode())
+    return digest.hexdigest()
+
+
+def _json_digest(value) -> str:
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # --- the results directory -------------------------------------------------------------
@@ -50,8 +108,9 @@ class ResultsDir:
         self.spec = spec
         self.code_version = code_version
         self.path.mkdir(parents=True, exist_ok=True)
-        self._lock = _acquire_lock(self.path)
+        self._lock = DirectoryLock.acquire(self.path)
         try:
+            self.inputs = SweepInputs.of(spec.scenario)
             self._claim(resume)
         except BaseException:
             self.close()
@@ -59,7 +118,7 @@ class ResultsDir:
 
     def close(self) -> None:
         if self._lock is not None:
-            self._lock.close()
+            self._lock.release()
             self._lock = None
 
     def __enter__(self) -> ResultsDir:
@@ -78,26 +137,51 @@ class ResultsDir:
                                       f"{', '.join(sorted(others)[:3])}); choose a new or empty --out directory")
             _atomic_write(meta_path, lambda p: p.write_text(json.dumps(self._metadata(), indent=2), encoding="utf-8"))
             return
-        try:
-            existing = json.loads(meta_path.read_text(encoding="utf-8"))
-            digest = existing["spec_hash"]
-        except (OSError, ValueError, KeyError, TypeError) as error:
-            raise FileExistsError(f"{meta_path}: cannot be read as sweep metadata ({error}); "
-                                  "choose another --out directory or move this one away") from None
+        existing = _read_existing(meta_path)
+        digest = existing["spec_hash"]
         if digest != self.spec.digest():
-            mine = self.spec.canonical()
-            theirs = existing.get("spec") if isinstance(existing.get("spec"), dict) else {}
-            differ = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
-            raise FileExistsError(f"{self.path}: holds a different sweep ({existing.get('name')!r} from "
-                                  f"{existing.get('spec_source')}, spec hash {digest[:12]}; this spec's is "
-                                  f"{self.spec.digest()[:12]}; they differ in {', '.join(differ) or 'their content'}); "
-                                  "choose another --out directory")
-        if not resume and ResultTable.RUNS.shards(self.path):
+            raise FileExistsError(self._different_sweep(existing))
+        has_results = bool(ResultTable.RUNS.shards(self.path))
+        if not resume and has_results:
             raise FileExistsError(f"{self.path}: already holds results of this sweep; pass --resume to finish it, "
                                   "or choose another --out directory")
+        self._check_inputs(existing, meta_path, has_results)
         if existing.get("code_version") != self.code_version:
             print(f"warning: {self.path} was started with code version {existing.get('code_version')}; "
                   f"this is {self.code_version} (each row records the version that computed it)", file=sys.stderr)
+
+    def _different_sweep(self, existing: dict) -> str:
+        """Why the directory's sweep is not this one, in one line: the inputs that changed
+        when only the scenario differs (a parameter, an ally fact), else the fields that differ."""
+        mine = self.spec.canonical()
+        theirs = existing.get("spec") if isinstance(existing.get("spec"), dict) else {}
+        differ = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
+        changed = _scenario_changes(theirs.get("scenario"), mine["scenario"]) if differ == ["scenario"] else []
+        if changed:
+            return (f"{self.path}: the inputs changed since this sweep started: {'; '.join(changed)}; rows computed "
+                    "on other inputs cannot be mixed; restore them, or choose another --out directory")
+        digest = existing["spec_hash"]
+        return (f"{self.path}: holds a different sweep ({existing.get('name')!r} from "
+                f"{existing.get('spec_source')}, spec hash {digest[:12]}; this spec's is "
+                f"{self.spec.digest()[:12]}; they differ in {', '.join(differ) or 'their content'}); "
+                "choose another --out directory")
+
+    def _check_inputs(self, existing: dict, meta_path: Path, has_results: bool) -> None:
+        """Refuse to add rows computed on other inputs (an edited allies.csv) to the rows on
+        disk; with no rows yet, record the inputs of this start instead."""
+        recorded = _recorded_inputs(existing, meta_path)
+        if recorded is None:
+            print(f"warning: {meta_path} records no digest of the sweep's inputs (started by an older version); "
+                  "cannot check that the ally data is unchanged", file=sys.stderr)
+            return
+        changes = self.inputs.changes(recorded)
+        if not changes:
+            return
+        if has_results:
+            raise FileExistsError(f"{self.path}: the inputs changed since this sweep started: {'; '.join(changes)}; "
+                                  "rows computed on other inputs cannot be mixed; restore them, or choose another "
+                                  "--out directory")
+        _atomic_write(meta_path, lambda p: p.write_text(json.dumps(self._metadata(), indent=2), encoding="utf-8"))
 
     def _metadata(self) -> dict:
         spec = self.spec
@@ -107,6 +191,7 @@ class ResultsDir:
             "root_seed": spec.seed, "runs": spec.runs, "batch_size": spec.batch_size, "batches": spec.batch_count,
             "parameters": list(spec.parameter_names), "engine": spec.engine.value, "per_ally": spec.per_ally,
             "per_round": spec.per_round,
+            "inputs": {"ally_data_sha256": self.inputs.ally_data, "parameters_sha256": self.inputs.parameters},
             "code_version": self.code_version, "package_versions": package_versions(),
             "python": sys.version.split()[0], "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         }
@@ -128,6 +213,10 @@ class ResultsDir:
             if all(self._extra_whole(table, batch, runs_path) for table in extra_tables(self.spec)):
                 finished.add(index)
         return finished
+
+    def saved_batches(self) -> int:
+        """How many batches are finished on disk now (their run shards, each written whole)."""
+        return len(ResultTable.RUNS.shards(self.path))
 
     def _extra_whole(self, table: ResultTable, batch: RunBatch, runs_path: Path) -> bool:
         """Whether a finished batch's extra table is whole. A damaged one is moved aside; a
@@ -152,17 +241,16 @@ class ResultsDir:
             if index >= count:
                 self._move_aside(path, f"batch {index} is beyond this sweep's {count} batches")
                 continue
-            start = index * self.spec.batch_size
-            yield RunBatch(index, start, min(start + self.spec.batch_size, self.spec.runs))
+            yield self.spec.batch(index)
 
     def _check(self, path: Path, table: ResultTable, batch: RunBatch) -> str | None:
         """None when the shard is whole and holds exactly its batch's runs; else what is wrong."""
         if not path.exists():
             return "missing"
         try:
-            data = pq.read_table(path)
-        except (OSError, pa.ArrowException) as error:
-            return f"unreadable ({str(error).splitlines()[0]})"
+            data = read_shard(path)
+        except DamagedShardError as error:
+            return str(error.__cause__ or error)
         if table == ResultTable.RUNS:
             if tuple(data.column_names) != run_columns(self.spec):
                 return "its columns are not this sweep's"
@@ -192,19 +280,123 @@ class ResultsDir:
     def write(self, shard: Shard) -> None:
         """Write a finished batch: its extra tables first, then the run table that marks it done."""
         for table, data in shard.extras().items():
-            _atomic_write(self.path / table.shard_name(shard.batch), lambda p, data=data: pq.write_table(data, p))
-        _atomic_write(self.path / ResultTable.RUNS.shard_name(shard.batch), lambda p: pq.write_table(shard.runs, p))
+            _atomic_write(self.path / table.shard_name(shard.batch), lambda p, data=data: _write_shard(data, p))
+        _atomic_write(self.path / ResultTable.RUNS.shard_name(shard.batch), lambda p: _write_shard(shard.runs, p))
 
 
-def _acquire_lock(directory: Path):
-    handle = open(directory / LOCK_FILE, "a+")
+@dataclasses.dataclass
+class DirectoryLock:
+    """An exclusive flock on `.lock` in a results directory, held while a sweep writes there.
+
+    The sweep that created the file removes it when it ends or refuses, while still holding
+    the lock. Another sweep may have opened the file just before; so after locking, each
+    checks that the name still leads to the file it locked, and starts again if not: two
+    sweeps can never hold locks on files both named `.lock`.
+    """
+
+    path: Path
+    handle: object
+    created: bool
+
+    @classmethod
+    def acquire(cls, directory: Path) -> DirectoryLock:
+        path = directory / LOCK_FILE
+        while True:
+            handle, created = _open_lock_file(path)
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                handle.close()
+                raise FileExistsError(f"{directory}: another sweep is writing here right now; wait for it to finish "
+                                      "or choose another --out directory") from None
+            if _same_file(handle, path):
+                return cls(path, handle, created)
+            handle.close()  # its creator removed it between our open and our lock: take the new one
+
+    def release(self) -> None:
+        if self.created:
+            self.path.unlink(missing_ok=True)  # still locked: no one else can be holding this name
+        self.handle.close()
+
+
+def _open_lock_file(path: Path):
+    """The lock file, opened for writing; and whether this call created it."""
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        handle.close()
-        raise FileExistsError(f"{directory}: another sweep is writing here right now; wait for it to finish "
-                              "or choose another --out directory") from None
-    return handle
+        return open(path, "x"), True
+    except FileExistsError:
+        return open(path, "a+"), False
+
+
+def _same_file(handle, path: Path) -> bool:
+    try:
+        return os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
+    except FileNotFoundError:
+        return False
+
+
+def _write_shard(table: pa.Table, path: Path) -> None:
+    pq.write_table(table, path, **WRITE_OPTIONS)
+
+
+def read_shard(path: Path, columns=None) -> pa.Table:
+    """A shard read whole, every page's checksum verified; DamagedShardError names it if not."""
+    try:
+        return pq.read_table(path, columns=columns, **READ_OPTIONS)
+    except (OSError, pa.ArrowException) as error:
+        cause = ValueError(f"unreadable ({str(error).splitlines()[0] if str(error) else type(error).__name__})")
+        raise DamagedShardError(f"{path}: damaged shard, {cause}; run the sweep again with --resume to move it "
+                                "aside and compute its runs again") from cause
+
+
+def _read_existing(meta_path: Path) -> dict:
+    """The metadata of the sweep already in the directory, with the fields a resume relies on
+    checked; anything else is one line naming the file and the field."""
+    try:
+        existing = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise FileExistsError(f"{meta_path}: cannot be read as sweep metadata ({error}); "
+                              "choose another --out directory or move this one away") from None
+    if not isinstance(existing, dict):
+        raise FileExistsError(f"{meta_path}: cannot be read as sweep metadata (not a JSON object); "
+                              "choose another --out directory or move this one away")
+    digest = existing.get("spec_hash")
+    if not isinstance(digest, str):
+        raise FileExistsError(f"{meta_path}: field spec_hash = {digest!r} is not allowed; allowed: the spec's "
+                              "SHA-256 as a hex string; choose another --out directory or move this one away")
+    return existing
+
+
+def _recorded_inputs(existing: dict, meta_path: Path) -> SweepInputs | None:
+    """The input digests recorded when the sweep started (None for sweeps older than them)."""
+    if "inputs" not in existing:
+        return None
+    record = existing["inputs"]
+    fields = ("ally_data_sha256", "parameters_sha256")
+    if not isinstance(record, dict) or not all(isinstance(record.get(f), str) for f in fields):
+        raise FileExistsError(f"{meta_path}: field inputs = {record!r} is not allowed; allowed: an object of "
+                              f"{', '.join(fields)}, each a hex string; choose another --out directory")
+    return SweepInputs(ally_data=record["ally_data_sha256"], parameters=record["parameters_sha256"])
+
+
+def _scenario_changes(theirs, mine: dict) -> list[str]:
+    """The scenario's parameters and ally overrides that differ between two canonical specs,
+    each named with its value then and now (nothing when the scenarios are not comparable)."""
+    if not isinstance(theirs, dict) or theirs.get("name") != mine.get("name"):
+        return []
+    changes = []
+    for section, label in (("parameters", "parameter"), ("allies", "ally override")):
+        old, new = theirs.get(section), mine.get(section)
+        if not isinstance(old, dict):
+            return []
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) != new.get(key):
+                changes.append(f"the scenario's {label} {key} ({_shown(old.get(key))} then, "
+                               f"{_shown(new.get(key))} now)")
+    return changes
+
+
+def _shown(value) -> str:
+    return "unset" if value is None else json.dumps(value, sort_keys=True)
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -264,7 +456,7 @@ def load_results(directory: str | Path, table: ResultTable | str = ResultTable.R
         paths = [p for p in paths if (directory / p.name.replace(table.value, ResultTable.RUNS.value, 1)).exists()]
     if not paths:
         return pd.DataFrame(columns=columns)
-    frame = pa.concat_tables([pq.read_table(path, columns=columns) for path in paths]).to_pandas()
+    frame = pa.concat_tables([read_shard(path, columns) for path in paths]).to_pandas()
     if "run_id" in frame:
         frame = frame.sort_values("run_id", kind="stable").reset_index(drop=True)
     return frame

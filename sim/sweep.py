@@ -26,10 +26,10 @@ from sim.engines import Engine
 from sim.executors import LOCAL_SCHEDULER, ExecutorChoice, ExecutorError, open_executor
 from sim.results import ResultsDir, code_version
 from sim.scenario import Scenario
-from sim.shards import Shard, build_shard
+from sim.shards import ResultTable, Shard, build_shard
 from sim.sweep_spec import RunBatch, SweepSpec, builtin_specs, load_spec
 
-__all__ = ["ExecutorError", "SweepReport", "add_sweep_parser", "command_sweep", "run_sweep"]
+__all__ = ["ExecutorError", "SweepInterrupted", "SweepReport", "add_sweep_parser", "command_sweep", "run_sweep"]
 
 INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl-C
 
@@ -68,6 +68,22 @@ def run_task(task: BatchTask) -> Shard:
                        result, task.code_version)
 
 
+class SweepInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a sweep, with how many batches are saved on disk (finished before and
+    during this run): what the user needs to know before deciding to resume."""
+
+    def __init__(self, saved: int, batches: int):
+        super().__init__(saved, batches)
+        self.saved = saved
+        self.batches = batches
+
+    def describe(self, out: Path) -> str:
+        if self.saved == 0:
+            return f"interrupted before any batch finished; nothing was saved in {out}"
+        return (f"interrupted; finished batches are saved in {out} ({self.saved} of {self.batches} batches); "
+                "rerun with --resume to finish")
+
+
 @dataclass(frozen=True)
 class SweepReport:
     """What a sweep did: all its runs, how many were already on disk, and how fast the rest went."""
@@ -92,19 +108,24 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: ExecutorChoice = Ex
     out = Path(out)
     version = code_version()
     with ResultsDir(out, spec, resume=resume, code_version=version) as results:
-        finished = results.finished_batches()
-        already = sum(len(b) for b in spec.batches() if b.index in finished)
+        finished = results.finished_batches()  # from the shards on disk, never by listing every batch
+        already = sum(len(spec.batch(index)) for index in finished)
         todo = (batch for batch in spec.batches() if batch.index not in finished)
         started = time.perf_counter()
-        with tqdm(total=spec.runs, initial=already, unit="run", desc=spec.name, file=sys.stderr,
-                  disable=not progress, dynamic_ncols=True, smoothing=0.05) as bar:
-            with open_executor(executor) as (pool, slots):
-                _drive(pool, slots, spec, todo, version, results, bar)
+        try:
+            with tqdm(total=spec.runs, initial=already, unit="run", desc=spec.name, file=sys.stderr,
+                      disable=not progress, dynamic_ncols=True, smoothing=0.05) as bar:
+                with open_executor(executor) as (pool, slots):
+                    _drive(pool, slots, spec, todo, version, results, bar)
+        except KeyboardInterrupt:
+            raise SweepInterrupted(results.saved_batches(), spec.batch_count) from None
         return SweepReport(out, spec.runs, already, time.perf_counter() - started)
 
 
 def _drive(pool: cf.Executor, slots: int, spec: SweepSpec, todo, version: str, results: ResultsDir, bar) -> None:
-    """Keep up to `slots` batches in flight; write each shard as soon as its batch is done."""
+    """Keep up to `slots` batches in flight; write each shard as soon as its batch is done.
+    Batches are taken from `todo` one at a time, so the first is computed at once however
+    many follow."""
     pending: set[cf.Future] = set()
 
     def collect(when):
@@ -123,8 +144,10 @@ def _drive(pool: cf.Executor, slots: int, spec: SweepSpec, todo, version: str, r
         while pending:
             collect(cf.FIRST_COMPLETED)
     except BrokenProcessPool as error:
-        raise ExecutorError(f"a worker process died ({error}); finished batches are saved, "
-                            "rerun with --resume to compute the rest") from None
+        saved = results.saved_batches()
+        raise ExecutorError(f"a worker process died ({error}); " + (
+            f"finished batches are saved ({saved} of {spec.batch_count}), rerun with --resume to compute the rest"
+            if saved else "no batch had finished, nothing was saved")) from None
     finally:
         for future in pending:
             future.cancel()
@@ -156,9 +179,12 @@ def command_sweep(args) -> int:
     choice = ExecutorChoice(workers=args.workers, scheduler=args.scheduler)
     try:
         report = run_sweep(spec, args.out, executor=choice, resume=args.resume, progress=not args.quiet)
-    except KeyboardInterrupt:
-        print(f"\ninterrupted; finished batches are saved in {args.out}; rerun with --resume to finish",
-              file=sys.stderr)
+    except SweepInterrupted as stop:
+        print(f"\n{stop.describe(args.out)}", file=sys.stderr)
+        return INTERRUPTED
+    except KeyboardInterrupt:  # while the sweep was still checking its directory: count what is there
+        saved = len(ResultTable.RUNS.shards(args.out)) if args.out.is_dir() else 0  # each whole, or found damaged
+        print(f"\n{SweepInterrupted(saved, spec.batch_count).describe(args.out)}", file=sys.stderr)
         return INTERRUPTED
     speed = f" in {report.seconds:.1f} s, {report.rate:.1f} runs/s" if report.computed else ""
     print(f"sweep {spec.name}: {report.runs} runs in {args.out} ({report.already_done} already done, "

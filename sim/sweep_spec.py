@@ -48,8 +48,22 @@ import numpy as np
 
 from sim.engines import Engine
 from sim.parameters import ParameterError, allowed, coerce, parameter_fields
-from sim.sampling import Axis, Design, SamplerMethod, parameter_kind, sample_design
-from sim.scenario import Scenario, ScenarioError, configs_dir, display_path, load_scenario
+from sim.sampling import (
+    MAX_GRID_STEPS,
+    MAX_SAMPLED_VALUES,
+    Axis,
+    Design,
+    SamplerMethod,
+    parameter_kind,
+    sample_design,
+)
+from sim.scenario import (
+    Scenario,
+    ScenarioError,
+    configs_dir,
+    display_path,
+    load_scenario,
+)
 
 TOP_LEVEL_KEYS = ("name", "description", "scenario", "runs", "sampler", "parameters", "points")
 RUNS_KEYS = ("replicates", "seed", "engine", "batch_size", "per_ally", "per_round", "common_random_numbers")
@@ -57,6 +71,7 @@ SAMPLER_KEYS = ("method", "samples")
 RANGE_KEYS = ("low", "high", "steps")
 MAX_SEED = 2**63 - 1
 MAX_RUNS = 10**12
+MAX_SAMPLES = 10**8  # the field's own range; the memory limit (samples x parameters) is MAX_SAMPLED_VALUES
 POINTS_CHECKED = 20_000  # designs up to this size are checked point by point before running
 #: Spawn-key namespaces under the root seed: run seeds and the sampler's own generator.
 RUN_SEEDS, SAMPLER_SEED = 0, 1
@@ -111,8 +126,15 @@ class SweepSpec:
         return len(self.design) * self.replicates
 
     def batches(self) -> Iterator[RunBatch]:
-        for index, start in enumerate(range(0, self.runs, self.batch_size)):
-            yield RunBatch(index, start, min(start + self.batch_size, self.runs))
+        """Every batch in order, one at a time: a sweep of 10^12 runs never lists them."""
+        return (self.batch(index) for index in range(self.batch_count))
+
+    def batch(self, index: int) -> RunBatch:
+        """Batch `index`, computed from the index alone."""
+        if not 0 <= index < self.batch_count:
+            raise IndexError(f"batch {index} is outside this sweep's {self.batch_count} batches")
+        start = index * self.batch_size
+        return RunBatch(index, start, min(start + self.batch_size, self.runs))
 
     @property
     def batch_count(self) -> int:
@@ -148,7 +170,7 @@ class SweepSpec:
                          "allies": self.scenario.ally_overrides},
             "sampler": self.sampler, "axes": [asdict(axis) for axis in self.axes],
             "design": ({"grid": self.design.grid} if self.design.grid is not None
-                       else {"points": len(self.design.table), "table_sha256": _table_digest(self.design.table)}),
+                       else {"points": len(self.design), "table_sha256": self.design.table_sha256}),
             "names": self.design.names, "replicates": self.replicates, "seed": self.seed, "engine": self.engine,
             "batch_size": self.batch_size, "per_ally": self.per_ally,
             "common_random_numbers": self.common_random_numbers,
@@ -160,12 +182,6 @@ class SweepSpec:
         """The spec hash that identifies a results directory's sweep."""
         text = json.dumps(self.canonical(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _table_digest(table: tuple[tuple, ...]) -> str:
-    """A design table's fingerprint (the table itself may hold millions of points)."""
-    text = json.dumps(_plain(table), separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def run_seed(root: int, key: int) -> int:
@@ -208,6 +224,8 @@ def load_spec(name_or_path: str | Path) -> SweepSpec:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SweepSpecError(f"{shown}: not valid TOML ({error})") from None
+    except RecursionError:  # tomllib reads nested arrays recursively
+        raise SweepSpecError(f"{shown}: not valid TOML (nested too deeply)") from None
     except (OSError, UnicodeDecodeError) as error:
         raise SweepSpecError(f"{shown}: cannot be read ({error})") from None
     return parse_spec(raw, shown, base_dir=path.parent, default_name=path.stem, text=text)
@@ -240,7 +258,7 @@ def parse_spec(raw: Mapping, source: str, *, base_dir: Path = Path("."), default
     if "samples" in sampler and not qmc:
         raise SweepSpecError(f"{source}: field sampler.samples is only for methods latin_hypercube and sobol; "
                              f"method {method} takes its points from the {'grid' if method == 'grid' else 'points'}")
-    samples = _integer(sampler, "samples", 64, 1, 10**8, source, prefix="sampler.") if qmc else 0
+    samples = _integer(sampler, "samples", 64, 1, MAX_SAMPLES, source, prefix="sampler.") if qmc else 0
     if method == SamplerMethod.SOBOL and samples & (samples - 1):
         raise SweepSpecError(f"{source}: field sampler.samples = {samples} is not allowed for sobol; "
                              "allowed: a power of two (e.g. 64, 128, 256)")
@@ -255,6 +273,7 @@ def parse_spec(raw: Mapping, source: str, *, base_dir: Path = Path("."), default
             raise SweepSpecError(f"{source}: field points is only for sampler.method = \"list\"; "
                                  "allowed here: [parameters]")
         axes = _axes(_table(raw, "parameters", source), method, source)
+        _check_sample_memory(axes, method, samples, source)
         design = sample_design(axes, method, samples, np.random.SeedSequence(seed, spawn_key=(SAMPLER_SEED,)))
     spec = SweepSpec(name=name, description=description, scenario=scenario, sampler=method, axes=axes,
                      design=design, replicates=replicates, seed=seed, engine=engine, batch_size=batch_size,
@@ -264,6 +283,19 @@ def parse_spec(raw: Mapping, source: str, *, base_dir: Path = Path("."), default
         raise SweepSpecError(f"{source}: {spec.runs} runs is too many; allowed: at most {MAX_RUNS}")
     _check_combinations(spec)
     return spec
+
+
+def _check_sample_memory(axes: tuple[Axis, ...], method: SamplerMethod, samples: int, source: str) -> None:
+    """Refuse, before drawing anything, a Latin hypercube or Sobol' design too large to hold in
+    memory: these samplers draw every point at once (a grid is computed point by point)."""
+    values = samples * len(axes)
+    if method == SamplerMethod.GRID or values <= MAX_SAMPLED_VALUES:
+        return
+    raise SweepSpecError(
+        f"{source}: field sampler.samples = {samples} is too many to hold in memory ({method} draws every point "
+        f"at once: {samples} samples x {len(axes)} parameters = {values} values); allowed: at most "
+        f"{MAX_SAMPLED_VALUES} values, here samples <= {MAX_SAMPLED_VALUES // len(axes)}; "
+        "for more runs raise runs.replicates")
 
 
 def _check_per_round(per_round: bool, engine: Engine, source: str, engine_from: str) -> None:
@@ -343,9 +375,9 @@ def _range_axis(name: str, table: Mapping, method: SamplerMethod, where: str) ->
         raise SweepSpecError(f"{where}.high = {high!r} is below low = {low!r}; allowed: high >= low")
     steps = table.get("steps")
     if method == SamplerMethod.GRID:
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            raise SweepSpecError(f"{where}.steps = {steps!r} is not allowed; allowed: an integer >= 1 "
-                                 "(a grid range needs the number of evenly spaced values)")
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_GRID_STEPS:
+            raise SweepSpecError(f"{where}.steps = {steps!r} is not allowed; allowed: an integer >= 1 and "
+                                 f"<= {MAX_GRID_STEPS} (a grid range needs the number of evenly spaced values)")
         if steps > 1 and low == high:
             raise SweepSpecError(f"{where}: low = high with steps = {steps}; allowed: steps = 1 or high > low")
     elif steps is not None:
