@@ -33,6 +33,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.data.us_ties import load_us_ties
 from sim.scenario import Scenario
 from sim.shards import ResultTable, Shard, extra_tables, run_columns
 from sim.sweep_spec import RunBatch, SweepSpec
@@ -75,11 +76,13 @@ class SweepInputs:
 
 
 def ally_data_digest(scenario: Scenario) -> str:
-    """A digest of every ally fact the scenario runs on (after its overrides)."""
+    """A digest of every ally fact the scenario runs on (after its overrides), the ties to
+    the US included."""
     facts = scenario.allies()
+    ties = load_us_ties(tuple(facts.iso3))
     digest = hashlib.sha256()
-    for field in dataclasses.fields(facts):
-        value = getattr(facts, field.name)
+    for field, value in [*((f, getattr(facts, f.name)) for f in dataclasses.fields(facts)),
+                         *((f, getattr(ties, f.name)) for f in dataclasses.fields(ties))]:
         digest.update(field.name.encode())
         if isinstance(value, np.ndarray):
             digest.update(f"{value.dtype.str}{value.shape}".encode())

@@ -167,7 +167,10 @@ class SweepSpec:
         canonical form produce the same rows, whatever their comments or layout."""
         return _plain({
             "scenario": {"name": self.scenario.name, "parameters": asdict(self.scenario.params),
-                         "allies": self.scenario.ally_overrides},
+                         "allies": self.scenario.ally_overrides,
+                         # only when there are any, as for per_round below
+                         **({"pledges": [asdict(pledge) for pledge in self.scenario.ledger.pledges]}
+                            if self.scenario.ledger.pledges else {})},
             "sampler": self.sampler, "axes": [asdict(axis) for axis in self.axes],
             "design": ({"grid": self.design.grid} if self.design.grid is not None
                        else {"points": len(self.design), "table_sha256": self.design.table_sha256}),
