@@ -1,30 +1,45 @@
 """The command line: `alliance-sim run`.
 
-Errors in what the user gave (a scenario, a parameter, an output directory) end in one line
-on stderr and exit status 2, never a traceback.
+Errors in what the user gave (a scenario, a parameter, an output directory) or in the
+machine around it (a full disk, a port in use) end in one line on stderr and exit status 2,
+never a traceback; an output closed early (`| head`) ends quietly, as Unix tools do. Only a
+bug shows a traceback, under a line saying so.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 from sim.data.loader import DataError
-from sim.parameters import ParameterError
-from sim.scenario import DEFAULT_SCENARIO, ScenarioError, builtin_scenarios
+from sim.parameters import ParameterError, coerce
+from sim.report import OutputDir, OutputError
+from sim.scenario import DEFAULT_SCENARIO, ScenarioError, builtin_scenarios, load_scenario
 from sim.sweep import ExecutorError, add_sweep_parser, command_sweep
-from sim.viz.server import add_viz_parser, command_viz
+from sim.viz.server import ServerError, add_viz_parser, command_viz
 
 DEFAULT_SEED = 0
 USAGE_ERROR = 2
+BROKEN_PIPE = 141  # what a shell reports for a tool ended by SIGPIPE (128 + 13)
+USER_ERRORS = (ScenarioError, ParameterError, DataError, FileExistsError, ExecutorError, OutputError, ServerError)
+VALIDATION_FILES = ("validation.md", "validation.json")
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse, but a mistake on the command line is one line like every other user error."""
+
+    def error(self, message: str):
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="alliance-sim",
-                                     description="The NATO allies negotiating their defence-spending target.")
+    parser = ArgumentParser(prog="alliance-sim",
+                            description="The NATO allies negotiating their defence-spending target.")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("run", help="run one negotiation and report its outcome")
@@ -50,34 +65,61 @@ def parse_override(text: str) -> tuple[str, object]:
     import tomllib
 
     if "=" not in text:
-        raise ParameterError(f"--set {text!r}: expected NAME=VALUE")
+        raise ParameterError(f"--set {text}: expected NAME=VALUE, e.g. --set us_pressure=0.5")
     name, raw = (part.strip() for part in text.split("=", 1))
     try:
         value = tomllib.loads(f"v = {raw}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, KeyError, RecursionError):
         value = raw
     return name, value
 
 
+def checked_overrides(texts: list[str], scenario: str) -> dict[str, object]:
+    """The --set overrides, each checked now against the scenario it changes, so that a
+    mistake names --set NAME=VALUE and not the scenario file."""
+    params = load_scenario(scenario).params
+    overrides = {}
+    for text in texts:
+        name, value = parse_override(text)
+        try:
+            overrides[name] = coerce(name, value)
+            params.replace(**overrides)
+        except ParameterError as error:
+            raise ParameterError(f"--set {text}: {error}") from None
+    return overrides
+
+
+def checked_seed(seed: int) -> int:
+    if seed < 0:
+        raise ParameterError(f"--seed {seed} is not allowed; allowed: a non-negative integer")
+    return seed
+
+
+def output_dir(out: Path | None, names: tuple[str, ...]):
+    """The claimed --out directory (checked before any computing), or nothing to write."""
+    return nullcontext(None) if out is None else OutputDir(out, names)
+
+
 def command_run(args) -> int:
     from sim.model import AllianceModel
-    from sim.report import RUN_FILES, check_out_dir, summary_text, write_run
+    from sim.report import RUN_FILES, summary_text, write_run
 
-    overrides = dict(parse_override(text) for text in args.overrides)
-    if args.out is not None:
-        check_out_dir(args.out, RUN_FILES)  # refuse before spending time on the run
-    started = time.perf_counter()
-    model = AllianceModel(args.scenario, rng=args.seed, **overrides)
-    outcome = model.run()
-    elapsed = time.perf_counter() - started
-    if args.json:
-        print(json.dumps(outcome.to_dict(), allow_nan=False))
-    else:
-        print(summary_text(outcome))
-        print(f"\n(run took {elapsed * 1000:.0f} ms)")
-    if args.out is not None:
-        paths = write_run(args.out, outcome, model.rounds_table(), model.allies_table())
-        print("wrote " + ", ".join(str(p) for p in paths), file=sys.stderr if args.json else sys.stdout)
+    seed = checked_seed(args.seed)
+    overrides = checked_overrides(args.overrides, args.scenario)
+    with output_dir(args.out, RUN_FILES) as target:  # refuse before spending time on the run
+        started = time.perf_counter()
+        model = AllianceModel(args.scenario, rng=seed, **overrides)
+        outcome = model.run()
+        elapsed = time.perf_counter() - started
+        # shown first: the result stays on screen whatever happens to the files
+        if args.json:
+            print(json.dumps(outcome.to_dict(), allow_nan=False), flush=True)
+        else:
+            print(summary_text(outcome))
+            print(f"\n(run took {elapsed * 1000:.0f} ms)", flush=True)
+        if target is not None:
+            paths = write_run(target, outcome, model.rounds_table(), model.allies_table())
+            print("wrote " + ", ".join(str(p) for p in paths), file=sys.stderr if args.json else sys.stdout)
     return 0
 
 
@@ -87,24 +129,49 @@ def command_validate(args) -> int:
 
     if args.seeds < 1:
         raise ParameterError(f"--seeds {args.seeds}: at least 1 run per case is needed")
-    if args.out is not None and (args.out / "validation.md").exists():
-        raise FileExistsError(f"{args.out}: already holds validation.md; choose another --out directory")
-    result = validate(range(args.seeds))
-    print(json.dumps(result.to_dict(), default=float, allow_nan=False) if args.json else table_text(result))
-    if args.out is not None:
-        paths = write_report(result, args.out)
-        print("wrote " + ", ".join(str(p) for p in paths), file=sys.stderr if args.json else sys.stdout)
+    with output_dir(args.out, VALIDATION_FILES) as target:  # refuse before spending time on the runs
+        result = validate(range(args.seeds))
+        print(json.dumps(result.to_dict(), default=float, allow_nan=False) if args.json else table_text(result),
+              flush=True)
+        if target is not None:
+            paths = target.write(lambda stage: write_report(result, stage))
+            print("wrote " + ", ".join(str(p) for p in paths), file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def one_line(error: BaseException) -> str:
+    """An error message kept to one line, whatever a file name or value in it holds."""
+    return " ".join(str(error).splitlines())
+
+
+def quiet_stdout() -> None:
+    """After the reader of our output went away: point stdout at /dev/null, so Python's own
+    flush at exit does not complain about the broken pipe."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is no file (captured in-process): nothing will flush it
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return {"run": command_run, "validate": command_validate, "sweep": command_sweep,
-                "viz": command_viz}[args.command](args)
-    except (ScenarioError, ParameterError, DataError, FileExistsError, ExecutorError) as error:
-        print(f"alliance-sim: error: {error}", file=sys.stderr)
+        status = {"run": command_run, "validate": command_validate, "sweep": command_sweep,
+                  "viz": command_viz}[args.command](args)
+        sys.stdout.flush()
+        return status
+    except USER_ERRORS as error:
+        print(f"alliance-sim: error: {one_line(error)}", file=sys.stderr)
         return USAGE_ERROR
+    except BrokenPipeError:
+        quiet_stdout()
+        return BROKEN_PIPE
+    except Exception:
+        print("alliance-sim: internal error: this is a bug; please report it with the command and the "
+              "traceback below", file=sys.stderr)
+        raise
 
 
 if __name__ == "__main__":

@@ -21,6 +21,13 @@ LOCAL_SCHEDULER = "local"
 LOOPBACK = "127.0.0.1"
 DASK_CONNECT_TIMEOUT_S = 20
 TASKS_PER_WORKER = 2  # batches in flight per worker: enough to keep it busy, few enough to stay small
+#: More worker processes than this per CPU only adds memory and start-up time: the runs are CPU-bound.
+MAX_WORKERS_PER_CPU = 4
+
+
+def max_workers() -> int:
+    """The most `--workers` accepted on this machine."""
+    return MAX_WORKERS_PER_CPU * (os.cpu_count() or 1)
 
 
 class ExecutorError(RuntimeError):
@@ -46,6 +53,10 @@ class ExecutorChoice:
     def __post_init__(self):
         if self.workers is not None and self.workers < 1:
             raise ExecutorError(f"--workers {self.workers} is not allowed; allowed: an integer >= 1")
+        if self.workers is not None and self.workers > max_workers():
+            raise ExecutorError(f"--workers {self.workers} is not allowed; allowed: an integer from 1 to "
+                                f"{max_workers()} ({MAX_WORKERS_PER_CPU} per CPU; this machine has "
+                                f"{os.cpu_count() or 1})")
 
     @property
     def kind(self) -> ExecutorKind:

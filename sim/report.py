@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
+if TYPE_CHECKING:  # pandas is loaded by whoever builds the tables; the command line starts faster without it
+    import pandas as pd
 
-from sim.outcome import Outcome
+    from sim.outcome import Outcome
 
 EASTERN_FLANK = ("POL", "EST", "LVA", "LTU", "FIN")
 
@@ -66,32 +70,142 @@ def check_out_dir(out: Path, names: tuple[str, ...]) -> None:
                               "or move the old results away")
 
 
-def _atomic_write(path: Path, write) -> None:
-    """Write through a temporary file in the same directory, then rename, so a crash never
-    leaves a half-written file under the final name."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(handle)
+class OutputError(Exception):
+    """An output directory that cannot take the results; the message names it and the reason."""
+
+
+def _reason(error: OSError) -> str:
+    """An OSError in words, without the '[Errno N]' prefix."""
+    return f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
+
+
+class OutputDir:
+    """A results directory claimed for one command, written all at once or not at all.
+
+    Entering checks, before anything is computed, that the directory can be created and
+    written, that it holds no earlier results, and locks it, so a second command aimed at the
+    same directory refuses at once instead of mixing its files with ours. Files are written
+    into a hidden staging directory inside it and moved into place only when all are written;
+    a failure (a full disk, a crash) leaves nothing under the final names, and a directory
+    this command created is removed again if it stays empty. The lock (flock on the directory)
+    ends with the process, so a killed run never leaves a stale one.
+    """
+
+    def __init__(self, path: Path, names: tuple[str, ...], option: str = "--out"):
+        self.path = Path(path)
+        self.names = names  # files that mark earlier results; names[0] is moved into place last
+        self.option = option
+        self._created = False
+        self._lock: int | None = None
+        self._stage: Path | None = None
+
+    def __enter__(self) -> OutputDir:
+        try:
+            self._claim()
+        except BaseException:
+            self._release()
+            raise
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._release()
+
+    def _fail(self, why: str) -> OutputError:
+        return OutputError(f"{self.option} {self.path}: {why}")
+
+    def _claim(self) -> None:
+        try:
+            self.path.mkdir(parents=True)
+            self._created = True
+        except FileExistsError:
+            if not self.path.is_dir():
+                raise self._fail("is a file, not a directory; choose a directory for the results") from None
+        except OSError as error:
+            raise self._fail(f"cannot create the directory ({_reason(error)})") from None
+        try:
+            self._lock = _lock_directory(self.path)
+        except OSError as error:
+            raise self._fail(f"cannot be opened ({_reason(error)})") from None
+        if self._lock is None:
+            raise self._fail("another alliance-sim command is writing into this directory; "
+                             "wait for it to finish or choose another directory")
+        check_out_dir(self.path, self.names)
+        try:
+            self._stage = Path(tempfile.mkdtemp(dir=self.path, prefix=".partial-"))
+        except OSError as error:
+            raise self._fail(f"cannot be written ({_reason(error)})") from None
+
+    def write(self, writer) -> list[Path]:
+        """Call `writer(staging_dir)`, which returns the paths it wrote, then move them all
+        into place; the paths returned are the final ones."""
+        try:
+            written = writer(self._stage)
+            self._commit()
+        except OSError as error:
+            raise self._fail(f"cannot write the results ({_reason(error)}); nothing was written") from None
+        return [self.path / Path(p).relative_to(self._stage) for p in written]
+
+    def _commit(self) -> None:
+        """Move every staged file into place, the main one last, never over an existing file."""
+        staged = sorted(self._stage.iterdir(), key=lambda p: (p.name == self.names[0], p.name))
+        clashes = [p.name for p in staged if (self.path / p.name).exists()]
+        if clashes:
+            raise FileExistsError(f"{self.path}: already holds {', '.join(clashes)}; choose another "
+                                  f"{self.option} directory or move the old results away")
+        moved = []
+        try:
+            for item in staged:
+                os.replace(item, self.path / item.name)
+                moved.append(self.path / item.name)
+        except OSError:
+            for path in moved:
+                path.unlink(missing_ok=True)
+            raise
+
+    def _release(self) -> None:
+        if self._stage is not None:
+            shutil.rmtree(self._stage, ignore_errors=True)
+            self._stage = None
+        if self._created:
+            try:
+                self.path.rmdir()  # only if still empty: a failed first run leaves no directory behind
+            except OSError:
+                pass
+        if self._lock is not None:
+            os.close(self._lock)  # closing the descriptor drops the flock
+            self._lock = None
+
+
+def _lock_directory(path: Path) -> int | None:
+    """An open descriptor holding an exclusive flock on `path`, or None if another process
+    holds it. Where the file system cannot lock a directory, the claim goes ahead unlocked."""
+    handle = os.open(path, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
     try:
-        write(Path(temporary))
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(handle)
+        return None
+    except OSError:
+        pass  # no locks here (some network file systems): still staged, just not exclusive
+    return handle
 
 
 RUN_FILES = ("outcome.json", "rounds.parquet", "allies_by_round.parquet", "convergence.png")
 
 
-def write_run(out: Path, outcome: Outcome, rounds: pd.DataFrame, allies: pd.DataFrame) -> list[Path]:
-    """Write a run's outcome, its round-by-round tables and the convergence figure."""
-    out.mkdir(parents=True, exist_ok=True)
-    check_out_dir(out, RUN_FILES)
-    paths = [out / name for name in RUN_FILES]
-    _atomic_write(paths[0], lambda p: p.write_text(json.dumps(outcome.to_dict(), indent=2), encoding="utf-8"))
-    _atomic_write(paths[1], lambda p: rounds.to_parquet(p, index=False))
-    _atomic_write(paths[2], lambda p: allies.to_parquet(p, index=False))
-    _atomic_write(paths[3], lambda p: convergence_figure(outcome, rounds, allies, p))
-    return paths
+def write_run(target: OutputDir, outcome: Outcome, rounds: pd.DataFrame, allies: pd.DataFrame) -> list[Path]:
+    """Write a run's outcome, its round-by-round tables and the convergence figure into a
+    claimed directory. Files are created as any program's are, so they follow the umask."""
+
+    def write(stage: Path) -> list[Path]:
+        paths = [stage / name for name in RUN_FILES]
+        paths[0].write_text(json.dumps(outcome.to_dict(), indent=2), encoding="utf-8")
+        rounds.to_parquet(paths[1], index=False)
+        allies.to_parquet(paths[2], index=False)
+        convergence_figure(outcome, rounds, allies, paths[3])
+        return paths
+
+    return target.write(write)
 
 
 def convergence_figure(outcome: Outcome, rounds: pd.DataFrame, allies: pd.DataFrame, path: Path) -> None:

@@ -133,6 +133,8 @@ def load_allies(path: Path | None = None) -> AllyFacts:
             rows = list(reader)
     except FileNotFoundError:
         raise DataError(f"{path}: file not found") from None
+    except OSError as error:  # a directory, no permission, an I/O error
+        raise DataError(f"{path}: cannot be read ({error.strerror or error})") from None
     except (UnicodeDecodeError, csv.Error) as error:
         raise DataError(f"{path}: not a readable CSV file ({error})") from None
 
@@ -142,9 +144,12 @@ def load_allies(path: Path | None = None) -> AllyFacts:
     for line, code in enumerate(codes, start=2):
         if not (isinstance(code, str) and len(code) == 3 and code.isalpha() and code.isupper()):
             raise DataError(f"{path}: line {line}, column iso3: {code!r} is not an ISO 3166 alpha-3 code")
-    duplicates = sorted({c for c in codes if codes.count(c) > 1})
-    if duplicates:
-        raise DataError(f"{path}: ally listed twice: {', '.join(duplicates)}")
+    first_line: dict[str, int] = {}
+    for line, code in enumerate(codes, start=2):
+        if code in first_line:
+            raise DataError(f"{path}: line {line}, column iso3: ally listed twice: {code} (first at line "
+                            f"{first_line[code]}); each ally must appear once")
+        first_line[code] = line
 
     numeric = {c.name: np.array([_number(path, line, row, c) for line, row in enumerate(rows, start=2)])
                for c in NUMERIC_COLUMNS}

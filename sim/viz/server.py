@@ -8,7 +8,9 @@ cached yet, instead of a page stuck on "Loading app".
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 import sys
 from pathlib import Path
 
@@ -20,6 +22,11 @@ DEFAULT_PORT = 8765
 APP = "sim.viz.app:Page"
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 FILL_COMMAND = "python -m sim.viz.offline_assets"
+PORTS = (1, 65535)  # 0 ("any free port") is refused: the address printed must be the one served
+
+
+class ServerError(ValueError):
+    """A page that cannot be served as asked (a port out of range or in use)."""
 
 
 def add_viz_parser(subparsers) -> None:
@@ -57,6 +64,30 @@ def solara_command(host: str, port: int) -> list[str]:
             "--production", "--no-open", "--no-check-version", "--log-level", "warning"]
 
 
+def checked_port(port: int) -> int:
+    low, high = PORTS
+    if not low <= port <= high:
+        raise ServerError(f"--port {port} is not allowed; allowed: an integer from {low} to {high}")
+    return port
+
+
+def check_port_free(host: str, port: int) -> None:
+    """Bind the address once, as the server will, so a port in use or a host that is not
+    this machine's is one line here, not a traceback from inside Solara."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server does
+            probe.bind(address)
+    except socket.gaierror as error:
+        raise ServerError(f"--host {host}: not an address of this machine ({error.strerror})") from None
+    except OSError as error:
+        if error.errno == errno.EADDRINUSE:
+            raise ServerError(f"--port {port}: already in use on {host}; stop what listens there or "
+                              "choose another port") from None
+        raise ServerError(f"--host {host} --port {port}: cannot listen there ({error.strerror})") from None
+
+
 def missing_assets() -> tuple[Path, int]:
     """Solara's asset cache dir and how many files the page needs that it lacks."""
     from sim.viz.offline_assets import default_cache_dir, missing_files, required_assets
@@ -68,6 +99,7 @@ def missing_assets() -> tuple[Path, int]:
 def command_viz(args) -> int:
     """Check the scenario and the assets, then become the Solara server (exec, so Ctrl-C and
     signals reach the server itself)."""
+    port = checked_port(args.port)
     scenario = scenario_for_page(args.scenario)
     try:
         import altair  # noqa: F401
@@ -76,6 +108,7 @@ def command_viz(args) -> int:
         print(f"alliance-sim: error: the browser page needs the viz extra ({error.name} is missing); "
               "install it with: pip install -e '.[viz]'", file=sys.stderr)
         return 2
+    check_port_free(args.host, port)
     cache, missing = missing_assets()
     if missing:
         print(f"alliance-sim viz: note: {missing} browser files are missing from Solara's asset cache "
