@@ -30,6 +30,12 @@ def _runs_note(wales: WalesResult, seeds) -> str:
     return "" if wales.hindcast_runs == len(seeds) else f" ({wales.hindcast_runs} of {len(seeds)} runs)"
 
 
+def _span(values, digits: int) -> str:
+    """'low-high', or one number when they are the same at this precision."""
+    low, high = f"{min(values):.{digits}f}", f"{max(values):.{digits}f}"
+    return low if low == high else f"{low}-{high}"
+
+
 def table_text(v: Validation) -> str:
     """The model against the record and the baselines, as a readable table."""
     h, w, hr, wr, targets = v.hague, v.wales, HagueRecord(), WalesRecord(), HindcastTargets()
@@ -37,8 +43,7 @@ def table_text(v: Validation) -> str:
     carried = ", ".join(f"{k} {s:.0%}" for k, s in sorted(h.flexibility_share.items(), key=lambda kv: -kv[1]))
     levels = [lv for lv, _ in h.hawk_openings.values()]
     deadlines = [dl for _, dl in h.hawk_openings.values()]
-    hawks = (f"{'/'.join(h.hawk_openings)}: {min(levels):.1f}-{max(levels):.1f}% by "
-             f"{min(deadlines):.0f}-{max(deadlines):.0f}") if levels else "-"
+    hawks = (f"{'/'.join(h.hawk_openings)}: {_span(levels, 1)}% by {_span(deadlines, 0)}") if levels else "-"
     rows = [
         ("Hague 2025", "record", "model", "w. mean", "w. median", "Nash"),
         ("deal (share of runs)", "yes", _f(h.deal_share), "", "", ""),
