@@ -31,7 +31,7 @@ class AllianceModel(mesa.Model):
 
     `scenario_name` is a built-in scenario name, a TOML path or a `Scenario`; every model
     parameter (see `sim/parameters.py`) is a keyword of its own, None meaning the scenario's
-    value, so tools that pass flat keyword arguments (SolaraViz's Reset, `mesa.batch_run`)
+    value, so tools that pass flat keyword arguments (Mesa's model controller, `mesa.batch_run`)
     set every lever on this class itself. Pass `rng=` a seed for a reproducible run.
     """
 

@@ -1,4 +1,4 @@
-"""The browser page: Mesa's SolaraViz with the alliance's levers, the map, the plots and the outcome.
+"""The browser page: the alliance's levers, Mesa's model controller, the map, the plots and the outcome.
 
 Served by `alliance-sim viz` (`solara run sim.viz.app:Page`). Nothing is built at import:
 every browser session renders its own `Page`, and so gets its own model.
@@ -9,12 +9,13 @@ from __future__ import annotations
 import os
 
 import solara
-from mesa.visualization import SolaraViz
+from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 
+from sim.model import AllianceModel
 from sim.scenario import DEFAULT_SCENARIO
 from sim.viz.cartogram import Cartogram
-from sim.viz.controls import DEFAULT_SEED, LiveAllianceModel, use_controls
+from sim.viz.controls import DEFAULT_SEED, ControlPanel, use_controls
 from sim.viz.pledge import PledgePlot
 from sim.viz.plots import OutcomePanel, RoundPlots
 from sim.viz.server import SCENARIO_ENV
@@ -49,16 +50,25 @@ def Dashboard(model):
 
 @solara.component
 def Page():
-    """One session's page. The model lives in a reactive variable made here, so SolaraViz's
-    Reset replaces it for this session only, and this page sees the replacement."""
-    first = solara.use_memo(lambda: LiveAllianceModel(starting_scenario(), rng=DEFAULT_SEED), [])
+    """One session's page. The model lives in a reactive variable made here, so Reset
+    replaces it for this session only, and this page sees the replacement."""
+    first = solara.use_memo(lambda: AllianceModel(starting_scenario(), rng=DEFAULT_SEED), [])
     model = solara.use_reactive(first)
     controls = use_controls(first)
     chosen, seed = controls.scenario.value, controls.seed.value
     solara.use_effect(lambda: controls.show_scenario(chosen), [chosen])
     solara.use_effect(lambda: controls.keep_seed_valid(model.value.seed), [seed])
-    # No SolaraViz components: its draggable grid gives each a fixed cell too small for the
-    # map; the Dashboard lays the views out itself and follows the steps as they would.
-    SolaraViz(model, components=[], model_params=controls.model_params(), name=TITLE,
-              play_interval=PLAY_INTERVAL_MS)
+    # follows the controls at every render, so Reset builds AllianceModel(**what they show)
+    arguments = solara.use_reactive(controls.model_arguments(model.value.seed))
+    play_interval = solara.use_reactive(PLAY_INTERVAL_MS)
+    render_interval = solara.use_reactive(1)
+    use_threads = solara.use_reactive(False)
+    with solara.AppBar():
+        solara.AppBarTitle(TITLE)
+    with solara.Sidebar(), solara.Column():
+        ControlPanel(controls)
+        with solara.Card("Run"):
+            ModelController(model, model_parameters=arguments, play_interval=play_interval,
+                            render_interval=render_interval, use_threads=use_threads)
+            ShowSteps(model.value)
     Dashboard(model.value)

@@ -2,12 +2,12 @@
 
 The levers come from `sim/parameters.py` (ranges, choices), so a slider can never offer a
 value the model would refuse. Choosing a scenario loads its own lever values into the
-controls at once, so what the controls show is what Reset builds.
+controls at once, so what the controls show is what Reset builds: Mesa's model controller
+(Reset, Play, Step) gets their current values as plain keyword arguments of `AllianceModel`.
 """
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -21,13 +21,12 @@ DEFAULT_SEED = 0  # the same default as `alliance-sim run`
 
 
 class Widget(StrEnum):
-    """The input types Mesa's SolaraViz `model_params` understands."""
+    """The kind of input a lever gets."""
 
     SLIDER_FLOAT = "SliderFloat"
     SLIDER_INT = "SliderInt"
     SELECT = "Select"
     CHECKBOX = "Checkbox"
-    TEXT = "InputText"
 
 
 @dataclass(frozen=True)
@@ -44,15 +43,18 @@ class Lever:
         value = getattr(params, self.name)
         return str(value) if self.widget is Widget.SELECT else value
 
-    def control(self, value: solara.Reactive) -> dict:
-        """This lever as one entry of SolaraViz's `model_params`, bound to `value`."""
+    def render(self, value: solara.Reactive) -> None:
+        """This lever's input, bound to `value`; a slider shows the value it is set to."""
         meta = parameter_fields()[self.name].metadata
-        spec = {"type": str(self.widget), "label": self.label, "value": value}
         if self.widget in (Widget.SLIDER_FLOAT, Widget.SLIDER_INT):
-            spec.update(min=meta["low"], max=meta["high"], step=self.step)
+            slider = solara.SliderFloat if self.widget is Widget.SLIDER_FLOAT else solara.SliderInt
+            with solara.Div(style={"margin-top": "28px"}):  # room for the value above the thumb
+                slider(self.label, value=value, min=meta["low"], max=meta["high"], step=self.step,
+                       thumb_label="always")
         elif self.widget is Widget.SELECT:
-            spec.update(values=[str(choice) for choice in meta["choices"]])
-        return spec
+            solara.Select(self.label, value=value, values=[str(choice) for choice in meta["choices"]])
+        else:
+            solara.Checkbox(label=self.label, value=value)
 
 
 LEVERS = (
@@ -78,28 +80,6 @@ def parse_seed(value) -> int | None:
         raise ValueError(f"Seed must be a whole number (or empty for a random one), not {text!r}") from None
 
 
-def current(value):
-    """A control's value: SolaraViz hands the model either the value or, for a control the
-    user has not touched since the page opened, the reactive variable it is bound to."""
-    return value.value if isinstance(value, solara.Reactive) else value
-
-
-class LiveAllianceModel(AllianceModel):
-    """AllianceModel as the page's Reset builds it. It takes the model's own keywords (one per
-    parameter); it only turns what the page's controls hand over into plain values: the
-    reactive variable of a control the user has not touched since the page opened, and the
-    seed box's text."""
-
-    def __init__(self, scenario_name: str = DEFAULT_SCENARIO, *, rng=DEFAULT_SEED, **parameters):
-        super().__init__(current(scenario_name), rng=parse_seed(current(rng)),
-                         **{name: current(value) for name, value in parameters.items()})
-
-
-LiveAllianceModel.__init__.__signature__ = inspect.signature(AllianceModel.__init__).replace(parameters=[
-    parameter.replace(default=DEFAULT_SEED) if parameter.name == "rng" else parameter
-    for parameter in inspect.signature(AllianceModel.__init__).parameters.values()])
-
-
 def scenario_choices(current_name: str) -> list[str]:
     """The built-in scenarios, plus the current one when it is a file of the user's."""
     names = builtin_scenarios()
@@ -108,28 +88,24 @@ def scenario_choices(current_name: str) -> list[str]:
 
 @dataclass(frozen=True)
 class Controls:
-    """One browser session's control values, bound to SolaraViz's inputs.
-
-    Why our own reactive variables: setting one updates both the input and SolaraViz's copy
-    of the parameters, which is how choosing a scenario can load its lever values.
-    """
+    """One browser session's control values: the scenario, the levers and the seed box's text."""
 
     scenario: solara.Reactive
     levers: dict[str, solara.Reactive]
     seed: solara.Reactive
 
-    def model_params(self) -> dict:
-        """SolaraViz `model_params`: the scenario, the levers and the seed."""
-        return {
-            "scenario_name": {"type": str(Widget.SELECT), "label": "Scenario", "value": self.scenario,
-                              "values": scenario_choices(self.scenario.value)},
-            **{lever.name: lever.control(self.levers[lever.name]) for lever in LEVERS},
-            "rng": {"type": str(Widget.TEXT), "label": "Seed (empty: random)", "value": self.seed},
-        }
+    def model_arguments(self, fallback_seed: int | None) -> dict:
+        """The keyword arguments of `AllianceModel` the controls stand for; a seed box that
+        holds no seed stands for `fallback_seed` (the current model's)."""
+        try:
+            seed = parse_seed(self.seed.value)
+        except ValueError:
+            seed = fallback_seed
+        return {"scenario_name": self.scenario.value,
+                **{lever.name: self.levers[lever.name].value for lever in LEVERS}, "rng": seed}
 
     def keep_seed_valid(self, fallback: int | None) -> None:
-        """Put `fallback` back in the seed box when its text is no seed, so that Reset never
-        meets a bad seed (an error there would replace the whole page with a traceback)."""
+        """Put `fallback` back in the seed box when its text is no seed."""
         try:
             parse_seed(self.seed.value)
         except ValueError:
@@ -142,9 +118,19 @@ class Controls:
             self.levers[lever.name].value = lever.shown(params)
 
 
-def use_controls(model: LiveAllianceModel) -> Controls:
+def use_controls(model: AllianceModel) -> Controls:
     """The session's controls, starting from `model` (a hook: call it in a component)."""
     scenario = solara.use_reactive(model.scenario_name)
     levers = {lever.name: solara.use_reactive(lever.shown(model.params)) for lever in LEVERS}
     seed = solara.use_reactive("" if model.seed is None else str(model.seed))
     return Controls(scenario, levers, seed)
+
+
+@solara.component
+def ControlPanel(controls: Controls):
+    """The scenario, the levers and the seed, as Reset will build them."""
+    with solara.Card("Scenario and levers"):
+        solara.Select("Scenario", value=controls.scenario, values=scenario_choices(controls.scenario.value))
+        for lever in LEVERS:
+            lever.render(controls.levers[lever.name])
+        solara.InputText("Seed (empty: random)", value=controls.seed)

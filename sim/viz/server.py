@@ -31,7 +31,7 @@ class ServerError(ValueError):
 
 def add_viz_parser(subparsers) -> None:
     """Register `viz` on the command line's subparsers."""
-    viz = subparsers.add_parser("viz", help="serve the browser visualisation (Mesa SolaraViz)")
+    viz = subparsers.add_parser("viz", help="serve the browser visualisation (Mesa on Solara)")
     viz.add_argument("--host", default=DEFAULT_HOST,
                      help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
     viz.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
