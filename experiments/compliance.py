@@ -11,9 +11,9 @@ becomes (allies reaching the core level, extra spending, each ally's spending at
 where it signed the core level rather than a side letter).
 
     .venv/bin/python experiments/compliance.py               # 10 seeds, a few seconds
-    .venv/bin/python experiments/compliance.py --seeds 40 --out results/compliance40
+    .venv/bin/python experiments/compliance.py --seeds 40 --out results/experiments/compliance40
 
-Writes to results/compliance/: compliance_summary.parquet (one row per rule),
+Writes to results/experiments/compliance/: compliance_summary.parquet (one row per rule),
 compliance_allies.parquet (each ally's 2024 hindcast and Hague spending at the deadline per rule),
 compliance.png and summary.md. Refuses to overwrite an earlier summary.
 """
@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiment import fmt, markdown_table, pyplot, save
+from experiment import default_out, fmt, markdown_table, pyplot, save
 from sim.batch import run_batch
 from sim.data.loader import load_allies
 from sim.outcome import ON_TRACK_TOLERANCE_PCT
@@ -36,8 +36,9 @@ from sim.parameters import Parameters
 from sim.results import code_version
 from sim.scenario import display_path, load_scenario
 from sim.validation import HindcastTargets, mean_over_runs, mean_with_deal, wales_case
+from sim.validation_report import LABEL_MISS_PP, label_points
 
-DEFAULT_OUT = Path("results") / "compliance"
+DEFAULT_OUT = default_out("compliance")
 SLIP_PCT = ON_TRACK_TOLERANCE_PCT  # less than this below the path counts as keeping it
 
 
@@ -108,16 +109,14 @@ def plot(allies: pd.DataFrame, core_pct: float, seeds: int):
                              for rule in (FIRST_VERSION, EVERY_PLEDGE_KEPT, DEFAULT))
     for table, rule, marker in ((first, FIRST_VERSION, "x"), (default, DEFAULT, "o")):
         hindcast.scatter(table["actual_2024_pct"], table["hindcast_2024_pct"], marker=marker, label=rule.label)
-    for code, row in default.iterrows():
-        hindcast.annotate(code, (row["actual_2024_pct"], row["hindcast_2024_pct"]), fontsize=6,
-                          xytext=(2, 2), textcoords="offset points")
     top = np.nanmax(allies[["actual_2024_pct", "hindcast_2024_pct"]].to_numpy()) + 0.3
     hindcast.plot([0, top], [0, top], color="0.5", lw=1, ls="--", label="perfect")
     hindcast.axhline(2.0, color="0.8", lw=0.8)
     hindcast.set_xlabel("actual 2024 spending, % of GDP (NATO estimate, June 2024)")
     hindcast.set_ylabel("hindcast 2024 spending from 2014, % of GDP")
-    hindcast.set_title("Wales: who kept the 2% pledge", fontsize=10)
-    hindcast.legend(fontsize=7)
+    hindcast.set_title("Wales: who kept the 2% pledge\nfirst version (x) against the default rule (o); "
+                       f"labelled: misses > {LABEL_MISS_PP} pp", fontsize=10)
+    hindcast.legend(fontsize=7, loc="upper left")
 
     order = default.dropna(subset=["hague_at_deadline_pct"]).sort_values("actual_2024_pct").index
     ys = np.arange(len(order))
@@ -127,11 +126,16 @@ def plot(allies: pd.DataFrame, core_pct: float, seeds: int):
     hague.axvline(core_pct, color="tab:red", lw=1, ls="--", label=f"core level agreed ({core_pct:.2f}%)")
     hague.set_yticks(ys, order, fontsize=6)
     hague.set_xlabel("projected spending at the deadline, % of GDP (runs where the ally signed the core level)")
-    hague.set_title("The Hague: who keeps the core level", fontsize=10)
+    hague.set_title("The Hague: who keeps the core level\nevery pledge kept, no drag (x) against the default rule (o)",
+                    fontsize=10)
     hague.legend(fontsize=7, loc="lower right")
     for ax in (hindcast, hague):
         ax.grid(alpha=0.3)
-    fig.suptitle(f"Implementation rules (means over {seeds} seeds)", fontsize=11)
+    fig.suptitle(f"Implementation rules (means over {seeds} seeds); each panel compares a different rule "
+                 "with the default", fontsize=11)
+    fig.tight_layout()  # lay out first: the labels go where they overlap nothing in the final layout
+    label_points(hindcast, [(code, row["actual_2024_pct"], row["hindcast_2024_pct"]) for code, row in default.iterrows()
+                            if abs(row["hindcast_2024_pct"] - row["actual_2024_pct"]) > LABEL_MISS_PP])
     return fig
 
 

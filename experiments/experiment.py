@@ -7,6 +7,10 @@ like any sweep; `--quick` runs a small version of the same design (fewer seeds a
 to check the pipeline in seconds. Seeds are aggregated as the mean with a 90% interval: for
 a quantity, the 5th to 95th percentile of the runs; for a probability, the 90% Wilson
 interval of the share.
+
+Experiments write to `results/experiments/<name>/` by default (`<name>_quick` with `--quick`),
+apart from the `results/<name>/` directories of the README's sweep examples, so the two never
+mix their runs.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ from sim.sweep_spec import load_spec, parse_spec, resolve_spec
 Z90 = 1.6448536269514722  # standard normal quantile for a two-sided 90% interval
 LOW_Q, HIGH_Q = 0.05, 0.95
 RUNS_DIR = "runs"
+RESULTS_DIR = Path("results") / "experiments"  # every experiment's default output lives under here
 
 
 @dataclass(frozen=True)
@@ -46,8 +51,8 @@ class Experiment:
         parser = argparse.ArgumentParser(prog=f"{self.name}.py", description=description,
                                          formatter_class=argparse.RawDescriptionHelpFormatter)
         parser.add_argument("--quick", action="store_true", help="a small version of the sweep (seconds)")
-        parser.add_argument("--out", type=Path, help=f"output directory (default results/{self.name}, "
-                                                     f"or results/{self.name}_quick with --quick)")
+        parser.add_argument("--out", type=Path, help=f"output directory (default {RESULTS_DIR}/{self.name}, "
+                                                     f"or {RESULTS_DIR}/{self.name}_quick with --quick)")
         parser.add_argument("--engine", choices=["batch", "mesa"], help="engine (default: the spec's)")
         parser.add_argument("--workers", type=int, help="worker processes (default: all cores)")
         parser.add_argument("--scheduler", help="Dask: 'local' or a scheduler address")
@@ -55,7 +60,7 @@ class Experiment:
         parser.add_argument("--quiet", action="store_true", help="no progress bar")
         args = parser.parse_args(argv)
         if args.out is None:
-            args.out = Path("results") / (f"{self.name}_quick" if args.quick else self.name)
+            args.out = default_out(self.name, args.quick)
         return args
 
     def spec(self, quick: bool):
@@ -75,6 +80,11 @@ class Experiment:
         print(f"{spec.name}: {report.runs} runs in {runs_dir} ({report.computed} computed, "
               f"{report.already_done} already there)", file=sys.stderr)
         return load_results(runs_dir), read_metadata(runs_dir)
+
+
+def default_out(name: str, quick: bool = False) -> Path:
+    """Where an experiment writes unless told: results/experiments/<name>[_quick]."""
+    return RESULTS_DIR / (f"{name}_quick" if quick else name)
 
 
 def main_guard(analyse, experiment: Experiment, argv: Sequence[str] | None, description: str | None = None) -> int:
@@ -140,6 +150,54 @@ def holdout_counts(runs: pd.DataFrame) -> pd.Series:
     """How often each ally is among the holdouts at the end of the talks, as a share of runs."""
     codes = runs["holdouts"].explode().dropna()
     return (codes.value_counts() / len(runs)).sort_values(ascending=False)
+
+
+# --- where a sweep stops acting -------------------------------------------------------------------
+
+def same_runs(levels: Sequence[float], effective: Sequence[float], tol: float = 1e-9) -> list[list[float]]:
+    """Runs of consecutive swept levels (two or more) whose effective value is the same, e.g. a
+    shock added to a base and clipped to its scale: those levels cannot differ in their results."""
+    runs: list[list[float]] = []
+    current = [levels[0]] if len(levels) else []
+    for previous, level, before, now in zip(levels, levels[1:], effective, effective[1:]):
+        if abs(now - before) <= tol:
+            current.append(level)
+        else:
+            if len(current) > 1:
+                runs.append(current)
+            current = [level]
+    if len(current) > 1:
+        runs.append(current)
+    return runs
+
+
+def flat_end(table: pd.DataFrame, x: str, columns: Sequence[str], tol: float = 1e-9) -> tuple[float, float] | None:
+    """Where a sweep saturates at the top of its range: the first and last level of the run of
+    top levels whose outcomes (`columns`: the group means) are all the same as the top level's,
+    NaN matching NaN; None when the top two levels already differ."""
+    ordered = table.sort_values(x).reset_index(drop=True)
+    values = ordered[list(columns)].to_numpy(dtype=float)
+    last = values[-1]
+    same = [bool(np.all((np.abs(row - last) <= tol) | (np.isnan(row) & np.isnan(last)))) for row in values]
+    start = len(same) - 1
+    while start > 0 and same[start - 1]:
+        start -= 1
+    if start == len(same) - 1:
+        return None
+    return float(ordered[x].iloc[start]), float(ordered[x].iloc[-1])
+
+
+def saturation_sentence(table: pd.DataFrame, x: str, name: str, columns: Sequence[str] = (
+        "deal_probability", "core_target_pct", "deadline_year", "n_holdouts"), digits: int = 2) -> str:
+    """One sentence saying whether the sweep saturates at the top of its range."""
+    flat = flat_end(table, x, columns)
+    top = table[x].max()
+    if flat is None:
+        return (f"The outcomes still change between the two highest levels of {name} swept (up to {top:.{digits}f}): "
+                "the sweep does not saturate within its range.")
+    return (f"The sweep saturates: from {name} {flat[0]:.{digits}f} up to {flat[1]:.{digits}f} the outcomes (deal "
+            "probability, core target, deadline, holdouts) are identical, so the levels above "
+            f"{flat[0]:.{digits}f} add nothing.")
 
 
 # --- figures ------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ those runs are the control (their lines must be flat).
     .venv/bin/python experiments/fiscal_rules.py            # configs/sweeps/fiscal_rules.toml
     .venv/bin/python experiments/fiscal_rules.py --quick    # clause off/on x 4 room levels x 4 seeds
 
-Writes to results/fiscal_rules/: runs/ (the sweep's Parquet shards, with per-ally results),
+Writes to results/experiments/fiscal_rules/ (results/experiments/fiscal_rules_quick/ with --quick): runs/ (the sweep's Parquet shards, with per-ally results),
 fiscal_rules_summary.parquet (one row per clause and room), fiscal_rules.png and summary.md.
 """
 
@@ -19,7 +19,7 @@ import sys
 import pandas as pd
 
 from experiment import (Experiment, band, fmt, interval_note, main_guard, markdown_table, provenance, pyplot,
-                        save, share, spread, summary_table, write_outputs)
+                        saturation_sentence, save, share, spread, summary_table, write_outputs)
 from sim.data.loader import load_allies
 from sim.results import load_results
 
@@ -110,6 +110,9 @@ def summary(table, meta) -> str:
 - The EU allies with debt above {HIGH_DEBT_PCT:.0f}% of GDP end the talks at
   {fmt(off.loc[widest, 'indebted_eu_position_pct'])}% of GDP without the clause and
   {fmt(on.loc[widest, 'indebted_eu_position_pct'])}% with {widest:.1f}% exempted.
+- {saturation_sentence(on.reset_index(), "escape_room_pct", "the room (% of GDP)", (
+      "deal_probability", "core_target_pct", "deadline_year", "n_holdouts", "indebted_eu_position_pct"), 1)}
+  (Runs with the clause on; without it the room does nothing.)
 
 ## By clause and room (means; targets and deadlines over runs with a deal)
 

@@ -6,7 +6,7 @@ of the same rule from the opening positions.
     .venv/bin/python experiments/mediator_rules.py            # configs/sweeps/mediator_rules.toml
     .venv/bin/python experiments/mediator_rules.py --quick    # 3 rules x 3 pressure levels x 4 seeds
 
-Writes to results/mediator_rules/: runs/ (the sweep's Parquet shards), mediator_rules_summary.parquet
+Writes to results/experiments/mediator_rules/ (results/experiments/mediator_rules_quick/ with --quick): runs/ (the sweep's Parquet shards), mediator_rules_summary.parquet
 (one row per rule and pressure), mediator_rules.png and summary.md.
 """
 
@@ -16,8 +16,8 @@ import sys
 
 import numpy as np
 
-from experiment import (Experiment, band, fmt, interval_note, main_guard, markdown_table, provenance, pyplot,
-                        save, share, spread, summary_table, write_outputs)
+from experiment import (Experiment, band, flat_end, fmt, interval_note, main_guard, markdown_table, provenance,
+                        pyplot, save, share, spread, summary_table, write_outputs)
 
 EXPERIMENT = Experiment("mediator_rules", quick_changes={"runs": {"replicates": 4, "batch_size": 12}})
 BY = ["mediator_rule", "us_pressure"]
@@ -91,6 +91,14 @@ def summary(table, meta) -> str:
         targets = targets.dropna()
         gaps.append(f"{targets.max() - targets.min():.2f} pp at pressure {level:.2f}" if len(targets) > 1
                     else f"not defined at pressure {level:.2f} (deals under {len(targets)} rule)")
+    saturated = []
+    for rule, rows in table.groupby("mediator_rule"):
+        flat = flat_end(rows, "us_pressure", ("deal_probability", "core_target_pct", "deadline_year", "n_holdouts"))
+        if flat is not None:
+            saturated.append(f"{rule} from pressure {flat[0]:.2f} up to {flat[1]:.2f}")
+    saturation = ("The sweep saturates (identical outcomes at the highest pressure levels): " + "; ".join(saturated) + "."
+                  if saturated else "No rule's outcomes stop changing at the top of the pressure range: the sweep "
+                  "does not saturate.")
     columns = [*BY, "runs", "deal_probability", "core_target_pct", "deadline_year", "rounds", "n_holdouts",
                "versus_baseline_pp"]
     return f"""# Mediator rules and the deal
@@ -105,6 +113,8 @@ At US pressure {pressure:.2f} (the Hague level), the rules rank by core target: 
 
 The gap between the highest and lowest rule's mean core target is
 {"; ".join(gaps)}.
+
+{saturation}
 
 ## By rule and pressure (means; targets and deadlines over runs with a deal)
 

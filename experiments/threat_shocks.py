@@ -4,7 +4,7 @@ drops), arriving early, midway or late, against the deal the allies reach.
     .venv/bin/python experiments/threat_shocks.py            # configs/sweeps/threat_shocks.toml
     .venv/bin/python experiments/threat_shocks.py --quick    # 5 shock sizes x 2 timings x 4 seeds
 
-Writes to results/threat_shocks/: runs/ (the sweep's Parquet shards), threat_shocks_summary.parquet
+Writes to results/experiments/threat_shocks/ (results/experiments/threat_shocks_quick/ with --quick): runs/ (the sweep's Parquet shards), threat_shocks_summary.parquet
 (one row per shock and timing), threat_shocks.png and summary.md.
 """
 
@@ -15,7 +15,7 @@ import sys
 import numpy as np
 
 from experiment import (Experiment, band, fmt, interval_note, main_guard, markdown_table, provenance, pyplot,
-                        save, share, spread, summary_table, write_outputs)
+                        same_runs, save, share, spread, summary_table, write_outputs)
 
 EXPERIMENT = Experiment("threat_shocks", quick_changes={
     "runs": {"replicates": 4, "batch_size": 10},
@@ -33,7 +33,8 @@ def analyse(experiment: Experiment, args) -> None:
     table = summary_table(runs, BY)
     figure = plot(runs, runs.groupby(BY).size().min())
     saved = [save(figure, args.out / "threat_shocks.png")]
-    saved += write_outputs(args.out, "threat_shocks", table, summary(table, meta))
+    params = experiment.spec(args.quick).scenario.params  # the base the shocks are added to
+    saved += write_outputs(args.out, "threat_shocks", table, summary(table, meta, params))
     print("wrote " + ", ".join(str(p) for p in saved))
 
 
@@ -61,12 +62,64 @@ def plot(runs, seeds: int):
     return fig
 
 
-def summary(table, meta) -> str:
+def effective_threat(base: float, shock):
+    """The threat level the talks see after a shock: base + shock, clipped to the 0..1 scale
+    (sim.negotiation.threat_level_in_round)."""
+    return np.clip(base + np.asarray(shock, dtype=float), 0.0, 1.0)
+
+
+def distinct_ends(shocks, base: float) -> tuple[float, float, str]:
+    """The mildest ceasefire and escalation that reach the sweep's lowest and highest effective
+    threat (larger shocks beyond them clip to the same level and so give the same results),
+    and a sentence saying where the sweep saturates."""
+    shocks = sorted(float(x) for x in shocks)
+    levels = effective_threat(base, shocks)
+    calm = shocks[int(np.flatnonzero(levels == levels.min())[-1])]
+    worst = shocks[int(np.flatnonzero(levels == levels.max())[0])]
+    notes = []
+    for run in same_runs(shocks, list(levels)):
+        level = float(effective_threat(base, run[0]))
+        notes.append(f"shocks {run[0]:+.2f} to {run[-1]:+.2f} all give an effective threat of {level:.2f} "
+                     f"(the scale's {'top' if level >= 1.0 else 'bottom'})")
+    if not notes:
+        return calm, worst, (f"From a base threat of {base:.2f}, every shock swept gives a distinct effective threat "
+                             "level: the sweep does not saturate.")
+    return calm, worst, (f"The sweep saturates: from a base threat of {base:.2f}, " + "; ".join(notes)
+                         + ", so their results are identical; the effects below are for the largest distinct "
+                         f"effective levels (ceasefire {calm:+.2f}, escalation {worst:+.2f}).")
+
+
+JUMP = 0.15  # a change in deal probability this large between neighbouring levels counts as a reversal
+
+
+def reversals(group) -> bool:
+    """Whether the deal probability goes up and down (by more than JUMP each way) over the ceasefires."""
+    steps = np.diff(group.loc[group.index < 0, "deal_probability"].to_numpy())
+    return bool(np.any(steps > JUMP) and np.any(steps < -JUMP))
+
+
+CEASEFIRE_NOTE = (
+    "A ceasefire during the talks lowers every ally's threat, which lowers its ideal level and narrows "
+    "the yearly increase its parliament will ratify (Putnam 1988): in the shock's round each ally needs "
+    "more years for the same level, the draft's deadline jumps later and nearly every ally accepts; "
+    "either all do and the deal is closed on the spot, or in the next rounds the draft's level falls, "
+    "its deadline comes back a year and four or five laggards, with their narrower ramps, reject, more "
+    "than the summit can carry with side letters. Which way it goes turns on thresholds (a whole-year "
+    "deadline, at most {holdouts} holdouts carried, the few rounds left), so the ups and downs of the "
+    "deal probability across ceasefire sizes{where} are an artefact of those thresholds, not a finding: "
+    "read them as \"a ceasefire during the talks makes the deal fragile\", not as an effect of its size.")
+
+
+def summary(table, meta, params) -> str:
+    calm, worst, saturation = distinct_ends(table["threat_shock"].unique(), params.threat_level)
     lines = []
+    jagged = []
     for timing, group in table.groupby("threat_shock_round"):
         group = group.set_index("threat_shock")
-        calm, worst, none = group.index.min(), group.index.max(), group.index[np.argmin(np.abs(group.index))]
+        none = group.index[np.argmin(np.abs(group.index))]
         core = group["core_target_pct"]
+        if reversals(group):
+            jagged.append(int(timing))
         lines.append(
             f"- Shock from round {timing}: a ceasefire of {calm:+.2f} moves the core target by "
             f"{fmt(core[calm] - core[none], sign=True)} pp and an escalation of {worst:+.2f} by "
@@ -76,10 +129,15 @@ def summary(table, meta) -> str:
             f"{fmt(group.loc[worst, 'deal_probability'])} (ceasefire / none / escalation), and the deadline "
             f"{fmt(group.loc[calm, 'deadline_year'], 1)} / {fmt(group.loc[none, 'deadline_year'], 1)} / "
             f"{fmt(group.loc[worst, 'deadline_year'], 1)}.")
-    escalation = table[table["threat_shock"] == table["threat_shock"].max()].set_index("threat_shock_round")
+    escalation = table[table["threat_shock"] == worst].set_index("threat_shock_round")
     early, late = escalation.index.min(), escalation.index.max()
-    timing = (f"- Timing: the strongest escalation gives a core target of {fmt(escalation.loc[early, 'core_target_pct'])}% "
-              f"when it comes in round {early} and {fmt(escalation.loc[late, 'core_target_pct'])}% in round {late}.")
+    timing = (f"- Timing: the strongest distinct escalation ({worst:+.2f}) gives a core target of "
+              f"{fmt(escalation.loc[early, 'core_target_pct'])}% when it comes in round {early} and "
+              f"{fmt(escalation.loc[late, 'core_target_pct'])}% in round {late}.")
+    if jagged:
+        rounds = ", ".join(str(r) for r in jagged)
+        where = f" (here for a shock from round{'s' if len(jagged) > 1 else ''} {rounds})"
+        timing += "\n- Limitation: " + CEASEFIRE_NOTE.format(holdouts=params.max_flexibility_holdouts, where=where)
     columns = ["threat_shock_round", "threat_shock", "runs", "deal_probability", "core_target_pct", "deadline_year",
                "rounds", "n_holdouts"]
     return f"""# Threat shocks during the talks
@@ -87,6 +145,8 @@ def summary(table, meta) -> str:
 {provenance(meta)}
 
 ## What the sweep found
+
+{saturation}
 
 {chr(10).join(lines)}
 {timing}

@@ -4,7 +4,7 @@ level agreed, the deadline, the rounds it takes, the holdouts and the probabilit
     .venv/bin/python experiments/us_pressure.py            # configs/sweeps/us_pressure.toml
     .venv/bin/python experiments/us_pressure.py --quick    # 11 pressure levels x 4 seeds
 
-Writes to results/us_pressure/: runs/ (the sweep's Parquet shards), us_pressure_summary.parquet
+Writes to results/experiments/us_pressure/ (results/experiments/us_pressure_quick/ with --quick): runs/ (the sweep's Parquet shards), us_pressure_summary.parquet
 (one row per pressure level), us_pressure.png and summary.md.
 """
 
@@ -15,7 +15,8 @@ import sys
 import numpy as np
 
 from experiment import (Experiment, band, fmt, holdout_counts, interval_note, main_guard, markdown_table,
-                        provenance, pyplot, save, share, spread, summary_table, write_outputs)
+                        provenance, pyplot, saturation_sentence, save, share, spread, summary_table,
+                        write_outputs)
 
 EXPERIMENT = Experiment("us_pressure", quick_changes={"runs": {"replicates": 4, "batch_size": 12},
                                                       "parameters": {"us_pressure": {"steps": 11}}})
@@ -90,6 +91,8 @@ def summary(runs, table, meta) -> str:
 - The talks last {fmt(low['rounds'], 1)} rounds on average at the lowest pressure and {fmt(high['rounds'], 1)}
   at the highest, ending with {fmt(low['n_holdouts'], 1)} and {fmt(high['n_holdouts'], 1)} holdouts.
 - Most frequent holdouts at the Hague level: {holdouts}.
+- {saturation_sentence(table, "us_pressure", "US pressure")} (1.00 is the top of the pressure scale, a
+  fully credible threat to disengage.)
 
 ## By pressure level (means; targets and deadlines over runs with a deal)
 

@@ -16,6 +16,14 @@ if TYPE_CHECKING:  # pandas is loaded by whoever builds the tables; the command 
     from sim.outcome import Outcome
 
 EASTERN_FLANK = ("POL", "EST", "LVA", "LTU", "FIN")
+# One colour per ally carried with a side letter (warm colours, apart from the flank's blue,
+# the US purple and the others' grey); cycled if more allies get one.
+FLEXIBILITY_COLOURS = ("tab:red", "tab:orange", "tab:brown", "tab:pink", "tab:olive", "gold", "darkred", "tab:cyan")
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 round', '12 rounds': a count with its noun in the right number."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def _pct(value: float | None) -> str:
@@ -29,10 +37,10 @@ def summary_text(outcome: Outcome) -> str:
         total = outcome.core_target_pct + (outcome.related_target_pct or 0.0)
         split = (f" core + {_pct(outcome.related_target_pct)} defence-related = {_pct(total)} in total"
                  if outcome.related_target_pct is not None else " core defence")
-        lines.append(f"Deal after {outcome.rounds} rounds: {_pct(outcome.core_target_pct)}{split}, "
+        lines.append(f"Deal after {plural(outcome.rounds, 'round')}: {_pct(outcome.core_target_pct)}{split}, "
                      f"by {outcome.deadline_year}")
     else:
-        lines.append(f"No deal after {outcome.rounds} rounds; holdouts: {', '.join(outcome.holdouts) or 'none'}")
+        lines.append(f"No deal after {plural(outcome.rounds, 'round')}; holdouts: {', '.join(outcome.holdouts) or 'none'}")
     lines.append(f"Flexibility (side letters): {', '.join(outcome.flexibility) or 'none'}")
     b = outcome.baselines
     lines.append(f"Baselines from the opening positions: weighted mean {_pct(b.weighted_mean)}, "
@@ -216,13 +224,14 @@ def convergence_figure(outcome: Outcome, rounds: pd.DataFrame, allies: pd.DataFr
     import matplotlib.pyplot as plt
 
     fig, (ax_level, ax_deadline, ax_share) = plt.subplots(
-        3, 1, figsize=(8, 9), sharex=True, gridspec_kw={"height_ratios": [3, 1.4, 1]})
-    carried = set(outcome.flexibility)
+        3, 1, figsize=(10.5, 9), sharex=True, gridspec_kw={"height_ratios": [3, 1.4, 1]})
+    carried = [code for code in allies["iso3"].unique() if code in set(outcome.flexibility)]
+    carried_colour = {code: FLEXIBILITY_COLOURS[i % len(FLEXIBILITY_COLOURS)] for i, code in enumerate(carried)}
     for code, group in allies.groupby("iso3", sort=False):
         if group["position_pct"].isna().all():
             continue
-        if code in carried:
-            style = {"color": "tab:red", "lw": 1.6, "label": f"{code} (flexibility)"}
+        if code in carried_colour:
+            style = {"color": carried_colour[code], "lw": 1.8, "label": f"{code} (flexibility)", "zorder": 3}
         elif code in EASTERN_FLANK:
             style = {"color": "tab:blue", "lw": 1.2, "alpha": 0.8}
         elif code == "USA":
@@ -235,7 +244,8 @@ def convergence_figure(outcome: Outcome, rounds: pd.DataFrame, allies: pd.DataFr
     ax_level.plot([], [], color="0.6", label="other allies")
     ax_level.plot(rounds["round"], rounds["draft_core_pct"], color="black", lw=2.5, marker="o", label="draft core level")
     ax_level.set_ylabel("core level (% of GDP)")
-    ax_level.legend(fontsize=8, loc="upper right")
+    # Outside the axes, so it hides no line (the eastern flank's sit at the top right).
+    ax_level.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     verdict = (f"deal: {outcome.core_target_pct:.2f}% core by {outcome.deadline_year}" if outcome.deal else "no deal")
     ax_level.set_title(f"{outcome.scenario}: positions over the rounds ({verdict})")
     ax_deadline.plot(rounds["round"], rounds["draft_deadline"], color="black", lw=2.5, marker="o")
@@ -245,5 +255,5 @@ def convergence_figure(outcome: Outcome, rounds: pd.DataFrame, allies: pd.DataFr
     ax_share.set_ylabel("share accepting")
     ax_share.set_xlabel("round")
     fig.tight_layout()
-    fig.savefig(path, dpi=110, format="png")
+    fig.savefig(path, dpi=110, format="png", bbox_inches="tight")
     plt.close(fig)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from sim import metrics
-from sim.data.loader import load_allies
+from sim.data.loader import NO_FORCES, load_allies
 from sim.history import HagueRecord, WalesRecord, load_spending_record
 from sim.model import AllianceModel
 from sim.scenario import load_scenario
@@ -121,13 +121,35 @@ def sobol_section(out: Path) -> tuple[str, list[Path]]:
     data = out / "sobol_indices.parquet"
     table.to_parquet(data, index=False)
     lines = ["## Global sensitivity (Hague 2025)", "",
-             f"Sobol' indices with SALib over the batch engine: {SOBOL_BASE_SAMPLES} base samples x "
-             f"{SOBOL_REPLICATES} seeds, each parameter within +-30% of its value (a quick version of "
-             "`experiments/sensitivity.py`; see docs/sensitivity.md). Total-order index ST, top three:", ""]
+             (f"Sobol' indices with SALib over the batch engine: {SOBOL_BASE_SAMPLES} base samples x "
+              f"{SOBOL_REPLICATES} seeds, each parameter within +-30% of its value (a quick version of "
+              "`experiments/sensitivity.py`; see docs/sensitivity.md). Total-order index ST, top three; "
+              "an index at or below the dummy factor's ST plus its 95% interval (the dummy is sampled "
+              "like a parameter but changes nothing) cannot be told from noise and is marked so:"), ""]
     for response in Response:
-        top = ranked(table, response).head(3)
-        lines.append(f"- {response.label}: " + ", ".join(f"{r.parameter} {r.ST:.2f}" for r in top.itertuples()))
+        lines.append(f"- {response.label}: " + sobol_line(ranked(table, response)))
     return "\n".join(lines) + "\n\n![Sobol indices](sobol_indices.png)\n", [Path(figure), data]
+
+
+def sobol_line(rows, top: int = 3) -> str:
+    """One outcome's top parameters by ST, those not above the dummy's ST + interval marked
+    "noise", then the dummy's own value and how many parameters are noise, e.g.
+    'a 0.41, b 0.03 (noise); dummy 0.02 +- 0.01, so noise up to 0.03: 5 of 9 parameters ...'."""
+    from sim.sensitivity import DUMMY
+
+    dummy = rows[rows["parameter"] == DUMMY]
+    floor = float((dummy["ST"] + dummy["ST_conf"]).iloc[0]) if len(dummy) else None
+    shown = rows[rows["parameter"] != DUMMY].head(top)
+    parts = [f"{r.parameter} {r.ST:.2f}" + (" (noise)" if floor is not None and r.ST <= floor else "")
+             for r in shown.itertuples()]
+    text = ", ".join(parts) or "no parameters"
+    if floor is None:
+        return text + " (no dummy factor: noise not measured)"
+    d = dummy.iloc[0]
+    factors = rows[rows["parameter"] != DUMMY]
+    noise = int((factors["ST"] <= floor).sum())
+    return (f"{text}; dummy {d['ST']:.2f} +- {d['ST_conf']:.2f}, so noise up to {floor:.2f}: "
+            f"{noise} of {len(factors)} parameters cannot be told from noise")
 
 
 def write_report(v: Validation, out: Path, sensitivity: bool = True) -> list[Path]:
@@ -163,19 +185,49 @@ def hindcast_figure(v: Validation, path: Path) -> Path:
     for values, label, marker in ((predicted, "model (seed 0)", "o"),
                                   (metrics.everyone_to_two_percent_hindcast(start), "naive: all to 2%", "x")):
         ax.scatter(actual, values, label=label, marker=marker, alpha=0.8)
-    for code, a, p in zip(facts.iso3, actual, predicted):
-        if not np.isnan(a):
-            ax.annotate(code, (a, p), fontsize=7, xytext=(3, 2), textcoords="offset points")
     top = np.nanmax([np.nanmax(actual), np.nanmax(predicted)]) + 0.3
     ax.plot([0, top], [0, top], color="0.5", lw=1, ls="--", label="perfect")
     ax.set_xlabel("actual 2024 spending, % of GDP (NATO estimate, June 2024)")
     ax.set_ylabel("predicted 2024 spending from 2014, % of GDP")
-    ax.set_title("Wales hindcast: each ally's 2024 spending")
-    ax.legend(fontsize=8)
+    ax.set_title("Wales hindcast: each ally's 2024 spending\n"
+                 f"(labelled: the model's misses larger than {LABEL_MISS_PP} pp)", fontsize=11)
+    ax.legend(fontsize=8, loc="upper left")
     fig.tight_layout()
+    missed = [(code, a, p) for code, a, p in zip(facts.iso3, actual, predicted)
+              if not (np.isnan(a) or np.isnan(p)) and abs(p - a) > LABEL_MISS_PP]
+    label_points(ax, missed)
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path
+
+
+LABEL_MISS_PP = 0.3  # the hindcast scatter names the allies the model misses by more than this
+# Where a label may sit around its point (points right/up of it first), tried in this order.
+LABEL_OFFSETS = ((3, 2), (3, -9), (-3, 2), (-3, -9), (3, 10), (-3, 10), (3, -17), (-3, -17), (8, 18), (8, -25))
+
+
+def label_points(ax, points) -> None:
+    """Name each point (code, x, y) beside it where the name overlaps no name already placed,
+    no marker and no legend: each label tries the offsets of LABEL_OFFSETS in turn, the largest
+    misses first; one that finds no free place is drawn with a thin leader line at the last."""
+    renderer = ax.figure.canvas.get_renderer()
+    legend = ax.get_legend()
+    taken = [legend.get_window_extent(renderer)] if legend is not None else []
+    markers = [ax.transData.transform((x, y)) for collection in ax.collections
+               for x, y in collection.get_offsets() if np.isfinite(x) and np.isfinite(y)]
+    for code, x, y in sorted(points, key=lambda point: -abs(point[2] - point[1])):
+        for i, (dx, dy) in enumerate(LABEL_OFFSETS):
+            last = i == len(LABEL_OFFSETS) - 1
+            label = ax.annotate(code, (x, y), fontsize=7, xytext=(dx, dy), textcoords="offset points",
+                                ha="left" if dx >= 0 else "right",
+                                arrowprops={"arrowstyle": "-", "color": "0.5", "lw": 0.5} if last else None)
+            box = label.get_window_extent(renderer).expanded(1.05, 1.1)
+            clear = not any(box.overlaps(other) for other in taken) and not any(
+                box.contains(*marker) for marker in markers)
+            if clear or last:
+                taken.append(box)
+                break
+            label.remove()
 
 
 def trajectories_figure(v: Validation, path: Path) -> Path:
@@ -191,6 +243,9 @@ def trajectories_figure(v: Validation, path: Path) -> Path:
             ax.plot(list(ally.trajectory), list(ally.trajectory.values()), color="tab:blue", label="model")
         if ally.iso3 in series:
             ax.plot(*zip(*sorted(series[ally.iso3].items())), color="black", lw=1, label="NATO")
+        if not ally.trajectory and ally.iso3 not in series:  # an empty panel says why
+            ax.text(0.5, 0.5, "no armed forces" if ally.iso3 in NO_FORCES else "no data", transform=ax.transAxes, ha="center", va="center",
+                    fontsize=7, color="0.4")
         ax.axhline(2.0, color="0.7", lw=0.6, ls=":")
         ax.set_title(ally.iso3, fontsize=8)
         ax.tick_params(labelsize=6)

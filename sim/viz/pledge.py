@@ -58,7 +58,8 @@ def pledge_frame(outcome: Outcome) -> pd.DataFrame:
 
 def pledge_chart(outcome: Outcome) -> alt.LayerChart:
     """Per ally, a grey span from today's spending to the deadline's, a dot coloured by standing,
-    and the agreed core level as a red line: who keeps the pledge reads off one axis."""
+    and the agreed core level as a red line: who keeps the pledge reads off one axis. The
+    subtitle names the allies left out (Iceland: no armed forces)."""
     frame = pledge_frame(outcome)
     end_year = max(max(a.trajectory) for a in outcome.allies if a.trajectory)
     y = alt.Y("iso3:N", sort=list(frame["iso3"]), title=None, axis=alt.Axis(labelFontSize=9))
@@ -82,8 +83,18 @@ def pledge_chart(outcome: Outcome) -> alt.LayerChart:
     title = (f"Core level agreed: {outcome.core_target_pct:.2f}% by {outcome.deadline_year} (red); "
              f"{outcome.allies_on_track} allies keep it" if outcome.deal else
              f"No deal: each ally's own course to {end_year}")
-    return alt.layer(*layers, title=alt.Title(title, fontSize=12, anchor="start")).properties(
+    note = left_out_note(outcome)
+    return alt.layer(*layers, title=alt.Title(title, fontSize=12, anchor="start",
+                                              **({"subtitle": note} if note else {}))).properties(
         usermeta={"embedOptions": EMBED_OPTIONS})
+
+
+def left_out_note(outcome: Outcome) -> str:
+    """The chart's subtitle: the allies it leaves out because they have no armed forces."""
+    names = [ally.name for ally in outcome.allies if not ally.trajectory]
+    if not names:
+        return ""
+    return f"Not shown: {', '.join(names)} (no armed forces, nothing to spend)"
 
 
 @solara.component
