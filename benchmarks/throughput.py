@@ -3,10 +3,12 @@
 
 The sweep is the Hague 2025 scenario over a grid of US pressure x seeds. The batch engine runs
 the same sweep, checked to give the plain loop's outcomes, and then a much larger one (one
-US pressure per run, so nothing is shared between runs). Measurements alternate between the
-engines and the best of `--repeat` is kept, so a busy machine skews the ratios less.
+US pressure per run, so nothing is shared between runs), and one run per call (`--single-runs`
+calls of `run_batch("hague2025", [overrides], [seed])`, as EMA workbench calls a model), with a
+`ScenarioCache` held across the calls and without. Measurements alternate between the engines
+and the best of `--repeat` is kept, so a busy machine skews the ratios less.
 
-    python benchmarks/throughput.py [--pressures 20] [--seeds 10] [--batch-runs 100000] [--repeat 3]
+    python benchmarks/throughput.py [--pressures 20] [--seeds 10] [--batch-runs 100000] [--single-runs 200] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"): 
     os.environ[_threads] = "1"
 
 import argparse  # noqa: E402
+import inspect  # noqa: E402
 import math  # noqa: E402
 import time  # noqa: E402
 from collections.abc import Callable  # noqa: E402
@@ -74,6 +77,7 @@ def main(argv=None) -> int:
     parser.add_argument("--pressures", type=int, default=20, help="US pressure values in the shared sweep")
     parser.add_argument("--seeds", type=int, default=10, help="seeds per pressure in the shared sweep")
     parser.add_argument("--batch-runs", type=int, default=100_000, help="runs in the batch engine's large sweep")
+    parser.add_argument("--single-runs", type=int, default=200, help="calls of run_batch with one run each")
     parser.add_argument("--repeat", type=int, default=3, help="measure each engine this many times, keep the best")
     args = parser.parse_args(argv)
 
@@ -92,6 +96,18 @@ def main(argv=None) -> int:
         return mesa.batch_run(AllianceModel, parameters={"scenario_name": [scenario], "us_pressure": pressures},
                               rng=seeds, number_processes=1, data_collection_period=-1, display_progress=False)
 
+    single = [({"us_pressure": p}, seed) for p, seed in zip(np.linspace(0.0, 1.0, args.single_runs),
+                                                             range(args.single_runs))]
+    takes_cache = "cache" in inspect.signature(run_batch).parameters  # older trees have no ScenarioCache
+
+    def one_at_a_time(cached: bool):
+        options = {}
+        if cached:
+            from sim.scenario import ScenarioCache
+            options["cache"] = ScenarioCache()
+        for changes, seed in single:
+            run_batch(args.scenario, [changes], [seed], **options)
+
     def plain_loop():
         return [outcome_row(AllianceModel(scenario, rng=seed, **o).run()) for o, seed in zip(overrides, run_seeds)]
 
@@ -105,6 +121,8 @@ def main(argv=None) -> int:
             ("plain loop", runs, plain_loop),
             ("run_batch (same sweep)", runs, lambda: run_batch(scenario, overrides, run_seeds)),
             (f"run_batch ({large} runs)", large, lambda: run_batch(scenario, large_overrides, range(large))),
+            ("run_batch, 1 run a call", len(single), lambda: one_at_a_time(False)),
+            *([("  same, ScenarioCache", len(single), lambda: one_at_a_time(True))] if takes_cache else []),
         ):
             seconds, result = timed(work)
             if engine == "plain loop":
@@ -117,10 +135,12 @@ def main(argv=None) -> int:
     agree = same_outcomes(loop_rows, batch_rows)
     mesa_rate = best["mesa.batch_run"].runs_per_second
     loop_rate = best["plain loop"].runs_per_second
-    print(f"\n{'engine':<28}{'runs':>9}{'seconds':>10}{'runs/s':>11}{'x mesa.batch_run':>18}{'x plain loop':>14}")
+    print(f"\n{'engine':<28}{'runs':>9}{'seconds':>10}{'runs/s':>11}{'ms/run':>8}{'x mesa.batch_run':>18}"
+          f"{'x plain loop':>14}")
     for timing in best.values():
         print(f"{timing.engine:<28}{timing.runs:>9}{timing.seconds:>10.2f}{timing.runs_per_second:>11.1f}"
-              f"{timing.runs_per_second / mesa_rate:>18.1f}{timing.runs_per_second / loop_rate:>14.1f}")
+              f"{1e3 / timing.runs_per_second:>8.3f}{timing.runs_per_second / mesa_rate:>18.1f}"
+              f"{timing.runs_per_second / loop_rate:>14.1f}")
     print(f"\nrun_batch gives the plain loop's outcomes on the shared sweep: {'yes' if agree else 'NO'}")
     return 0 if agree else 1
 

@@ -7,14 +7,19 @@ so it is fast and still gives what the model gives, run for run
 (`tests/test_batch_equivalence.py` pins the two together). It needs no Mesa.
 
 How runs are batched. Runs are taken in windows of `chunk_runs`, so memory stays bounded
-whatever the size of the sweep. Within a window, runs that share what fixes the arrays'
+whatever the size of the sweep. A window's parameters are built and checked as columns, one
+array per parameter (`parameters.parameter_columns`, the same table and ranges as the one-run
+`Parameters`; a refused run is reported with the one-run message and its index). Within a
+window, runs that share what fixes the arrays'
 shapes or the control flow (data year, summit year, mediator rule) run as one group; every
 other parameter varies run by run as a column (runs, 1) that the steps broadcast. A run that
 concludes (a deal, or the summit) is recorded there and then, so it stays frozen while the
 others talk on; concluded runs leave the live arrays once they are a quarter of them. Each
 run draws its random numbers from its own generator, seeded by its own seed, in the model's
 order (`negotiation.random_draws`), and every array operation works run by run, so a run's
-result never depends on the batch size, the grouping or the other runs.
+result never depends on the batch size, the grouping or the other runs. The scenario file,
+the allies' data and the alliance's `Profile` come through a `ScenarioCache`: one per call, or
+the caller's, so calling with one run at a time does not read the files again.
 """
 
 from __future__ import annotations
@@ -31,9 +36,16 @@ from sim.alliance import Profile
 from sim.data.loader import AllyFacts
 from sim.negotiation import Package, Stance, Standing
 from sim.outcome import AllyColumns, BatchResult, measure
-from sim.parameters import MediatorRule, Parameters, checked_seeds, parameter_fields
+from sim.parameters import (
+    MediatorRule,
+    ParameterColumns,
+    Parameters,
+    checked_seeds,
+    parameter_columns,
+    parameter_fields,
+)
 from sim.pledges import Ledger
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import Scenario, ScenarioCache
 
 DEFAULT_CHUNK_RUNS = 2048  # runs per window: a few MB of working arrays, large enough to vectorise well
 DROP_CONCLUDED_SHARE = 0.25  # concluded runs leave the live arrays once they are this share of them
@@ -51,11 +63,15 @@ def _levers_class() -> type:
         values = list(zip(*map(attrgetter(*names), params))) or [()] * len(names)
         return cls(**{name: np.array(column)[:, None] for name, column in zip(names, values)})
 
+    def of_columns(cls, columns: ParameterColumns, rows: np.ndarray):
+        """The given runs' levers, taken from a window's validated columns."""
+        return cls(**{name: columns.values[name][rows][:, None] for name in names})
+
     def take(self, rows):
         return negotiation.taken(self, rows)
 
     namespace = {
-        "of": classmethod(of), "take": take,
+        "of": classmethod(of), "of_columns": classmethod(of_columns), "take": take,
         "earliest_deadline": property(lambda self: self.summit_year + self.earliest_deadline_years),
         "latest_deadline": property(lambda self: self.summit_year + self.latest_deadline_years),
         "__doc__": _levers_class.__doc__,
@@ -79,6 +95,24 @@ class Structure:
     def of(cls, params: Parameters) -> Structure:
         return cls(params.data_year, params.summit_year, params.mediator_rule)
 
+    @classmethod
+    def groups(cls, columns: ParameterColumns) -> list[tuple[Structure, np.ndarray]]:
+        """The window's runs grouped by structure, in order of each group's first run, with
+        the runs of each group (indices into the window's columns) in order."""
+        values = columns.values
+        rules_given = values["mediator_rule"]
+        rule_codes = np.fromiter(map(RULE_CODES.__getitem__, rules_given), dtype=np.int64, count=len(rules_given))
+        keys = np.stack([values["data_year"], values["summit_year"], rule_codes], axis=1)
+        unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
+        inverse = inverse.reshape(-1)
+        order = np.argsort(first, kind="stable")
+        return [(cls(int(unique[g, 0]), int(unique[g, 1]), RULES[unique[g, 2]]), np.flatnonzero(inverse == g))
+                for g in order]
+
+
+RULES = tuple(MediatorRule)
+RULE_CODES = {rule: code for code, rule in enumerate(RULES)}
+
 
 def peer_matrices(facts: AllyFacts, scales: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each distinct peer-distance scale's influence matrix, stored transposed and contiguous
@@ -95,20 +129,6 @@ def peer_weights(matrices: np.ndarray, index: np.ndarray) -> np.ndarray:
     out the same whether one or many scales are in play, so a run's result does not depend on
     the other runs in its batch."""
     return matrices[0].T if len(matrices) == 1 else np.swapaxes(matrices[index], -1, -2)
-
-
-def resolved_parameters(scenario: Scenario, overrides: Mapping[str, object], known: dict) -> Parameters:
-    """`scenario.with_parameters(**overrides)`, remembered in `known` for overrides seen before."""
-    if not overrides:
-        return scenario.params
-    try:
-        key = tuple((name, type(value), value) for name, value in sorted(overrides.items()))
-        hash(key)
-    except TypeError:
-        return scenario.with_parameters(**overrides).params
-    if key not in known:
-        known[key] = scenario.with_parameters(**overrides).params
-    return known[key]
 
 
 # --- the talks --------------------------------------------------------------------------------------
@@ -170,15 +190,19 @@ class Concluded:
         self.rounds[rows] = round_index
 
 
-def open_talks(profile: Profile, facts: AllyFacts, params: Sequence[Parameters], seeds: Sequence[int]) -> Opening:
-    """Every run's opening state, computed as the model's constructor computes it."""
-    levers = Levers.of(params)
-    runs, allies = len(params), profile.count
+def open_talks(profile: Profile, facts: AllyFacts, levers: Levers, seeds: Sequence[int]) -> Opening:
+    """Every run's opening state, computed as the model's constructor computes it.
+
+    The only per-run Python left is each run's generator and draws (`negotiation.random_draws`,
+    exactly as the model draws them), written straight into preallocated arrays."""
+    runs, allies = len(seeds), profile.count
+    rounds = levers.max_rounds[:, 0].tolist()
     preference = np.empty((runs, allies))
-    expansion_draws = np.zeros((runs, max(p.max_rounds for p in params), allies))
-    for row, (p, seed) in enumerate(zip(params, seeds)):
-        preference[row], draws = negotiation.random_draws(np.random.default_rng(seed), allies, p.max_rounds)
-        expansion_draws[row, :p.max_rounds] = draws
+    expansion_draws = np.zeros((runs, max(rounds, default=0), allies))
+    draws = negotiation.random_draws
+    generator = np.random.default_rng
+    for row, (seed, count) in enumerate(zip(seeds, rounds)):
+        preference[row], expansion_draws[row, :count] = draws(generator(seed), allies, count)
     standing = negotiation.standing(profile, levers, preference)
     standing = dataclasses.replace(standing, **{field.name: np.broadcast_to(getattr(standing, field.name),
                                                                             (runs, allies))
@@ -241,10 +265,9 @@ class GroupResult:
 
 
 def run_group(profile: Profile, facts: AllyFacts, ledger: Ledger, structure: Structure,
-              params: Sequence[Parameters], seeds: Sequence[int], per_ally: bool) -> GroupResult:
+              levers: Levers, seeds: Sequence[int], per_ally: bool) -> GroupResult:
     """A group of runs that share a structure, from the opening positions to the outcome."""
-    opening = open_talks(profile, facts, params, seeds)
-    levers = opening.talks.levers
+    opening = open_talks(profile, facts, levers, seeds)
     ended = negotiate(profile, structure.mediator_rule, opening)
     projection = implement(profile, opening.talks, ended, structure.data_year, ledger, per_ally)
     measures = measure(profile, ended.deal[:, None], ended.flexibility, projection)
@@ -272,48 +295,57 @@ def run_group(profile: Profile, facts: AllyFacts, ledger: Ledger, structure: Str
 # --- the public entry point ------------------------------------------------------------------------
 
 def run_batch(scenario: Scenario | str, overrides: Sequence[Mapping[str, object]], seeds: Sequence[int], *,
-              per_ally: bool = False, chunk_runs: int = DEFAULT_CHUNK_RUNS) -> BatchResult:
+              per_ally: bool = False, chunk_runs: int = DEFAULT_CHUNK_RUNS,
+              cache: ScenarioCache | None = None) -> BatchResult:
     """Run `len(seeds)` runs: run i is `scenario.with_parameters(**overrides[i])` seeded with
     `seeds[i]`, and gives what `AllianceModel(scenario, rng=seeds[i], **overrides[i]).run()` gives.
 
     `per_ally` adds per-ally arrays (`BatchResult.allies`); it costs memory (runs x allies x years).
     `chunk_runs` bounds how many runs are held in working arrays at once; results do not depend on it.
+    `cache` keeps the scenario file, the allies' data and what is built from them between calls
+    (a `ScenarioCache` the caller holds); pass one when calling with a few runs at a time.
     """
-    base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    cache = cache if cache is not None else ScenarioCache()
+    base = scenario if isinstance(scenario, Scenario) else cache.scenario(scenario)
     if len(overrides) != len(seeds):
         raise ValueError(f"{len(overrides)} sets of overrides but {len(seeds)} seeds; give one of each per run")
     if chunk_runs < 1:
         raise ValueError(f"chunk_runs = {chunk_runs!r}; allowed: a positive integer")
     seed_column = checked_seeds(seeds)
-    facts = base.allies()
+    facts = cache.allies(base)
     collected = Collected.empty(len(seed_column), facts.count, per_ally)
-    profiles: dict[tuple[int, int], Profile] = {}
     for first in range(0, len(seed_column), chunk_runs):
         window = range(first, min(first + chunk_runs, len(seed_column)))
-        for structure, rows, params in grouped(base, overrides, window):
+        columns = window_columns(base, overrides, window)
+        for structure, rows in Structure.groups(columns):
             where = (structure.data_year, structure.summit_year)
-            if where not in profiles:
-                profiles[where] = Profile.of(facts, *where)
-            result = run_group(profiles[where], facts, base.ledger, structure, params,
-                               [int(seed_column[row]) for row in rows], per_ally)
-            collected.add(rows, result)
+            profile = cache.derived(facts, ("profile", *where), lambda where=where: Profile.of(facts, *where))
+            result = run_group(profile, facts, base.ledger, structure, Levers.of_columns(columns, rows),
+                               seed_column[rows + first].tolist(), per_ally)
+            collected.add(rows + first, result)
     return BatchResult(scenario=base.name, iso3=tuple(facts.iso3), seed=seed_column, allies=collected.ally_columns(),
                        **collected.columns)
 
 
-def grouped(base: Scenario, overrides: Sequence[Mapping[str, object]], window: range):
-    """A window's runs as groups that share a `Structure`: (structure, rows, parameters)."""
-    known: dict = {}
-    groups: dict[Structure, tuple[list[int], list[Parameters]]] = {}
-    for index in window:
+def window_columns(base: Scenario, overrides: Sequence[Mapping[str, object]], window: range) -> ParameterColumns:
+    """The window's runs' parameters as validated columns (`parameters.parameter_columns`).
+
+    A refused run is reported as `base.with_parameters` reports it, prefixed with the run's
+    index: the first refused run of the window, with the one-run message (`run 17: <scenario
+    file>: us_pressure: 7.0 is out of range; allowed: ...`), so the two checks cannot drift."""
+    window_overrides = overrides[window.start:window.stop] if isinstance(overrides, (list, tuple)) \
+        else [overrides[index] for index in window]
+    columns = parameter_columns(base.params, window_overrides)
+    refused = columns.first_refused()
+    if refused is not None:
+        index = window.start + refused
         try:
-            params = resolved_parameters(base, overrides[index], known)
+            base.with_parameters(**window_overrides[refused])
         except ValueError as error:
             raise type(error)(f"run {index}: {error}") from None
-        rows, members = groups.setdefault(Structure.of(params), ([], []))
-        rows.append(index)
-        members.append(params)
-    return [(structure, np.asarray(rows), members) for structure, (rows, members) in groups.items()]
+        raise AssertionError(f"run {index}: the column check refused {window_overrides[refused]!r}, "
+                             "which Parameters accepts")  # a bug in parameter_columns: the two must agree
+    return columns
 
 
 @dataclass

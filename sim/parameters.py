@@ -7,9 +7,10 @@ so a parameter is declared once and validated the same way everywhere.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
+from types import MappingProxyType
 
 import numpy as np
 
@@ -93,13 +94,17 @@ class ParameterError(ValueError):
     """A parameter value outside what the model allows."""
 
 
+_FIELDS = MappingProxyType({f.name: f for f in dataclasses.fields(Parameters)})  # the table, read-only
+
+
 def parameter_fields() -> dict[str, dataclasses.Field]:
-    return {f.name: f for f in dataclasses.fields(Parameters)}
+    """Every parameter's field: type, default and `metadata` (low, high, choices, doc)."""
+    return dict(_FIELDS)
 
 
 def allowed(name: str) -> str:
     """Human words for what a parameter accepts, for error messages."""
-    spec = parameter_fields()[name]
+    spec = _FIELDS[name]
     meta = spec.metadata
     if meta["choices"]:
         return "one of " + ", ".join(str(c) for c in meta["choices"])
@@ -111,10 +116,9 @@ def allowed(name: str) -> str:
 
 def coerce(name: str, value):
     """Turn a raw value (from TOML, a CLI flag or a slider) into the parameter's type, or raise."""
-    fields = parameter_fields()
-    if name not in fields:
-        raise ParameterError(f"unknown parameter {name!r}; known: {', '.join(sorted(fields))}")
-    spec = fields[name]
+    if name not in _FIELDS:
+        raise ParameterError(f"unknown parameter {name!r}; known: {', '.join(sorted(_FIELDS))}")
+    spec = _FIELDS[name]
     kind = spec.type
     try:
         if kind in ("bool", bool):
@@ -141,7 +145,7 @@ def coerce(name: str, value):
 def parameter_problems(params: Parameters) -> list[tuple[str, str]]:
     """Every field out of its range, and the cross-field constraints."""
     problems = []
-    for name, spec in parameter_fields().items():
+    for name, spec in _FIELDS.items():
         value = getattr(params, name)
         meta = spec.metadata
         if meta["choices"] and value not in meta["choices"]:
@@ -152,6 +156,98 @@ def parameter_problems(params: Parameters) -> list[tuple[str, str]]:
         problems.append(("latest_deadline_years", "must not be before earliest_deadline_years "
                                                   f"({params.earliest_deadline_years})"))
     return problems
+
+
+# --- many runs at once: the same table, checked a column at a time --------------------------------
+
+#: The numpy type of each kind of parameter's column (a float column is float64, and so on).
+COLUMN_TYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "MediatorRule": object}
+_FAST_TYPES = {"float": frozenset({float, int}), "int": frozenset({int}), "bool": frozenset({bool}),
+               "MediatorRule": frozenset()}  # Python types a column takes without `coerce`, value by value
+
+
+@dataclass(frozen=True)
+class ParameterColumns:
+    """Every parameter of a block of runs as a column (one array of length runs per parameter,
+    in `COLUMN_TYPES`), the base's value where a run does not override it, and which runs'
+    overrides a one-run `Parameters` would refuse (`refused`), checked by the same table
+    (`parameter_fields()`: types, ranges, choices, and latest >= earliest deadline)."""
+
+    values: dict[str, np.ndarray]
+    refused: np.ndarray  # (runs,) bool
+
+    def first_refused(self) -> int | None:
+        """The first run whose overrides are not allowed, if any."""
+        refused = np.flatnonzero(self.refused)
+        return int(refused[0]) if len(refused) else None
+
+
+def parameter_columns(base: Parameters, overrides: Sequence[Mapping[str, object] | None]) -> ParameterColumns:
+    """Run i's parameters are `base.replace(**coerced overrides[i])`: the same values, as columns.
+
+    Each overridden parameter is coerced and range-checked once for all runs, with numpy; a
+    value of an unusual Python type goes through `coerce` on its own, so every value becomes
+    what `coerce` makes of it. Only the runs' own overrides are looked at one by one (to
+    gather them by parameter). Runs whose overrides are refused are only marked: their values
+    in the columns are meaningless, and the caller reports them (see `Scenario.with_parameters`
+    for the message)."""
+    runs = len(overrides)
+    given: dict[object, tuple[list[int], list[object]]] = {}
+    for row, changes in enumerate(overrides):
+        if not changes:
+            continue
+        for name, value in changes.items():
+            entry = given.get(name)
+            if entry is None:
+                given[name] = ([row], [value])
+            else:
+                entry[0].append(row)
+                entry[1].append(value)
+    refused = np.zeros(runs, dtype=bool)
+    values = {name: np.full(runs, getattr(base, name), dtype=COLUMN_TYPES[spec.type])
+              for name, spec in _FIELDS.items()}
+    for name, (rows, raw) in given.items():
+        rows = np.asarray(rows, dtype=np.intp)
+        spec = _FIELDS.get(name) if isinstance(name, str) else None  # anything else: `coerce` refuses it
+        if spec is None:
+            refused[rows] = True
+            continue
+        column, bad = _coerced_column(name, spec, raw)
+        bad |= _out_of_range(spec, column)
+        values[name][rows[~bad]] = column[~bad]
+        refused[rows[bad]] = True
+    if "earliest_deadline_years" in given or "latest_deadline_years" in given:
+        refused |= values["latest_deadline_years"] < values["earliest_deadline_years"]
+    return ParameterColumns(values=values, refused=refused)
+
+
+def _coerced_column(name: str, spec: dataclasses.Field, raw: list) -> tuple[np.ndarray, np.ndarray]:
+    """`coerce(name, value)` for every value, as an array, and which values it refuses."""
+    kind = COLUMN_TYPES[spec.type]
+    if set(map(type, raw)) <= _FAST_TYPES[spec.type]:
+        try:
+            return np.array(raw, dtype=kind), np.zeros(len(raw), dtype=bool)
+        except OverflowError:  # a Python int beyond the column's type: refused below, value by value
+            pass
+    column = np.full(len(raw), getattr(Parameters, name), dtype=kind)
+    bad = np.zeros(len(raw), dtype=bool)
+    for index, value in enumerate(raw):
+        try:
+            column[index] = coerce(name, value)
+        except (ParameterError, OverflowError):  # OverflowError: an integer beyond int64, out of range anyway
+            bad[index] = True
+    return column, bad
+
+
+def _out_of_range(spec: dataclasses.Field, column: np.ndarray) -> np.ndarray:
+    """Where `parameter_problems` would find the values outside the field's range or choices."""
+    meta = spec.metadata
+    if meta["choices"]:
+        return np.array([value not in meta["choices"] for value in column], dtype=bool) if column.dtype == object \
+            else ~np.isin(column, meta["choices"])
+    if meta["low"] is not None:
+        return ~((meta["low"] <= column) & (column <= meta["high"]))  # NaN is out of range, as one by one
+    return np.zeros(len(column), dtype=bool)
 
 
 def checked_seeds(seeds: Sequence[int]) -> np.ndarray:

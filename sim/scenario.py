@@ -7,11 +7,21 @@ what is allowed, because a user editing a scenario needs to know exactly what to
 
 from __future__ import annotations
 
+import os
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
-from sim.data.loader import OVERRIDABLE_FACTS, AllyFacts, DataError, load_allies
+from sim.data.loader import (
+    OVERRIDABLE_FACTS,
+    AllyFacts,
+    DataError,
+    default_allies_path,
+    load_allies,
+)
+from sim.data.us_ties import TIES_FILE
 from sim.parameters import ParameterError, Parameters, allowed, coerce, parameter_fields
 from sim.pledges import Ledger, parse_pledges
 
@@ -175,6 +185,75 @@ def _ally_overrides(section, source: str) -> dict[str, dict]:
             checked[fact] = value
         overrides[code] = checked
     return overrides
+
+
+T = TypeVar("T")
+
+
+class ScenarioCache:
+    """Scenarios and allies' facts loaded once per version of their files, for callers that load
+    the same scenario again and again (one run at a time, as EMA workbench calls a model).
+
+    A file's version is its resolved path, modification time (ns) and size: edit the file and
+    the next call reads it again; the previous version is dropped. A scenario's entry also
+    depends on the allies' file (its `[allies.XXX]` codes are checked against it) and on the
+    directory it is shown relative to (its messages name the file as `load_scenario` does).
+    The cache is an object the caller owns and passes on (e.g. `run_batch(..., cache=cache)`),
+    never module state, so two callers (two browser sessions, two sweeps) share nothing unless
+    they share the object. Errors are `load_scenario`'s, unchanged, and are not remembered.
+    """
+
+    def __init__(self) -> None:
+        self._scenarios: dict[str, tuple[tuple, Scenario]] = {}
+        self._allies: dict[tuple, tuple[tuple, AllyFacts]] = {}
+        self._derived: dict[int, tuple[AllyFacts, dict]] = {}
+
+    def scenario(self, name_or_path: str | Path = DEFAULT_SCENARIO) -> Scenario:
+        """`load_scenario(name_or_path)`, read again only when the file has changed."""
+        path = resolve(name_or_path)
+        key = str(path.resolve())
+        version = (_version(path), _version(default_allies_path()), display_path(path), str(name_or_path))
+        entry = self._scenarios.get(key)
+        if entry is None or entry[0] != version:
+            self._scenarios[key] = entry = (version, load_scenario(name_or_path))
+        return entry[1]
+
+    def allies(self, scenario: Scenario) -> AllyFacts:
+        """`scenario.allies()`, read again only when the allies' data files have changed."""
+        overrides = tuple(sorted((code, tuple(sorted(facts.items()))) for code, facts in scenario.ally_overrides.items()))
+        version = (_version(default_allies_path()), _version(_ties_path()))
+        entry = self._allies.get(overrides)
+        if entry is None or entry[0] != version:
+            if entry is not None:
+                self._derived.pop(id(entry[1]), None)
+            facts = scenario.allies()
+            self._allies[overrides] = entry = (version, facts)
+            self._derived[id(facts)] = (facts, {})
+        return entry[1]
+
+    def derived(self, facts: AllyFacts, key: object, build: Callable[[], T]) -> T:
+        """`build()`, remembered for `key` as long as these facts (from `allies`) are current: for
+        what is computed from them alone, such as the alliance's `Profile` for a data year."""
+        entry = self._derived.get(id(facts))
+        if entry is None or entry[0] is not facts:
+            return build()
+        values = entry[1]
+        if key not in values:
+            values[key] = build()
+        return values[key]
+
+
+def _version(path: Path) -> tuple:
+    """What changes when a file is edited: its modification time (ns) and size."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (str(path), None)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def _ties_path() -> Path:
+    return default_allies_path().with_name(TIES_FILE)
 
 
 def display_path(path: Path) -> str:
