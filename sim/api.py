@@ -1,0 +1,178 @@
+"""Parameters in, outcomes out: the model as a function, for exploratory-modelling tools.
+
+`simulate` runs the talks once and `simulate_many` runs a design of parameter sets, each with
+one or more seeds, both on the batch engine (`sim.batch.run_batch`), and both give the
+run-level outcomes (`RUN_FIELDS`) as scalars, which is what EMA workbench, SALib, pandas and
+DuckDB read without help (DESIGN.md, "Style": a model is a function from parameters to
+outcomes, as in EMA workbench):
+
+- `deal` is a bool; `rounds`, `n_holdouts`, `n_flexibility` and `allies_on_track` are ints;
+  every other outcome is a float.
+- Missing is NaN: a run without a deal has no core or related level and no deadline, so
+  `core_target_pct`, `related_target_pct` and `deadline_year` are NaN (never -1 or None);
+  `related_target_pct` is NaN too for a deal without the core/related split. The deadline
+  is a float for that reason (2035.0).
+- Which allies hold out or get a side letter are lists, so they are given only as counts
+  (`n_holdouts`, `n_flexibility`); `holdouts` and `flexibility` are left out. For the codes,
+  use `run_batch(...).rows()` or a sweep's results (`sim.results.load_results`).
+
+Parameters are named as in `sim.parameters.Parameters` and checked like a scenario file's
+(`Scenario.with_parameters`): an unknown name, a value of the wrong kind or out of range
+raises `ParameterError` or `ScenarioError` (both `ValueError`s) naming the parameter and what
+is allowed. numpy scalars are taken as the Python values they hold (EMA workbench and numpy
+designs pass them): `np.bool_` as a bool, `np.integer` as an int, `np.floating` as a float,
+and a float with an integral value (12.0) is accepted for an integer parameter, 12.5 is not.
+
+The same parameters and seed give what `AllianceModel(scenario, rng=seed, **params).run()`
+gives (`tests/test_api.py` pins `simulate` to the Mesa model's `outcome_row` to 1e-9).
+"""
+
+from __future__ import annotations
+
+import numbers
+import os
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from sim.batch import run_batch
+from sim.outcome import RUN_FIELDS, BatchResult
+from sim.parameters import ParameterError
+from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+
+#: The outcomes `simulate` and `simulate_many` give, in RUN_FIELDS order (the lists of ISO3
+#: codes left out, their counts kept).
+OUTCOME_FIELDS = tuple(name for name in RUN_FIELDS if name not in ("holdouts", "flexibility"))
+#: Outcomes that are bools or ints; every other one is a float, NaN where missing.
+BOOL_OUTCOMES = frozenset({"deal"})
+INT_OUTCOMES = frozenset({"rounds", "n_holdouts", "n_flexibility", "allies_on_track"})
+SEED_COLUMN = "seed"
+
+
+def simulate(params: Mapping[str, object] | None = None, seed: int = 0,
+             scenario: str | os.PathLike | Scenario = DEFAULT_SCENARIO) -> dict[str, float]:
+    """One run of the talks: `scenario` (a built-in name, a TOML path or a `Scenario`) with
+    `params` changed, seeded with `seed`; its outcomes as plain Python scalars keyed by
+    OUTCOME_FIELDS (see the module docstring: bools, ints, floats with NaN where missing;
+    holdouts and side letters only as counts, `n_holdouts` and `n_flexibility`).
+
+    >>> simulate({"us_pressure": 0.5}, seed=3)["deal"]
+    True
+    """
+    base = scenario_of(scenario)
+    overrides = checked_parameters(base, params or {})
+    result = run_batch(base, [overrides], [checked_seed(seed)])
+    return {name: scalar(name, column[0]) for name, column in outcome_columns(result).items()}
+
+
+def simulate_many(design: pd.DataFrame, seeds: Sequence[int] | int,
+                  scenario: str | os.PathLike | Scenario = DEFAULT_SCENARIO) -> pd.DataFrame:
+    """Every row of `design` (one column per parameter changed) run with every seed of `seeds`
+    (or with seeds 0..seeds-1 when `seeds` is a count), all in one call to the batch engine.
+
+    Returns one row per run, design row by design row and within a row seed by seed: the
+    design's columns (their values and types as given), a `seed` column and the outcome
+    columns OUTCOME_FIELDS, typed as `simulate` gives them (bool, int64, float64 with NaN
+    where missing). The index is 0..runs-1. A design with no columns runs the scenario as it
+    is, once per row. A bad design row raises `ParameterError`/`ScenarioError` naming the
+    row's index label.
+    """
+    if not isinstance(design, pd.DataFrame):
+        raise TypeError(f"design must be a pandas DataFrame with one column per parameter, not "
+                        f"{type(design).__name__}; e.g. pandas.DataFrame({{'us_pressure': [0.2, 0.8]}})")
+    base = scenario_of(scenario)
+    seed_list = seed_sequence(seeds)
+    names = list(design.columns)
+    for name in names:
+        if not isinstance(name, str):
+            raise ParameterError(f"design column {name!r}: parameter names must be strings")
+    if design.columns.duplicated().any():
+        raise ParameterError(f"design columns {sorted(set(design.columns[design.columns.duplicated()]))}: "
+                             "each parameter may have one column only")
+    columns = [design[name].tolist() for name in names]  # numpy scalars become Python values here
+    rows = []
+    for label, values in zip(design.index, zip(*columns) if names else [()] * len(design)):
+        try:
+            rows.append(checked_parameters(base, dict(zip(names, values))))
+        except ValueError as error:
+            raise type(error)(f"design row {label!r}: {error}") from None
+    overrides = [row for row in rows for _ in seed_list]
+    result = run_batch(base, overrides, seed_list * len(rows))
+    table = design.iloc[np.repeat(np.arange(len(design)), len(seed_list))].reset_index(drop=True)
+    table[SEED_COLUMN] = np.array(seed_list * len(rows), dtype=np.int64)
+    for name, column in outcome_columns(result).items():
+        table[name] = column
+    return table
+
+
+# --- the conversions -------------------------------------------------------------------------------
+
+def scenario_of(scenario: str | os.PathLike | Scenario) -> Scenario:
+    """The scenario, loaded once per call and handed to the batch engine as an object."""
+    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+
+
+def plain(value: object) -> object:
+    """A numpy scalar (or 0-d array) as the Python value it holds; anything else as it is."""
+    if isinstance(value, np.ndarray) and value.ndim == 0:
+        return value.item()
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def checked_parameters(base: Scenario, params: Mapping[str, object]) -> dict[str, object]:
+    """`params` with plain Python values, each checked against `base` as a scenario file's
+    would be; the values the model will use (an integral 12.0 becomes 12)."""
+    if not isinstance(params, Mapping):
+        raise ParameterError(f"parameters must be a mapping of name to value, not {type(params).__name__}")
+    values = {}
+    for name, value in params.items():
+        if not isinstance(name, str):
+            raise ParameterError(f"parameter name {name!r}: names must be strings")
+        values[name] = plain(value)
+    changed = base.with_parameters(**values).params
+    return {name: getattr(changed, name) for name in values}
+
+
+def checked_seed(seed: object) -> int:
+    """A seed as an int: a non-negative integer, numpy's included, or a float with an integral value."""
+    value = plain(seed)
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        raise ParameterError(f"seed {seed!r} is not allowed; allowed: a non-negative integer")
+    return int(value)
+
+
+def seed_sequence(seeds: Sequence[int] | int) -> list[int]:
+    """The seeds as a list of ints: `seeds` itself, or 0..seeds-1 when it is a count."""
+    count = plain(seeds)
+    if isinstance(count, numbers.Integral) and not isinstance(count, bool):
+        if count < 1:
+            raise ParameterError(f"seeds = {count!r}: a count of seeds must be at least 1")
+        return list(range(int(count)))
+    if isinstance(seeds, (str, bytes)) or not isinstance(seeds, (Sequence, np.ndarray, pd.Series, range)):
+        raise ParameterError(f"seeds = {seeds!r} is not allowed; allowed: a count or a sequence of "
+                             "non-negative integers")
+    listed = [checked_seed(seed) for seed in seeds]
+    if not listed:
+        raise ParameterError("seeds is empty; give at least one seed")
+    return listed
+
+
+def outcome_columns(result: BatchResult) -> dict[str, np.ndarray]:
+    """The batch's outcome columns, typed: bool, int64 or float64 (NaN where missing)."""
+    def typed(name):
+        kind = bool if name in BOOL_OUTCOMES else np.int64 if name in INT_OUTCOMES else np.float64
+        return np.asarray(getattr(result, name), dtype=kind)
+
+    return {name: typed(name) for name in OUTCOME_FIELDS}
+
+
+def scalar(name: str, value: np.generic) -> bool | int | float:
+    """One outcome as a plain Python bool, int or float."""
+    if name in BOOL_OUTCOMES:
+        return bool(value)
+    if name in INT_OUTCOMES:
+        return int(value)
+    return float(value)
