@@ -271,6 +271,22 @@ def test_choosing_a_scenario_loads_its_levers_and_reset_runs_it(session):
     session.assert_clean()
 
 
+def test_the_ensemble_panel_shows_the_deal_probability_and_its_histograms(session, tmp_path):
+    panel = session.page.locator(".alliance-ensemble")
+    deal = panel.locator(".alliance-ensemble-deal")
+    deal.wait_for(timeout=RUN_TO_END_MS)  # "computing 500 runs…" until the runs are in
+    assert re.match(r"^Deal in \d+% of 500 runs \(\d+ of 500; 95% interval \d+% to \d+%\)$", deal.inner_text().strip())
+    histograms = panel.locator(".alliance-ensemble-histograms svg.marks").first
+    histograms.locator("text").filter(has_text=re.compile(r"^Core level \(% of GDP\), \d+ deals$")).wait_for(
+        timeout=WAIT_MS)
+    assert histograms.locator("text").filter(has_text="Deadline (year)").count() == 1
+    assert histograms.locator("g.mark-rect path").count() >= 2  # the bars of both histograms
+    allies = panel.locator(".alliance-ensemble-allies svg.marks").first
+    assert allies.locator("text").filter(has_text=re.compile(r"^POL$")).count() == 1
+    panel.screenshot(path=str(tmp_path / "ensemble.png"))  # scrolls the panel into view
+    session.assert_clean()
+
+
 def test_each_browser_session_has_its_own_model(session, browser, server_url):
     session.button("Step").click()
     session.wait_for(lambda: session.headline() == under_way(1), "round 1 in tab A")

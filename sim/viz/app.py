@@ -16,6 +16,7 @@ from sim.model import AllianceModel
 from sim.scenario import DEFAULT_SCENARIO
 from sim.viz.cartogram import Cartogram
 from sim.viz.controls import DEFAULT_SEED, ControlPanel, use_controls
+from sim.viz.ensemble import EnsemblePanel, this_run
 from sim.viz.pledge import PledgePlot
 from sim.viz.plots import OutcomePanel, RoundPlots
 from sim.viz.server import SCENARIO_ENV
@@ -31,7 +32,8 @@ def starting_scenario() -> str:
 
 @solara.component
 def Dashboard(model):
-    """The main area: which scenario, the map beside the outcome, the rounds and the pledge below."""
+    """The main area: which scenario, the map beside the outcome, the rounds and the pledge below,
+    then the same levers over many runs (recomputed only when `model` is replaced, on Reset)."""
     update_counter.get()
     spec = model.scenario_spec
     seed = "random" if model.seed is None else model.seed
@@ -46,6 +48,8 @@ def Dashboard(model):
         RoundPlots(model)
     with solara.Card("After the summit: who keeps the pledge", margin=0):
         PledgePlot(model)
+    with solara.Card("Across many runs: the distribution behind this run", margin=0):
+        EnsemblePanel(model, this_run(model))
 
 
 @solara.component
