@@ -36,7 +36,7 @@ from sim.sweep_spec import load_spec, parse_spec, resolve_spec
 
 Z90 = 1.6448536269514722  # standard normal quantile for a two-sided 90% interval
 LOW_Q, HIGH_Q = 0.05, 0.95
-RUNS_DIR = "runs"
+RUNS_DIR = "sweep"  # the sweep's results directory inside the experiment's own
 RESULTS_DIR = Path("results") / "experiments"  # every experiment's default output lives under here
 
 
@@ -72,7 +72,7 @@ class Experiment:
                           default_name=self.name)
 
     def run(self, args: argparse.Namespace) -> tuple[pd.DataFrame, dict]:
-        """Run (or finish) the sweep into `<out>/runs` and return its run table and metadata."""
+        """Run (or finish) the sweep into `<out>/sweep` and return its run table and metadata."""
         spec = self.spec(args.quick).with_engine(args.engine)
         runs_dir = args.out / RUNS_DIR
         report = run_sweep(spec, runs_dir, executor=ExecutorChoice(workers=args.workers, scheduler=args.scheduler),

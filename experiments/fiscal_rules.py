@@ -8,7 +8,7 @@ those runs are the control (their lines must be flat).
     .venv/bin/python experiments/fiscal_rules.py            # configs/sweeps/fiscal_rules.toml
     .venv/bin/python experiments/fiscal_rules.py --quick    # clause off/on x 4 room levels x 4 seeds
 
-Writes to results/experiments/fiscal_rules/ (results/experiments/fiscal_rules_quick/ with --quick): runs/ (the sweep's Parquet shards, with per-ally results),
+Writes to results/experiments/fiscal_rules/ (results/experiments/fiscal_rules_quick/ with --quick): sweep/ (the sweep's results directory, with per-ally results),
 fiscal_rules_summary.parquet (one row per clause and room), fiscal_rules.png and summary.md.
 """
 
@@ -18,7 +18,7 @@ import sys
 
 import pandas as pd
 
-from experiment import (Experiment, band, fmt, interval_note, main_guard, markdown_table, provenance, pyplot,
+from experiment import (RUNS_DIR, Experiment, band, fmt, interval_note, main_guard, markdown_table, provenance, pyplot,
                         saturation_sentence, save, share, spread, summary_table, write_outputs)
 from sim.data.loader import load_allies
 from sim.results import load_results
@@ -32,7 +32,7 @@ CLAUSE = {False: "escape clause off (control)", True: "escape clause on"}
 
 def analyse(experiment: Experiment, args) -> None:
     runs, meta = experiment.run(args)
-    indebted = indebted_eu_positions(runs, load_results(args.out / "runs", "allies"))
+    indebted = indebted_eu_positions(runs, load_results(args.out / RUNS_DIR, "allies"))
     table = summary_table(runs, BY).merge(
         spread(indebted, BY, "indebted_eu_position_pct").drop(columns="n").rename(
             columns={"mean": "indebted_eu_position_pct", "low": "indebted_eu_position_pct_low",

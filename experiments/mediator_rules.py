@@ -6,7 +6,7 @@ of the same rule from the opening positions.
     .venv/bin/python experiments/mediator_rules.py            # configs/sweeps/mediator_rules.toml
     .venv/bin/python experiments/mediator_rules.py --quick    # 3 rules x 3 pressure levels x 4 seeds
 
-Writes to results/experiments/mediator_rules/ (results/experiments/mediator_rules_quick/ with --quick): runs/ (the sweep's Parquet shards), mediator_rules_summary.parquet
+Writes to results/experiments/mediator_rules/ (results/experiments/mediator_rules_quick/ with --quick): sweep/ (the sweep's results directory), mediator_rules_summary.parquet
 (one row per rule and pressure), mediator_rules.png and summary.md.
 """
 

@@ -4,7 +4,7 @@ drops), arriving early, midway or late, against the deal the allies reach.
     .venv/bin/python experiments/threat_shocks.py            # configs/sweeps/threat_shocks.toml
     .venv/bin/python experiments/threat_shocks.py --quick    # 5 shock sizes x 2 timings x 4 seeds
 
-Writes to results/experiments/threat_shocks/ (results/experiments/threat_shocks_quick/ with --quick): runs/ (the sweep's Parquet shards), threat_shocks_summary.parquet
+Writes to results/experiments/threat_shocks/ (results/experiments/threat_shocks_quick/ with --quick): sweep/ (the sweep's results directory), threat_shocks_summary.parquet
 (one row per shock and timing), threat_shocks.png and summary.md.
 """
 

@@ -4,7 +4,7 @@ level agreed, the deadline, the rounds it takes, the holdouts and the probabilit
     .venv/bin/python experiments/us_pressure.py            # configs/sweeps/us_pressure.toml
     .venv/bin/python experiments/us_pressure.py --quick    # 11 pressure levels x 4 seeds
 
-Writes to results/experiments/us_pressure/ (results/experiments/us_pressure_quick/ with --quick): runs/ (the sweep's Parquet shards), us_pressure_summary.parquet
+Writes to results/experiments/us_pressure/ (results/experiments/us_pressure_quick/ with --quick): sweep/ (the sweep's results directory), us_pressure_summary.parquet
 (one row per pressure level), us_pressure.png and summary.md.
 """
 

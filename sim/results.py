@@ -1,5 +1,13 @@
 """A sweep's results on disk: one Parquet shard per finished batch, plus the sweep's metadata.
 
+The directory opens as a dataset with the usual tools: each table has its own folder of
+shards (`runs/runs-000000.parquet`, `allies/...`, `rounds/...`, `allies_by_round/...`), and
+everything else is named so that pyarrow, pandas and DuckDB skip it: the metadata
+`_sweep.json`, the lock `.lock`, temporary files `.<name>.tmp` and damaged shards under
+`_damaged/`. The columns, their types, units and null meanings are in `docs/results.md`.
+
+    DIR/_sweep.json  DIR/runs/runs-000000.parquet ...  DIR/allies/allies-000000.parquet ...
+
 A shard appears under its final name only once it is complete (written to a temporary file
 in the same directory, then renamed), so after a crash at any moment every shard on disk is
 either whole or detectably damaged, and resuming recomputes exactly the missing batches.
@@ -38,9 +46,11 @@ from sim.scenario import Scenario
 from sim.shards import ResultTable, Shard, extra_tables, run_columns
 from sim.sweep_spec import RunBatch, SweepSpec
 
-METADATA_FILE = "sweep.json"
+METADATA_FILE = "_sweep.json"
+#: The metadata file of the first layout (shards next to it, no folder per table).
+OLD_METADATA_FILE = "sweep.json"
 LOCK_FILE = ".lock"
-DAMAGED_DIR = "damaged"
+DAMAGED_DIR = "_damaged"
 TEMP_SUFFIX = ".tmp"
 VERSIONED_PACKAGES = ("alliance-sim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "dask", "distributed")
 #: Parquet options of every shard: a CRC-32 per page, checked whenever a shard is read.
@@ -50,6 +60,30 @@ READ_OPTIONS = {"page_checksum_verification": True}
 
 class DamagedShardError(ValueError):
     """A shard that cannot be read whole; the message names it and says how to recompute it."""
+
+
+class OlderLayoutError(FileExistsError):
+    """A results directory in the layout of an older version (`sweep.json` and the shards at
+    the top), which this version neither resumes nor reads; the message says what to do."""
+
+    def __init__(self, directory: Path):
+        super().__init__(f"{directory}: written by an older version of alliance-sim ({OLD_METADATA_FILE} and "
+                         f"shards at the top, not {METADATA_FILE} and a folder per table); this version cannot "
+                         f"resume or read it: rerun the sweep into a new directory{_rerun_hint(directory)}")
+
+
+def _rerun_hint(directory: Path) -> str:
+    """The command that reruns an old directory's sweep, when its metadata names the spec."""
+    try:
+        source = json.loads((directory / OLD_METADATA_FILE).read_text(encoding="utf-8")).get("spec_source")
+    except (OSError, ValueError, AttributeError):
+        return ""
+    return f" (alliance-sim sweep {source} --out NEW_DIR)" if isinstance(source, str) and source else ""
+
+
+def refuse_older_layout(directory: Path) -> None:
+    if (directory / OLD_METADATA_FILE).exists() and not (directory / METADATA_FILE).exists():
+        raise OlderLayoutError(directory)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,6 +165,7 @@ class ResultsDir:
         self.close()
 
     def _claim(self, resume: bool) -> None:
+        refuse_older_layout(self.path)
         meta_path = self.path / METADATA_FILE
         if not meta_path.exists():
             others = [p.name for p in self.path.iterdir()
@@ -160,6 +195,9 @@ class ResultsDir:
         theirs = existing.get("spec") if isinstance(existing.get("spec"), dict) else {}
         differ = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
         changed = _scenario_changes(theirs.get("scenario"), mine["scenario"]) if differ == ["scenario"] else []
+        if differ == ["engine"] and isinstance(theirs.get("engine"), str):
+            return (f"{self.path}: this sweep was started on the {theirs['engine']} engine, not {mine['engine']}; "
+                    f"add --engine {theirs['engine']} to the command to resume it (one sweep, one engine)")
         if changed:
             return (f"{self.path}: the inputs changed since this sweep started: {'; '.join(changed)}; rows computed "
                     "on other inputs cannot be mixed; restore them, or choose another --out directory")
@@ -194,6 +232,8 @@ class ResultsDir:
             "root_seed": spec.seed, "runs": spec.runs, "batch_size": spec.batch_size, "batches": spec.batch_count,
             "parameters": list(spec.parameter_names), "engine": spec.engine.value, "per_ally": spec.per_ally,
             "per_round": spec.per_round,
+            # each table's folder of shards; columns, units and nulls in docs/results.md
+            "tables": {table.value: f"{table.value}/" for table in (ResultTable.RUNS, *extra_tables(spec))},
             "inputs": {"ally_data_sha256": self.inputs.ally_data, "parameters_sha256": self.inputs.parameters},
             "code_version": self.code_version, "package_versions": package_versions(),
             "python": sys.version.split()[0], "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
@@ -202,13 +242,14 @@ class ResultsDir:
     # --- finished batches ---
     def finished_batches(self) -> set[int]:
         """The batches whose shards are whole; damaged shards are reported on stderr, moved
-        to `damaged/` and left out, so their batches are computed again."""
-        for leftover in self.path.glob(f".*{TEMP_SUFFIX}"):
-            leftover.unlink(missing_ok=True)  # a write cut short; its batch was never finished
+        to `_damaged/` and left out, so their batches are computed again."""
+        for folder in (self.path, *(table.folder(self.path) for table in ResultTable)):
+            for leftover in folder.glob(f".*{TEMP_SUFFIX}"):
+                leftover.unlink(missing_ok=True)  # a write cut short; its batch was never finished
         batches = {batch.index: batch for batch in self._batches_on_disk()}
         finished = set()
         for index, batch in sorted(batches.items()):
-            runs_path = self.path / ResultTable.RUNS.shard_name(index)
+            runs_path = ResultTable.RUNS.shard_path(self.path, index)
             problem = self._check(runs_path, ResultTable.RUNS, batch)
             if problem is not None:
                 self._move_aside(runs_path, problem)
@@ -224,7 +265,7 @@ class ResultsDir:
     def _extra_whole(self, table: ResultTable, batch: RunBatch, runs_path: Path) -> bool:
         """Whether a finished batch's extra table is whole. A damaged one is moved aside; a
         missing one unmarks the batch (its run shard moved aside); either way it is recomputed."""
-        path = self.path / table.shard_name(batch.index)
+        path = table.shard_path(self.path, batch.index)
         problem = self._check(path, table, batch)
         if problem is None:
             return True
@@ -283,8 +324,8 @@ class ResultsDir:
     def write(self, shard: Shard) -> None:
         """Write a finished batch: its extra tables first, then the run table that marks it done."""
         for table, data in shard.extras().items():
-            _atomic_write(self.path / table.shard_name(shard.batch), lambda p, data=data: _write_shard(data, p))
-        _atomic_write(self.path / ResultTable.RUNS.shard_name(shard.batch), lambda p: _write_shard(shard.runs, p))
+            _atomic_write(table.shard_path(self.path, shard.batch), lambda p, data=data: _write_shard(data, p))
+        _atomic_write(ResultTable.RUNS.shard_path(self.path, shard.batch), lambda p: _write_shard(shard.runs, p))
 
 
 @dataclasses.dataclass
@@ -405,6 +446,7 @@ def _shown(value) -> str:
 def _atomic_write(path: Path, write) -> None:
     """Write through a temporary file in the same directory, flushed to disk, then rename,
     so the final name only ever holds a whole file."""
+    path.parent.mkdir(exist_ok=True)  # a table's folder, made by its first shard
     temporary = path.parent / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}{TEMP_SUFFIX}"
     try:
         write(Path(temporary))
@@ -447,16 +489,20 @@ def package_versions() -> dict[str, str]:
 def load_results(directory: str | Path, table: ResultTable | str = ResultTable.RUNS, columns=None):
     """A sweep's table as one pandas DataFrame, sorted by run id (then round and ally, as
     written), whatever the number of shards; `table="allies"` for the per-ally table,
-    `"rounds"` and `"allies_by_round"` for the per-round ones."""
+    `"rounds"` and `"allies_by_round"` for the per-round ones. Unlike reading the table's
+    folder directly (`pd.read_parquet(DIR / "runs")`), every page checksum is verified and an
+    extra table keeps only the batches its run shard marks finished."""
     import pandas as pd
 
     directory = Path(directory)
     table = ResultTable(table)
+    refuse_older_layout(directory)
     if not (directory / METADATA_FILE).exists():
         raise FileNotFoundError(f"{directory}: no sweep results here ({METADATA_FILE} missing)")
     paths = table.shards(directory)
     if table != ResultTable.RUNS:  # only batches marked finished by their run shard
-        paths = [p for p in paths if (directory / p.name.replace(table.value, ResultTable.RUNS.value, 1)).exists()]
+        runs = ResultTable.RUNS.folder(directory)
+        paths = [p for p in paths if (runs / p.name.replace(table.value, ResultTable.RUNS.value, 1)).exists()]
     if not paths:
         return pd.DataFrame(columns=columns)
     frame = pa.concat_tables([read_shard(path, columns) for path in paths]).to_pandas()
@@ -466,4 +512,6 @@ def load_results(directory: str | Path, table: ResultTable | str = ResultTable.R
 
 
 def read_metadata(directory: str | Path) -> dict:
+    """The sweep's metadata (`_sweep.json`): its spec, inputs, versions and layout."""
+    refuse_older_layout(Path(directory))
     return json.loads((Path(directory) / METADATA_FILE).read_text(encoding="utf-8"))

@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.parameters import MediatorRule, parameter_fields
 
-#: The most values one grid axis may take: its values are kept (and recorded in sweep.json).
+#: The most values one grid axis may take: its values are kept (and recorded in _sweep.json).
 MAX_GRID_STEPS = 100_000
 #: The most sampled values (samples x parameters) a Latin hypercube or Sobol' design may hold:
 #: 32 MB as arrays, a few times that while scipy draws them, and a few seconds to fingerprint.

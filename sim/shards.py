@@ -2,6 +2,9 @@
 
 Every column has a fixed type (the extra tables' schemas are fixed, the run table's follow
 the spec), so every shard of a sweep has one schema whichever engine or worker computed it.
+Every column also carries its unit and a one-line description as Parquet field metadata
+(`unit`, `description`; the table of them is `COLUMN_DOCS`, documented in `docs/results.md`),
+so a shard explains itself to whoever opens it. Missing is null, never NaN or a sentinel.
 Kept apart from the results directory (`sim/results.py`), which only writes, checks and reads
 these tables back: building them needs nothing of the disk, and runs on the workers.
 """
@@ -35,19 +38,149 @@ class ResultTable(StrEnum):
     def shard_name(self, batch: int) -> str:
         return f"{self.value}-{batch:06d}.parquet"
 
-    def shards(self, directory: Path) -> list[Path]:
-        return sorted(directory.glob(f"{self.value}-[0-9]*.parquet"))
+    def folder(self, results: Path) -> Path:
+        """The table's own sub-directory of a results directory: a dataset on its own, read
+        whole by `pd.read_parquet`, `pyarrow.dataset` or DuckDB's `read_parquet('.../*.parquet')`."""
+        return Path(results) / self.value
+
+    def shard_path(self, results: Path, batch: int) -> Path:
+        return self.folder(results) / self.shard_name(batch)
+
+    def shards(self, results: Path) -> list[Path]:
+        """The table's shards in a results directory, in batch order."""
+        return sorted(self.folder(results).glob(f"{self.value}-[0-9]*.parquet"))
 
     @property
     def schema(self) -> pa.Schema:
-        """An extra table's columns and their fixed types, so every shard of a sweep has one
-        schema (the run table's columns depend on the spec: see `run_columns`)."""
+        """An extra table's columns, their fixed types, units and descriptions, so every shard
+        of a sweep has one schema (the run table's columns depend on the spec: see `run_schema`)."""
         fields = {ResultTable.ALLIES: ("iso3", *ALLY_FIELDS), ResultTable.ROUNDS: ROUND_FIELDS,
                   ResultTable.ALLIES_BY_ROUND: ALLY_ROUND_FIELDS}.get(self)
         if fields is None:
-            raise ValueError(f"the {self} table's columns depend on the spec; see run_columns")
-        kinds = {"round": pa.int64(), "iso3": pa.string(), "accepted": pa.bool_(), "flexibility": pa.bool_()}
-        return pa.schema([("run_id", pa.int64()), *((name, kinds.get(name, pa.float64())) for name in fields)])
+            raise ValueError(f"the {self} table's columns depend on the spec; see run_schema")
+        return pa.schema([COLUMN_DOCS[self][name].field(name) for name in ("run_id", *fields)])
+
+
+# --- what every column holds --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ColumnDoc:
+    """A column's type, unit and one-line description (with what null means, when it can be)."""
+
+    type: pa.DataType
+    unit: str
+    description: str
+
+    def field(self, name: str) -> pa.Field:
+        return pa.field(name, self.type, metadata={"unit": self.unit, "description": self.description})
+
+
+NO_UNIT = "none"  # identifiers, flags, codes and text
+_LIST = pa.list_(pa.string())
+_RUN_ID = ColumnDoc(pa.int64(), NO_UNIT, "the run's index in the sweep (0 .. runs - 1); the key joining every table")
+_ROUND = ColumnDoc(pa.int64(), "round", "negotiation round; 0 is the opening positions before any draft")
+_ISO3 = ColumnDoc(pa.string(), "ISO 3166-1 alpha-3", "the ally")
+
+#: Each table's fixed columns (the run table's parameter columns come from the spec: see
+#: `parameter_doc`). Kept in step with docs/results.md by tests/test_results_dataset.py.
+COLUMN_DOCS: dict[ResultTable, dict[str, ColumnDoc]] = {
+    ResultTable.RUNS: {
+        "run_id": _RUN_ID,
+        "seed": ColumnDoc(pa.int64(), NO_UNIT, "the run's random seed, spawned from the spec's root seed"),
+        "point": ColumnDoc(pa.int64(), NO_UNIT, "the design point (run_id // replicates)"),
+        "replicate": ColumnDoc(pa.int64(), NO_UNIT, "the replicate within its design point (0 .. replicates - 1)"),
+        "code_version": ColumnDoc(pa.string(), NO_UNIT, "version (and git describe) of the code that computed it"),
+        "deal": ColumnDoc(pa.bool_(), NO_UNIT, "whether the summit agreed a package (unanimous or with side letters)"),
+        "core_target_pct": ColumnDoc(pa.float64(), "% of GDP", "core defence level agreed; null without a deal"),
+        "related_target_pct": ColumnDoc(pa.float64(), "% of GDP", "defence-related level agreed on top of the core; "
+                                        "null without a deal or when the package has no split"),
+        "deadline_year": ColumnDoc(pa.int64(), "calendar year", "year by which the levels are to be reached; "
+                                   "null without a deal"),
+        "rounds": ColumnDoc(pa.int64(), "rounds", "negotiation rounds played until the talks concluded"),
+        "holdouts": ColumnDoc(_LIST, "ISO 3166-1 alpha-3", "allies rejecting the final draft (with a deal, those "
+                              "carried by side letters); empty list when none"),
+        "flexibility": ColumnDoc(_LIST, "ISO 3166-1 alpha-3", "holdouts carried with side letters (flexibility) at "
+                                 "the summit; empty list when none"),
+        "n_holdouts": ColumnDoc(pa.int64(), "allies", "number of holdouts (length of holdouts)"),
+        "n_flexibility": ColumnDoc(pa.int64(), "allies", "number of allies with side letters (length of flexibility)"),
+        "baseline_weighted_mean": ColumnDoc(pa.float64(), "% of GDP", "one-shot baseline: mean of the opening "
+                                            "positions, weighted by clout x salience"),
+        "baseline_weighted_median": ColumnDoc(pa.float64(), "% of GDP", "one-shot baseline: median of the "
+                                              "opening positions, weighted by clout x salience"),
+        "baseline_nash": ColumnDoc(pa.float64(), "% of GDP", "one-shot baseline: the Nash bargaining solution over "
+                                   "the opening positions"),
+        "us_share_before": ColumnDoc(pa.float64(), "share (0-1)", "US share of the allies' defence spending in the "
+                                     "data year"),
+        "us_share_after": ColumnDoc(pa.float64(), "share (0-1)", "US share of the allies' defence spending at the end "
+                                    "of the projection"),
+        "allies_on_track": ColumnDoc(pa.int64(), "allies", "allies reaching the core level by the deadline, with a "
+                                     "deal and no side letter (0 without a deal)"),
+        "extra_spending_usd_bn": ColumnDoc(pa.float64(), "USD bn per year", "extra yearly defence spending at the "
+                                           "end of the projection over the data year, at data-year GDP"),
+    },
+    ResultTable.ALLIES: {
+        "run_id": _RUN_ID,
+        "iso3": _ISO3,
+        "final_position_pct": ColumnDoc(pa.float64(), "% of GDP", "the ally's position at the end of the talks; "
+                                        "null for an ally without armed forces (Iceland)"),
+        "accepted": ColumnDoc(pa.bool_(), NO_UNIT, "whether the ally accepted the final draft"),
+        "flexibility": ColumnDoc(pa.bool_(), NO_UNIT, "whether the ally was carried with a side letter"),
+    },
+    ResultTable.ROUNDS: {
+        "run_id": _RUN_ID,
+        "round": _ROUND,
+        "draft_core_pct": ColumnDoc(pa.float64(), "% of GDP", "core level of the round's draft; null in round 0"),
+        "draft_related_pct": ColumnDoc(pa.float64(), "% of GDP", "defence-related level of the round's draft "
+                                       "(0 without a split); null in round 0"),
+        "draft_deadline": ColumnDoc(pa.float64(), "calendar year", "deadline of the round's draft; null in round 0"),
+        "position_spread_pct": ColumnDoc(pa.float64(), "pp of GDP", "standard deviation of the positions of the "
+                                         "allies at the table"),
+        "share_accepting": ColumnDoc(pa.float64(), "share (0-1)", "share of the voting allies accepting the draft; "
+                                     "null in round 0"),
+    },
+    ResultTable.ALLIES_BY_ROUND: {
+        "run_id": _RUN_ID,
+        "round": _ROUND,
+        "iso3": _ISO3,
+        "position_pct": ColumnDoc(pa.float64(), "% of GDP", "the level the ally argues for; null for an ally without "
+                                  "armed forces (Iceland)"),
+        "deadline_position": ColumnDoc(pa.float64(), "calendar year (fractional)", "the deadline the ally argues for"),
+        "accepted": ColumnDoc(pa.bool_(), NO_UNIT,
+                              "whether the ally accepts the round's draft (in round 0, before any draft: false)"),
+        "threat": ColumnDoc(pa.float64(), "index (0-1)", "the ally's threat perception"),
+        "fiscal_pressure": ColumnDoc(pa.float64(), "index (0-1)", "the ally's fiscal pressure (debt and deficit "
+                                     "against the Maastricht reference values)"),
+    },
+}
+
+#: Units of the parameters, where the name's suffix does not say it (see `parameter_doc`).
+PARAMETER_UNITS = {
+    "summit_year": "calendar year", "data_year": "calendar year", "threat_event_year": "calendar year (0: none)",
+    "threat_shock_round": "round", "max_rounds": "rounds", "max_flexibility_holdouts": "allies",
+    "ramp_base_pct": "pp of GDP per year", "ramp_threat_pct": "pp of GDP per year",
+    "expansion_rate_pct": "pp of GDP per year per round", "noise_sd_pct": "pp of GDP",
+}
+
+
+def parameter_doc(name: str) -> ColumnDoc:
+    """A model parameter's column: its type, its unit and its description from the parameter
+    table (`sim.parameters`)."""
+    field = parameter_fields()[name]
+    unit = PARAMETER_UNITS.get(name)
+    if unit is None:
+        unit = ("% of GDP" if name.endswith("_pct") else "km" if name.endswith("_km")
+                else "years" if name.endswith("_years") else "dimensionless" if field.type in ("float", "int")
+                else NO_UNIT)
+    return ColumnDoc(parameter_type(name), unit, f"model parameter: {field.metadata['doc']}")
+
+
+def run_schema(spec_names: Sequence[str]) -> pa.Schema:
+    """The run table's columns for a sweep varying `spec_names`, in order, with their types,
+    units and descriptions."""
+    docs = COLUMN_DOCS[ResultTable.RUNS]
+    return pa.schema([*(docs[name].field(name) for name in RUN_KEYS),
+                      *(parameter_doc(name).field(name) for name in spec_names),
+                      *(docs[name].field(name) for name in ("code_version", *RUN_FIELDS))])
 
 
 def extra_tables(spec: SweepSpec) -> tuple[ResultTable, ...]:
@@ -77,7 +210,7 @@ class Shard:
 
 def run_columns(spec: SweepSpec) -> tuple[str, ...]:
     """The run table's columns, in order."""
-    return (*RUN_KEYS, *spec.parameter_names, "code_version", *RUN_FIELDS)
+    return tuple(run_schema(spec.parameter_names).names)
 
 
 def build_shard(batch: RunBatch, spec_names: Sequence[str], points: Sequence[int], replicates: Sequence[int],
@@ -97,19 +230,23 @@ def build_shard(batch: RunBatch, spec_names: Sequence[str], points: Sequence[int
         columns[name] = pa.array([_plain(row[name]) for row in overrides], type=parameter_type(name))
     columns["code_version"] = pa.array([code_version] * len(batch), type=pa.string())
     outcomes = result.to_arrow()
+    schema = run_schema(spec_names)
     for name in RUN_FIELDS:
         columns[name] = outcomes.column(name)
-    runs = pa.table(columns)
+        if columns[name].type != schema.field(name).type:  # the data contract: refuse, never cast
+            raise TypeError(f"batch {batch.index}: the engine's {name} column is {columns[name].type}; the run "
+                            f"table's is {schema.field(name).type}")
+    runs = pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
     allies = None
     if result.allies is not None:
         allies_count = len(result.iso3)
-        allies = pa.table({
-            "run_id": pa.array(np.repeat(np.arange(batch.start, batch.stop, dtype=np.int64), allies_count)),
-            "iso3": pa.array(list(result.iso3) * len(batch), type=pa.string()),
-            "final_position_pct": pa.array(np.asarray(result.allies.final_position_pct, dtype=float).ravel()),
-            "accepted": pa.array(np.asarray(result.allies.accepted, dtype=bool).ravel()),
-            "flexibility": pa.array(np.asarray(result.allies.flexibility, dtype=bool).ravel()),
-        })
+        allies = pa.Table.from_arrays([
+            pa.array(np.repeat(np.arange(batch.start, batch.stop, dtype=np.int64), allies_count)),
+            pa.array(list(result.iso3) * len(batch), type=pa.string()),
+            pa.array(np.asarray(result.allies.final_position_pct, dtype=float).ravel(), from_pandas=True),  # NaN: null
+            pa.array(np.asarray(result.allies.accepted, dtype=bool).ravel()),
+            pa.array(np.asarray(result.allies.flexibility, dtype=bool).ravel()),
+        ], schema=ResultTable.ALLIES.schema)
     if result.per_round is None:
         return Shard(batch.index, runs, allies)
     return Shard(batch.index, runs, allies,
@@ -125,8 +262,8 @@ def _round_table(batch: RunBatch, columns: Mapping[str, np.ndarray], table: Resu
         raise ValueError(f"batch {batch.index}: the engine's {table} rows are not one or more per run of the batch")
     schema = table.schema
     data = [pa.array(run + batch.start, type=pa.int64())]
-    for field in list(schema)[1:]:
-        data.append(pa.array(np.asarray(columns[field.name]).tolist(), type=field.type))
+    for field in list(schema)[1:]:  # NaN (no draft yet, no armed forces) becomes null
+        data.append(pa.array(np.asarray(columns[field.name]).tolist(), type=field.type, from_pandas=True))
     return pa.Table.from_arrays(data, schema=schema)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import shlex
 import sys
 import time
 from collections.abc import Mapping
@@ -77,11 +78,12 @@ class SweepInterrupted(KeyboardInterrupt):
         self.saved = saved
         self.batches = batches
 
-    def describe(self, out: Path) -> str:
+    def describe(self, out: Path, resume_command: str | None = None) -> str:
+        """What was saved, and how to finish: `resume_command` in full when known."""
         if self.saved == 0:
             return f"interrupted before any batch finished; nothing was saved in {out}"
-        return (f"interrupted; finished batches are saved in {out} ({self.saved} of {self.batches} batches); "
-                "rerun with --resume to finish")
+        how = f"finish it with: {resume_command}" if resume_command else "rerun with --resume to finish"
+        return f"interrupted; finished batches are saved in {out} ({self.saved} of {self.batches} batches); {how}"
 
 
 @dataclass(frozen=True)
@@ -174,17 +176,33 @@ def add_sweep_parser(commands) -> argparse.ArgumentParser:
     return sweep
 
 
+def resume_command(args, spec: SweepSpec, own_engine: Engine) -> str:
+    """The command line that finishes this sweep: the same spec, directory and executor, with
+    --resume, and --engine when the sweep does not run on the spec's own engine (without it,
+    the resume would be another sweep, and refused)."""
+    words = ["alliance-sim", "sweep", str(args.spec), "--out", str(args.out)]
+    if spec.engine != own_engine:
+        words += ["--engine", spec.engine.value]
+    if args.workers is not None:
+        words += ["--workers", str(args.workers)]
+    if args.scheduler is not None:
+        words += ["--scheduler", args.scheduler]
+    return shlex.join([*words, "--resume", *(["--quiet"] if args.quiet else [])])
+
+
 def command_sweep(args) -> int:
-    spec = load_spec(args.spec).with_engine(args.engine)
+    own = load_spec(args.spec)
+    spec = own.with_engine(args.engine)
     choice = ExecutorChoice(workers=args.workers, scheduler=args.scheduler)
+    resume = resume_command(args, spec, own.engine)
     try:
         report = run_sweep(spec, args.out, executor=choice, resume=args.resume, progress=not args.quiet)
     except SweepInterrupted as stop:
-        print(f"\n{stop.describe(args.out)}", file=sys.stderr)
+        print(f"\n{stop.describe(args.out, resume)}", file=sys.stderr)
         return INTERRUPTED
     except KeyboardInterrupt:  # while the sweep was still checking its directory: count what is there
         saved = len(ResultTable.RUNS.shards(args.out)) if args.out.is_dir() else 0  # each whole, or found damaged
-        print(f"\n{SweepInterrupted(saved, spec.batch_count).describe(args.out)}", file=sys.stderr)
+        print(f"\n{SweepInterrupted(saved, spec.batch_count).describe(args.out, resume)}", file=sys.stderr)
         return INTERRUPTED
     speed = f" in {report.seconds:.1f} s, {report.rate:.1f} runs/s" if report.computed else ""
     print(f"sweep {spec.name}: {report.runs} runs in {args.out} ({report.already_done} already done, "

@@ -67,14 +67,14 @@ def test_resume_refuses_rows_computed_on_other_ally_data(tmp_path, monkeypatch, 
     out = tmp_path / "out"
     assert main(cli_sweep("smoke", out, "--engine", "batch")) == 0
     assert set(read_metadata(out)["inputs"]) == {"ally_data_sha256", "parameters_sha256"}
-    (out / "runs-000004.parquet").unlink()  # a batch still to compute
+    (out / "runs" / "runs-000004.parquet").unlink()  # a batch still to compute
     edited = edited_allies(tmp_path, "USA", "gdp_2024_usd_bn", "9000.0")
     monkeypatch.setattr(loader, "default_allies_path", lambda: edited)
     capsys.readouterr()
     assert main(cli_sweep("smoke", out, "--engine", "batch", "--resume")) == 2
     err = capsys.readouterr().err
     assert "the inputs changed since this sweep started: the ally data" in err and err.count("\n") == 1
-    assert not (out / "runs-000004.parquet").exists()  # nothing computed on the new data
+    assert not (out / "runs" / "runs-000004.parquet").exists()  # nothing computed on the new data
     monkeypatch.undo()
     assert main(cli_sweep("smoke", out, "--engine", "batch", "--resume")) == 0  # data restored: resumes
 
@@ -257,7 +257,7 @@ def test_random_bytes_inside_a_shard_are_caught_moved_aside_and_recomputed(tmp_p
     reference, out = tmp_path / "reference", tmp_path / "out"
     run_sweep(spec, reference, executor=IN_PROCESS, progress=False)
     shutil.copytree(reference, out)
-    shard = out / "runs-000002.parquet"
+    shard = out / "runs" / "runs-000002.parquet"
     assert pq.read_metadata(shard).row_group(0).column(0).statistics is not None
     damage(shard, shard.stat().st_size // 3)
     with pytest.raises(DamagedShardError) as refused:
@@ -272,9 +272,9 @@ def test_random_bytes_inside_a_shard_are_caught_moved_aside_and_recomputed(tmp_p
 
 def test_every_damaged_stretch_of_column_data_is_caught(tmp_path):
     run_sweep(smoke(), tmp_path / "out", executor=IN_PROCESS, progress=False)
-    pristine = (tmp_path / "out" / "runs-000000.parquet").read_bytes()
+    pristine = (tmp_path / "out" / "runs" / "runs-000000.parquet").read_bytes()
     shard = tmp_path / "probe.parquet"
-    for offset in data_offsets(tmp_path / "out" / "runs-000000.parquet"):
+    for offset in data_offsets(tmp_path / "out" / "runs" / "runs-000000.parquet"):
         shard.write_bytes(pristine)
         damage(shard, offset, seed=offset)
         with pytest.raises(DamagedShardError):

@@ -130,7 +130,7 @@ def test_killed_sweeps_resume_to_exactly_the_uninterrupted_dataset(tmp_path, eng
     assert_same_dataset(out, reference)
     runs = load_results(out)
     assert runs["run_id"].is_unique and len(runs) == 32
-    assert not list(out.glob(".*.tmp")) and not (out / DAMAGED_DIR).exists()
+    assert not list(out.glob("**/.*.tmp")) and not (out / DAMAGED_DIR).exists()
 
 
 def test_ctrl_c_stops_the_workers_at_once_and_keeps_finished_batches(tmp_path):
@@ -158,30 +158,32 @@ def test_damaged_shards_are_reported_kept_aside_and_recomputed(tmp_path, capsys,
     run_sweep(spec, reference, executor=IN_PROCESS, progress=False)
     shutil.copytree(reference, out)
 
-    truncated = out / "runs-000001.parquet"
+    truncated = out / "runs" / "runs-000001.parquet"
     truncated.write_bytes(truncated.read_bytes()[:500])
-    shutil.copy(out / "runs-000000.parquet", out / "runs-000002.parquet")  # whole, but another batch's runs
-    (out / "allies-000003.parquet").write_bytes(b"not parquet")
-    (out / "runs-000004.parquet").unlink()  # a batch the sweep never finished
-    (out / ".runs-000004.parquet.123.abc.tmp").write_bytes(b"half a write")
+    # whole, but another batch's runs
+    shutil.copy(out / "runs" / "runs-000000.parquet", out / "runs" / "runs-000002.parquet")
+    (out / "allies" / "allies-000003.parquet").write_bytes(b"not parquet")
+    (out / "runs" / "runs-000004.parquet").unlink()  # a batch the sweep never finished
+    (out / "runs" / ".runs-000004.parquet.123.abc.tmp").write_bytes(b"half a write")
 
     capsys.readouterr()
     report = run_sweep(spec, out, executor=IN_PROCESS, resume=True, progress=False)
     err = capsys.readouterr().err
     assert report.already_done == 2 and report.computed == 7  # only batch 0 survives whole
-    for name, why in (("runs-000001.parquet", "unreadable"), ("runs-000002.parquet", "its run ids are not batch 2"),
-                      ("allies-000003.parquet", "unreadable")):
+    for name, why in (("runs/runs-000001.parquet", "unreadable"),
+                      ("runs/runs-000002.parquet", "its run ids are not batch 2"),
+                      ("allies/allies-000003.parquet", "unreadable")):
         assert f"damaged shard {out / name}: {why}" in err
     aside = sorted(p.name.split(".parquet")[0] for p in (out / DAMAGED_DIR).iterdir())
     assert aside == ["allies-000003", "runs-000001", "runs-000002"]
-    assert not list(out.glob(".*.tmp"))
+    assert not list(out.glob("**/.*.tmp"))
     assert_same_dataset(out, reference)
 
 
 def test_a_shard_from_another_sweep_is_caught_by_its_columns(tmp_path, capsys):
     spec = smoke("mesa")
     run_sweep(spec, tmp_path / "out", executor=IN_PROCESS, progress=False)
-    shard = tmp_path / "out" / "runs-000000.parquet"
+    shard = tmp_path / "out" / "runs" / "runs-000000.parquet"
     pq.write_table(pq.read_table(shard).drop_columns(["max_rounds"]), shard)
     run_sweep(spec, tmp_path / "out", executor=IN_PROCESS, resume=True, progress=False)
     assert "columns are not this sweep's" in capsys.readouterr().err
@@ -218,8 +220,11 @@ def test_refuses_a_directory_holding_a_different_sweep(tmp_path, capsys):
         assert main(["sweep", str(other), "--out", str(out), "--engine", "mesa", "--quiet", *extra]) == 2
         err = capsys.readouterr().err
         assert "holds a different sweep" in err and "differ in" in err and "replicates" in err
-    assert main(["sweep", "smoke", "--out", str(out), "--engine", "batch", "--resume", "--quiet"]) == 2
-    assert "differ in engine" in capsys.readouterr().err
+    for engine in ([], ["--engine", "batch"]):  # the spec's own engine, by default or named: not this sweep's
+        assert main(["sweep", "smoke", "--out", str(out), *engine, "--resume", "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert "started on the mesa engine, not batch; add --engine mesa to the command to resume it" in err
+        assert "another --out" not in err and err.count("\n") == 1
     assert len(load_results(out)) == 9
 
 
@@ -249,7 +254,7 @@ def test_a_sweep_that_never_finished_a_batch_can_start_again(tmp_path):
 def test_load_results_reads_every_shard_in_run_order(tmp_path):
     spec = smoke("mesa")
     run_sweep(spec, tmp_path / "out", executor=IN_PROCESS, progress=False)
-    (tmp_path / "out" / "runs-000004.parquet").unlink()  # an unfinished batch: its allies are left out too
+    (tmp_path / "out" / "runs" / "runs-000004.parquet").unlink()  # an unfinished batch: its allies left out too
     runs = load_results(tmp_path / "out")
     allies = load_results(tmp_path / "out", "allies")
     assert runs["run_id"].tolist() == list(range(8))
@@ -262,7 +267,7 @@ def test_load_results_reads_every_shard_in_run_order(tmp_path):
 
 def test_shards_are_written_whole_with_normal_permissions(tmp_path):
     run_sweep(smoke("mesa"), tmp_path / "out", executor=IN_PROCESS, progress=False)
-    shard = tmp_path / "out" / "runs-000000.parquet"
+    shard = tmp_path / "out" / "runs" / "runs-000000.parquet"
     assert pq.read_metadata(shard).num_rows == 2
     probe = tmp_path / "probe"
     probe.write_bytes(b"")

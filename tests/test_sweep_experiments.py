@@ -7,6 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from sim.results import METADATA_FILE
+
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 ENGINE = "batch"
 
@@ -23,5 +25,5 @@ def test_quick_experiment_writes_table_figure_and_summary(tmp_path, monkeypatch,
     assert (out / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert "## What the sweep found" in summary and "nan" not in summary.lower()
-    assert (out / "runs" / "sweep.json").exists()
+    assert (out / "sweep" / METADATA_FILE).exists()  # the sweep's metadata
     assert script.main(["--quick", "--out", str(out), "--workers", "1", "--quiet"]) == 2  # no silent overwrite

@@ -85,15 +85,16 @@ def test_per_round_rows_are_the_models_own_tables(reference, run_id):
 def test_resume_recomputes_a_batch_whose_per_round_shards_are_missing_or_damaged(reference, tmp_path, capsys):
     out = tmp_path / "out"
     shutil.copytree(reference, out)
-    (out / "rounds-000001.parquet").unlink()
-    (out / "allies_by_round-000002.parquet").write_bytes(b"not parquet")
+    (out / "rounds" / "rounds-000001.parquet").unlink()
+    (out / "allies_by_round" / "allies_by_round-000002.parquet").write_bytes(b"not parquet")
 
     capsys.readouterr()
     report = run_sweep(rounds_spec(), out, executor=IN_PROCESS, resume=True, progress=False)
     err = capsys.readouterr().err
     assert report.already_done == 2 and report.computed == 2
-    assert f"damaged shard {out / 'runs-000001.parquet'}: its rounds table (rounds-000001.parquet) is missing" in err
-    assert f"damaged shard {out / 'allies_by_round-000002.parquet'}: unreadable" in err
+    assert (f"damaged shard {out / 'runs' / 'runs-000001.parquet'}: its rounds table (rounds-000001.parquet) "
+            "is missing") in err
+    assert f"damaged shard {out / 'allies_by_round' / 'allies_by_round-000002.parquet'}: unreadable" in err
     aside = sorted(p.name.split(".parquet")[0] for p in (out / DAMAGED_DIR).iterdir())
     assert aside == ["allies_by_round-000002", "runs-000001"]
     for mine, theirs in zip(per_round_tables(out), per_round_tables(reference)):
@@ -105,7 +106,7 @@ def test_resume_recomputes_a_batch_whose_per_round_shards_are_missing_or_damaged
 def test_an_unfinished_batch_leaves_its_per_round_rows_out(reference, tmp_path):
     out = tmp_path / "out"
     shutil.copytree(reference, out)
-    (out / "runs-000003.parquet").unlink()  # the batch's extra shards were written, its run shard not
+    (out / "runs" / "runs-000003.parquet").unlink()  # the batch's extra shards were written, its run shard not
     rounds, allies = per_round_tables(out)
     assert rounds["run_id"].unique().tolist() == allies["run_id"].unique().tolist() == [0, 1, 2]
 
