@@ -6,10 +6,11 @@ run-level outcomes (`RUN_FIELDS`) as scalars, which is what EMA workbench, SALib
 DuckDB read without help (DESIGN.md, "Style": a model is a function from parameters to
 outcomes, as in EMA workbench):
 
-- `deal` is a bool; `rounds`, `n_holdouts`, `n_flexibility` and `allies_on_track` are ints;
-  every other outcome is a float.
-- Missing is NaN: a run without a deal has no core or related level and no deadline, so
-  `core_target_pct`, `related_target_pct` and `deadline_year` are NaN (never -1 or None);
+- `deal` is a bool; `rounds`, `n_holdouts` and `n_flexibility` are ints; every other
+  outcome is a float (`allies_on_track` too, a whole number with a deal).
+- Missing is NaN: a run without a deal has no core or related level, no deadline and no
+  implementation, so `core_target_pct`, `related_target_pct`, `deadline_year`,
+  `us_share_after`, `allies_on_track` and `extra_spending_usd_bn` are NaN (never -1 or None);
   `related_target_pct` is NaN too for a deal without the core/related split. The deadline
   is a float for that reason (2035.0).
 - Which allies hold out or get a side letter are lists, so they are given only as counts
@@ -46,7 +47,7 @@ from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 OUTCOME_FIELDS = tuple(name for name in RUN_FIELDS if name not in ("holdouts", "flexibility"))
 #: Outcomes that are bools or ints; every other one is a float, NaN where missing.
 BOOL_OUTCOMES = frozenset({"deal"})
-INT_OUTCOMES = frozenset({"rounds", "n_holdouts", "n_flexibility", "allies_on_track"})
+INT_OUTCOMES = frozenset({"rounds", "n_holdouts", "n_flexibility"})
 SEED_COLUMN = "seed"
 
 

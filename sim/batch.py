@@ -389,7 +389,7 @@ class Collected:
 RESULT_TYPES = {"deal": bool, "core_target_pct": float, "related_target_pct": float, "deadline_year": float,
                 "rounds": np.int64, "holdouts": bool, "flexibility": bool, "baseline_weighted_mean": float,
                 "baseline_weighted_median": float, "baseline_nash": float, "us_share_before": float,
-                "us_share_after": float, "allies_on_track": np.int64, "extra_spending_usd_bn": float}
+                "us_share_after": float, "allies_on_track": float, "extra_spending_usd_bn": float}
 
 
 def trajectory_years(paths: list[tuple[np.ndarray, int, np.ndarray]]) -> tuple[int, ...]:

@@ -187,9 +187,9 @@ class AllianceModel(mesa.Model):
             flexibility=[a.profile.iso3 for a in self.flexibility],
             baselines=self.baselines(),
             us_share_before=float(measures.us_share_before),
-            us_share_after=float(measures.us_share_after),
-            allies_on_track=int(measures.allies_on_track),
-            extra_spending_usd_bn=float(measures.extra_spending_usd_bn),
+            us_share_after=float(measures.us_share_after) if self.deal else None,
+            allies_on_track=int(measures.allies_on_track) if self.deal else None,
+            extra_spending_usd_bn=float(measures.extra_spending_usd_bn) if self.deal else None,
             allies=[self._ally_result(a, bool(on_track)) for a, on_track in zip(self.allies, measures.on_track)],
         )
 

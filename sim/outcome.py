@@ -55,9 +55,9 @@ class Outcome:
     flexibility: list[str]
     baselines: Baselines
     us_share_before: float
-    us_share_after: float
-    allies_on_track: int
-    extra_spending_usd_bn: float
+    us_share_after: float | None  # None without a deal: these three measure the deal's implementation
+    allies_on_track: int | None
+    extra_spending_usd_bn: float | None
     allies: list[AllyResult]
 
     def to_dict(self) -> dict:
@@ -124,30 +124,35 @@ def outcome_row(outcome: Outcome) -> dict:
 
 @dataclass(frozen=True)
 class Measures:
-    """What a run's end means for the alliance; reductions over the allies drop that axis."""
+    """What a run's end means for the alliance; reductions over the allies drop that axis.
+    What measures the deal's implementation is NaN for a run without a deal."""
 
     on_track: np.ndarray  # (..., allies) with a deal and no side letter, reaches its target by the deadline
-    allies_on_track: np.ndarray
+    allies_on_track: np.ndarray  # float, NaN without a deal
     us_share_before: np.ndarray  # the US share of the alliance's spending, in the data year
-    us_share_after: np.ndarray  # and at the end of the projection
-    extra_spending_usd_bn: np.ndarray  # at the end of the projection, at data-year GDP
+    us_share_after: np.ndarray  # and at the end of the projection; NaN without a deal
+    extra_spending_usd_bn: np.ndarray  # at the end of the projection, at data-year GDP; NaN without a deal
 
 
 def measure(profile, deal, flexibility, projection) -> Measures:
     """The burden shares, the extra spending and who is on track, from the projected paths.
-    `deal` keeps the allies axis with length 1 (as `negotiation.Decision` has it)."""
+    `deal` keeps the allies axis with length 1 (as `negotiation.Decision` has it). Without a
+    deal there is no pledge to implement, so those measures are missing, not zero or the
+    drift of each ally toward its own position."""
     start = np.nan_to_num(profile.start_pct)
     final = np.nan_to_num(projection.end)
     gdp, is_us = profile.gdp_usd_bn, profile.is_us
     on_track = (deal & profile.bears_cost & ~flexibility
                 & (projection.end >= projection.target - ON_TRACK_TOLERANCE_PCT))
     before = np.sum(start * gdp * is_us, axis=-1) / np.sum(start * gdp, axis=-1)
+    agreed = np.asarray(deal)[..., 0]
     return Measures(
         on_track=on_track,
-        allies_on_track=np.sum(on_track, axis=-1),
+        allies_on_track=np.where(agreed, np.sum(on_track, axis=-1), np.nan),
         us_share_before=np.broadcast_to(before, np.shape(final)[:-1]),
-        us_share_after=np.sum(final * gdp * is_us, axis=-1) / np.sum(final * gdp, axis=-1),
-        extra_spending_usd_bn=np.sum((final - start) * gdp, axis=-1) / 100.0,
+        us_share_after=np.where(agreed, np.sum(final * gdp * is_us, axis=-1) / np.sum(final * gdp, axis=-1),
+                                np.nan),
+        extra_spending_usd_bn=np.where(agreed, np.sum((final - start) * gdp, axis=-1) / 100.0, np.nan),
     )
 
 
@@ -242,8 +247,8 @@ class BatchResult:
         """One dict per run, with the keys and plain Python values of `outcome_row`."""
         values = []
         for name, column in self.columns().items():
-            if name == "deadline_year":
-                column = [None if math.isnan(year) else int(year) for year in column]
+            if name in NULLABLE_INTEGER_FIELDS:
+                column = [None if math.isnan(value) else int(value) for value in column]
             elif name in FLOAT_FIELDS:
                 column = [None if math.isnan(value) else value for value in column.tolist()]
             elif isinstance(column, np.ndarray):
@@ -260,10 +265,10 @@ class BatchResult:
         for name, column in self.columns().items():
             if name in ("holdouts", "flexibility"):
                 arrays[name] = pa.array(column, type=pa.list_(pa.string()))
-            elif name in FLOAT_FIELDS or name == "deadline_year":
+            elif name in FLOAT_FIELDS or name in NULLABLE_INTEGER_FIELDS:
                 values = np.asarray(column, dtype=float)
                 missing = np.isnan(values)
-                kind = pa.int64() if name == "deadline_year" else pa.float64()
+                kind = pa.int64() if name in NULLABLE_INTEGER_FIELDS else pa.float64()
                 arrays[name] = pa.array(np.where(missing, 0, values).astype(kind.to_pandas_dtype()), type=kind,
                                         mask=missing)
             else:
@@ -271,12 +276,14 @@ class BatchResult:
         return pa.table(arrays)
 
     def to_pandas(self):
-        """The run-level table as a pandas DataFrame (one row per run); the deadline year is a
-        nullable integer column (pandas' Int64), so no deal shows as <NA>, not as a number."""
+        """The run-level table as a pandas DataFrame (one row per run); the deadline year and
+        the allies on track are nullable integer columns (pandas' Int64), so no deal shows as
+        <NA>, not as a number."""
         import pandas as pd
 
         frame = self.to_arrow().to_pandas()
-        frame["deadline_year"] = frame["deadline_year"].astype(pd.Int64Dtype())
+        for name in NULLABLE_INTEGER_FIELDS:
+            frame[name] = frame[name].astype(pd.Int64Dtype())
         return frame
 
     @classmethod
@@ -305,9 +312,9 @@ class BatchResult:
             baseline_weighted_median=column(lambda o: o.baselines.weighted_median, float),
             baseline_nash=column(lambda o: o.baselines.nash, float),
             us_share_before=column(lambda o: o.us_share_before, float),
-            us_share_after=column(lambda o: o.us_share_after, float),
-            allies_on_track=column(lambda o: o.allies_on_track, np.int64),
-            extra_spending_usd_bn=column(lambda o: o.extra_spending_usd_bn, float),
+            us_share_after=column(lambda o: level(o.us_share_after), float),
+            allies_on_track=column(lambda o: level(o.allies_on_track), float),
+            extra_spending_usd_bn=column(lambda o: level(o.extra_spending_usd_bn), float),
             allies=ally_columns(outcomes, len(iso3)) if per_ally else None,
             per_round=per_round,
         )
@@ -318,8 +325,9 @@ class BatchResult:
 FLOAT_FIELDS = frozenset({"core_target_pct", "related_target_pct", "baseline_weighted_mean",
                           "baseline_weighted_median", "baseline_nash", "us_share_before", "us_share_after",
                           "extra_spending_usd_bn"})
-COLUMN_TYPES = {"deal": bool, "rounds": np.int64, "n_holdouts": np.int64, "n_flexibility": np.int64,
-                "allies_on_track": np.int64}
+#: Integer columns that are missing for some runs: float in memory (NaN), nullable int64 on disk.
+NULLABLE_INTEGER_FIELDS = frozenset({"deadline_year", "allies_on_track"})
+COLUMN_TYPES = {"deal": bool, "rounds": np.int64, "n_holdouts": np.int64, "n_flexibility": np.int64}
 
 
 def ally_columns(outcomes: Sequence[Outcome], allies: int) -> AllyColumns:

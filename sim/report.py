@@ -45,10 +45,13 @@ def summary_text(outcome: Outcome) -> str:
     b = outcome.baselines
     lines.append(f"Baselines from the opening positions: weighted mean {_pct(b.weighted_mean)}, "
                  f"weighted median {_pct(b.weighted_median)}, Nash bargaining {_pct(b.nash)}")
-    lines.append(f"US share of alliance spending: {outcome.us_share_before:.1%} now, "
-                 f"{outcome.us_share_after:.1%} at the deadline (projected)")
-    lines.append(f"Allies on track for the target: {outcome.allies_on_track}; "
-                 f"extra spending at the deadline: {outcome.extra_spending_usd_bn:,.0f} USD bn a year (2024 GDP)")
+    if outcome.deal:
+        lines.append(f"US share of alliance spending: {outcome.us_share_before:.1%} now, "
+                     f"{outcome.us_share_after:.1%} at the deadline (projected)")
+        lines.append(f"Allies on track for the target: {outcome.allies_on_track}; "
+                     f"extra spending at the deadline: {outcome.extra_spending_usd_bn:,.0f} USD bn a year (2024 GDP)")
+    else:
+        lines.append(f"US share of alliance spending: {outcome.us_share_before:.1%} now; no pledge to implement")
     lines.append("")
     lines.append(f"{'ally':<5} {'start':>6} {'opening':>8} {'by':>5} {'final':>6} {'by':>5} "
                  f"{'threat':>6} {'fiscal':>6}  vote")

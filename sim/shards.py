@@ -112,11 +112,12 @@ COLUMN_DOCS: dict[ResultTable, dict[str, ColumnDoc]] = {
         "us_share_before": ColumnDoc(pa.float64(), "share (0-1)", "US share of the allies' defence spending in the "
                                      "data year"),
         "us_share_after": ColumnDoc(pa.float64(), "share (0-1)", "US share of the allies' defence spending at the end "
-                                    "of the projection"),
-        "allies_on_track": ColumnDoc(pa.int64(), "allies", "allies reaching the core level by the deadline, with a "
-                                     "deal and no side letter (0 without a deal)"),
+                                    "of the projection; null without a deal"),
+        "allies_on_track": ColumnDoc(pa.int64(), "allies", "allies reaching the core level by the deadline, with "
+                                     "no side letter; null without a deal"),
         "extra_spending_usd_bn": ColumnDoc(pa.float64(), "USD bn per year", "extra yearly defence spending at the "
-                                           "end of the projection over the data year, at data-year GDP"),
+                                           "end of the projection over the data year, at data-year GDP; null "
+                                           "without a deal"),
     },
     ResultTable.ALLIES: {
         "run_id": _RUN_ID,

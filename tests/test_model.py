@@ -241,7 +241,7 @@ def mean_outcome(scenario, **overrides):
         "core": np.mean([o.core_target_pct for o in deals]) if deals else np.nan,
         "deadline": np.mean([o.deadline_year for o in deals]) if deals else np.nan,
         "holdouts": np.mean([len(o.holdouts) for o in outcomes]),
-        "extra_spending": np.mean([o.extra_spending_usd_bn for o in outcomes]),
+        "extra_spending": np.mean([o.extra_spending_usd_bn for o in deals]) if deals else np.nan,
     }
 
 
@@ -312,7 +312,13 @@ def test_any_valid_scenario_runs_and_keeps_its_invariants(overrides, seed):
         assert len(outcome.flexibility) <= p.max_flexibility_holdouts
         assert not outcome.flexibility or p.allow_flexibility
     assert outcome.rounds <= p.max_rounds
-    assert 0.0 <= outcome.us_share_before <= 1.0 and 0.0 <= outcome.us_share_after <= 1.0
+    assert 0.0 <= outcome.us_share_before <= 1.0
+    # what measures the deal's implementation exists exactly when there is a deal
+    implementation = (outcome.us_share_after, outcome.allies_on_track, outcome.extra_spending_usd_bn)
+    assert all(value is not None for value in implementation) == outcome.deal
+    assert all(value is None for value in implementation) == (not outcome.deal)
+    if outcome.deal:
+        assert 0.0 <= outcome.us_share_after <= 1.0
 
 
 def test_round_tables_have_one_row_per_round_and_ally():

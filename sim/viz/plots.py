@@ -133,9 +133,11 @@ def standing(model) -> Standing:
         ("Holdouts", _codes(outcome.holdouts)),
         ("Flexibility (side letters)", _codes(outcome.flexibility)),
         baselines,
-        ("US share of spending", f"{outcome.us_share_before:.1%} now, {outcome.us_share_after:.1%} at the deadline"),
-        ("Allies on track", str(outcome.allies_on_track)),
-        ("Extra spending at the deadline", f"{outcome.extra_spending_usd_bn:,.0f} USD bn a year"),
+        ("US share of spending", f"{outcome.us_share_before:.1%} now, {outcome.us_share_after:.1%} at the deadline"
+         if outcome.deal else f"{outcome.us_share_before:.1%} now"),
+        ("Allies on track", str(outcome.allies_on_track) if outcome.deal else "- (no deal)"),
+        ("Extra spending at the deadline", f"{outcome.extra_spending_usd_bn:,.0f} USD bn a year"
+         if outcome.deal else "- (no deal)"),
     )
     return Standing(Stage.DEAL if outcome.deal else Stage.NO_DEAL, headline, rows)
 
