@@ -15,7 +15,7 @@ import solara
 
 from sim.model import AllianceModel
 from sim.parameters import Parameters, parameter_fields
-from sim.scenario import DEFAULT_SCENARIO, builtin_scenarios, load_scenario
+from sim.scenario import builtin_scenarios, load_scenario
 
 DEFAULT_SEED = 0  # the same default as `alliance-sim run`
 
