@@ -284,7 +284,29 @@ def test_the_ensemble_panel_shows_the_deal_probability_and_its_histograms(sessio
     allies = panel.locator(".alliance-ensemble-allies svg.marks").first
     assert allies.locator("text").filter(has_text=re.compile(r"^POL$")).count() == 1
     panel.screenshot(path=str(tmp_path / "ensemble.png"))  # scrolls the panel into view
+    assert ensemble_deals(deal) == expected_deals(HAGUE.params.us_pressure)  # the batch engine's, same seeds
+
+    pressure = session.page.get_by_role("slider", name="US pressure")
+    pressure.focus()
+    pressure.press("Home")  # no US pressure
+    session.wait_for(lambda: pressure.get_attribute("aria-valuenow") == "0", "US pressure at 0")
+    session.button("Reset").click()
+    session.wait_for(lambda: deal.count() == 1 and ensemble_deals(deal) == expected_deals(0.0),
+                     "the ensemble of the new levers", RUN_TO_END_MS)
+    assert expected_deals(0.0) != expected_deals(HAGUE.params.us_pressure)  # so the check above can fail
     session.assert_clean()
+
+
+def ensemble_deals(deal) -> int:
+    """The number of deals the panel reports ("Deal in 88% of 500 runs (440 of 500; ...)")."""
+    return int(re.search(r"\((\d+) of 500", deal.inner_text()).group(1))
+
+
+def expected_deals(us_pressure: float) -> int:
+    """Deals in seeds 0..499 of the Hague scenario at this pressure, computed here on the batch engine."""
+    from sim.batch import run_batch
+
+    return int(run_batch(HAGUE, [{"us_pressure": us_pressure}] * 500, list(range(500))).deal.sum())
 
 
 def test_each_browser_session_has_its_own_model(session, browser, server_url):
