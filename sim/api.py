@@ -40,7 +40,7 @@ import pandas as pd
 from sim.batch import run_batch
 from sim.outcome import RUN_FIELDS, BatchResult
 from sim.parameters import ParameterError
-from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from sim.scenario import DEFAULT_SCENARIO, Scenario, ScenarioCache, load_scenario
 
 #: The outcomes `simulate` and `simulate_many` give, in RUN_FIELDS order (the lists of ISO3
 #: codes left out, their counts kept).
@@ -52,18 +52,21 @@ SEED_COLUMN = "seed"
 
 
 def simulate(params: Mapping[str, object] | None = None, seed: int = 0,
-             scenario: str | os.PathLike | Scenario = DEFAULT_SCENARIO) -> dict[str, float]:
+             scenario: str | os.PathLike | Scenario = DEFAULT_SCENARIO, *,
+             cache: ScenarioCache | None = None) -> dict[str, float]:
     """One run of the talks: `scenario` (a built-in name, a TOML path or a `Scenario`) with
     `params` changed, seeded with `seed`; its outcomes as plain Python scalars keyed by
     OUTCOME_FIELDS (see the module docstring: bools, ints, floats with NaN where missing;
-    holdouts and side letters only as counts, `n_holdouts` and `n_flexibility`).
+    holdouts and side letters only as counts, `n_holdouts` and `n_flexibility`). A caller
+    that runs one run at a time (as EMA workbench does) passes a `ScenarioCache` it holds, so
+    the scenario and the allies' data are not read again for every run.
 
     >>> simulate({"us_pressure": 0.5}, seed=3)["deal"]
     True
     """
-    base = scenario_of(scenario)
+    base = scenario_of(scenario, cache)
     overrides = checked_parameters(base, params or {})
-    result = run_batch(base, [overrides], [checked_seed(seed)])
+    result = run_batch(base, [overrides], [checked_seed(seed)], cache=cache)
     return {name: scalar(name, column[0]) for name, column in outcome_columns(result).items()}
 
 
@@ -109,9 +112,12 @@ def simulate_many(design: pd.DataFrame, seeds: Sequence[int] | int,
 
 # --- the conversions -------------------------------------------------------------------------------
 
-def scenario_of(scenario: str | os.PathLike | Scenario) -> Scenario:
-    """The scenario, loaded once per call and handed to the batch engine as an object."""
-    return scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+def scenario_of(scenario: str | os.PathLike | Scenario, cache: ScenarioCache | None = None) -> Scenario:
+    """The scenario, loaded once per call (or taken from the caller's cache) and handed to the
+    batch engine as an object."""
+    if isinstance(scenario, Scenario):
+        return scenario
+    return cache.scenario(scenario) if cache is not None else load_scenario(scenario)
 
 
 def plain(value: object) -> object:

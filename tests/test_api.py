@@ -193,3 +193,17 @@ def test_simulate_many_refuses_bad_seeds(seeds):
 def test_simulate_many_wants_a_dataframe():
     with pytest.raises(TypeError, match="DataFrame"):
         simulate_many({"us_pressure": [0.5]}, seeds=1)
+
+
+def test_a_held_cache_gives_the_same_runs_and_reads_the_scenario_once():
+    from sim.scenario import ScenarioCache
+
+    cache = ScenarioCache()
+    first = simulate({"us_pressure": 0.6}, seed=5, cache=cache)
+    loaded = cache.scenario("hague2025")
+    again = simulate({"us_pressure": 0.6}, seed=5, cache=cache)
+    assert cache.scenario("hague2025") is loaded  # not read again
+    plain_run = simulate({"us_pressure": 0.6}, seed=5)
+    assert first.keys() == again.keys() == plain_run.keys()
+    for name in first:
+        assert first[name] == again[name] == plain_run[name] or math.isnan(first[name]) and math.isnan(plain_run[name])
