@@ -39,6 +39,13 @@ class Ally(mesa.Agent):
         self.stance = negotiation.update_position(self.profile, self.model.params, self.standing, self.stance,
                                                   self.model.draft)
 
+    def propose(self):
+        """Recognised to propose: table the package nearest its own position that every member
+        can ratify."""
+        m = self.model
+        mine = np.array([ally is self for ally in m.allies])
+        m.draft = negotiation.propose_package(m.alliance, m.params, m.standings(), m.stances(), mine).item()
+
     def vote(self):
         """Accept the draft if it fits the domestic win-set."""
         self.stance = negotiation.vote(self.profile, self.model.params, self.standing, self.stance, self.model.draft)

@@ -43,21 +43,23 @@ from sim.parameters import (
     checked_seeds,
     parameter_columns,
     parameter_fields,
+    Protocol,
 )
 from sim.pledges import Ledger
 from sim.scenario import Scenario, ScenarioCache
 
 DEFAULT_CHUNK_RUNS = 2048  # runs per window: a few MB of working arrays, large enough to vectorise well
 DROP_CONCLUDED_SHARE = 0.25  # concluded runs leave the live arrays once they are this share of them
+STRUCTURAL = ("mediator_rule", "protocol")  # parameters that group runs rather than vary within a group
 
 
 # --- the runs' inputs -----------------------------------------------------------------------------
 
 def _levers_class() -> type:
     """A frozen dataclass with one (runs, 1) column per model parameter, named as in
-    `Parameters` (the mediator rule apart, which groups runs), so the steps read
+    `Parameters` (the mediator rule and the protocol apart, which group runs), so the steps read
     `params.us_pressure` whether they get one run's `Parameters` or a group's `Levers`."""
-    names = [name for name in parameter_fields() if name != "mediator_rule"]
+    names = [name for name in parameter_fields() if name not in STRUCTURAL]
 
     def of(cls, params: Sequence[Parameters]):
         values = list(zip(*map(attrgetter(*names), params))) or [()] * len(names)
@@ -90,28 +92,33 @@ class Structure:
     data_year: int
     summit_year: int
     mediator_rule: MediatorRule
+    protocol: Protocol = Protocol.MEDIATOR
 
     @classmethod
     def of(cls, params: Parameters) -> Structure:
-        return cls(params.data_year, params.summit_year, params.mediator_rule)
+        return cls(params.data_year, params.summit_year, params.mediator_rule, params.protocol)
 
     @classmethod
     def groups(cls, columns: ParameterColumns) -> list[tuple[Structure, np.ndarray]]:
         """The window's runs grouped by structure, in order of each group's first run, with
         the runs of each group (indices into the window's columns) in order."""
         values = columns.values
-        rules_given = values["mediator_rule"]
+        rules_given, protocols_given = values["mediator_rule"], values["protocol"]
         rule_codes = np.fromiter(map(RULE_CODES.__getitem__, rules_given), dtype=np.int64, count=len(rules_given))
-        keys = np.stack([values["data_year"], values["summit_year"], rule_codes], axis=1)
+        protocol_codes = np.fromiter(map(PROTOCOL_CODES.__getitem__, protocols_given), dtype=np.int64,
+                                     count=len(protocols_given))
+        keys = np.stack([values["data_year"], values["summit_year"], rule_codes, protocol_codes], axis=1)
         unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
         order = np.argsort(first, kind="stable")
-        return [(cls(int(unique[g, 0]), int(unique[g, 1]), RULES[unique[g, 2]]), np.flatnonzero(inverse == g))
-                for g in order]
+        return [(cls(int(unique[g, 0]), int(unique[g, 1]), RULES[unique[g, 2]], PROTOCOLS[unique[g, 3]]),
+                 np.flatnonzero(inverse == g)) for g in order]
 
 
 RULES = tuple(MediatorRule)
 RULE_CODES = {rule: code for code, rule in enumerate(RULES)}
+PROTOCOLS = tuple(Protocol)
+PROTOCOL_CODES = {protocol: code for code, protocol in enumerate(PROTOCOLS)}
 
 
 def peer_matrices(facts: AllyFacts, scales: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -156,6 +163,7 @@ class Opening:
 
     talks: Talks
     expansion_draws: np.ndarray  # (runs, rounds, allies) each run's factor on win-set growth per round
+    recognition_draws: np.ndarray  # (runs, rounds) each run's draw of who proposes (proposer protocol)
     peer_matrices: np.ndarray  # (scales, allies, allies)
 
 
@@ -199,10 +207,13 @@ def open_talks(profile: Profile, facts: AllyFacts, levers: Levers, seeds: Sequen
     rounds = levers.max_rounds[:, 0].tolist()
     preference = np.empty((runs, allies))
     expansion_draws = np.zeros((runs, max(rounds, default=0), allies))
+    recognition_draws = np.zeros((runs, max(rounds, default=0)))
     draws = negotiation.random_draws
     generator = np.random.default_rng
     for row, (seed, count) in enumerate(zip(seeds, rounds)):
-        preference[row], expansion_draws[row, :count] = draws(generator(seed), allies, count)
+        drawn = draws(generator(seed), allies, count)
+        preference[row], expansion_draws[row, :count], recognition_draws[row, :count] = (
+            drawn.preference, drawn.expansion, drawn.recognition)
     standing = negotiation.standing(profile, levers, preference)
     standing = dataclasses.replace(standing, **{field.name: np.broadcast_to(getattr(standing, field.name),
                                                                             (runs, allies))
@@ -210,10 +221,11 @@ def open_talks(profile: Profile, facts: AllyFacts, levers: Levers, seeds: Sequen
     matrices, index = peer_matrices(facts, levers.peer_distance_km[:, 0])
     talks = Talks(run=np.arange(runs), levers=levers, standing=standing,
                   stance=negotiation.open_stance(profile, levers, standing), draft=None, peer_index=index)
-    return Opening(talks=talks, expansion_draws=expansion_draws, peer_matrices=matrices)
+    return Opening(talks=talks, expansion_draws=expansion_draws, recognition_draws=recognition_draws,
+                   peer_matrices=matrices)
 
 
-def negotiate(profile: Profile, rule: MediatorRule, opening: Opening) -> Concluded:
+def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concluded:
     """`AllianceModel.step` until every run has concluded, with each run's state frozen when its talks end."""
     talks = opening.talks
     ended = Concluded.empty(len(talks.run), profile.count)
@@ -226,7 +238,11 @@ def negotiate(profile: Profile, rule: MediatorRule, opening: Opening) -> Conclud
         stance = negotiation.perceive(profile, p, standing, talks.stance, level, talks.stance.threat,
                                       peer_weights(opening.peer_matrices, talks.peer_index))
         stance = negotiation.update_position(profile, p, standing, stance, talks.draft)
-        draft = negotiation.draft_package(rule, profile, p, stance)
+        if structure.protocol is Protocol.PROPOSER:
+            proposer = negotiation.recognised(profile, opening.recognition_draws[talks.run, round_index - 1])
+            draft = negotiation.propose_package(profile, p, standing, stance, proposer)
+        else:
+            draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)
         stance = negotiation.vote(profile, p, standing, stance, draft)
         decision = negotiation.decide(profile, p, stance.accepted, round_index)
         ends = decision.concluded[:, 0] & ~recorded
@@ -268,7 +284,7 @@ def run_group(profile: Profile, facts: AllyFacts, ledger: Ledger, structure: Str
               levers: Levers, seeds: Sequence[int], per_ally: bool) -> GroupResult:
     """A group of runs that share a structure, from the opening positions to the outcome."""
     opening = open_talks(profile, facts, levers, seeds)
-    ended = negotiate(profile, structure.mediator_rule, opening)
+    ended = negotiate(profile, structure, opening)
     projection = implement(profile, opening.talks, ended, structure.data_year, ledger, per_ally)
     measures = measure(profile, ended.deal[:, None], ended.flexibility, projection)
     baseline = {rule: negotiation.baselines(rule, profile, levers, opening.talks.stance) for rule in MediatorRule}

@@ -22,7 +22,7 @@ from sim.agents import Ally, SecretaryGeneral
 from sim.alliance import Profile
 from sim.negotiation import Decision, Package, Stance, Standing, random_draws
 from sim.outcome import AllyResult, Baselines, Outcome, measure
-from sim.parameters import MediatorRule, parameter_fields
+from sim.parameters import MediatorRule, Protocol, parameter_fields
 from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 
@@ -46,9 +46,10 @@ class AllianceModel(mesa.Model):
         facts = self.scenario_spec.allies()
         self.alliance = Profile.of(facts, p.data_year, p.summit_year)
         peers = rules.peer_weights(facts.capital_lat, facts.capital_lon, p.peer_distance_km)
-        preference, expansion = random_draws(self.rng, self.alliance.count, p.max_rounds)
+        draws = random_draws(self.rng, self.alliance.count, p.max_rounds)
         for i in range(self.alliance.count):
-            Ally(self, self.alliance.row(i), peers[i], preference[i], expansion[:, i])
+            Ally(self, self.alliance.row(i), peers[i], draws.preference[i], draws.expansion[:, i])
+        self.recognition_draws = draws.recognition
         self.allies = self.agents_by_type[Ally]
         self.secretary_general = SecretaryGeneral(self)
         self.round = 0
@@ -89,10 +90,23 @@ class AllianceModel(mesa.Model):
         self.last_round_threats = np.array(self.allies.get("threat"))
         self.allies.do("perceive")
         self.allies.do("update_position")
-        self.secretary_general.draft_package()
+        self.table_package()
         self.allies.do("vote")
         self.decide()
         self.datacollector.collect(self)
+
+    def table_package(self):
+        """The protocol: the Secretary General drafts a single text, or the ally recognised this
+        round proposes."""
+        if self.params.protocol is Protocol.PROPOSER:
+            self.proposer().propose()
+        else:
+            self.secretary_general.draft_package()
+
+    def proposer(self) -> Ally:
+        """The ally recognised to propose this round (by clout, from the run's own draw)."""
+        chosen = negotiation.recognised(self.alliance, self.recognition_draws[self.round - 1])
+        return self.allies[int(np.argmax(chosen))]
 
     def decide(self):
         """Consensus on the draft: conclude (a deal, side letters, or no deal at the summit),

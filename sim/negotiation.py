@@ -98,13 +98,22 @@ def taken(state, rows):
 
 # --- what an ally reads from its situation ------------------------------------------------------------
 
-def random_draws(rng: np.random.Generator, allies: int, rounds: int) -> tuple[np.ndarray, np.ndarray]:
-    """A run's only random numbers, drawn in a fixed order: each ally's domestic preference
-    shock (standard normal), then the factor on its win-set growth for every round (uniform
-    0.5..1.5). Both engines draw them so, from the run's own generator."""
+@dataclass(frozen=True)
+class Draws:
+    """A run's only random numbers."""
+
+    preference: np.ndarray  # (allies,) each ally's domestic preference shock, standard normal
+    expansion: np.ndarray  # (rounds, allies) the factor on a holdout's win-set growth, uniform 0.5..1.5
+    recognition: np.ndarray  # (rounds,) which ally is recognised to propose (proposer protocol), uniform 0..1
+
+
+def random_draws(rng: np.random.Generator, allies: int, rounds: int) -> Draws:
+    """A run's random numbers, drawn in a fixed order from the run's own generator, by both
+    engines alike. The recognition draws come last, so adding them changed no earlier draw."""
     preference = rng.standard_normal(allies)
     expansion = rng.uniform(0.5, 1.5, size=(rounds, allies))
-    return preference, expansion
+    recognition = rng.uniform(0.0, 1.0, size=rounds)
+    return Draws(preference=preference, expansion=expansion, recognition=recognition)
 
 
 def standing(profile: Profile, params, preference_draw) -> Standing:
@@ -233,6 +242,40 @@ def draft_package(rule: MediatorRule, profile: Profile, params, stances: Stance)
     core = rules.mediate(rule, stances.position, weights, profile.start_pct)[..., None]
     deadline = np.rint(rules.mediate(rule, stances.deadline_position, weights, latest)).astype(np.int64)[..., None]
     related = rules.related_component(core, params.us_demand_pct, params.related_cap_pct, params.split_enabled)
+    return Package(core_pct=core, related_pct=related, deadline_year=deadline)
+
+
+def recognised(profile: Profile, draw):
+    """Which ally is recognised to propose this round (a boolean mask over the allies): each
+    ally at the table with probability equal to its clout (Baron & Ferejohn 1989 recognition,
+    weighted by economic weight as in Snyder, Ting & Ansolabehere 2005). `draw` is the round's
+    uniform number, one per run."""
+    cumulative = np.cumsum(profile.clout, axis=-1)
+    threshold = np.asarray(draw, dtype=float)[..., None] * cumulative[..., -1:]
+    index = np.argmax(cumulative > threshold, axis=-1)
+    return np.arange(np.shape(cumulative)[-1]) == np.asarray(index)[..., None]
+
+
+def propose_package(profile: Profile, params, standings: Standing, stances: Stance, proposer) -> Package:
+    """The recognised ally's proposal under unanimity, with full information (Baron & Ferejohn
+    1989): its own level, raised to the US floor if below it, by the earliest deadline at which
+    every member can ratify it; if none can by the latest deadline on the table, the most every
+    member ratifies by then. The proposer keeps what the others leave it, the level, and pays
+    in time (Rubinstein 1982: the proposer's advantage)."""
+    p = params
+    at_stake = profile.bears_cost & profile.votes
+    own = np.sum(np.where(proposer, stances.position, 0.0), axis=-1, keepdims=True)
+    floor = np.max(np.where(profile.votes, standings.floor, 0.0), axis=-1, keepdims=True)
+    level = np.maximum(own, floor)
+    ratifiable = ramp(p, standings, stances)
+    needed = np.max(np.where(at_stake, rules.needed_deadline(level, profile.start_pct, ratifiable, p.summit_year),
+                             -np.inf), axis=-1, keepdims=True)
+    latest = np.asarray(p.latest_deadline, dtype=float)
+    most_by_latest = np.min(np.where(at_stake, rules.win_set_ceiling(profile.start_pct, ratifiable, latest,
+                                                                     p.summit_year), np.inf), axis=-1, keepdims=True)
+    core = np.where(needed > latest, most_by_latest, level)
+    deadline = np.clip(np.ceil(needed), p.earliest_deadline, p.latest_deadline).astype(np.int64)
+    related = rules.related_component(core, p.us_demand_pct, p.related_cap_pct, p.split_enabled)
     return Package(core_pct=core, related_pct=related, deadline_year=deadline)
 
 

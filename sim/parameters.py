@@ -23,6 +23,17 @@ class MediatorRule(StrEnum):
     NASH = "nash"  # weighted Nash bargaining solution
 
 
+class Protocol(StrEnum):
+    """How proposals arise and are answered in each round (DESIGN.md: the protocol is a lever)."""
+
+    MEDIATOR = "mediator"  # single negotiating text: the Secretary General drafts from the positions
+    PROPOSER = "proposer"  # proposer rounds under unanimity: an ally recognised by clout tables a package
+
+
+#: The parameters whose values are names from a fixed list, by the name of their type.
+CHOICE_TYPES = {"MediatorRule": MediatorRule, "Protocol": Protocol}
+
+
 def _spec(default, low=None, high=None, *, doc: str, choices=None):
     return field(default=default, metadata={"low": low, "high": high, "doc": doc, "choices": choices})
 
@@ -44,6 +55,9 @@ class Parameters:
     latest_deadline_years: int = _spec(15, 1, 40, doc="latest deadline on the table, years after the summit")
     mediator_rule: MediatorRule = _spec(MediatorRule.COMPROMISE, doc="how the Secretary General drafts",
                                         choices=tuple(MediatorRule))
+    protocol: Protocol = _spec(Protocol.MEDIATOR, doc="how packages are tabled: the Secretary General's single text, "
+                               "or an ally recognised by clout proposes (Baron & Ferejohn 1989)",
+                               choices=tuple(Protocol))
     allow_flexibility: bool = _spec(True, doc="holdouts may get flexibility (a side letter) at the summit")
     max_flexibility_holdouts: int = _spec(3, 0, 32, doc="most holdouts the summit will carry with side letters")
     split_enabled: bool = _spec(True, doc="the package may split into core defence plus defence-related spending")
@@ -133,8 +147,8 @@ def coerce(name: str, value):
             if isinstance(value, bool):
                 raise TypeError
             return float(value)
-        if kind in ("MediatorRule", MediatorRule):
-            return MediatorRule(value)
+        if kind in CHOICE_TYPES:
+            return CHOICE_TYPES[kind](value)
     except (TypeError, ValueError, OverflowError):
         pass
     else:
@@ -161,9 +175,9 @@ def parameter_problems(params: Parameters) -> list[tuple[str, str]]:
 # --- many runs at once: the same table, checked a column at a time --------------------------------
 
 #: The numpy type of each kind of parameter's column (a float column is float64, and so on).
-COLUMN_TYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, "MediatorRule": object}
+COLUMN_TYPES = {"float": np.float64, "int": np.int64, "bool": np.bool_, **dict.fromkeys(CHOICE_TYPES, object)}
 _FAST_TYPES = {"float": frozenset({float, int}), "int": frozenset({int}), "bool": frozenset({bool}),
-               "MediatorRule": frozenset()}  # Python types a column takes without `coerce`, value by value
+               **dict.fromkeys(CHOICE_TYPES, frozenset())}  # Python types a column takes without `coerce`, value by value
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.parameters import MediatorRule, parameter_fields
+from sim.parameters import CHOICE_TYPES, parameter_fields
 
 #: The most values one grid axis may take: its values are kept (and recorded in _sweep.json).
 MAX_GRID_STEPS = 100_000
@@ -182,6 +182,7 @@ def sample_design(axes: tuple[Axis, ...], method: SamplerMethod, samples: int,
 
 
 def parameter_kind(name: str):
-    """A parameter's Python type (int, float, bool, MediatorRule), from its declaration."""
+    """A parameter's Python type (int, float, bool, or a choice type such as MediatorRule),
+    from its declaration."""
     kind = parameter_fields()[name].type
-    return {"int": int, "float": float, "bool": bool, "MediatorRule": MediatorRule}.get(kind, kind)
+    return {"int": int, "float": float, "bool": bool, **CHOICE_TYPES}.get(kind, kind)

@@ -114,6 +114,8 @@ EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
     ("wales2014", {"max_rounds": 1, "allow_flexibility": False}, None),  # targets tie with ideals
     ("hague2025", {"allow_flexibility": False, "us_pressure": 1.0, "us_demand_pct": 10.0, "split_enabled": False},
      "no deal"),
+    ("hague2025", {"protocol": "proposer"}, "deal"),
+    ("wales2014", {"protocol": "proposer", "us_pressure": 0.9, "max_rounds": 4}, None),
 ]
 
 
@@ -137,9 +139,10 @@ def test_mesa_does_not_draw_from_an_integer_seed_before_the_model():
     exactly these numbers through Mesa's `rng=seed`."""
     seed, rounds = 2025, 7
     model = AllianceModel("hague2025", rng=seed, max_rounds=rounds)
-    preference, expansion = random_draws(np.random.default_rng(seed), len(model.allies), rounds)
-    assert [a.noise_pct for a in model.allies] == list(model.params.noise_sd_pct * preference)
-    np.testing.assert_array_equal(np.array([a.expansion_draws for a in model.allies]).T, expansion)
+    draws = random_draws(np.random.default_rng(seed), len(model.allies), rounds)
+    assert [a.noise_pct for a in model.allies] == list(model.params.noise_sd_pct * draws.preference)
+    np.testing.assert_array_equal(np.array([a.expansion_draws for a in model.allies]).T, draws.expansion)
+    np.testing.assert_array_equal(model.recognition_draws, draws.recognition)
 
 
 # --- a run does not depend on its batch --------------------------------------------------------------

@@ -104,3 +104,53 @@ def test_a_draft_keeps_the_allies_axis_so_it_broadcasts_against_them():
     assert draft.core_pct.shape == (2, 1) and draft.deadline_year.shape == (2, 1)
     np.testing.assert_allclose(draft.core_pct[:, 0], [2.0, 2.0])  # equal weights: the plain mean
     assert (draft.deadline_year == 2035).all()
+
+
+# --- the proposer protocol -------------------------------------------------------------------------
+
+def three_allies():
+    """A hawk (start 2.0, ramp 0.3), a laggard (start 1.0, ramp 0.2) and the US (floor 3.0 on
+    the core, start 3.0): clout 0.2, 0.3, 0.5."""
+    alliance = dataclasses.replace(ALLY, iso3=("HWK", "LAG", "USA"), name=("Hawk", "Laggard", "US"),
+                                   start_pct=np.array([2.0, 1.0, 3.0]), is_us=np.array([False, False, True]),
+                                   bears_cost=np.ones(3, bool), votes=np.ones(3, bool),
+                                   clout=np.array([0.2, 0.3, 0.5]))
+    standings = Standing(exposure=np.ones(3), fiscal=np.full(3, 0.5), reservation_total=np.array([0.0, 0.0, 4.5]),
+                         floor=np.array([0.0, 0.0, 3.0]), noise=np.zeros(3))
+    return alliance, standings
+
+
+def stances_at(positions, ramps):
+    """Stances whose threat gives each ally the ramp asked for (ramp = 0.1 + 0.4 x threat here)."""
+    threat = (np.asarray(ramps) - 0.1) / 0.4
+    n = len(positions)
+    return negotiation.Stance(threat=threat, ideal=np.asarray(positions, float), position=np.asarray(positions, float),
+                              deadline_preference=np.full(n, 2030.0), deadline_position=np.full(n, 2030.0),
+                              expansion=np.zeros(n), rejections=np.zeros(n, dtype=np.int64),
+                              accepted=np.zeros(n, dtype=bool))
+
+
+def test_recognition_follows_clout():
+    alliance, _ = three_allies()
+    # cumulative clout 0.2, 0.5, 1.0: draws below 0.2 pick the first ally, below 0.5 the second
+    picks = [int(np.argmax(negotiation.recognised(alliance, draw))) for draw in (0.0, 0.19, 0.2, 0.49, 0.5, 0.99)]
+    assert picks == [0, 0, 1, 1, 2, 2]
+    block = negotiation.recognised(alliance, np.array([0.1, 0.7]))  # one draw per run: (runs, allies)
+    assert block.tolist() == [[True, False, False], [False, False, True]]
+
+
+def test_the_proposer_keeps_the_level_and_pays_in_time():
+    alliance, standings = three_allies()
+    stances = stances_at([4.0, 1.5, 5.0], ramps=[0.3, 0.2, 0.3])
+    hawk = np.array([True, False, False])
+    package = negotiation.propose_package(alliance, PARAMS, standings, stances, hawk)
+    # the hawk's 4.0%: the laggard needs (4.0 - 1.0) / 0.2 = 15 years -> 2040, the latest on the table
+    assert float(package.core_pct.item()) == pytest.approx(4.0) and int(package.deadline_year.item()) == 2040
+    laggard = np.array([False, True, False])
+    package = negotiation.propose_package(alliance, PARAMS, standings, stances, laggard)
+    # the laggard's 1.5% is below the US floor of 3.0: 3.0%, which the laggard ratifies in 10 years
+    assert float(package.core_pct.item()) == pytest.approx(3.0) and int(package.deadline_year.item()) == 2035
+    us = np.array([False, False, True])
+    package = negotiation.propose_package(alliance, PARAMS, standings, stances, us)
+    # the US's 5.0% would take the laggard 20 years: the most it ratifies by 2040 is 1.0 + 0.2 x 15 = 4.0
+    assert float(package.core_pct.item()) == pytest.approx(4.0) and int(package.deadline_year.item()) == 2040

@@ -60,6 +60,7 @@ class Lever:
 LEVERS = (
     Lever("us_pressure", "US pressure", Widget.SLIDER_FLOAT, 0.05),
     Lever("threat_level", "Threat level", Widget.SLIDER_FLOAT, 0.05),
+    Lever("protocol", "Protocol", Widget.SELECT),
     Lever("mediator_rule", "Mediator rule", Widget.SELECT),
     Lever("allow_flexibility", "Allow flexibility (side letters)", Widget.CHECKBOX),
     Lever("split_enabled", "Allow core/related split", Widget.CHECKBOX),
