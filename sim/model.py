@@ -26,6 +26,9 @@ from sim.parameters import MediatorRule, Protocol, parameter_fields
 from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 
+SECRETARY_GENERAL = "SG"  # `tabled_by` when the Secretary General drafted
+
+
 class AllianceModel(mesa.Model):
     """The allies negotiating a defence-spending package.
 
@@ -56,6 +59,7 @@ class AllianceModel(mesa.Model):
         self.threat_level = float(p.threat_level)
         self.last_round_threats = np.array(self.allies.get("threat"))
         self.draft: Package | None = None
+        self.tabled_by: str | None = None  # who tabled the draft on the table: an ally's ISO3 code, or "SG"
         self.deal: bool | None = None
         self.flexibility: list[Ally] = []
         self.package: Package | None = None
@@ -99,9 +103,12 @@ class AllianceModel(mesa.Model):
         """The protocol: the Secretary General drafts a single text, or the ally recognised this
         round proposes."""
         if self.params.protocol is Protocol.PROPOSER:
-            self.proposer().propose()
+            proposer = self.proposer()
+            proposer.propose()
+            self.tabled_by = proposer.profile.iso3
         else:
             self.secretary_general.draft_package()
+            self.tabled_by = SECRETARY_GENERAL
 
     def proposer(self) -> Ally:
         """The ally recognised to propose this round (by clout, from the run's own draw)."""

@@ -328,3 +328,17 @@ def test_round_tables_have_one_row_per_round_and_ally():
     assert len(model.allies_table()) == 32 * (outcome.rounds + 1)
     assert set(model.allies_table().columns) == {"round", "iso3", "position_pct", "deadline_position",
                                                  "accepted", "threat", "fiscal_pressure"}
+
+
+def test_the_protocol_decides_who_tables_the_draft():
+    from sim import negotiation
+    from sim.model import SECRETARY_GENERAL
+
+    mediated = AllianceModel("hague2025", rng=0)
+    mediated.step()
+    assert mediated.tabled_by == SECRETARY_GENERAL
+    proposed = AllianceModel("hague2025", rng=0, protocol="proposer")
+    proposed.step()
+    chosen = negotiation.recognised(proposed.alliance, proposed.recognition_draws[0])
+    assert proposed.tabled_by == proposed.alliance.iso3[int(np.argmax(chosen))]
+    assert proposed.tabled_by != SECRETARY_GENERAL

@@ -15,6 +15,7 @@ import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
 
+from sim.model import SECRETARY_GENERAL
 from sim.viz.cartogram import EMBED_OPTIONS
 
 PANEL_WIDTH = 165
@@ -95,6 +96,14 @@ def _codes(codes: list[str]) -> str:
     return f"{', '.join(codes)} ({len(codes)})" if codes else "none"
 
 
+def tabled_by(model) -> str:
+    """Who put the draft on the table: the Secretary General, or the ally recognised to propose."""
+    if model.tabled_by == SECRETARY_GENERAL:
+        return "the Secretary General (single text)"
+    names = {ally.profile.iso3: ally.profile.name for ally in model.allies}
+    return f"{names.get(model.tabled_by, model.tabled_by)}, recognised to propose"
+
+
 def standing(model) -> Standing:
     """The panel's words for the model as it is now, from model.outcome() once the talks end."""
     p = model.params
@@ -108,6 +117,7 @@ def standing(model) -> Standing:
         holdouts = [a.profile.iso3 for a in model.members if not a.accepted] if draft else []
         rows = (
             round_row,
+            ("Tabled by", tabled_by(model) if draft else "-"),
             ("Draft core", _pct(draft.core_pct) if draft else "no draft yet"),
             ("Draft related", (_pct(draft.related_pct) if p.split_enabled else "no split") if draft else "-"),
             ("Draft deadline", str(draft.deadline_year) if draft else "-"),
@@ -127,6 +137,7 @@ def standing(model) -> Standing:
         headline = f"{Stage.NO_DEAL} at the summit (round {outcome.rounds})"
     rows = (
         round_row,
+        ("Last draft tabled by", tabled_by(model)),
         ("Core target", _pct(outcome.core_target_pct)),
         ("Related target", _pct(outcome.related_target_pct) if p.split_enabled else "no split"),
         ("Deadline", str(outcome.deadline_year) if outcome.deadline_year else "-"),
