@@ -5,8 +5,10 @@ The sweep is the Hague 2025 scenario over a grid of US pressure x seeds. The bat
 the same sweep, checked to give the plain loop's outcomes, and then a much larger one (one
 US pressure per run, so nothing is shared between runs), and one run per call (`--single-runs`
 calls of `run_batch("hague2025", [overrides], [seed])`, as EMA workbench calls a model), with a
-`ScenarioCache` held across the calls and without. Measurements alternate between the engines
-and the best of `--repeat` is kept, so a busy machine skews the ratios less.
+`ScenarioCache` held across the calls and without. The large sweep is also run once per
+protocol (`sim.parameters.Protocol`: the Secretary General's single text, proposer rounds), side
+by side, with each protocol's runs/s against the mediator's. Measurements alternate between the
+engines and the best of `--repeat` is kept, so a busy machine skews the ratios less.
 
     python benchmarks/throughput.py [--pressures 20] [--seeds 10] [--batch-runs 100000] [--single-runs 200] [--repeat 3]
 """
@@ -31,6 +33,7 @@ import numpy as np  # noqa: E402
 from sim.batch import run_batch  # noqa: E402
 from sim.model import AllianceModel  # noqa: E402
 from sim.outcome import RUN_FIELDS, outcome_row  # noqa: E402
+from sim.parameters import Protocol  # noqa: E402
 from sim.scenario import load_scenario  # noqa: E402
 
 
@@ -91,6 +94,9 @@ def main(argv=None) -> int:
     runs = len(overrides)
     large = args.batch_runs
     large_overrides = [{"us_pressure": float(p)} for p in np.linspace(0.0, 1.0, large)]
+    # the same large sweep under each protocol (the default protocol's row repeats the one above, named)
+    by_protocol = {protocol.value: [{**o, "protocol": protocol.value} for o in large_overrides]
+                   for protocol in Protocol}
 
     def mesa_batch_run():
         return mesa.batch_run(AllianceModel, parameters={"scenario_name": [scenario], "us_pressure": pressures},
@@ -123,6 +129,8 @@ def main(argv=None) -> int:
             (f"run_batch ({large} runs)", large, lambda: run_batch(scenario, large_overrides, range(large))),
             ("run_batch, 1 run a call", len(single), lambda: one_at_a_time(False)),
             *([("  same, ScenarioCache", len(single), lambda: one_at_a_time(True))] if takes_cache else []),
+            *((f"{PROTOCOL_ROW}{name}", large, lambda sweep=sweep: run_batch(scenario, sweep, range(large)))
+              for name, sweep in by_protocol.items()),
         ):
             seconds, result = timed(work)
             if engine == "plain loop":
@@ -142,7 +150,26 @@ def main(argv=None) -> int:
               f"{1e3 / timing.runs_per_second:>8.3f}{timing.runs_per_second / mesa_rate:>18.1f}"
               f"{timing.runs_per_second / loop_rate:>14.1f}")
     print(f"\nrun_batch gives the plain loop's outcomes on the shared sweep: {'yes' if agree else 'NO'}")
+    protocol_table(best, large)
     return 0 if agree else 1
+
+
+PROTOCOL_ROW = "run_batch, protocol "
+
+
+def protocol_table(best: dict[str, Timing], large: int) -> None:
+    """The large sweep under each protocol, side by side, and the slowest against the mediator."""
+    rows = {engine[len(PROTOCOL_ROW):]: timing for engine, timing in best.items() if engine.startswith(PROTOCOL_ROW)}
+    mediator = rows[Protocol.MEDIATOR.value].runs_per_second
+    print(f"\nthe batch engine on the same {large} runs, by protocol (best of the repeats)")
+    print(f"{'protocol':<12}{'runs':>9}{'seconds':>10}{'runs/s':>11}{'ms/run':>8}{'x mediator (time/run)':>23}")
+    for name, timing in rows.items():
+        print(f"{name:<12}{timing.runs:>9}{timing.seconds:>10.2f}{timing.runs_per_second:>11.1f}"
+              f"{1e3 / timing.runs_per_second:>8.3f}{mediator / timing.runs_per_second:>23.2f}")
+    slowest = min(rows, key=lambda name: rows[name].runs_per_second)
+    ratio = mediator / rows[slowest].runs_per_second
+    print(f"slowest: {slowest}, {ratio:.2f}x the mediator's time per run (issue 10 asks for at most 3x): "
+          f"{'within' if ratio <= 3 else 'OVER'}")
 
 
 if __name__ == "__main__":

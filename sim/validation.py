@@ -3,8 +3,10 @@
 tested on the other.
 
 Every figure is computed over several seeds with the batch engine; the record is in
-`sim/history.py` and the 2024 spending estimates in the allies' data. The table and the
-Markdown report are in `sim/validation_report.py`.
+`sim/history.py` and the 2024 spending estimates in the allies' data. The default protocol
+gives the headline results; every protocol (`sim.parameters.Protocol`) is also run on both
+cases, side by side (`Validation.protocols`). The table and the Markdown report are in
+`sim/validation_report.py`.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sim.data.loader import load_allies
 from sim.history import HagueRecord, WalesRecord, load_spending_record
 from sim.model import AllianceModel
 from sim.outcome import Baselines, without_nan
+from sim.parameters import Protocol
 from sim.scenario import load_scenario
 
 CALIBRATION_DIR = Path(__file__).resolve().parent.parent / "configs" / "calibration"
@@ -38,6 +41,13 @@ class HagueResult:
     flexibility_share: dict[str, float]  # ally -> share of runs carried with a side letter
     hawk_openings: dict[str, tuple[float, float]]  # ally -> (level, deadline), seed 0
     baselines: Baselines  # means over runs
+    # the process, over every run (NaN when not measured):
+    first_draft_deadline_mean: float = float("nan")  # the first draft's (or proposal's) deadline
+    spain_holdout_share: float = float("nan")  # Spain given flexibility or still holding out at the end
+    canada_signing_share: float = float("nan")  # a deal that Canada accepts without a side letter
+    hawks_at_five_share: float = float("nan")  # front-line openings at >= 5% by 2030 or earlier
+    mean_rounds: float = float("nan")  # rounds the talks take
+    first_round_share: float = float("nan")  # runs that end in the first round
 
 
 @dataclass(frozen=True)
@@ -129,6 +139,28 @@ class CrossFit:
         return "wales" if self.fitted_on == "hague" else "hague"
 
 
+def combined_errors(hague: HagueResult, wales: WalesResult) -> dict[str, float]:
+    """Absolute error on the Hague core level plus the Wales level, model against each baseline."""
+    hague_record, wales_record = HagueRecord(), WalesRecord()
+    errors = {"model": abs(hague.core_pct - hague_record.core_pct) + abs(wales.level_pct - wales_record.level_pct)}
+    for name, predicted in asdict(hague.baselines).items():
+        errors[name] = (abs(predicted - hague_record.core_pct)
+                        + abs(getattr(wales.baselines, name) - wales_record.level_pct))
+    return errors
+
+
+@dataclass(frozen=True)
+class ProtocolResult:
+    """Both cases run under one protocol, everything else at its default."""
+
+    protocol: str
+    hague: HagueResult
+    wales: WalesResult
+
+    def combined_errors(self) -> dict[str, float]:
+        return combined_errors(self.hague, self.wales)
+
+
 @dataclass(frozen=True)
 class Validation:
     seeds: tuple[int, ...]
@@ -137,19 +169,19 @@ class Validation:
     cross: list[CrossFit] = field(default_factory=list)
     # forecast[iso3][year] = {"mean", "p05", "p95"}: projected core spending, % of GDP (see forecast_table)
     forecast: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
+    # protocol name -> both cases under that protocol (the default protocol's equal `hague` and `wales`)
+    protocols: dict[str, ProtocolResult] = field(default_factory=dict)
 
     def combined_errors(self) -> dict[str, float]:
         """Absolute error on the Hague core level plus the Wales level, model against each baseline."""
-        hague, wales = HagueRecord(), WalesRecord()
-        errors = {"model": abs(self.hague.core_pct - hague.core_pct) + abs(self.wales.level_pct - wales.level_pct)}
-        for name, predicted in asdict(self.hague.baselines).items():
-            errors[name] = abs(predicted - hague.core_pct) + abs(getattr(self.wales.baselines, name) - wales.level_pct)
-        return errors
+        return combined_errors(self.hague, self.wales)
 
     def to_dict(self) -> dict:
         """A JSON-ready dict: NaN (a case without a deal) becomes None."""
         data = asdict(self)
         data["combined_errors"] = self.combined_errors()
+        for name, result in self.protocols.items():
+            data["protocols"][name]["combined_errors"] = result.combined_errors()
         return without_nan(data)
 
 
@@ -164,25 +196,56 @@ def mean_with_deal(values, deal) -> float:
     return float(np.mean(values[deal])) if deal.any() else float("nan")
 
 
+HAWK_LEVEL_PCT = 5.0  # the front-line allies asked for "5% quickly" (HagueRecord.hawks):
+HAWK_BY_YEAR = 2030  # at least this level, by this year or earlier
+
+
+def _ally_share(result, code: str, mask: np.ndarray) -> float:
+    """The share of runs where `mask` (runs x allies) holds for the ally `code` (NaN if absent)."""
+    if code not in result.iso3 or not len(result):
+        return float("nan")
+    return float(mask[:, list(result.iso3).index(code)].mean())
+
+
+def first_rounds(overrides: dict, seeds) -> tuple[list[float], list[dict[str, tuple[float, float]]]]:
+    """Each run's first draft's (or first proposal's) deadline, and the front-line allies'
+    openings (level, deadline), from the Mesa model stepped once per seed."""
+    hawks = HagueRecord().hawks
+    deadlines, openings = [], []
+    for seed in seeds:
+        model = AllianceModel("hague2025", rng=seed, **overrides)
+        openings.append({a.profile.iso3: (a.initial_position_pct, a.initial_deadline_position)
+                         for a in model.allies if a.profile.iso3 in hawks})
+        model.step()
+        deadlines.append(float(model.draft.deadline_year))
+    return deadlines, openings
+
+
 def hague_case(overrides: dict, seeds) -> HagueResult:
-    record = HagueRecord()
-    result = run_batch(load_scenario("hague2025"), [overrides] * len(seeds), list(seeds))
+    seeds = list(seeds)
+    result = run_batch(load_scenario("hague2025"), [overrides] * len(seeds), seeds)
     deal = result.deal.astype(bool)
     carried = dict(zip(result.iso3, result.flexibility.mean(axis=0))) if len(result) else {}
-    model = AllianceModel("hague2025", rng=seeds[0], **overrides)
-    openings = {a.profile.iso3: (a.initial_position_pct, a.initial_deadline_position)
-                for a in model.allies if a.profile.iso3 in record.hawks}
-    model.step()
+    deadlines, openings = first_rounds(overrides, seeds)
+    hawk_openings = [level >= HAWK_LEVEL_PCT and deadline <= HAWK_BY_YEAR
+                     for run in openings for level, deadline in run.values()]
+    side_letter = result.flexibility.astype(bool)
     return HagueResult(
         deal_share=float(deal.mean()),
         core_pct=mean_with_deal(result.core_target_pct, deal),
         total_pct=mean_with_deal(result.core_target_pct + result.related_target_pct, deal),
         deadline_year=mean_with_deal(result.deadline_year, deal),
-        first_draft_deadline=int(model.draft.deadline_year),
+        first_draft_deadline=int(deadlines[0]),
         spain_flexibility_share=float(carried.get("ESP", np.nan)),
         flexibility_share={code: float(share) for code, share in sorted(carried.items()) if share > 0},
-        hawk_openings=openings,
+        hawk_openings=openings[0],
         baselines=_baselines(result),
+        first_draft_deadline_mean=float(np.mean(deadlines)),
+        spain_holdout_share=_ally_share(result, "ESP", side_letter | result.holdouts.astype(bool)),
+        canada_signing_share=_ally_share(result, "CAN", deal[:, None] & ~side_letter),
+        hawks_at_five_share=float(np.mean(hawk_openings)) if hawk_openings else float("nan"),
+        mean_rounds=float(np.mean(result.rounds)),
+        first_round_share=float(np.mean(result.rounds == 1)),
     )
 
 
@@ -282,7 +345,17 @@ def validate(seeds=DEFAULT_SEEDS) -> Validation:
                                   ensemble_size=len(ensemble),
                                   ensemble_passing=sum(meets_other_case(case, member, seeds) for member in ensemble)))
     return Validation(seeds=seeds, hague=hague_case({}, seeds), wales=wales_case({}, seeds), cross=cross,
-                      forecast=forecast_table({}, seeds))
+                      forecast=forecast_table({}, seeds), protocols=by_protocol(seeds))
+
+
+def by_protocol(seeds) -> dict[str, ProtocolResult]:
+    """Both cases under each protocol, every other parameter at its default."""
+    results = {}
+    for protocol in Protocol:
+        overrides = {"protocol": protocol.value}
+        results[protocol.value] = ProtocolResult(protocol=protocol.value, hague=hague_case(overrides, seeds),
+                                                 wales=wales_case(overrides, seeds))
+    return results
 
 
 FORECAST_BAND = (5, 95)  # percentiles of the 90% band over seeds

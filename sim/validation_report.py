@@ -18,7 +18,14 @@ from sim.data.loader import NO_FORCES, load_allies
 from sim.history import HagueRecord, WalesRecord, load_spending_record
 from sim.model import AllianceModel
 from sim.scenario import load_scenario
-from sim.validation import HindcastTargets, Validation, WalesResult
+from sim.validation import (
+    HAWK_BY_YEAR,
+    HAWK_LEVEL_PCT,
+    HindcastTargets,
+    ProtocolResult,
+    Validation,
+    WalesResult,
+)
 
 
 def _f(value, digits=2) -> str:
@@ -87,8 +94,64 @@ def table_text(v: Validation) -> str:
         if fit.ensemble_size:
             rows.append((f"{other} targets met by the best fits", "", f"{fit.ensemble_passing} of {fit.ensemble_size}",
                          "", "", ""))
-    widths = [max(len(str(r[i])) for r in rows) for i in range(6)]
+    text = aligned(rows)
+    if v.protocols:  # its own block: one column per protocol, aligned on its own
+        text += "\n\n" + aligned(protocol_rows(v.protocols, v.seeds))
+    return text
+
+
+def aligned(rows: list[tuple]) -> str:
+    """Rows of cells as left-aligned columns, two spaces apart."""
+    columns = max(len(r) for r in rows)
+    rows = [tuple(r) + ("",) * (columns - len(r)) for r in rows]
+    widths = [max(len(str(r[i])) for r in rows) for i in range(columns)]
     return "\n".join("  ".join(str(c).ljust(widths[i]) for i, c in enumerate(r)).rstrip() for r in rows)
+
+
+def _share(value) -> str:
+    return "-" if value is None or np.isnan(value) else f"{value:.0%}"
+
+
+def protocol_rows(protocols: dict[str, ProtocolResult], seeds) -> list[tuple]:
+    """Both cases under each protocol, one column per protocol: the outcome and the process
+    against the record, and the level error against the one-shot baselines'."""
+    results = list(protocols.values())
+    hr, wr, targets = HagueRecord(), WalesRecord(), HindcastTargets()
+    hawks = "/".join(sorted(hr.hawks))
+
+    def row(label, record, cell):
+        return (label, record, *(cell(r) for r in results))
+
+    def errors(names):
+        return lambda r: " / ".join(_f(r.combined_errors()[name], 3) for name in names)
+
+    return [
+        ("by protocol", "record", *(r.protocol for r in results)),
+        ("Hague: deal (share of runs)", "yes", *(_f(r.hague.deal_share) for r in results)),
+        row("Hague: core level, % GDP", f">= {hr.core_pct}", lambda r: _f(r.hague.core_pct)),
+        row("Hague: deadline", str(hr.deadline_year), lambda r: _f(r.hague.deadline_year, 1)),
+        row("Hague: first draft's deadline, seed 0 / mean", str(hr.draft_deadline_year),
+            lambda r: f"{r.hague.first_draft_deadline} / {_f(r.hague.first_draft_deadline_mean, 1)}"),
+        row("Hague: Spain side letter (share of runs)", "yes", lambda r: _share(r.hague.spain_flexibility_share)),
+        row("Hague: Spain side letter or holding out", "yes", lambda r: _share(r.hague.spain_holdout_share)),
+        row("Hague: Canada signs, no side letter", "yes", lambda r: _share(r.hague.canada_signing_share)),
+        row(f"Hague: {hawks} open >= {HAWK_LEVEL_PCT:g}% by {HAWK_BY_YEAR}", "yes",
+            lambda r: _share(r.hague.hawks_at_five_share)),
+        row("Hague: rounds (mean; share ending in round 1)", "",
+            lambda r: f"{_f(r.hague.mean_rounds, 1)}; {_share(r.hague.first_round_share)}"),
+        row("Wales: deal (share of runs)", "yes", lambda r: _f(r.wales.deal_share)),
+        row("Wales: level, % GDP", _f(wr.level_pct, 1), lambda r: _f(r.wales.level_pct)),
+        row("Wales: horizon, years", str(wr.horizon_years), lambda r: _f(r.wales.horizon_years, 1)),
+        row("Wales: 2015-2024 path MAE, pp", "below the naive",
+            lambda r: _f(r.wales.path.model.mae_pp if r.wales.path is not None else None, 3)
+            + _runs_note(r.wales, seeds)),
+        row("Wales: 2024 hindcast MAE / Spearman / at 2%",
+            f"<={targets.mae_pp} / >={targets.spearman} / {wr.allies_at_two_percent_2024}",
+            lambda r: f"{_f(r.wales.hindcast.mae_pp, 3)} / {_f(r.wales.hindcast.spearman, 3)} / "
+                      f"{_f(r.wales.hindcast.at_two_percent, 1)}{_runs_note(r.wales, seeds)}"),
+        row("level error, both cases, pp: model", "0", errors(["model"])),
+        row("  one-shot: w. mean / w. median / Nash", "0", errors(["weighted_mean", "weighted_median", "nash"])),
+    ]
 
 
 def path_rows(w: WalesResult, seeds) -> list[tuple]:

@@ -17,6 +17,7 @@ from test_regression import differences, table
 from sim.cli import main
 from sim.history import HagueRecord
 from sim.outcome import without_nan
+from sim.parameters import Parameters, Protocol
 from sim.validation import HagueTargets, Hindcast, HindcastTargets, validate, wales_case
 from sim.validation_report import table_text
 
@@ -109,7 +110,8 @@ def test_the_model_errs_less_than_every_baseline_on_both_cases(result):
 
 def test_every_run_reaches_the_hindcast_year_with_the_defaults(result):
     assert result.wales.hindcast_runs == len(SEEDS)
-    assert f"of {len(SEEDS)} runs)" not in table_text(result)
+    headline = table_text(result).split("by protocol")[0]  # another protocol's paths may end sooner
+    assert f"of {len(SEEDS)} runs)" not in headline
 
 
 def test_a_run_whose_path_ends_before_2024_is_left_out_of_the_hindcast_and_said_so():
@@ -130,7 +132,9 @@ def strict_json(constant: str):
 def test_validate_command_prints_json_and_writes_a_report(tmp_path, capsys):
     assert main(["validate", "--seeds", "2", "--json"]) == 0
     data = json.loads(capsys.readouterr().out, parse_constant=strict_json)
-    assert {"hague", "wales", "cross", "combined_errors"} <= set(data)
+    assert {"hague", "wales", "cross", "combined_errors", "protocols"} <= set(data)
+    assert set(data["protocols"]) == {p.value for p in Protocol}
+    assert {"hague", "wales", "combined_errors"} <= set(data["protocols"]["proposer"])
     out = tmp_path / "report"
     assert main(["validate", "--seeds", "2", "--out", str(out)]) == 0
     assert "2024 hindcast from 2014" in (out / "validation.md").read_text()
@@ -170,3 +174,57 @@ def test_the_forecast_table_has_a_stable_shape(result):
             assert cell["p05"] - 1e-12 <= cell["mean"] <= cell["p95"] + 1e-12, (code, year)
     data = json.loads(json.dumps(without_nan(result.to_dict())))
     assert data["forecast"]["POL"]["2030"]["mean"] == pytest.approx(forecast["POL"][2030]["mean"])
+
+
+# --- every protocol on both cases ------------------------------------------------------------------
+
+def test_every_protocol_is_run_on_both_cases(result):
+    assert list(result.protocols) == [p.value for p in Protocol]
+    for name, run in result.protocols.items():
+        h, w = run.hague, run.wales
+        assert run.protocol == name
+        for share in (h.deal_share, h.spain_flexibility_share, h.spain_holdout_share, h.canada_signing_share,
+                      h.hawks_at_five_share, h.first_round_share, w.deal_share):
+            assert 0 <= share <= 1, name
+        assert h.spain_holdout_share >= h.spain_flexibility_share  # a side letter is a holdout carried
+        assert 1 <= h.mean_rounds <= Parameters().max_rounds
+        assert 2025 < h.first_draft_deadline_mean <= 2025 + Parameters().latest_deadline_years
+        if h.deal_share > 0:
+            assert all(math.isfinite(x) for x in (h.core_pct, h.total_pct, h.deadline_year))
+        if w.deal_share > 0:
+            assert math.isfinite(w.level_pct) and math.isfinite(w.horizon_years)
+        if w.hindcast_runs:
+            assert all(math.isfinite(x) for x in (w.hindcast.mae_pp, w.hindcast.spearman, w.path.model.mae_pp))
+        assert all(math.isfinite(x) for x in run.combined_errors().values()) or h.deal_share * w.deal_share == 0
+
+
+def test_the_default_protocol_gives_the_headline_results(result):
+    default = result.protocols[Parameters().protocol.value]
+    for name in ("deal_share", "core_pct", "deadline_year", "first_draft_deadline", "spain_flexibility_share"):
+        assert getattr(default.hague, name) == getattr(result.hague, name), name
+    assert default.hague.first_draft_deadline_mean == result.hague.first_draft_deadline_mean
+    assert default.wales.level_pct == result.wales.level_pct
+    assert default.wales.hindcast == result.wales.hindcast
+    assert default.combined_errors() == result.combined_errors()
+
+
+def test_the_table_shows_each_protocol_side_by_side(result):
+    text = table_text(result)
+    assert "by protocol" in text
+    section = text[text.index("by protocol"):].splitlines()
+    header = section[0].split()
+    assert header[-len(Protocol):] == [p.value for p in Protocol]
+    for label in ("first draft's deadline", "Spain side letter or holding out", "Canada signs, no side letter",
+                  "open >= 5% by 2030", "rounds", "Wales: level", "Wales: horizon", "2015-2024 path MAE",
+                  "2024 hindcast MAE", "level error"):
+        assert any(label in line for line in section), label
+    assert "nan" not in text.lower()
+
+
+def test_the_protocols_reach_the_json_strictly(result):
+    data = json.loads(json.dumps(result.to_dict(), default=float, allow_nan=False), parse_constant=strict_json)
+    for name in (p.value for p in Protocol):
+        hague = data["protocols"][name]["hague"]
+        assert {"canada_signing_share", "spain_holdout_share", "hawks_at_five_share", "mean_rounds",
+                "first_draft_deadline_mean"} <= set(hague)
+        assert set(data["protocols"][name]["combined_errors"]) == {"model", "weighted_mean", "weighted_median", "nash"}
