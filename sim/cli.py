@@ -42,7 +42,12 @@ def build_parser() -> argparse.ArgumentParser:
                             description="The NATO allies negotiating their defence-spending target.")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="run one negotiation and report its outcome")
+    run = commands.add_parser(
+        "run", help="run one negotiation and report its outcome",
+        description="Run one negotiation (a built-in scenario or a TOML file, with --set overrides and a seed) "
+                    "and print its outcome: the package, the holdouts and side letters, the baselines and each "
+                    "ally's position and projected spending. --out also writes outcome.json, the round-by-round "
+                    "tables and a figure.")
     run.add_argument("scenario", nargs="?", default=DEFAULT_SCENARIO,
                      help=f"built-in scenario name or TOML path (default {DEFAULT_SCENARIO}; "
                           f"built-in: {', '.join(builtin_scenarios())})")
@@ -51,7 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
                      help="override a model parameter, e.g. --set us_pressure=0.5 (repeatable)")
     run.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
     run.add_argument("--out", type=Path, help="write round-by-round Parquet tables and a figure here")
-    validate = commands.add_parser("validate", help="check the model against the Hague 2025 and Wales 2014 record")
+    validate = commands.add_parser(
+        "validate", help="check the model against the Hague 2025 and Wales 2014 record",
+        description="Check the model against the record: the Hague 2025 and Wales 2014 cases, the 2015-2024 "
+                    "path and the 2024 hindcast against naive hindcasts, the one-shot baselines, each protocol, and "
+                    "parameters fitted on one case tested on the other. --json adds the forecast table; --out "
+                    "writes a report with figures.")
     validate.add_argument("--seeds", type=int, default=10, help="runs per case (seeds 0..N-1; default 10)")
     validate.add_argument("--json", action="store_true", help="print the results as one JSON object")
     validate.add_argument("--out", type=Path, help="write a markdown report with figures here")

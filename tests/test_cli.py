@@ -3,6 +3,7 @@
 import json
 
 import pandas as pd
+import pytest
 
 from sim.cli import main
 
@@ -49,3 +50,12 @@ def test_out_writes_tables_and_figure_and_never_overwrites(tmp_path, capsys):
     assert main(["run", "--seed", "5", "--out", str(out)]) == 2
     assert "already holds" in capsys.readouterr().err
     assert (out / "outcome.json").read_text() == before
+
+
+@pytest.mark.parametrize("command", ["run", "viz", "validate", "sweep"])
+def test_every_command_describes_itself(command, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main([command, "--help"])
+    assert stop.value.code == 0
+    usage, _, rest = capsys.readouterr().out.partition("\n\n")
+    assert rest.split("\n\n")[0].strip() and not rest.startswith(("positional", "options")), rest[:80]

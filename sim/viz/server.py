@@ -31,7 +31,11 @@ class ServerError(ValueError):
 
 def add_viz_parser(subparsers) -> None:
     """Register `viz` on the command line's subparsers."""
-    viz = subparsers.add_parser("viz", help="serve the browser visualisation (Mesa on Solara)")
+    viz = subparsers.add_parser(
+        "viz", help="serve the browser visualisation (Mesa on Solara)",
+        description="Serve the browser page on this machine (127.0.0.1 unless --host says otherwise): the "
+                    "levers, a map of the allies' positions and votes, the rounds, the outcome, who keeps the "
+                    "pledge, and the distribution over many runs. Each browser tab has its own model.")
     viz.add_argument("--host", default=DEFAULT_HOST,
                      help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
     viz.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
