@@ -85,15 +85,14 @@ def hague_loss(values: dict) -> float:
     return loss / len(SEEDS)
 
 
-def wales_loss(values: dict, actual_2024: np.ndarray) -> float:
+def wales_loss(values: dict, actual_2024: np.ndarray, actual_path: np.ndarray) -> float:
     """Misses on the Wales pledge, on the 2024 hindcast and on the 2015-2024 path (every
     ally-year, so the pace of the budgets counts, not only where they end), per seed."""
     result = run_batch(load_scenario("wales2014"), [values] * len(SEEDS), SEEDS, per_ally=True)
     if 2024 not in result.allies.years:  # every deadline before 2024: no hindcast to score
         return NO_HINDCAST_COST
     at_2024 = result.allies.spending_in(2024)
-    paths = np.stack([result.allies.spending_in(year) for year in PATH_YEARS], axis=-1)
-    actual_path = load_spending_record().path(result.iso3, PATH_YEARS)
+    paths = result.allies.spending_over(PATH_YEARS)
     loss = 0.0
     for run, (deal, core, deadline) in enumerate(zip(result.deal, result.core_target_pct, result.deadline_year)):
         if not deal or deadline < 2024:
@@ -106,13 +105,13 @@ def wales_loss(values: dict, actual_2024: np.ndarray) -> float:
     return loss / len(SEEDS)
 
 
-def score(values: dict, case: Case, actual_2024: np.ndarray) -> float:
+def score(values: dict, case: Case, actual_2024: np.ndarray, actual_path: np.ndarray) -> float:
     """Lower is better."""
     loss = 0.0
     if case in (Case.HAGUE, Case.BOTH):
         loss += hague_loss(values)
     if case in (Case.WALES, Case.BOTH):
-        loss += wales_loss(values, actual_2024)
+        loss += wales_loss(values, actual_2024, actual_path)
     return loss
 
 
@@ -149,7 +148,9 @@ class Fit:
 
 def calibrate(case: Case, candidates: int, refine: int, seed: int, workers: int, from_defaults: bool) -> Fit:
     defaults = {k: getattr(Parameters(), k) for k in SEARCH_SPACE}
-    evaluate = partial(score, case=case, actual_2024=load_allies().spending_2024_pct)
+    facts = load_allies()  # the record is read once, not once per candidate
+    evaluate = partial(score, case=case, actual_2024=facts.spending_2024_pct,
+                       actual_path=load_spending_record().path(facts.iso3, PATH_YEARS))
     scored: list[tuple[float, dict]] = []
     with ProcessPoolExecutor(workers) as executor:
         for stage in ("local",) if from_defaults else ("global", "local"):

@@ -95,10 +95,6 @@ class Structure:
     protocol: Protocol = Protocol.MEDIATOR
 
     @classmethod
-    def of(cls, params: Parameters) -> Structure:
-        return cls(params.data_year, params.summit_year, params.mediator_rule, params.protocol)
-
-    @classmethod
     def groups(cls, columns: ParameterColumns) -> list[tuple[Structure, np.ndarray]]:
         """The window's runs grouped by structure, in order of each group's first run, with
         the runs of each group (indices into the window's columns) in order."""
@@ -278,6 +274,7 @@ class GroupResult:
     columns: dict[str, np.ndarray]
     ended: Concluded
     projection: implementation.Projection
+    on_track: np.ndarray  # (runs, allies) from `measure`
 
 
 def run_group(profile: Profile, facts: AllyFacts, ledger: Ledger, structure: Structure,
@@ -305,7 +302,7 @@ def run_group(profile: Profile, facts: AllyFacts, ledger: Ledger, structure: Str
         "allies_on_track": measures.allies_on_track,
         "extra_spending_usd_bn": measures.extra_spending_usd_bn,
     }
-    return GroupResult(columns=columns, ended=ended, projection=projection)
+    return GroupResult(columns=columns, ended=ended, projection=projection, on_track=measures.on_track)
 
 
 # --- the public entry point ------------------------------------------------------------------------
@@ -371,6 +368,7 @@ class Collected:
     columns: dict[str, np.ndarray]
     positions: np.ndarray | None
     accepted: np.ndarray | None
+    on_track: np.ndarray | None
     paths: list[tuple[np.ndarray, int, np.ndarray]]
 
     @classmethod
@@ -378,7 +376,8 @@ class Collected:
         columns = {name: np.empty((runs, allies) if name in ("holdouts", "flexibility") else runs, dtype=kind)
                    for name, kind in RESULT_TYPES.items()}
         return cls(columns=columns, positions=np.empty((runs, allies)) if per_ally else None,
-                   accepted=np.empty((runs, allies), dtype=bool) if per_ally else None, paths=[])
+                   accepted=np.empty((runs, allies), dtype=bool) if per_ally else None,
+                   on_track=np.empty((runs, allies), dtype=bool) if per_ally else None, paths=[])
 
     def add(self, rows: np.ndarray, result: GroupResult) -> None:
         for name, values in result.columns.items():
@@ -386,6 +385,7 @@ class Collected:
         if self.positions is not None:
             self.positions[rows] = result.ended.stance.position
             self.accepted[rows] = result.ended.stance.accepted
+            self.on_track[rows] = result.on_track
             self.paths.append((rows, result.projection.first_year, result.projection.trajectory))
 
     def ally_columns(self) -> AllyColumns | None:
@@ -398,7 +398,8 @@ class Collected:
             offset = first_year - years[0]
             trajectory[rows, :, offset:offset + path.shape[2]] = path
         return AllyColumns(years=years, final_position_pct=self.positions, accepted=self.accepted,
-                           flexibility=self.columns["flexibility"].copy(), trajectory_pct=trajectory)
+                           flexibility=self.columns["flexibility"].copy(), trajectory_pct=trajectory,
+                           on_track=self.on_track)
 
 
 #: `BatchResult`'s run-level arrays and their types (holdouts and side letters are runs x allies).

@@ -66,10 +66,6 @@ class Package:
     related_pct: np.ndarray | float
     deadline_year: np.ndarray | int
 
-    @property
-    def total_pct(self):
-        return self.core_pct + self.related_pct
-
     def item(self) -> Package:
         """The package of one alliance as plain Python numbers."""
         return Package(float(np.asarray(self.core_pct).item()), float(np.asarray(self.related_pct).item()),

@@ -167,12 +167,18 @@ class AllyColumns:
     accepted: np.ndarray
     flexibility: np.ndarray
     trajectory_pct: np.ndarray  # NaN outside the run's data year..deadline and for allies without forces
+    on_track: np.ndarray  # with a deal and no side letter, reaches the core level by the deadline (`measure`)
 
     def spending_in(self, year: int) -> np.ndarray:
         """Projected spending in `year` (runs x allies), NaN where a run's path does not reach it."""
         if year in self.years:
             return self.trajectory_pct[:, :, self.years.index(year)]
         return np.full(self.trajectory_pct.shape[:2], np.nan)
+
+    def spending_over(self, years) -> np.ndarray:
+        """Projected spending in each of `years` (runs x allies x years), NaN where a path does
+        not reach a year."""
+        return np.stack([self.spending_in(year) for year in years], axis=-1)
 
     def spending_at_end(self) -> np.ndarray:
         """Projected spending in each run's last year, its deadline (runs x allies); a path is
@@ -346,4 +352,5 @@ def ally_columns(outcomes: Sequence[Outcome], allies: int) -> AllyColumns:
     return AllyColumns(years=years, trajectory_pct=trajectory,
                        final_position_pct=grid(lambda a: np.nan if a.final_position_pct is None
                                                else a.final_position_pct, float),
-                       accepted=grid(lambda a: a.accepted, bool), flexibility=grid(lambda a: a.flexibility, bool))
+                       accepted=grid(lambda a: a.accepted, bool), flexibility=grid(lambda a: a.flexibility, bool),
+                       on_track=grid(lambda a: a.on_track, bool))

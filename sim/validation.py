@@ -298,7 +298,7 @@ def path_hindcast(result, scored: list[int], iso3, start) -> PathHindcast:
     record = WalesRecord()
     years = tuple(range(record.summit_year + 1, record.hindcast_year + 1))
     actual = load_spending_record().path(iso3, years)
-    paths = np.stack([result.allies.spending_in(year) for year in years], axis=-1)
+    paths = result.allies.spending_over(years)
     scores = [metrics.path_score(paths[run], actual, years) for run in scored]
     model = metrics.PathScore(mae_pp=_mean_of(s.mae_pp for s in scores), spearman=_mean_of(s.spearman for s in scores),
                               mae_by_year={year: _mean_of(s.mae_by_year[year] for s in scores) for year in years})

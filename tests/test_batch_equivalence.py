@@ -60,6 +60,7 @@ def assert_same_run(outcome: Outcome, result: BatchResult, run: int):
         assert same_float(ally.final_position_pct, allies.final_position_pct[run, index]), ally.iso3
         assert ally.accepted == allies.accepted[run, index], ally.iso3
         assert ally.flexibility == allies.flexibility[run, index], ally.iso3
+        assert ally.on_track == allies.on_track[run, index], ally.iso3
         assert set(ally.trajectory) <= set(allies.years), ally.iso3
         path = np.array([ally.trajectory.get(year, np.nan) for year in allies.years])
         np.testing.assert_allclose(allies.trajectory_pct[run, index], path, rtol=0, atol=TOLERANCE,
@@ -77,7 +78,7 @@ def assert_identical(first: BatchResult, second: BatchResult):
             assert a.tolist() == b.tolist(), name
     if first.allies is not None or second.allies is not None:
         assert first.allies.years == second.allies.years
-        for name in ("final_position_pct", "accepted", "flexibility", "trajectory_pct"):
+        for name in ("final_position_pct", "accepted", "flexibility", "trajectory_pct", "on_track"):
             np.testing.assert_array_equal(getattr(first.allies, name), getattr(second.allies, name), err_msg=name)
 
 
@@ -191,7 +192,7 @@ def reorder(result: BatchResult, runs) -> BatchResult:
     if allies is not None:
         allies = type(allies)(years=allies.years, final_position_pct=allies.final_position_pct[runs],
                               accepted=allies.accepted[runs], flexibility=allies.flexibility[runs],
-                              trajectory_pct=allies.trajectory_pct[runs])
+                              trajectory_pct=allies.trajectory_pct[runs], on_track=allies.on_track[runs])
     return BatchResult(scenario=result.scenario, iso3=result.iso3, allies=allies, **columns)
 
 

@@ -26,7 +26,7 @@ import solara
 import solara.lab
 
 from sim.batch import run_batch
-from sim.outcome import ON_TRACK_TOLERANCE_PCT, BatchResult
+from sim.outcome import BatchResult
 from sim.parameters import parameter_fields
 from sim.scenario import load_scenario
 from sim.viz.cartogram import EMBED_OPTIONS, TILES
@@ -148,13 +148,11 @@ def deadline_histogram(result: BatchResult) -> pd.DataFrame:
 
 
 def keeps_pledge(result: BatchResult) -> np.ndarray:
-    """(runs x allies) which allies keep the pledge: a deal, no side letter, and spending at the
-    deadline within 0.05 pp of the core level (as `sim.outcome.measure` counts on-track allies)."""
+    """(runs x allies) which allies keep the pledge: the engines' own on-track flag
+    (`sim.outcome.measure`: a deal, no side letter, the core level reached by the deadline)."""
     if result.allies is None:
         raise ValueError("keeps_pledge needs per-ally results: run_batch(..., per_ally=True)")
-    end = result.allies.spending_at_end()
-    reaches = end >= result.core_target_pct[:, None] - ON_TRACK_TOLERANCE_PCT  # NaN (no deal, no forces): False
-    return result.deal[:, None] & ~result.flexibility & reaches
+    return result.allies.on_track
 
 
 class AllyMeasure(StrEnum):
