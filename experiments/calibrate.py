@@ -3,7 +3,7 @@
 Pattern-oriented modelling (Grimm et al. 2005): a candidate parameter set is scored on
 several patterns at once, averaged over seeds, through the batch engine:
 - the Hague 2025 case: the package (core level 3.5, deadline 2035), Spain carried with
-  flexibility, and the eastern allies' high, early opening positions;
+  flexibility, Canada signing without one, and the eastern allies' high, early opening positions;
 - the Wales 2014 case: the pledge (2% within a decade) and the implementation hindcast
   (each ally's projected spending in every year 2015-2024 and in 2024, and the count at 2%,
   against NATO's June 2024 series).
@@ -14,6 +14,10 @@ in `sim/parameters.py`. The best values, and the ten best sets of the search (wh
 
     .venv/bin/python experiments/calibrate.py --case hague
     .venv/bin/python experiments/calibrate.py --case both --from-defaults   # refine the defaults
+    .venv/bin/python experiments/calibrate.py --case hague --protocol proposer  # -> hague-proposer.json
+
+Under another protocol than the default the fit goes to `<case>-<protocol>.json`, so each
+protocol can be fitted on one case and tested on the other (`validate`, "by protocol").
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from sim.batch import run_batch
 from sim.data.loader import load_allies
 from sim.history import WalesRecord, load_spending_record
 from sim.model import AllianceModel
-from sim.parameters import Parameters
+from sim.parameters import Parameters, Protocol
 from sim.scenario import display_path, load_scenario
 
 SEARCH_SPACE = {
@@ -50,6 +54,8 @@ SEARCH_SPACE = {
     "proximity_decay_km": (800.0, 3000.0),
     "adjustment_rate": (0.0, 0.3),
     "enforcement_rate": (0.0, 2.0),
+    "bilateral_pressure_pct": (0.0, 0.002),
+    "caucus_cohesion": (0.0, 0.5),
 }
 PATH_YEARS = tuple(range(2015, 2025))  # the Wales path scored every year after the summit
 SEEDS = tuple(range(8))
@@ -71,12 +77,16 @@ def hague_loss(values: dict) -> float:
     result = run_batch(load_scenario("hague2025"), [values] * len(SEEDS), SEEDS)
     loss = 0.0
     spain_carried = result.flexibility[:, result.iso3.index("ESP")]
-    for deal, core, deadline, spain in zip(result.deal, result.core_target_pct, result.deadline_year, spain_carried):
+    canada = result.iso3.index("CAN")
+    canada_out = result.flexibility[:, canada] | result.holdouts[:, canada]
+    for deal, core, deadline, spain, canada_carried in zip(result.deal, result.core_target_pct, result.deadline_year,
+                                                           spain_carried, canada_out):
         if not deal:
             loss += NO_DEAL_COST
             continue
         loss += ((core - 3.5) / 0.25) ** 2 + ((deadline - 2035) / 1.0) ** 2
         loss += 0.0 if spain else 4.0
+        loss += 4.0 if canada_carried else 0.0
     opening = AllianceModel("hague2025", rng=SEEDS[0], **values)  # opening positions: no need to run
     for ally in opening.allies:
         if ally.profile.iso3 in HAWKS:
@@ -105,8 +115,10 @@ def wales_loss(values: dict, actual_2024: np.ndarray, actual_path: np.ndarray) -
     return loss / len(SEEDS)
 
 
-def score(values: dict, case: Case, actual_2024: np.ndarray, actual_path: np.ndarray) -> float:
+def score(values: dict, case: Case, actual_2024: np.ndarray, actual_path: np.ndarray,
+          protocol: Protocol = Protocol.MEDIATOR) -> float:
     """Lower is better."""
+    values = {**values, "protocol": str(protocol)}
     loss = 0.0
     if case in (Case.HAGUE, Case.BOTH):
         loss += hague_loss(values)
@@ -131,26 +143,35 @@ def rounded(values: dict) -> dict:
     return {k: round(v, 4) for k, v in values.items()}
 
 
+def fit_file_name(case: Case | str, protocol: Protocol | str = Protocol.MEDIATOR) -> str:
+    """`<case>.json` under the default protocol, `<case>-<protocol>.json` under another."""
+    return f"{case}.json" if Protocol(protocol) is Protocol.MEDIATOR else f"{case}-{protocol}.json"
+
+
 @dataclass(frozen=True)
 class Fit:
     case: Case
+    protocol: Protocol
     loss: float
     values: dict
     ensemble: list[tuple[float, dict]]  # the search's best fits, best first, the current defaults left out
 
     def to_json(self) -> str:
-        return json.dumps({"case": str(self.case), "loss": self.loss, "seeds": list(SEEDS),
-                           "parameters": rounded(self.values),
-                           "refit": f"python experiments/calibrate.py --case {self.case}",
+        refit = f"python experiments/calibrate.py --case {self.case}"
+        if self.protocol is not Protocol.MEDIATOR:
+            refit += f" --protocol {self.protocol}"
+        return json.dumps({"case": str(self.case), "protocol": str(self.protocol), "loss": self.loss,
+                           "seeds": list(SEEDS), "parameters": rounded(self.values), "refit": refit,
                            "ensemble": [{"loss": loss, "parameters": rounded(values)} for loss, values in self.ensemble]},
                           indent=2) + "\n"
 
 
-def calibrate(case: Case, candidates: int, refine: int, seed: int, workers: int, from_defaults: bool) -> Fit:
+def calibrate(case: Case, candidates: int, refine: int, seed: int, workers: int, from_defaults: bool,
+              protocol: Protocol = Protocol.MEDIATOR) -> Fit:
     defaults = {k: getattr(Parameters(), k) for k in SEARCH_SPACE}
     facts = load_allies()  # the record is read once, not once per candidate
     evaluate = partial(score, case=case, actual_2024=facts.spending_2024_pct,
-                       actual_path=load_spending_record().path(facts.iso3, PATH_YEARS))
+                       actual_path=load_spending_record().path(facts.iso3, PATH_YEARS), protocol=protocol)
     scored: list[tuple[float, dict]] = []
     with ProcessPoolExecutor(workers) as executor:
         for stage in ("local",) if from_defaults else ("global", "local"):
@@ -161,12 +182,12 @@ def calibrate(case: Case, candidates: int, refine: int, seed: int, workers: int,
                 pool = ([defaults] if not scored else []) + local_candidates(centre, refine, seed + 1)
             losses = list(executor.map(evaluate, pool, chunksize=8))
             scored.extend(zip(losses, pool))
-            print(f"{case} {stage}: best loss {min(losses):.3f} of {len(pool)} candidates")
+            print(f"{case} ({protocol}) {stage}: best loss {min(losses):.3f} of {len(pool)} candidates")
     ranked = sorted(scored, key=lambda pair: pair[0])
     print(f"{case}: current defaults score {next(l for l, v in scored if v == defaults):.3f}")
     loss, values = ranked[0]
     searched = [pair for pair in ranked if pair[1] != defaults]  # the defaults saw both cases
-    return Fit(case=case, loss=loss, values=values, ensemble=searched[:ENSEMBLE_SIZE])
+    return Fit(case=case, protocol=protocol, loss=loss, values=values, ensemble=searched[:ENSEMBLE_SIZE])
 
 
 def main(argv=None):
@@ -178,11 +199,14 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--from-defaults", action="store_true",
                         help="skip the global stage and refine around the current defaults")
+    parser.add_argument("--protocol", choices=[str(p) for p in Protocol], default=str(Protocol.MEDIATOR),
+                        help="the protocol every candidate runs under (the default: the defaults' protocol)")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args(argv)
-    fit = calibrate(Case(args.case), args.candidates, args.refine, args.seed, args.workers, args.from_defaults)
+    fit = calibrate(Case(args.case), args.candidates, args.refine, args.seed, args.workers, args.from_defaults,
+                    Protocol(args.protocol))
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / f"{fit.case}.json"
+    path = args.out / fit_file_name(fit.case, fit.protocol)
     path.write_text(fit.to_json())
     print(f"wrote {display_path(path)}:", json.dumps(rounded(fit.values)))
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from sim import negotiation, rules
 from sim.alliance import Profile
+from sim.caucuses import Caucus, CaucusLine
 from sim.negotiation import Stance
 
 
@@ -26,6 +27,7 @@ class Ally(mesa.Agent):
         self.standing = negotiation.standing(profile, model.params, preference_draw)
         self.stance: Stance = negotiation.open_stance(profile, model.params, self.standing)
         self.opening: Stance = self.stance
+        self.caucus = Caucus.NONE  # the group it argues with, set once every ally has taken its standing
 
     # --- one round ---
     def perceive(self):
@@ -35,9 +37,16 @@ class Ally(mesa.Agent):
                                            m.last_round_threats, self.peer_row)
 
     def update_position(self):
-        """Follow shifts in the ideal, concede toward the last draft, stay in the win-set."""
-        self.stance = negotiation.update_position(self.profile, self.model.params, self.standing, self.stance,
-                                                  self.model.draft)
+        """Follow shifts in the ideal, concede toward the last draft, move toward the caucus's
+        line, stay in the win-set."""
+        m = self.model
+        self.stance = negotiation.update_position(self.profile, m.params, self.standing, self.stance, m.draft,
+                                                  self.caucus_line())
+
+    def caucus_line(self) -> CaucusLine:
+        """What its caucus argues this round (NaN in none)."""
+        lines, row = self.model.caucus_lines, self.model.alliance.iso3.index(self.profile.iso3)
+        return CaucusLine(level=float(lines.level[row]), deadline=float(lines.deadline[row]))
 
     def propose(self):
         """Recognised to propose: table the package nearest its own position that every member
@@ -53,7 +62,7 @@ class Ally(mesa.Agent):
     def respond_to_pressure(self, share_accepting: float):
         """A holdout spends political capital under US and peer pressure, and gains leverage."""
         m = self.model
-        self.stance = negotiation.respond_to_pressure(m.params, self.stance, share_accepting,
+        self.stance = negotiation.respond_to_pressure(self.profile, m.params, self.stance, share_accepting,
                                                       self.expansion_draws[m.round - 1])
 
     def own_spending_ideal(self, threat_level: float) -> float:
@@ -113,3 +122,10 @@ class SecretaryGeneral(mesa.Agent):
         """Put a draft on the table, by the mediator rule of the scenario."""
         m = self.model
         m.draft = negotiation.draft_package(m.params.mediator_rule, m.alliance, m.params, m.stances()).item()
+
+    def holdouts_beyond_reach(self, share_accepting: float) -> np.ndarray:
+        """The holdouts no round left before the summit can win, reckoned from the capitals'
+        reports (a mask over the allies)."""
+        m = self.model
+        return negotiation.out_of_reach(m.alliance, m.params, m.standings(), m.stances(), m.draft, share_accepting,
+                                        m.round)

@@ -36,6 +36,7 @@ class Profile:
     clout: np.ndarray | float  # share of the GDP of the allies at the table; 0 for those not at it
     accession_year: np.ndarray | int  # when it joined: a standing pledge binds it from then on
     us_reliance: np.ndarray | float  # 0..1, what it stands to lose if the US turns against it (rules.us_reliance)
+    exports_to_us_pct_gdp: np.ndarray | float  # goods exports to the US, % of GDP; NaN without a figure (the US)
 
     @classmethod
     def of(cls, facts: AllyFacts, data_year: int, summit_year: int) -> Profile:
@@ -52,6 +53,7 @@ class Profile:
             bears_cost=facts.has_forces, votes=votes, clout=gdp_at_table / np.sum(gdp_at_table),
             accession_year=facts.accession_year,
             us_reliance=rules.us_reliance(ties.exports_pct_gdp, ties.troops, facts.gdp_usd_bn),
+            exports_to_us_pct_gdp=ties.exports_pct_gdp,
         )
 
     @property

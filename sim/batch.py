@@ -33,6 +33,7 @@ import numpy as np
 
 from sim import implementation, negotiation, rules
 from sim.alliance import Profile
+from sim.caucuses import form_caucuses
 from sim.data.loader import AllyFacts
 from sim.negotiation import Package, Stance, Standing
 from sim.outcome import AllyColumns, BatchResult, measure
@@ -146,11 +147,12 @@ class Talks:
     stance: Stance
     draft: Package | None
     peer_index: np.ndarray  # (runs,) into the group's peer matrices
+    caucus: np.ndarray  # (runs, allies) each ally's `Caucus` code
 
     def keep(self, rows: np.ndarray) -> Talks:
         return Talks(run=self.run[rows], levers=self.levers.take(rows), standing=self.standing.take(rows),
                      stance=self.stance.take(rows), draft=self.draft.take(rows) if self.draft else None,
-                     peer_index=self.peer_index[rows])
+                     peer_index=self.peer_index[rows], caucus=self.caucus[rows])
 
 
 @dataclass(frozen=True)
@@ -215,8 +217,10 @@ def open_talks(profile: Profile, facts: AllyFacts, levers: Levers, seeds: Sequen
                                                                             (runs, allies))
                                                 for field in dataclasses.fields(standing)})
     matrices, index = peer_matrices(facts, levers.peer_distance_km[:, 0])
+    caucus = np.broadcast_to(form_caucuses(profile, levers, standing.exposure, standing.fiscal), (runs, allies))
     talks = Talks(run=np.arange(runs), levers=levers, standing=standing,
-                  stance=negotiation.open_stance(profile, levers, standing), draft=None, peer_index=index)
+                  stance=negotiation.open_stance(profile, levers, standing), draft=None, peer_index=index,
+                  caucus=caucus)
     return Opening(talks=talks, expansion_draws=expansion_draws, recognition_draws=recognition_draws,
                    peer_matrices=matrices)
 
@@ -233,19 +237,21 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
         level = negotiation.threat_level_in_round(round_index, p)
         stance = negotiation.perceive(profile, p, standing, talks.stance, level, talks.stance.threat,
                                       peer_weights(opening.peer_matrices, talks.peer_index))
-        stance = negotiation.update_position(profile, p, standing, stance, talks.draft)
+        line = negotiation.caucus_lines(profile, p, talks.caucus, stance)
+        stance = negotiation.update_position(profile, p, standing, stance, talks.draft, line)
         if structure.protocol is Protocol.PROPOSER:
             proposer = negotiation.recognised(profile, opening.recognition_draws[talks.run, round_index - 1])
             draft = negotiation.propose_package(profile, p, standing, stance, proposer)
         else:
             draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)
         stance = negotiation.vote(profile, p, standing, stance, draft)
-        decision = negotiation.decide(profile, p, stance.accepted, round_index)
+        share = negotiation.share_accepting(profile, stance.accepted)
+        beyond_reach = negotiation.out_of_reach(profile, p, standing, stance, draft, share, round_index)
+        decision = negotiation.decide(profile, p, stance.accepted, round_index, beyond_reach)
         ends = decision.concluded[:, 0] & ~recorded
         if ends.any():
             ended.record(talks.run[ends], stance, draft, decision, round_index, ends)
-        share = negotiation.share_accepting(profile, stance.accepted)
-        stance = negotiation.respond_to_pressure(p, stance, share,
+        stance = negotiation.respond_to_pressure(profile, p, stance, share,
                                                  opening.expansion_draws[talks.run, round_index - 1])
         talks = dataclasses.replace(talks, stance=stance, draft=draft)
         recorded |= ends

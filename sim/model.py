@@ -20,6 +20,7 @@ import pandas as pd
 from sim import implementation, negotiation, rules
 from sim.agents import Ally, SecretaryGeneral
 from sim.alliance import Profile
+from sim.caucuses import Caucus, CaucusLine, form_caucuses
 from sim.negotiation import Decision, Package, Stance, Standing, random_draws
 from sim.outcome import AllyResult, Baselines, Outcome, measure
 from sim.parameters import MediatorRule, Protocol, parameter_fields
@@ -54,6 +55,11 @@ class AllianceModel(mesa.Model):
             Ally(self, self.alliance.row(i), peers[i], draws.preference[i], draws.expansion[:, i])
         self.recognition_draws = draws.recognition
         self.allies = self.agents_by_type[Ally]
+        standings = self.standings()
+        self.caucus_codes = form_caucuses(self.alliance, p, standings.exposure, standings.fiscal)
+        for ally, code in zip(self.allies, self.caucus_codes):
+            ally.caucus = Caucus(int(code))
+        self.caucus_lines: CaucusLine | None = None
         self.secretary_general = SecretaryGeneral(self)
         self.round = 0
         self.threat_level = float(p.threat_level)
@@ -93,6 +99,7 @@ class AllianceModel(mesa.Model):
         self.threat_level = float(negotiation.threat_level_in_round(self.round, self.params))
         self.last_round_threats = np.array(self.allies.get("threat"))
         self.allies.do("perceive")
+        self.caucus_lines = negotiation.caucus_lines(self.alliance, self.params, self.caucus_codes, self.stances())
         self.allies.do("update_position")
         self.table_package()
         self.allies.do("vote")
@@ -118,11 +125,13 @@ class AllianceModel(mesa.Model):
     def decide(self):
         """Consensus on the draft: conclude (a deal, side letters, or no deal at the summit),
         or press the holdouts and talk on."""
-        decision = negotiation.decide(self.alliance, self.params, self.votes(), self.round)
+        share = self.share_accepting()
+        beyond_reach = self.secretary_general.holdouts_beyond_reach(share)
+        decision = negotiation.decide(self.alliance, self.params, self.votes(), self.round, beyond_reach)
         if decision.concluded.item():
             self.conclude(decision)
         else:
-            self.allies.do("respond_to_pressure", self.share_accepting())
+            self.allies.do("respond_to_pressure", share)
 
     def conclude(self, decision: Decision):
         self.running = False

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import rules
+from sim import caucuses, rules
 from sim.alliance import Profile
+from sim.caucuses import CaucusLine
 from sim.parameters import MediatorRule
 
 
@@ -174,6 +175,12 @@ def mediator_weights(profile: Profile, params, stance: Stance):
     return rules.mediator_weights(profile.clout, salience, stance.rejections, params.leverage)
 
 
+def caucus_lines(profile: Profile, params, caucus, stances: Stance) -> CaucusLine:
+    """The line each ally's caucus argues this round, from the members' last positions."""
+    return caucuses.caucus_lines(caucus, mediator_weights(profile, params, stances), stances.position,
+                                 stances.deadline_position)
+
+
 # --- the opening ---------------------------------------------------------------------------------------
 
 def open_stance(profile: Profile, params, standing_: Standing) -> Stance:
@@ -206,9 +213,11 @@ def perceive(profile: Profile, params, standing_: Standing, stance: Stance, thre
     return dataclasses.replace(stance, threat=threat)
 
 
-def update_position(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package | None) -> Stance:
+def update_position(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package | None,
+                    caucus_line: CaucusLine | None = None) -> Stance:
     """Follow shifts in the ideal, concede toward the last draft (none in the first round),
-    and stay within the win-set and above the floor."""
+    move toward the caucus's line (`caucus_line`, from last round's positions; none: no
+    caucus), and stay within the win-set and above the floor."""
     p = params
     ideal = current_ideal(profile, p, standing_, stance.threat)
     shifted = stance.position + (ideal - stance.ideal)
@@ -223,6 +232,9 @@ def update_position(profile: Profile, params, standing_: Standing, stance: Stanc
         # an ally without forces needs no time (NaN): fmax keeps its preference
         wanted = np.fmax(preference, rules.needed_deadline(draft.core_pct, profile.start_pct, ratifiable,
                                                            p.summit_year))
+    if caucus_line is not None:
+        level = caucuses.follow(level, caucus_line.level, p.caucus_cohesion)
+        wanted = caucuses.follow(wanted, caucus_line.deadline, p.caucus_cohesion)
     deadline_position = np.clip(wanted, p.earliest_deadline, p.latest_deadline)
     ceiling = rules.win_set_ceiling(profile.start_pct, ratifiable, deadline_position, p.summit_year)
     level = np.where(profile.bears_cost, np.fmin(np.fmax(level, standing_.floor), ceiling), level)
@@ -284,16 +296,32 @@ def vote(profile: Profile, params, standing_: Standing, stance: Stance, draft: P
     return dataclasses.replace(stance, accepted=accepted)
 
 
-def decide(profile: Profile, params, accepted, round_index) -> Decision:
-    """Consensus: a deal when every member accepts; one blocker blocks. At the summit (the
-    last round) a few holdouts may be carried with side letters; otherwise no deal."""
+def out_of_reach(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package, share_accepting_,
+                 round_index):
+    """The holdouts the draft cannot win before the summit, as the Secretary General reckons
+    from the capitals' reports: even if its ramp widened every round left as it did this
+    round (at the mean random factor), its parliament could not ratify the draft by its
+    deadline. Allies that accept are never out of reach."""
+    rounds_left = np.maximum(params.max_rounds - round_index, 0)
+    reachable = ramp(params, standing_, stance) + rounds_left * widening(profile, params, share_accepting_)
+    ceiling = rules.win_set_ceiling(profile.start_pct, reachable, draft.deadline_year, params.summit_year)
+    return ~np.asarray(stance.accepted) & profile.bears_cost & (draft.core_pct > ceiling + 1e-9)
+
+
+def decide(profile: Profile, params, accepted, round_index, beyond_reach) -> Decision:
+    """Consensus: a deal when every member accepts; one blocker blocks. A few holdouts may be
+    carried with side letters at the summit (the last round), or earlier, when the Secretary
+    General settles because no holdout can be won by the summit (`beyond_reach`, see
+    `out_of_reach`; Zartman & Berman 1982: closure comes when waiting buys nothing, as the
+    letter to Spain came three days before the Hague summit); otherwise no deal at the summit."""
     holdouts = profile.votes & ~np.asarray(accepted)
     unanimous = ~np.any(holdouts, axis=-1, keepdims=True)
     summit = round_index >= params.max_rounds
+    stalled = params.early_settlement & np.all(~holdouts | beyond_reach, axis=-1, keepdims=True)
     us_accepts = np.all(accepted | ~(profile.is_us & profile.votes), axis=-1, keepdims=True)
-    carried = summit & rules.flexibility_allowed(holdouts, us_accepts, params.allow_flexibility,
-                                                 params.max_flexibility_holdouts)
-    return Decision(holdouts=holdouts, concluded=unanimous | summit, deal=unanimous | carried,
+    carried = (summit | stalled) & rules.flexibility_allowed(holdouts, us_accepts, params.allow_flexibility,
+                                                            params.max_flexibility_holdouts)
+    return Decision(holdouts=holdouts, concluded=unanimous | summit | carried, deal=unanimous | carried,
                     flexibility=holdouts & carried)
 
 
@@ -302,10 +330,20 @@ def share_accepting(profile: Profile, accepted):
     return np.sum(accepted & profile.votes, axis=-1, keepdims=True) / np.sum(profile.votes)
 
 
-def respond_to_pressure(params, stance: Stance, share_accepting_, expansion_draw) -> Stance:
-    """A holdout spends political capital under US and peer pressure, widening its win-set,
-    and gains leverage with the mediator; an ally that accepted does neither."""
-    rejected = ~np.asarray(stance.accepted)
+def widening(profile: Profile, params, share_accepting_):
+    """How far a holdout's ratifiable ramp widens in a round it rejects (pp a year), before
+    the round's random factor: the US and the allies already on board press it
+    (`rules.holdout_pressure`), and the US presses it by name with what it stands to lose in
+    trade (`rules.bilateral_pressure`)."""
     pressure = rules.holdout_pressure(params.us_pressure, share_accepting_, params.peer_weight)
-    expansion = rules.expand_ramp(stance.expansion, rejected, pressure, params.expansion_rate_pct, expansion_draw)
+    named = rules.bilateral_pressure(params.us_pressure, profile.exports_to_us_pct_gdp, params.bilateral_pressure_pct)
+    return params.expansion_rate_pct * pressure + named
+
+
+def respond_to_pressure(profile: Profile, params, stance: Stance, share_accepting_, expansion_draw) -> Stance:
+    """A holdout spends political capital under pressure, widening its win-set, and gains
+    leverage with the mediator; an ally that accepted does neither."""
+    rejected = ~np.asarray(stance.accepted)
+    expansion = rules.expand_ramp(stance.expansion, rejected, widening(profile, params, share_accepting_),
+                                  expansion_draw)
     return dataclasses.replace(stance, expansion=expansion, rejections=stance.rejections + rejected)

@@ -59,6 +59,7 @@ class Parameters:
                                "or an ally recognised by clout proposes (Baron & Ferejohn 1989)",
                                choices=tuple(Protocol))
     allow_flexibility: bool = _spec(True, doc="holdouts may get flexibility (a side letter) at the summit")
+    early_settlement: bool = _spec(True, doc="the Secretary General may carry holdouts with side letters before the summit, once none can be won by it")
     max_flexibility_holdouts: int = _spec(3, 0, 32, doc="most holdouts the summit will carry with side letters")
     split_enabled: bool = _spec(True, doc="the package may split into core defence plus defence-related spending")
     related_cap_pct: float = _spec(1.5, 0.0, 5.0, doc="most defence-related spending (% of GDP) allies can count")
@@ -79,6 +80,10 @@ class Parameters:
     ramp_base_pct: float = _spec(0.1861, 0.0, 2.0, doc="yearly increase (pp) a parliament ratifies with no fiscal pressure")
     ramp_threat_pct: float = _spec(0.3044, 0.0, 2.0, doc="extra yearly increase (pp) ratifiable under maximal threat")
     expansion_rate_pct: float = _spec(0.004, 0.0, 0.5, doc="win-set growth (pp/year) per round of pressure on a holdout")
+    bilateral_pressure_pct: float = _spec(0.0003, 0.0, 0.05, doc="win-set growth (pp/year) per round the US presses a holdout by name, per % of GDP it exports to the US, at full pressure")
+    front_line_exposure: float = _spec(0.6, 0.0, 1.0, doc="exposure to Russia from which an ally joins the front-line caucus")
+    fiscal_caucus_pressure: float = _spec(0.65, 0.0, 1.0, doc="fiscal pressure from which an ally spending below the median joins the fiscal caucus")
+    caucus_cohesion: float = _spec(0.1, 0.0, 1.0, doc="share of the way to its caucus's line a member moves each round (0: caucuses do not coordinate)")
     concession_rate: float = _spec(0.2686, 0.0, 1.0, doc="share of the gap to the draft an ally closes each round (on the level, times 1 - urgency)")
     leverage: float = _spec(1.4072, 0.0, 10.0, doc="extra weight a holdout gains with the mediator per round it rejects")
     noise_sd_pct: float = _spec(0.1, 0.0, 2.0, doc="sd of each ally's idiosyncratic domestic preference (pp)")

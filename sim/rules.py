@@ -286,11 +286,23 @@ def holdout_pressure(us_pressure, share_accepting, peer_weight):
     return us_pressure + peer_weight * share_accepting
 
 
-def expand_ramp(ramp_pct, rejected, pressure, rate_pct, draw):
+def expand_ramp(ramp_pct, rejected, widening_pct, draw):
     """A holdout's government spends political capital under pressure and widens its
-    win-set (Putnam 1988, synergistic linkage); `draw` is the run's random factor for this
-    round and ally (mean 1)."""
-    return ramp_pct + np.where(rejected, rate_pct * pressure * draw, 0.0)
+    win-set (Putnam 1988, synergistic linkage) by the round's `widening_pct` (pp a year);
+    `draw` is the run's random factor for this round and ally (mean 1)."""
+    return ramp_pct + np.where(rejected, widening_pct * draw, 0.0)
+
+
+def bilateral_pressure(us_pressure, exports_to_us_pct_gdp, rate_pct):
+    """The widening (pp a year of ratifiable ramp) the US wins from a holdout it presses by
+    name in one round. A government's win-set widens with its constituents' cost of no
+    agreement (Putnam 1988); what a named holdout's constituents stand to lose bilaterally is
+    the trade the US can tariff (Hirschman 1945; Drezner 1999 on coercing allies), which the
+    US used against Canada in February-March 2025. Its forces abroad are no such lever: the
+    bases serve US power projection, so threatening to pull them is less credible (Lanoszka
+    2018); the guarantee works alliance-wide, through the fear of abandonment. An ally with
+    no figure (the US itself) has nothing at stake: 0."""
+    return rate_pct * us_pressure * np.nan_to_num(exports_to_us_pct_gdp, nan=0.0)
 
 
 def flexibility_allowed(holdouts, us_accepts, allow, max_holdouts):

@@ -108,7 +108,9 @@ EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
     ("wales2014", {}, "deal"),
     ("hague2025", {"us_demand_pct": 0.0, "us_pressure": 0.0}, "deal"),
     ("hague2025", {"us_pressure": 0.0, "max_rounds": 1, "max_flexibility_holdouts": 32}, "deal with flexibility"),
-    ("hague2025", {"mediator_rule": "median"}, "deal with flexibility"),
+    ("hague2025", {}, "deal with flexibility"),
+    ("hague2025", {"mediator_rule": "median"}, None),
+    ("hague2025", {"caucus_cohesion": 0.6, "bilateral_pressure_pct": 0.0}, None),
     ("hague2025", {"mediator_rule": "nash", "threat_shock": 0.2, "threat_shock_round": 3}, None),
     ("hague2025", {"max_rounds": 1}, "no deal"),
     ("wales2014", {"self_enforcing_pledges": False, "compliance_drag": 0.3}, "deal"),
@@ -129,6 +131,20 @@ def test_explicit_deals_no_deals_and_flexibility_agree(name, overrides, expected
         assert_same_run(outcome, result, run)
         if expected and run == 0:
             assert kind(outcome) == expected
+
+
+def test_both_engines_settle_early_with_side_letters_in_the_same_runs():
+    """With the defaults, some Hague runs are settled with side letters before the summit
+    (`negotiation.out_of_reach`); the engines agree run by run, and switching the rule off
+    sends every run with holdouts to the last round."""
+    seeds = list(range(20))
+    result = run_batch(scenario("hague2025"), [{}] * len(seeds), seeds, per_ally=True)
+    early = result.deal & (result.rounds < 12) & result.flexibility.any(axis=1)
+    assert early.any()
+    for run in np.flatnonzero(early)[:2]:
+        assert_same_run(AllianceModel(scenario("hague2025"), rng=seeds[run]).run(), result, run)
+    off = run_batch(scenario("hague2025"), [{"early_settlement": False}] * len(seeds), seeds)
+    assert (off.rounds[off.flexibility.any(axis=1)] == 12).all()
 
 
 def test_explicit_cases_cover_every_kind_of_ending():

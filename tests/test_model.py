@@ -10,6 +10,7 @@ from strategies import quick_overrides
 
 from sim.batch import run_batch
 from sim.model import AllianceModel
+from sim.negotiation import Package
 from sim.parameters import MediatorRule
 from sim.rules import LEVEL_CEILING_PCT
 from sim.scenario import load_scenario
@@ -61,16 +62,37 @@ def test_too_many_holdouts_or_a_us_veto_sink_the_deal():
     assert summit_with_holdouts({"USA"}).deal is False
 
 
-def test_a_blocker_before_the_summit_keeps_the_talks_going():
-    model = AllianceModel("hague2025", rng=0, max_rounds=5)
+def spain_alone_out(max_rounds, **overrides):
+    """A model after its first round's vote with Spain alone rejecting a 3.5% draft by 2035."""
+    model = AllianceModel("hague2025", rng=0, max_rounds=max_rounds, **overrides)
     model.round = 1
-    model.secretary_general.draft_package()
+    model.draft = Package(3.5, 1.5, 2035)
     for ally in model.allies:
         ally.stance = dataclasses.replace(ally.stance, accepted=ally.profile.iso3 != "ESP")
+    return model
+
+
+def test_a_blocker_before_the_summit_keeps_the_talks_going():
+    model = spain_alone_out(5, early_settlement=False)
     model.decide()
     assert model.running and model.deal is None
     spain = next(a for a in model.allies if a.profile.iso3 == "ESP")
     assert spain.rejections == 1 and spain.stance.expansion > 0
+
+
+def test_the_secretary_general_settles_early_only_when_no_round_left_can_win_the_holdout():
+    """Spain opens ratifying well under 0.22 pp a year, what 3.5% by 2035 needs from 1.28%:
+    four rounds left of pressure (about 0.005 pp a year each) cannot close that gap, so with
+    early settlement the talks end now with its side letter. With 100 rounds left they could:
+    the talks go on."""
+    spain = next(a for a in spain_alone_out(5).allies if a.profile.iso3 == "ESP")
+    assert spain.ramp_pct + 4 * 0.006 < (3.5 - spain.profile.start_pct) / 10
+    settled = spain_alone_out(5)
+    settled.decide()
+    assert not settled.running and settled.deal and [a.profile.iso3 for a in settled.flexibility] == ["ESP"]
+    patient = spain_alone_out(100)
+    patient.decide()
+    assert patient.running and patient.deal is None
 
 
 def test_without_flexibility_the_hague_talks_fail():

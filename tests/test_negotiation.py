@@ -28,7 +28,7 @@ PARAMS = Parameters(threat_level=0.5, us_pressure=0.5, abandonment_weight=0.0, p
                     latest_deadline_years=15)
 ALLY = Profile(iso3="AAA", name="Ally", start_pct=2.0, gdp_usd_bn=100.0, debt_pct_gdp=60.0, deficit_pct_gdp=3.0,
                eu_member=False, distance_to_moscow_km=500.0, borders_russia=True, is_us=False, bears_cost=True,
-               votes=True, clout=1.0, accession_year=1949, us_reliance=0.5)
+               votes=True, clout=1.0, accession_year=1949, us_reliance=0.5, exports_to_us_pct_gdp=0.0)
 STANDING = Standing(exposure=1.0, fiscal=0.5, reservation_total=0.0, floor=0.0, noise=0.0)
 
 # (the draft it answers, or None in the first round) -> (position, deadline position, its vote on
@@ -61,7 +61,7 @@ def play(profile, standing, previous_threats, peer_row, draws):
         draft = scripted
         stance = negotiation.vote(profile, PARAMS, standing, stance, draft)
         share = negotiation.share_accepting(profile, stance.accepted)
-        stance = negotiation.respond_to_pressure(PARAMS, stance, share, draws)
+        stance = negotiation.respond_to_pressure(profile, PARAMS, stance, share, draws)
         yield stance, negotiation.ramp(PARAMS, standing, stance)
 
 
@@ -90,6 +90,23 @@ def test_the_same_steps_give_the_trace_for_a_block_of_runs():
         np.testing.assert_allclose(stance.deadline_position, deadline)
         assert (stance.accepted == accepted).all()
         np.testing.assert_allclose(ramp, expected_ramp)
+
+
+def test_the_us_presses_each_holdout_by_what_it_exports_to_the_us():
+    """Two holdouts and an ally that accepted, under US pressure 0.5, no peers, a draw of 1.2:
+    the generic widening is 0.02 x 0.5 x 1.2 = 0.012 for each holdout; pressed by name at
+    0.001 pp per % of GDP exported, the one exporting 10% of GDP gains 0.001 x 0.5 x 10 x 1.2
+    = 0.006 more, the one exporting nothing (or with no figure) nothing more, and the ally that
+    accepted nothing at all."""
+    params = PARAMS.replace(bilateral_pressure_pct=0.001)
+    three = dataclasses.replace(ALLY, exports_to_us_pct_gdp=np.array([10.0, np.nan, 10.0]))
+    stance = negotiation.Stance(threat=np.zeros(3), ideal=np.ones(3), position=np.ones(3),
+                                deadline_preference=np.full(3, 2035.0), deadline_position=np.full(3, 2035.0),
+                                expansion=np.zeros(3), rejections=np.zeros(3, dtype=np.int64),
+                                accepted=np.array([False, False, True]))
+    after = negotiation.respond_to_pressure(three, params, stance, 0.0, np.full(3, 1.2))
+    np.testing.assert_allclose(after.expansion, [0.018, 0.012, 0.0])
+    assert after.rejections.tolist() == [1, 1, 0]
 
 
 def test_a_draft_keeps_the_allies_axis_so_it_broadcasts_against_them():

@@ -107,8 +107,10 @@ def test_moves_by_hand():
     assert rules.concede(1.0, 3.0, 0.25) == pytest.approx(1.5)
     assert rules.concession_share(0.4, 0.75) == pytest.approx(0.1)
     assert rules.holdout_pressure(0.9, 0.5, 0.2) == pytest.approx(1.0)
-    assert rules.expand_ramp(0.1, True, 1.0, 0.01, 1.5) == pytest.approx(0.115)
-    assert rules.expand_ramp(0.1, False, 1.0, 0.01, 1.5) == pytest.approx(0.1)
+    assert rules.expand_ramp(0.1, True, 0.01, 1.5) == pytest.approx(0.115)
+    assert rules.expand_ramp(0.1, False, 0.01, 1.5) == pytest.approx(0.1)
+    # 0.001 pp per % of GDP exported, at pressure 0.5, on 18% of GDP: 0.009; nothing without a figure
+    assert rules.bilateral_pressure(0.5, np.array([18.0, np.nan]), 0.001) == pytest.approx([0.009, 0.0])
     assert rules.mediator_weights(0.5, 0.8, 2, 0.5) == pytest.approx(0.8)
 
 

@@ -1,0 +1,72 @@
+"""Caucuses: groups of allies that share a situation and argue one line in the talks.
+
+The record's two: the front line (the Nordic-Baltic states and Poland, who pushed for 5% by
+2030) and the fiscally pressed laggards (Spain, Italy, Belgium, Canada, who asked for time).
+Who belongs is a rule over what the allies share, not a list: coalitions in EU negotiations
+form from shared geography and shared interests, issue by issue (Elgström, Bjurulf,
+Johansson & Sannerstedt 2001; Naurin & Lindahl 2008), and a shared threat is what aligns
+states (Walt 1987). Like every step, each function here runs for one alliance (vectors over
+allies) or a block of runs (runs x allies).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+import numpy as np
+
+from sim.alliance import Profile
+
+
+class Caucus(IntEnum):
+    """The group an ally argues with (stored as its integer code in arrays)."""
+
+    NONE = 0
+    FRONT_LINE = 1  # most exposed to Russia
+    FISCAL = 2  # fiscally pressed and spending less than most allies
+
+
+@dataclass(frozen=True)
+class CaucusLine:
+    """The level (% GDP) and deadline (year) an ally's caucus argues for; NaN for an ally in none."""
+
+    level: np.ndarray | float
+    deadline: np.ndarray | float
+
+
+def form_caucuses(profile: Profile, params, exposure, fiscal) -> np.ndarray:
+    """Each ally's caucus code, over the allies (last axis). The front line: exposure to Russia
+    of at least `front_line_exposure`. The fiscal caucus: fiscal pressure of at least
+    `fiscal_caucus_pressure` and spending below the median of the allies at the table, so the
+    demand costs it most. The US (the demandeur) and allies not at the table join none."""
+    at_table = profile.votes & profile.bears_cost & ~profile.is_us
+    spending = np.where(at_table, profile.start_pct, np.nan)
+    median = np.nanmedian(spending, axis=-1, keepdims=True)
+    front = at_table & (exposure >= params.front_line_exposure)
+    pressed = at_table & ~front & (fiscal >= params.fiscal_caucus_pressure) & (profile.start_pct < median)
+    return np.where(front, Caucus.FRONT_LINE, np.where(pressed, Caucus.FISCAL, Caucus.NONE)).astype(np.int64)
+
+
+def caucus_lines(caucus, weights, position, deadline_position) -> CaucusLine:
+    """Each ally's caucus line: the mean of its members' positions weighted as the mediator
+    weighs them (clout x salience x leverage), so a caucus argues what its weight in the talks
+    would carry. NaN for an ally in no caucus."""
+    level = np.full(np.shape(position), np.nan)
+    deadline = np.full(np.shape(position), np.nan)
+    for group in (Caucus.FRONT_LINE, Caucus.FISCAL):
+        members = caucus == group
+        weight = np.where(members, weights, 0.0)
+        total = np.sum(weight, axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            group_level = np.sum(weight * np.where(members, position, 0.0), axis=-1, keepdims=True) / total
+            group_deadline = np.sum(weight * np.where(members, deadline_position, 0.0), axis=-1, keepdims=True) / total
+        level = np.where(members, group_level, level)
+        deadline = np.where(members, group_deadline, deadline)
+    return CaucusLine(level=level, deadline=deadline)
+
+
+def follow(value, line, cohesion):
+    """Move a share `cohesion` of the way to the caucus line; an ally in no caucus (NaN line)
+    keeps its own."""
+    return np.where(np.isnan(line), value, value + cohesion * (np.nan_to_num(line) - value))
