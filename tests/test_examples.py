@@ -1,5 +1,5 @@
 """The examples (`examples/`) run as their README says, small (`--quick`), and find what the
-model is known to do: no deal under high US pressure and a low threat (PRIM, EMA workbench);
+model is known to do: no deal under high US pressure (PRIM, EMA workbench);
 US pressure driving the deal and the threat driving the core level (Sobol', SALib)."""
 
 from __future__ import annotations
@@ -36,15 +36,17 @@ def limits(output: str, lever: str) -> tuple[float, float]:
     return float(match.group(1)), float(match.group(2))
 
 
-def test_the_ema_workbench_example_finds_no_deal_under_high_pressure_and_a_low_threat():
+def test_the_ema_workbench_example_finds_no_deal_under_high_pressure():
+    """No deal is rare (the summit carries a few holdouts, the US presses laggards by name) and
+    concentrated where the US presses hardest: its demand then becomes a floor that the
+    laggards cannot all ratify in time (docs/ODD.md, section 10)."""
     pytest.importorskip("ema_workbench")
     output = run_example("ema_workbench_model.py", "--quick")
     share = re.search(r"^300 experiments; no deal in (\d+)% of them$", output, flags=re.MULTILINE)
-    assert share and 5 <= int(share.group(1)) <= 50, output
+    assert share and 3 <= int(share.group(1)) <= 50, output
     assert "Boxes where no deal is concentrated" in output
-    pressure, threat = limits(output, "us_pressure"), limits(output, "threat_level")
+    pressure = limits(output, "us_pressure")
     assert pressure[0] >= 0.4 and pressure[1] > 0.95, output
-    assert threat[1] <= 0.7, output
 
 
 def test_the_ema_workbench_adapter_is_simulate():
