@@ -48,6 +48,7 @@ class HagueResult:
     hawks_at_five_share: float = float("nan")  # front-line openings at >= 5% by 2030 or earlier
     mean_rounds: float = float("nan")  # rounds the talks take
     first_round_share: float = float("nan")  # runs that end in the first round
+    before_summit_share: float = float("nan")  # runs concluded before the last round (the summit)
 
 
 @dataclass(frozen=True)
@@ -151,11 +152,18 @@ def combined_errors(hague: HagueResult, wales: WalesResult) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class ProtocolResult:
-    """Both cases run under one protocol, everything else at its default."""
+    """Both cases run under one protocol, everything else at its default; and, where the
+    protocol has been fitted (`experiments/calibrate.py --protocol`), both cases under its fits
+    on both cases together (`fitted_on = "both"`, in sample) and on each case alone (tested on
+    the other, out of sample)."""
 
     protocol: str
     hague: HagueResult
     wales: WalesResult
+    fits: list[CrossFit] = field(default_factory=list)
+
+    def fit(self, fitted_on: str) -> CrossFit | None:
+        return next((fit for fit in self.fits if fit.fitted_on == fitted_on), None)
 
     def combined_errors(self) -> dict[str, float]:
         return combined_errors(self.hague, self.wales)
@@ -246,6 +254,8 @@ def hague_case(overrides: dict, seeds) -> HagueResult:
         hawks_at_five_share=float(np.mean(hawk_openings)) if hawk_openings else float("nan"),
         mean_rounds=float(np.mean(result.rounds)),
         first_round_share=float(np.mean(result.rounds == 1)),
+        before_summit_share=float(np.mean(result.rounds < load_scenario("hague2025").with_parameters(
+            **overrides).params.max_rounds)),
     )
 
 
@@ -311,13 +321,20 @@ def path_hindcast(result, scored: list[int], iso3, start) -> PathHindcast:
     )
 
 
-def _calibration(case: str) -> dict | None:
-    path = CALIBRATION_DIR / f"{case}.json"
+def calibration_file(case: str, protocol: Protocol | str = Protocol.MEDIATOR) -> Path:
+    """Where `experiments/calibrate.py` keeps a fit: `<case>.json` under the default protocol,
+    `<case>-<protocol>.json` under another."""
+    protocol = Protocol(protocol)
+    return CALIBRATION_DIR / (f"{case}.json" if protocol is Protocol.MEDIATOR else f"{case}-{protocol}.json")
+
+
+def _calibration(case: str, protocol: Protocol | str = Protocol.MEDIATOR) -> dict | None:
+    path = calibration_file(case, protocol)
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def fitted_parameters(case: str) -> dict | None:
-    fit = _calibration(case)
+def fitted_parameters(case: str, protocol: Protocol | str = Protocol.MEDIATOR) -> dict | None:
+    fit = _calibration(case, protocol)
     return fit["parameters"] if fit else None
 
 
@@ -349,12 +366,19 @@ def validate(seeds=DEFAULT_SEEDS) -> Validation:
 
 
 def by_protocol(seeds) -> dict[str, ProtocolResult]:
-    """Both cases under each protocol, every other parameter at its default."""
+    """Both cases under each protocol, every other parameter at its default; and under each
+    of the protocol's own fits (on both cases, on the Hague alone, on Wales alone)."""
     results = {}
     for protocol in Protocol:
         overrides = {"protocol": protocol.value}
+        fits = []
+        for case in ("both", "hague", "wales"):
+            fitted = fitted_parameters(case, protocol)
+            if fitted is not None:
+                values = {**fitted, **overrides}
+                fits.append(CrossFit(fitted_on=case, hague=hague_case(values, seeds), wales=wales_case(values, seeds)))
         results[protocol.value] = ProtocolResult(protocol=protocol.value, hague=hague_case(overrides, seeds),
-                                                 wales=wales_case(overrides, seeds))
+                                                 wales=wales_case(overrides, seeds), fits=fits)
     return results
 
 

@@ -23,6 +23,7 @@ from sim.validation import (
     HAWK_LEVEL_PCT,
     HindcastTargets,
     ProtocolResult,
+    combined_errors,
     Validation,
     WalesResult,
 )
@@ -139,6 +140,7 @@ def protocol_rows(protocols: dict[str, ProtocolResult], seeds) -> list[tuple]:
             lambda r: _share(r.hague.hawks_at_five_share)),
         row("Hague: rounds (mean; share ending in round 1)", "",
             lambda r: f"{_f(r.hague.mean_rounds, 1)}; {_share(r.hague.first_round_share)}"),
+        row("Hague: concluded before the summit", "yes", lambda r: _share(r.hague.before_summit_share)),
         row("Wales: deal (share of runs)", "yes", lambda r: _f(r.wales.deal_share)),
         row("Wales: level, % GDP", _f(wr.level_pct, 1), lambda r: _f(r.wales.level_pct)),
         row("Wales: horizon, years", str(wr.horizon_years), lambda r: _f(r.wales.horizon_years, 1)),
@@ -151,6 +153,37 @@ def protocol_rows(protocols: dict[str, ProtocolResult], seeds) -> list[tuple]:
                       f"{_f(r.wales.hindcast.at_two_percent, 1)}{_runs_note(r.wales, seeds)}"),
         row("level error, both cases, pp: model", "0", errors(["model"])),
         row("  one-shot: w. mean / w. median / Nash", "0", errors(["weighted_mean", "weighted_median", "nash"])),
+        *fit_rows(results),
+    ]
+
+
+def fit_rows(results: list[ProtocolResult]) -> list[tuple]:
+    """Each protocol under its own fits: on both cases (in sample), and on one case tested on
+    the other (out of sample). A protocol not fitted shows "-"."""
+    def fitted(case, cell):
+        return lambda r: cell(r.fit(case)) if r.fit(case) is not None else "-"
+
+    def row(label, record, cell):
+        return (label, record, *(cell(r) for r in results))
+
+    hr, targets = HagueRecord(), HindcastTargets()
+    return [
+        row("fitted on both: level error, pp", "0",
+            fitted("both", lambda f: _f(combined_errors(f.hague, f.wales)["model"], 3))),
+        row("fitted on both: Wales path MAE, pp", "below the naive",
+            fitted("both", lambda f: _f(f.wales.path.model.mae_pp if f.wales.path else None, 3))),
+        row("fitted on both: Hague core / deadline", f"{hr.core_pct} / {hr.deadline_year}",
+            fitted("both", lambda f: f"{_f(f.hague.core_pct)} / {_f(f.hague.deadline_year, 1)}")),
+        row("fitted on Hague: Wales path MAE, pp (out of sample)", "below the naive",
+            fitted("hague", lambda f: _f(f.wales.path.model.mae_pp if f.wales.path else None, 3))),
+        row("fitted on Hague: Wales 2024 MAE / Spearman (out of sample)",
+            f"<={targets.mae_pp} / >={targets.spearman}",
+            fitted("hague", lambda f: f"{_f(f.wales.hindcast.mae_pp, 3)} / {_f(f.wales.hindcast.spearman, 3)}")),
+        row("fitted on Wales: Hague deal / core / deadline (out of sample)", f"yes / {hr.core_pct} / {hr.deadline_year}",
+            fitted("wales", lambda f: f"{_f(f.hague.deal_share)} / {_f(f.hague.core_pct)} / "
+                                      f"{_f(f.hague.deadline_year, 1)}")),
+        row("fitted on Wales: Spain flagged / Canada signs (out of sample)", "yes / yes",
+            fitted("wales", lambda f: f"{_share(f.hague.spain_holdout_share)} / {_share(f.hague.canada_signing_share)}")),
     ]
 
 
