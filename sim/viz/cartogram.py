@@ -75,8 +75,8 @@ VOTE_COLOURS = {
 MARKED = (Vote.HOLDS_OUT, Vote.SIDE_LETTER)  # outlined in the position view
 DASHES = {Vote.HOLDS_OUT: [1, 0], Vote.SIDE_LETTER: [5, 2]}
 LEGEND_LIMIT = 220  # px before a legend label is cut
-BADGE_SIZE = 70  # px² of a caucus badge
-BADGE_AT = (0.80, 0.16)  # the badge's centre in a tile (from its west and north edges), clear of the labels
+BADGE_SIZE = 110  # px² of a caucus badge
+BADGE_AT = (0.79, 0.17)  # the badge's centre in a tile (from its west and north edges), clear of the labels
 POSITION_SCHEME = "yellowgreenblue"
 DARK_INK, LIGHT_INK = "#222222", "#ffffff"  # labels on pale and on dark tiles
 # vega-embed reads these from the spec: SVG (crisp, and its labels are page text), and a menu

@@ -21,6 +21,10 @@ from sim.negotiation import Package
 from sim.parameters import Protocol
 from sim.viz.caucus_style import GROUPS, STYLES
 
+PRESSED_NOTE = ("After the vote the US pressed each holdout by name. Named pressure: the widening of its "
+                "ratifiable ramp bought by what the US could tariff (its exports); all pressure adds the "
+                "alliance-wide pressure of the US and of the allies on board; the ramp gained is that, times "
+                "the round's random factor. Ramps in pp of GDP a year.")
 # How an ally came to table the draft, by protocol; a protocol not named here is named as itself.
 TABLING = {Protocol.PROPOSER: "recognised to propose"}
 
@@ -203,6 +207,7 @@ def ThisRoundPanel(model):
                         style={**small, "border-left": f"6px solid {colour}", "padding-left": "6px"})
         if now.pressed:
             _pressed_table(now.pressed)
+            solara.Text(PRESSED_NOTE, style={"font-size": "12px", "color": "#666"})
         else:
             solara.Text(f"Pressed by name after the vote: {now.pressed_note}", classes=["alliance-pressed-none"],
                         style=small)
