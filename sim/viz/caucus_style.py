@@ -28,7 +28,3 @@ STYLES = {
     Caucus.NONE: CaucusStyle("No caucus", "#e0e0e0", "circle", "#222222"),
 }
 GROUPS = tuple(caucus for caucus in Caucus if caucus is not Caucus.NONE)  # the caucuses that argue a line
-
-
-def label(caucus: Caucus) -> str:
-    return STYLES[Caucus(caucus)].label
