@@ -231,6 +231,32 @@ def test_step_advances_the_round_and_redraws_the_plots(session):
     session.assert_clean()
 
 
+def test_the_map_shows_the_caucuses_and_this_round_shows_the_draft_and_their_lines(session):
+    legend = session.page.locator(".alliance-map svg.marks text")
+    for label in ("Front line", "Fiscal caucus"):
+        assert legend.filter(has_text=re.compile(f"^{label}$")).count() == 1, f"no {label!r} in the map's legend"
+    panel = session.page.locator(".alliance-this-round")
+    assert "Nothing tabled yet" in panel.inner_text()
+    session.button("Step").click()
+    session.wait_for(lambda: session.headline() == under_way(1), "round 1 in the panel")
+    tabled = panel.locator(".alliance-tabled")
+    session.wait_for(lambda: re.match(r"^Tabled by the Secretary General \(single text\): \d+\.\d\d% core"
+                                      r".* by 20\d\d$", tabled.inner_text().strip()), "the tabled draft's numbers")
+    lines = panel.locator(".alliance-caucus-line")
+    assert lines.count() == 2
+    front, fiscal = (lines.nth(i).inner_text().strip() for i in range(2))
+    assert re.match(r"^Front line \(\d+: .*POL.*\): argues \d+\.\d\d% by 20\d\d$", front), front
+    assert re.match(r"^Fiscal caucus \(\d+: .*ESP.*\): argues \d+\.\d\d% by 20\d\d$", fiscal), fiscal
+    # round 1's holdouts, each with its exports to the US and the widening it gained
+    pressed = panel.locator(".alliance-pressed")
+    pressed.wait_for(timeout=WAIT_MS)
+    assert "exports to the US (% GDP)" in pressed.inner_text()
+    assert re.search(r"\bESP\s+\d+\.\d\d\s+\d\.\d{4}", pressed.inner_text())
+    session.button("Caucus").click()  # the map's colour toggle
+    session.page.get_by_text(re.compile("^Each ally's caucus, formed at the opening")).wait_for(timeout=WAIT_MS)
+    session.assert_clean()
+
+
 def test_us_pressure_changes_the_outcome(session, tmp_path):
     default = session.run_to_summit()
     assert session.button("Step").is_disabled()

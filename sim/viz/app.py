@@ -19,6 +19,7 @@ from sim.viz.controls import DEFAULT_SEED, ControlPanel, use_controls
 from sim.viz.ensemble import EnsemblePanel, this_run
 from sim.viz.pledge import PledgePlot
 from sim.viz.plots import OutcomePanel, RoundPlots
+from sim.viz.this_round import ThisRoundPanel
 from sim.viz.server import SCENARIO_ENV
 
 TITLE = "The NATO allies negotiate their defence-spending target"
@@ -32,8 +33,8 @@ def starting_scenario() -> str:
 
 @solara.component
 def Dashboard(model):
-    """The main area: which scenario, the map beside the outcome, the rounds and the pledge below,
-    then the same levers over many runs (recomputed only when `model` is replaced, on Reset)."""
+    """The main area: which scenario, the map beside the outcome, this round's draft, caucuses
+    and named pressure, the rounds and the pledge below, then the same levers over many runs (recomputed only when `model` is replaced, on Reset)."""
     update_counter.get()
     spec = model.scenario_spec
     seed = "random" if model.seed is None else model.seed
@@ -44,6 +45,8 @@ def Dashboard(model):
             Cartogram(model)
         with solara.Card("Where the talks stand", margin=0):
             OutcomePanel(model)
+    with solara.Card("This round: the draft, the caucuses, the US pressing holdouts", margin=0):
+        ThisRoundPanel(model)
     with solara.Card("Over the rounds", margin=0):
         RoundPlots(model)
     with solara.Card("After the summit: who keeps the pledge", margin=0):

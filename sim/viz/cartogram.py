@@ -3,7 +3,9 @@
 Why tiles rather than a real map: every ally gets the same space, so Luxembourg's vote is
 as visible as Germany's, and the east-west divide and the holdouts read at a glance. The
 layout is hand-laid (North America far left, the Nordics on top, the eastern flank on the
-right, the Mediterranean at the bottom); it needs no map files and no network.
+right, the Mediterranean at the bottom); it needs no map files and no network. A badge in
+each tile's corner marks its caucus (`sim/viz/caucus_style.py`) whatever the colouring, so
+the coalitions show beside the votes.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from sim.agents import Ally
+from sim.caucuses import Caucus
+from sim.viz.caucus_style import GROUPS, STYLES
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,7 @@ class ColourBy(StrEnum):
 
     POSITION = "Position (% of GDP)"
     VOTE = "Vote on the draft"
+    CAUCUS = "Caucus"
 
 
 class Vote(StrEnum):
@@ -70,6 +75,8 @@ VOTE_COLOURS = {
 MARKED = (Vote.HOLDS_OUT, Vote.SIDE_LETTER)  # outlined in the position view
 DASHES = {Vote.HOLDS_OUT: [1, 0], Vote.SIDE_LETTER: [5, 2]}
 LEGEND_LIMIT = 220  # px before a legend label is cut
+BADGE_SIZE = 110  # px² of a caucus badge
+BADGE_AT = (0.79, 0.17)  # the badge's centre in a tile (from its west and north edges), clear of the labels
 POSITION_SCHEME = "yellowgreenblue"
 DARK_INK, LIGHT_INK = "#222222", "#ffffff"  # labels on pale and on dark tiles
 # vega-embed reads these from the spec: SVG (crisp, and its labels are page text), and a menu
@@ -106,6 +113,7 @@ def tiles_frame(model) -> pd.DataFrame:
             "deadline": round(ally.deadline_position),
             "vote": str(vote_of(ally, model.draft is not None, carried)),
             "threat": round(ally.threat, 2), "fiscal": round(ally.fiscal, 2),
+            "caucus": STYLES[ally.caucus].label,
         })
     return pd.DataFrame(rows)
 
@@ -135,45 +143,85 @@ def _position_layers(base: alt.Chart, model) -> tuple[list[alt.Chart], dict]:
         "position:Q", title="Position (% GDP)", scale=alt.Scale(scheme=POSITION_SCHEME, domain=[low, high], clamp=True),
         legend=alt.Legend(orient="right", gradientLength=160, titleLimit=LEGEND_LIMIT)),
         opacity=alt.condition(alt.datum.vote == str(Vote.NOT_AT_TABLE), alt.value(0.3), alt.value(1.0)))
+    ink = alt.condition(alt.datum.position > (low + high) / 2, alt.value(LIGHT_INK), alt.value(DARK_INK))
+    return [empty, fill, *_holdout_outlines(base)], ink
+
+
+def _holdout_outlines(base: alt.Chart) -> list[alt.Chart]:
+    """Holdouts outlined red, side letters purple dashed, over a fill that is not the vote."""
     outline = alt.Stroke("vote:N", title="Outlined",
                          scale=alt.Scale(domain=[str(v) for v in MARKED], range=[VOTE_COLOURS[v] for v in MARKED]),
                          legend=alt.Legend(orient="right", symbolType="square", symbolFillColor="transparent",
                                            labelLimit=LEGEND_LIMIT))
-    marks = [base.transform_filter(alt.datum.vote == str(vote)).mark_rect(
+    return [base.transform_filter(alt.datum.vote == str(vote)).mark_rect(
         fill=None, strokeWidth=3.5, strokeDash=DASHES[vote]).encode(stroke=outline) for vote in MARKED]
-    ink = alt.condition(alt.datum.position > (low + high) / 2, alt.value(LIGHT_INK), alt.value(DARK_INK))
-    return [empty, fill, *marks], ink
+
+
+def _caucus_layers(base: alt.Chart) -> tuple[list[alt.Chart], dict]:
+    """Tiles filled by the caucus (its legend is the badges'), holdouts and side letters outlined."""
+    caucuses = alt.Scale(domain=[s.label for s in STYLES.values()], range=[s.colour for s in STYLES.values()])
+    fill = base.mark_rect().encode(
+        color=alt.Color("caucus:N", scale=caucuses, legend=None),
+        opacity=alt.condition(alt.datum.vote == str(Vote.NOT_AT_TABLE), alt.value(0.3), alt.value(1.0)))
+    light = [STYLES[c].label for c in Caucus if STYLES[c].ink == LIGHT_INK]
+    ink = alt.condition(alt.FieldOneOfPredicate(field="caucus", oneOf=light), alt.value(LIGHT_INK), alt.value(DARK_INK))
+    return [fill, *_holdout_outlines(base)], ink
+
+
+def _caucus_badges(frame: pd.DataFrame, x_scale: alt.Scale, y_scale: alt.Scale, tooltip: list) -> alt.Chart:
+    """A badge in the corner of each caucus member's tile, shape and colour naming its caucus."""
+    labels = [STYLES[c].label for c in GROUPS]
+    legend = alt.Legend(orient="right", title="Caucus (badge)", labelLimit=LEGEND_LIMIT)
+    dx, dy = BADGE_AT
+    return alt.Chart(frame).transform_filter(alt.FieldOneOfPredicate(field="caucus", oneOf=labels)).transform_calculate(
+        bx=f"datum.col + {dx}", by=f"datum.row + {dy}").mark_point(
+        filled=True, size=BADGE_SIZE, stroke=LIGHT_INK, strokeWidth=1.2, opacity=1).encode(
+        x=alt.X("bx:Q", scale=x_scale, axis=None), y=alt.Y("by:Q", scale=y_scale, axis=None),
+        fill=alt.Fill("caucus:N", scale=alt.Scale(domain=labels, range=[STYLES[c].colour for c in GROUPS]),
+                      legend=legend),
+        shape=alt.Shape("caucus:N", scale=alt.Scale(domain=labels, range=[STYLES[c].shape for c in GROUPS]),
+                        legend=legend),
+        tooltip=tooltip)
 
 
 def cartogram_chart(model, colour_by: ColourBy) -> alt.LayerChart:
-    """The map as an Altair chart: coloured tiles, ISO3 and position labels, marked holdouts."""
+    """The map as an Altair chart: coloured tiles, ISO3 and position labels, marked holdouts,
+    caucus badges."""
     frame = tiles_frame(model)
     cols = max(t.col for t in TILES) + 1
     rows = max(t.row for t in TILES) + 1
     x_scale, y_scale = alt.Scale(domain=[0, cols]), alt.Scale(domain=[rows, 0])
     tooltip = [alt.Tooltip("name:N", title="ally"), alt.Tooltip("position:Q", title="position % GDP", format=".2f"),
-               alt.Tooltip("deadline:Q", title="deadline"), alt.Tooltip("vote:N"),
+               alt.Tooltip("deadline:Q", title="deadline"), alt.Tooltip("vote:N"), alt.Tooltip("caucus:N"),
                alt.Tooltip("threat:Q", format=".2f"), alt.Tooltip("fiscal:Q", title="fiscal pressure", format=".2f")]
     base = alt.Chart(frame).transform_calculate(col_end="datum.col + 0.92", row_end="datum.row + 0.92").encode(
         x=alt.X("col:Q", scale=x_scale, axis=None), x2="col_end:Q",
         y=alt.Y("row:Q", scale=y_scale, axis=None), y2="row_end:Q", tooltip=tooltip)
-    layers, ink = _vote_layers(base) if colour_by is ColourBy.VOTE else _position_layers(base, model)
+    layers, ink = {ColourBy.VOTE: lambda: _vote_layers(base), ColourBy.CAUCUS: lambda: _caucus_layers(base),
+                   ColourBy.POSITION: lambda: _position_layers(base, model)}[colour_by]()
     text = alt.Chart(frame).transform_calculate(cx="datum.col + 0.46", cy="datum.row + 0.46").encode(
         x=alt.X("cx:Q", scale=x_scale, axis=None), y=alt.Y("cy:Q", scale=y_scale, axis=None), color=ink,
         tooltip=tooltip)
     iso3 = text.mark_text(fontWeight="bold", fontSize=12, dy=-7).encode(text="iso3:N")
     level = text.mark_text(fontSize=10, dy=8).encode(text="label:N")
-    return alt.layer(*layers, iso3, level).properties(
+    badges = _caucus_badges(frame, x_scale, y_scale, tooltip)
+    return alt.layer(*layers, iso3, level, badges).properties(
         width=cols * TILE_PX, height=rows * TILE_PX, usermeta={"embedOptions": EMBED_OPTIONS},
     ).configure_view(strokeWidth=0)
 
 
+BADGES = "Orange triangle: front line; blue diamond: fiscal caucus (each argues one line, see This round)."
 CAPTIONS = {
     ColourBy.POSITION: "Red outline: holds out against the draft. Purple dashed outline: carried with a side "
-                       "letter at the summit. Faded: not at the table (joined after the summit). Hover a tile "
-                       "for its deadline, threat and fiscal pressure.",
-    ColourBy.VOTE: "Each ally's vote on the current draft; at the summit, holdouts may be carried with a "
-                   "side letter. Hover a tile for its position, deadline, threat and fiscal pressure.",
+                       f"letter. Faded: not at the table (joined after the summit). {BADGES} Hover a tile "
+                       "for its deadline, caucus, threat and fiscal pressure.",
+    ColourBy.VOTE: "Each ally's vote on the current draft; holdouts may be carried with a side letter, at the "
+                   f"summit or when the talks settle early. {BADGES} Hover a tile for its position, deadline, "
+                   "caucus, threat and fiscal pressure.",
+    ColourBy.CAUCUS: "Each ally's caucus, formed at the opening from what its members share: exposure to "
+                     "Russia (front line), or fiscal pressure and spending below the median (fiscal caucus); "
+                     "grey: in none. Red outline: holds out; purple dashed: side letter. Hover a tile for its "
+                     "position, deadline, vote, threat and fiscal pressure.",
 }
 
 

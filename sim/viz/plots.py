@@ -15,8 +15,8 @@ import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
 
-from sim.model import SECRETARY_GENERAL
 from sim.viz.cartogram import EMBED_OPTIONS
+from sim.viz.this_round import tabled_words
 
 PANEL_WIDTH = 165
 PANEL_HEIGHT = 120
@@ -96,14 +96,6 @@ def _codes(codes: list[str]) -> str:
     return f"{', '.join(codes)} ({len(codes)})" if codes else "none"
 
 
-def tabled_by(model) -> str:
-    """Who put the draft on the table: the Secretary General, or the ally recognised to propose."""
-    if model.tabled_by == SECRETARY_GENERAL:
-        return "the Secretary General (single text)"
-    names = {ally.profile.iso3: ally.profile.name for ally in model.allies}
-    return f"{names.get(model.tabled_by, model.tabled_by)}, recognised to propose"
-
-
 def standing(model) -> Standing:
     """The panel's words for the model as it is now, from model.outcome() once the talks end."""
     p = model.params
@@ -117,12 +109,13 @@ def standing(model) -> Standing:
         holdouts = [a.profile.iso3 for a in model.members if not a.accepted] if draft else []
         rows = (
             round_row,
-            ("Tabled by", tabled_by(model) if draft else "-"),
+            ("Tabled by", tabled_words(model) if draft else "-"),
             ("Draft core", _pct(draft.core_pct) if draft else "no draft yet"),
             ("Draft related", (_pct(draft.related_pct) if p.split_enabled else "no split") if draft else "-"),
             ("Draft deadline", str(draft.deadline_year) if draft else "-"),
             ("Rejecting the draft", _codes(holdouts) if draft else "-"),
-            ("Flexibility", "decided at the summit" if p.allow_flexibility else "not allowed"),
+            ("Flexibility", ("at the summit, or before it once no holdout can be won" if p.early_settlement
+                             else "decided at the summit") if p.allow_flexibility else "not allowed"),
             baselines,
         )
         return Standing(Stage.UNDER_WAY, f"{Stage.UNDER_WAY}: round {model.round} of {p.max_rounds}", rows)
@@ -137,7 +130,7 @@ def standing(model) -> Standing:
         headline = f"{Stage.NO_DEAL} at the summit (round {outcome.rounds})"
     rows = (
         round_row,
-        ("Last draft tabled by", tabled_by(model)),
+        ("Last draft tabled by", tabled_words(model)),
         ("Core target", _pct(outcome.core_target_pct)),
         ("Related target", _pct(outcome.related_target_pct) if p.split_enabled else "no split"),
         ("Deadline", str(outcome.deadline_year) if outcome.deadline_year else "-"),
