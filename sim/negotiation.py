@@ -224,10 +224,18 @@ def update_position(profile: Profile, params, standing_: Standing, stance: Stanc
         wanted = np.fmax(preference, rules.needed_deadline(draft.core_pct, profile.start_pct, ratifiable,
                                                            p.summit_year))
     deadline_position = np.clip(wanted, p.earliest_deadline, p.latest_deadline)
-    ceiling = rules.win_set_ceiling(profile.start_pct, ratifiable, deadline_position, p.summit_year)
-    level = np.where(profile.bears_cost, np.fmin(np.fmax(level, standing_.floor), ceiling), level)
-    return dataclasses.replace(stance, ideal=ideal, position=np.clip(level, 0.0, rules.LEVEL_CEILING_PCT),
+    return dataclasses.replace(stance, ideal=ideal,
+                               position=within_win_set(profile, p, standing_, level, ratifiable, deadline_position),
                                deadline_preference=preference, deadline_position=deadline_position)
+
+
+def within_win_set(profile: Profile, params, standing_: Standing, level, ratifiable, deadline):
+    """A level an ally can argue for: no higher than it can ratify by `deadline` at its ramp
+    `ratifiable` (`rules.win_set_ceiling`), no lower than its floor, within 0..the ceiling of
+    any level. Wherever a step moves a position, it ends here."""
+    ceiling = rules.win_set_ceiling(profile.start_pct, ratifiable, deadline, params.summit_year)
+    level = np.where(profile.bears_cost, np.fmin(np.fmax(level, standing_.floor), ceiling), level)
+    return np.clip(level, 0.0, rules.LEVEL_CEILING_PCT)
 
 
 def draft_package(rule: MediatorRule, profile: Profile, params, stances: Stance) -> Package:
@@ -273,6 +281,97 @@ def propose_package(profile: Profile, params, standings: Standing, stances: Stan
     deadline = np.clip(np.ceil(needed), p.earliest_deadline, p.latest_deadline).astype(np.int64)
     related = rules.related_component(core, p.us_demand_pct, p.related_cap_pct, p.split_enabled)
     return Package(core_pct=core, related_pct=related, deadline_year=deadline)
+
+
+# --- the challenge protocol: bilateral challenges (Bueno de Mesquita 1994) -----------------------------
+
+@dataclass(frozen=True)
+class Offers:
+    """What each challenger's proposal asks of each target on one issue, laid out (..., targets,
+    challengers) so that an ally's row holds the offers made to it: where it would stand, and
+    its answer (`rules.Answer` codes)."""
+
+    position: np.ndarray
+    answer: np.ndarray
+
+    def take(self, rows) -> Offers:
+        return taken(self, rows)
+
+
+@dataclass(frozen=True)
+class Challenges:
+    """A round's challenges on the core level and on the deadline."""
+
+    level: Offers
+    deadline: Offers
+
+    def take(self, rows) -> Challenges:
+        """The offers made to the given targets (one ally's row: its offers, over challengers)."""
+        return Challenges(level=self.level.take(rows), deadline=self.deadline.take(rows))
+
+
+def issue_offers(positions, weights, salience, challenges, status_quo) -> Offers:
+    """Every ally's challenge to every other on one issue, and the target's answer: over
+    (..., allies) `positions`, `weights` (capability x salience), `salience` and `challenges`
+    (who may challenge); `status_quo` is the issue's value in the package on the table (NaN
+    before the first). Pairs are (..., targets j, challengers i): O(allies^2) per run."""
+    def target(values):
+        return np.asarray(values)[..., :, None]
+
+    def challenger(values):
+        return np.asarray(values)[..., None, :]
+
+    forecast = rules.weighted_median(positions, weights)[..., None]
+    drift = rules.status_quo_drift(positions, forecast, status_quo)
+    to_forecast = np.abs(positions - forecast)
+    distance = rules.weighted_distance(positions, weights)
+    prevails = rules.prevail_probability(challenger(distance), target(distance))  # P_ij
+    resists = rules.prevail_probability(target(distance), challenger(distance))  # P_ji
+    apart = np.abs(challenger(positions) - target(positions))
+    pressing = rules.challenge_utility(prevails, apart, target(salience), challenger(to_forecast), challenger(drift))
+    resisting = rules.challenge_utility(resists, apart, challenger(salience), target(to_forecast), target(drift))
+    eligible = challenger(challenges) & ~np.eye(np.shape(positions)[-1], dtype=bool)
+    answer = np.where(eligible, rules.challenge_answer(pressing, resisting), rules.Answer.REJECT).astype(np.int8)
+    return Offers(position=rules.offered_position(target(positions), challenger(positions), prevails, answer),
+                  answer=answer)
+
+
+def challenge_offers(profile: Profile, params, stances: Stance, draft: Package | None) -> Challenges:
+    """Each ally at the table weighs challenging every other on the level and on the deadline
+    (Bueno de Mesquita 1994): capability is clout, raised by vetoes as with the mediator,
+    salience the ally's (`mediator_weights`); the status quo is the package on the table."""
+    weights = mediator_weights(profile, params, stances)
+    salience = rules.salience(urgency(profile, params, stances.threat))
+    at_table = np.asarray(profile.clout) > 0
+    level_now = np.nan if draft is None else draft.core_pct
+    deadline_now = np.nan if draft is None else draft.deadline_year
+    return Challenges(level=issue_offers(stances.position, weights, salience, at_table, level_now),
+                      deadline=issue_offers(stances.deadline_position, weights, salience, at_table, deadline_now))
+
+
+def answer_challenges(profile: Profile, params, standing_: Standing, stance: Stance,
+                      challenges: Challenges) -> Stance:
+    """Take, on each issue, the offer it must accept that moves it least (Bueno de Mesquita
+    1994), or stay; and stay within the window of deadlines and its win-set for its deadline."""
+    p = params
+    deadline = np.clip(rules.least_move(stance.deadline_position, challenges.deadline.position,
+                                        challenges.deadline.answer), p.earliest_deadline, p.latest_deadline)
+    level = rules.least_move(stance.position, challenges.level.position, challenges.level.answer)
+    return dataclasses.replace(stance, position=within_win_set(profile, p, standing_, level,
+                                                               ramp(p, standing_, stance), deadline),
+                               deadline_position=deadline)
+
+
+def forecast_package(profile: Profile, params, stances: Stance) -> Package:
+    """The package the challenges leave on the table: Bueno de Mesquita's forecast, the weighted
+    median of the positions (and of the deadlines), with related spending as in a draft."""
+    return draft_package(MediatorRule.MEDIAN, profile, params, stances)
+
+
+def median_voter(profile: Profile, params, stances: Stance):
+    """Whose position the forecast's level is (a boolean mask over the allies)."""
+    index = rules.weighted_median_index(stances.position, mediator_weights(profile, params, stances))
+    return np.arange(np.shape(stances.position)[-1]) == np.asarray(index)[..., None]
 
 
 def vote(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package) -> Stance:
