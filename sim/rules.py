@@ -480,6 +480,7 @@ def offered_position(target_position, challenger_position, prevail, answer):
     it, its own moved the share P_ij of the way toward the challenger's if it counters (the
     expected result of the contest), its own if it rejects."""
     counter = target_position + prevail * (challenger_position - target_position)
+    answer = np.asarray(answer)
     return np.where(answer == Answer.SUPPORT, challenger_position,
                     np.where(answer == Answer.COUNTER, counter, target_position))
 
