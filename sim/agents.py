@@ -50,8 +50,8 @@ class Ally(mesa.Agent):
         """Challenged by the others: take the offer it must accept that moves it least, on the
         level and on the deadline, within its win-set."""
         m = self.model
-        mine = m.challenges.take(m.alliance.iso3.index(self.profile.iso3))
-        self.stance = negotiation.answer_challenges(self.profile, m.params, self.standing, self.stance, mine)
+        self.stance = negotiation.answer_challenges(self.profile, m.params, self.standing, self.stance, m.challenges,
+                                                    seat=m.alliance.iso3.index(self.profile.iso3))
 
     def table_forecast(self):
         """The median voter after the challenges: table the forecast, the weighted median of the

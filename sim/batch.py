@@ -238,8 +238,8 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
             proposer = negotiation.recognised(profile, opening.recognition_draws[talks.run, round_index - 1])
             draft = negotiation.propose_package(profile, p, standing, stance, proposer)
         elif structure.protocol is Protocol.CHALLENGE:
-            challenges = negotiation.challenge_offers(profile, p, stance, talks.draft)
-            stance = negotiation.answer_challenges(profile, p, standing, stance, challenges)
+            stance = negotiation.answer_challenges(profile, p, standing, stance,
+                                                   negotiation.challenges(profile, p, stance, talks.draft))
             draft = negotiation.forecast_package(profile, p, stance)
         else:
             draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)

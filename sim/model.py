@@ -108,7 +108,7 @@ class AllianceModel(mesa.Model):
             proposer.propose()
             self.tabled_by = proposer.profile.iso3
         elif self.params.protocol is Protocol.CHALLENGE:
-            self.challenges = negotiation.challenge_offers(self.alliance, self.params, self.stances(), self.draft)
+            self.challenges = negotiation.challenges(self.alliance, self.params, self.stances(), self.draft)
             self.allies.do("answer_challenges")
             median_voter = self.median_voter()
             median_voter.table_forecast()

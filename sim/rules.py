@@ -414,11 +414,21 @@ class Answer(IntEnum):
 
 def weighted_distance(positions, weights):
     """D_j = sum_k w_k |x_k - x_j| for every ally j over the last axis (allies): how much weighted
-    support a rival of j draws, whoever the rival is. (..., allies) in, (..., allies) out, through
-    one (..., allies, allies) table: O(allies^2)."""
-    positions = np.asarray(positions, dtype=float)
-    distances = np.abs(positions[..., None, :] - positions[..., :, None])
-    return np.sum(weights[..., None, :] * distances, axis=-1)
+    support a rival of j draws, whoever the rival is. Allies of zero weight count for nothing
+    (their position may be NaN). From the sorted positions and running sums of weight and
+    weight x position, so O(allies log allies) per run: below j, x_j W_below - S_below; above,
+    S_above - x_j W_above (positions taken from their least, which keeps the sums small)."""
+    present = weights > 0
+    least = np.min(np.where(present, positions, np.inf), axis=-1, keepdims=True)
+    positions = np.where(present, positions - np.where(np.isfinite(least), least, 0.0), 0.0)
+    order = np.argsort(positions, axis=-1, kind="stable")
+    x = np.take_along_axis(positions, order, axis=-1)
+    w = np.take_along_axis(np.where(present, weights, 0.0), order, axis=-1)
+    weight_below, sum_below = np.cumsum(w, axis=-1), np.cumsum(w * x, axis=-1)
+    weight_above, sum_above = weight_below[..., -1:] - weight_below, sum_below[..., -1:] - sum_below
+    distance = np.empty_like(x)
+    np.put_along_axis(distance, order, x * weight_below - sum_below + sum_above - x * weight_above, axis=-1)
+    return distance
 
 
 def prevail_probability(challenger_distance, target_distance):
@@ -434,7 +444,7 @@ def prevail_probability(challenger_distance, target_distance):
     support D_i + D_j rather than the sum of the net votes, so probabilities lie nearer 1/2.
     P_ij + P_ji = 1; with nobody between or apart (D_i + D_j = 0), 1/2."""
     total = challenger_distance + target_distance
-    return np.where(total > 0, target_distance / np.where(total > 0, total, 1.0), 0.5)
+    return np.divide(target_distance, total, out=np.full(np.shape(total), 0.5), where=total > 0)
 
 
 def status_quo_drift(position, forecast, status_quo):
@@ -454,43 +464,44 @@ def challenge_utility(prevail, distance, target_salience, forecast_distance, dri
         EU_ij = s_j [P_ij U_s + (1 - P_ij) U_f] + (1 - s_j) U_s - [Q U_sq + (1 - Q)(T U_b + (1 - T) U_w)]
 
     j resists with probability s_j, its salience; if it does, i wins (j moves to x_i, U_s =
-    |x_i - x_j|) with probability P_ij or loses (i moves to x_j, U_f = -|x_i - x_j|); if not, i
-    gets its way. Not challenging, the status quo holds (U_sq = 0) with probability Q, else it
-    moves toward i (U_b = (|x_i - mu| + |x_i - x_j|) / 2, mu the forecast) with probability T
-    (`status_quo_drift`) or away (U_w = -U_b). BdM's risk-neutral utilities are these doubled."""
-    gain = distance
-    drift_utility = (forecast_distance + distance) / 2.0
-    challenge = target_salience * (prevail * gain - (1.0 - prevail) * gain) + (1.0 - target_salience) * gain
-    return challenge - (1.0 - status_quo_holds) * (drift * drift_utility - (1.0 - drift) * drift_utility)
+    |x_i - x_j| = d) with probability P_ij or loses (i moves to x_j, U_f = -d); if not, i gets
+    its way. Not challenging, the status quo holds (U_sq = 0) with probability Q, else it moves
+    toward i (U_b = (|x_i - mu| + d) / 2, mu the forecast) with probability T (`status_quo_drift`)
+    or away (U_w = -U_b). BdM's risk-neutral utilities are these doubled. Collected for speed
+    (the pairs are many): EU_ij = d (1 - k_i - 2 s_j (1 - P_ij)) - k_i |x_i - mu|, with
+    k_i = (1 - Q)(T_i - 1/2)."""
+    drift_weight = (1.0 - status_quo_holds) * (np.asarray(drift) - 0.5)
+    return (distance * ((1.0 - drift_weight) - (2.0 * np.asarray(target_salience)) * (1.0 - prevail))
+            - drift_weight * forecast_distance)
 
 
-def challenge_answer(challenger_utility, target_utility):
+def challenge_answer(challenger_utility, target_utility, able=True):
     """The outcome class of i's challenge to j, from i's expected utility EU_ij and j's of the
-    same contest EU_ji (Bueno de Mesquita 1994): i does not challenge (EU_ij <= 0) and j rejects;
-    i compels j (EU_ij > 0 > EU_ji, |EU_ij| > |EU_ji|: j gains less by resisting than i does by
-    pressing) and j supports x_i; otherwise, a compromise (EU_ij > 0 > EU_ji, |EU_ij| <= |EU_ji|)
-    or a conflict (both > 0), which in expectation ends the same way, j counters part of the way."""
-    compels = (target_utility <= 0) & (challenger_utility > -target_utility)
-    return np.where(challenger_utility <= 0, Answer.REJECT,
-                    np.where(compels, Answer.SUPPORT, Answer.COUNTER)).astype(np.int8)
+    same contest EU_ji (Bueno de Mesquita 1994): i does not challenge (EU_ij <= 0, or i is not
+    `able` to) and j rejects; i compels j (EU_ij > 0 >= EU_ji, EU_ij > |EU_ji|: j loses less by
+    giving in than i gains by pressing) and j supports x_i; otherwise, a compromise (EU_ij > 0 >
+    EU_ji, EU_ij <= |EU_ji|) or a conflict (both > 0), which in expectation ends the same way, and
+    j counters part of the way. `Answer` codes: REJECT 0, COUNTER 1, SUPPORT 2."""
+    challenges = (challenger_utility > 0) & able
+    compelled = challenges & (target_utility <= 0) & (challenger_utility + target_utility > 0)
+    return np.asarray(challenges).view(np.int8) + np.asarray(compelled).view(np.int8)
 
 
-def offered_position(target_position, challenger_position, prevail, answer):
-    """Where the target would stand after answering: the challenger's position if it supports
-    it, its own moved the share P_ij of the way toward the challenger's if it counters (the
-    expected result of the contest), its own if it rejects."""
-    counter = target_position + prevail * (challenger_position - target_position)
+def offered_step(target_position, challenger_position, prevail, answer):
+    """How far, and which way, the target would move on answering: to the challenger's position
+    if it supports it, the share P_ij of the way there if it counters (the expected result of
+    the contest), nowhere if it rejects. Its offered position is its own plus this step."""
     answer = np.asarray(answer)
-    return np.where(answer == Answer.SUPPORT, challenger_position,
-                    np.where(answer == Answer.COUNTER, counter, target_position))
+    share = np.where(answer == Answer.SUPPORT, 1.0, prevail)
+    return np.where(answer == Answer.REJECT, 0.0, share * (challenger_position - target_position))
 
 
-def least_move(position, offers, answers):
+def least_move(position, steps, answers):
     """The offer an ally must accept that moves it least (Bueno de Mesquita 1994), over the
     last axis (challengers), or its own position if it must accept none. `position` is the
-    ally's (..., ) and `offers`, `answers` its (..., challengers)."""
+    ally's (...), `steps` (`offered_step`) and `answers` its (..., challengers)."""
     position = np.asarray(position, dtype=float)
-    move = np.where(answers != Answer.REJECT, np.abs(offers - position[..., None]), np.inf)
+    move = np.where(answers != Answer.REJECT, np.abs(steps), np.inf)
     best = np.argmin(move, axis=-1)[..., None]
-    chosen = np.take_along_axis(offers, best, axis=-1)[..., 0]
-    return np.where(np.isfinite(np.take_along_axis(move, best, axis=-1)[..., 0]), chosen, position)
+    step = np.take_along_axis(steps, best, axis=-1)[..., 0]
+    return np.where(np.isfinite(np.take_along_axis(move, best, axis=-1)[..., 0]), position + step, position)

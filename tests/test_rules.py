@@ -209,6 +209,9 @@ def test_the_chance_to_prevail_is_the_share_of_the_weighted_support():
     # 3, 1, -6: 4 of 10 for ally 0. The same side is favoured; the split lies nearer 1/2.
     assert 0.4 < 5 / 12 < 0.5
     assert rules.prevail_probability(0.0, 0.0) == 0.5  # everyone at one position
+    # an ally of no weight counts for nothing, wherever it stands (NaN: no armed forces)
+    np.testing.assert_allclose(rules.weighted_distance(np.append(POSITIONS, np.nan), np.append(WEIGHTS, 0.0))[:3],
+                               distance)
 
 
 def test_the_expected_utility_of_a_challenge_by_hand():
@@ -234,13 +237,14 @@ def test_the_outcome_classes_and_the_offers():
     pairs = np.array([[2.75, -1.15], [0.2, -0.5], [0.3, 0.1], [-1.15, 2.75], [0.0, -1.0]])
     answers = rules.challenge_answer(pairs[:, 0], pairs[:, 1])
     assert answers.tolist() == [Answer.SUPPORT, Answer.COUNTER, Answer.COUNTER, Answer.REJECT, Answer.REJECT]
-    # target at 2, challenger at 5, P = 7/12: supports 5, counters 2 + 7/12 x 3 = 3.75, or stays
-    offers = rules.offered_position(2.0, 5.0, 7 / 12, answers[:3].tolist() + [Answer.REJECT])
-    np.testing.assert_allclose(offers, [5.0, 3.75, 3.75, 2.0])
+    # target at 2, challenger at 5, P = 7/12: supports 5 (a step of 3), counters 2 + 7/12 x 3 =
+    # 3.75 (a step of 1.75), or stays
+    steps = rules.offered_step(2.0, 5.0, 7 / 12, np.array(answers[:3].tolist() + [Answer.REJECT]))
+    np.testing.assert_allclose(steps, [3.0, 1.75, 1.75, 0.0])
     # it takes the offer it must accept that moves it least, never a rejected one; none: it stays
-    assert rules.least_move(2.0, np.array([5.0, 3.75, 2.0]), np.array([2, 1, 0])) == 3.75
-    assert rules.least_move(2.0, np.array([5.0, 2.0]), np.array([0, 0])) == 2.0
-    block = rules.least_move(np.array([[2.0, 4.0]]), np.array([[[5.0, 1.0], [3.0, 4.5]]]),
+    assert rules.least_move(2.0, np.array([3.0, 1.75, 0.5]), np.array([2, 1, 0])) == 3.75
+    assert rules.least_move(2.0, np.array([3.0, -1.0]), np.array([0, 0])) == 2.0
+    block = rules.least_move(np.array([[2.0, 4.0]]), np.array([[[3.0, -1.0], [-1.0, 0.5]]]),
                              np.array([[[2, 1], [0, 2]]]))  # (runs, targets, challengers)
     np.testing.assert_allclose(block, [[1.0, 4.5]])
 
@@ -256,7 +260,7 @@ def test_the_median_voter_is_the_ally_at_the_weighted_median():
 
 @settings(max_examples=200, deadline=None)
 @given(st.integers(2, 6).flatmap(lambda n: st.tuples(
-    arrays(float, n, elements=st.floats(0.0, 10.0)), arrays(float, n, elements=st.floats(0.0, 1.0)))))
+    arrays(float, n, elements=st.floats(0.0, 10.0)), arrays(float, n, elements=st.floats(0.01, 1.0)))))
 def test_the_chances_of_two_rivals_add_to_one(alliance):
     positions, weights = alliance
     distance = rules.weighted_distance(positions, weights)
