@@ -6,7 +6,8 @@ the same sweep, checked to give the plain loop's outcomes, and then a much large
 US pressure per run, so nothing is shared between runs), and one run per call (`--single-runs`
 calls of `run_batch("hague2025", [overrides], [seed])`, as EMA workbench calls a model), with a
 `ScenarioCache` held across the calls and without. The large sweep is also run once per
-protocol (`sim.parameters.Protocol`: the Secretary General's single text, proposer rounds), side
+protocol (`sim.parameters.Protocol`: the Secretary General's single text, proposer rounds,
+bilateral challenges), side
 by side, with each protocol's runs/s against the mediator's. Measurements alternate between the
 engines and the best of `--repeat` is kept, so a busy machine skews the ratios less.
 

@@ -1,10 +1,11 @@
-"""Negotiation protocols: the Secretary General's single negotiating text (mediator) against
-proposer rounds under unanimity, where an ally recognised by clout tables a package (Baron &
-Ferejohn 1989; docs/ODD.md 7.6b), side by side across US pressure: the probability of a deal,
-the core level, the deadline, the rounds and the holdouts.
+"""Negotiation protocols: the Secretary General's single negotiating text (mediator), proposer
+rounds under unanimity, where an ally recognised by clout tables a package (Baron & Ferejohn
+1989; docs/ODD.md 7.6b), and bilateral expected-utility challenges with the median position
+tabled (Bueno de Mesquita 1994; 7.6c), side by side across US pressure: the probability of a
+deal, the core level, the deadline, the rounds and the holdouts.
 
     .venv/bin/python experiments/protocols.py            # configs/sweeps/protocols.toml
-    .venv/bin/python experiments/protocols.py --quick    # 2 protocols x 6 pressure levels x 4 seeds
+    .venv/bin/python experiments/protocols.py --quick    # 3 protocols x 6 pressure levels x 4 seeds
 
 Writes to results/experiments/protocols/ (results/experiments/protocols_quick/ with --quick): sweep/ (the
 sweep's results directory), protocols_summary.parquet (one row per protocol and pressure level),
@@ -189,12 +190,12 @@ def summary(runs, table, meta, params) -> str:
         sections.append(f"### {protocol}\n\n" + "\n".join(protocol_lines(runs, table, params, protocol, pressure)))
     hague = table[np.isclose(table["us_pressure"], pressure)].set_index("protocol")
     gap = ""
-    if {"mediator", "proposer"} <= set(hague.index):
-        gap = (f"At the Hague pressure the proposer protocol's core target is "
-               f"{fmt(hague.loc['proposer', 'core_target_pct'] - hague.loc['mediator', 'core_target_pct'], sign=True)} pp "
-               f"from the mediator's, its deadline {fmt(hague.loc['proposer', 'deadline_year'] - hague.loc['mediator', 'deadline_year'], 1, sign=True)} "
-               f"years, and its deal probability {fmt(hague.loc['proposer', 'deal_probability'] - hague.loc['mediator', 'deal_probability'], sign=True)}; "
-               "the record is 3.5% by 2035.\n\n")
+    for other in (name for name in hague.index if name != "mediator" and "mediator" in hague.index):
+        gap += (f"At the Hague pressure the {other} protocol's core target is "
+                f"{fmt(hague.loc[other, 'core_target_pct'] - hague.loc['mediator', 'core_target_pct'], sign=True)} pp "
+                f"from the mediator's, its deadline {fmt(hague.loc[other, 'deadline_year'] - hague.loc['mediator', 'deadline_year'], 1, sign=True)} "
+                f"years, and its deal probability {fmt(hague.loc[other, 'deal_probability'] - hague.loc['mediator', 'deal_probability'], sign=True)}; "
+                "the record is 3.5% by 2035.\n\n")
     columns = [*BY, "runs", "deal_probability", "deal_probability_low", "deal_probability_high", "core_target_pct",
                "deadline_year", "rounds", "n_holdouts", "n_flexibility"]
     return f"""# Negotiation protocols and the deal

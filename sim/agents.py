@@ -55,6 +55,19 @@ class Ally(mesa.Agent):
         mine = np.array([ally is self for ally in m.allies])
         m.draft = negotiation.propose_package(m.alliance, m.params, m.standings(), m.stances(), mine).item()
 
+    def answer_challenges(self):
+        """Challenged by the others: take the offer it must accept that moves it least, on the
+        level and on the deadline, within its win-set."""
+        m = self.model
+        self.stance = negotiation.answer_challenges(self.profile, m.params, self.standing, self.stance, m.challenges,
+                                                    seat=m.alliance.iso3.index(self.profile.iso3))
+
+    def table_forecast(self):
+        """The median voter after the challenges: table the forecast, the weighted median of the
+        positions."""
+        m = self.model
+        m.draft = negotiation.forecast_package(m.alliance, m.params, m.stances()).item()
+
     def vote(self):
         """Accept the draft if it fits the domestic win-set."""
         self.stance = negotiation.vote(self.profile, self.model.params, self.standing, self.stance, self.model.draft)

@@ -242,6 +242,10 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
         if structure.protocol is Protocol.PROPOSER:
             proposer = negotiation.recognised(profile, opening.recognition_draws[talks.run, round_index - 1])
             draft = negotiation.propose_package(profile, p, standing, stance, proposer)
+        elif structure.protocol is Protocol.CHALLENGE:
+            stance = negotiation.answer_challenges(profile, p, standing, stance,
+                                                   negotiation.challenges(profile, p, stance, talks.draft))
+            draft = negotiation.forecast_package(profile, p, stance)
         else:
             draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)
         stance = negotiation.vote(profile, p, standing, stance, draft)

@@ -65,6 +65,7 @@ class AllianceModel(mesa.Model):
         self.threat_level = float(p.threat_level)
         self.last_round_threats = np.array(self.allies.get("threat"))
         self.draft: Package | None = None
+        self.challenges: negotiation.Challenges | None = None  # this round's, under the challenge protocol
         self.tabled_by: str | None = None  # who tabled the draft on the table: an ally's ISO3 code, or "SG"
         self.deal: bool | None = None
         self.flexibility: list[Ally] = []
@@ -107,12 +108,18 @@ class AllianceModel(mesa.Model):
         self.datacollector.collect(self)
 
     def table_package(self):
-        """The protocol: the Secretary General drafts a single text, or the ally recognised this
-        round proposes."""
+        """The protocol: the Secretary General drafts a single text, the ally recognised this
+        round proposes, or allies challenge each other and the median voter tables its position."""
         if self.params.protocol is Protocol.PROPOSER:
             proposer = self.proposer()
             proposer.propose()
             self.tabled_by = proposer.profile.iso3
+        elif self.params.protocol is Protocol.CHALLENGE:
+            self.challenges = negotiation.challenges(self.alliance, self.params, self.stances(), self.draft)
+            self.allies.do("answer_challenges")
+            median_voter = self.median_voter()
+            median_voter.table_forecast()
+            self.tabled_by = median_voter.profile.iso3
         else:
             self.secretary_general.draft_package()
             self.tabled_by = SECRETARY_GENERAL
@@ -121,6 +128,10 @@ class AllianceModel(mesa.Model):
         """The ally recognised to propose this round (by clout, from the run's own draw)."""
         chosen = negotiation.recognised(self.alliance, self.recognition_draws[self.round - 1])
         return self.allies[int(np.argmax(chosen))]
+
+    def median_voter(self) -> Ally:
+        """The ally holding the weighted median of the level, after this round's challenges."""
+        return self.allies[int(np.argmax(negotiation.median_voter(self.alliance, self.params, self.stances())))]
 
     def decide(self):
         """Consensus on the draft: conclude (a deal, side letters, or no deal at the summit),

@@ -236,10 +236,18 @@ def update_position(profile: Profile, params, standing_: Standing, stance: Stanc
         level = caucuses.follow(level, caucus_line.level, p.caucus_cohesion)
         wanted = caucuses.follow(wanted, caucus_line.deadline, p.caucus_cohesion)
     deadline_position = np.clip(wanted, p.earliest_deadline, p.latest_deadline)
-    ceiling = rules.win_set_ceiling(profile.start_pct, ratifiable, deadline_position, p.summit_year)
-    level = np.where(profile.bears_cost, np.fmin(np.fmax(level, standing_.floor), ceiling), level)
-    return dataclasses.replace(stance, ideal=ideal, position=np.clip(level, 0.0, rules.LEVEL_CEILING_PCT),
+    return dataclasses.replace(stance, ideal=ideal,
+                               position=within_win_set(profile, p, standing_, level, ratifiable, deadline_position),
                                deadline_preference=preference, deadline_position=deadline_position)
+
+
+def within_win_set(profile: Profile, params, standing_: Standing, level, ratifiable, deadline):
+    """A level an ally can argue for: no higher than it can ratify by `deadline` at its ramp
+    `ratifiable` (`rules.win_set_ceiling`), no lower than its floor, within 0..the ceiling of
+    any level. Wherever a step moves a position, it ends here."""
+    ceiling = rules.win_set_ceiling(profile.start_pct, ratifiable, deadline, params.summit_year)
+    level = np.where(profile.bears_cost, np.fmin(np.fmax(level, standing_.floor), ceiling), level)
+    return np.clip(level, 0.0, rules.LEVEL_CEILING_PCT)
 
 
 def draft_package(rule: MediatorRule, profile: Profile, params, stances: Stance) -> Package:
@@ -285,6 +293,146 @@ def propose_package(profile: Profile, params, standings: Standing, stances: Stan
     deadline = np.clip(np.ceil(needed), p.earliest_deadline, p.latest_deadline).astype(np.int64)
     related = rules.related_component(core, p.us_demand_pct, p.related_cap_pct, p.split_enabled)
     return Package(core_pct=core, related_pct=related, deadline_year=deadline)
+
+
+# --- the challenge protocol: bilateral challenges (Bueno de Mesquita 1994) -----------------------------
+
+CHALLENGE_BLOCK_PAIRS = 1 << 15  # pairs of allies settled at once in a block of runs (256 kB a float array)
+
+
+@dataclass(frozen=True)
+class Contenders:
+    """The allies as parties to a round's challenges on one issue, as they stand before anyone
+    answers (over allies, or runs x allies)."""
+
+    position: np.ndarray
+    distance: np.ndarray  # D_j, the weighted support any rival of the ally draws (rules.weighted_distance)
+    salience: np.ndarray
+    to_forecast: np.ndarray  # |x - mu|, the distance from the forecast (the weighted median)
+    drift: np.ndarray  # T, the chance the outcome moves its way unchallenged (rules.status_quo_drift)
+    at_table: np.ndarray  # who may challenge
+
+    def take(self, rows) -> Contenders:
+        return taken(self, rows)
+
+
+@dataclass(frozen=True)
+class Challenges:
+    """A round's challenges on the core level and on the deadline."""
+
+    level: Contenders
+    deadline: Contenders
+
+    def take(self, rows) -> Challenges:
+        """The given allies' own rows (one ally's: plain values), as targets of the challenges."""
+        return Challenges(level=self.level.take(rows), deadline=self.deadline.take(rows))
+
+
+@dataclass(frozen=True)
+class Offers:
+    """What each challenger's proposal asks of a target on one issue, over the challengers (last
+    axis): its answer (`rules.Answer` codes) and how far it would move (`rules.offered_step`;
+    the offered position is its own plus the step)."""
+
+    answer: np.ndarray
+    step: np.ndarray
+
+
+def contenders(positions, weights, salience, at_table, status_quo) -> Contenders:
+    """The allies as parties to challenges on one issue: `positions`, `weights` (capability x
+    salience) and `salience` over allies; `status_quo` the issue's value in the package on the
+    table (NaN before the first)."""
+    forecast = rules.weighted_median(positions, weights)[..., None]
+    return Contenders(position=positions, distance=rules.weighted_distance(positions, weights), salience=salience,
+                      to_forecast=np.abs(positions - forecast),
+                      drift=rules.status_quo_drift(positions, forecast, status_quo),
+                      at_table=np.broadcast_to(at_table, np.shape(positions)))
+
+
+def challenges(profile: Profile, params, stances: Stance, draft: Package | None) -> Challenges:
+    """The round's challenges (Bueno de Mesquita 1994): every ally at the table weighs
+    challenging every other on the level and on the deadline; capability is clout, raised by
+    vetoes as with the mediator, and salience the ally's (`mediator_weights`); the status quo is
+    the package on the table."""
+    weights = mediator_weights(profile, params, stances)
+    salience = rules.salience(urgency(profile, params, stances.threat))
+    at_table = np.asarray(profile.clout) > 0
+    level_now = np.nan if draft is None else draft.core_pct
+    deadline_now = np.nan if draft is None else draft.deadline_year
+    return Challenges(level=contenders(stances.position, weights, salience, at_table, level_now),
+                      deadline=contenders(stances.deadline_position, weights, salience, at_table, deadline_now))
+
+
+def offers(targets: Contenders, challengers: Contenders) -> Offers:
+    """Every challenger's proposal to the targets on one issue and the targets' answers: to one
+    target (its own row, plain values) over the challengers, or to every ally (the targets
+    being the challengers) as (..., targets, challengers). O(allies) pairs per target."""
+    def target(values):
+        return np.asarray(values)[..., None]
+
+    def challenger(values):
+        values = np.asarray(values)
+        return values[..., None, :] if values.ndim == np.ndim(targets.position) else values
+
+    x_j, x_i = target(targets.position), challenger(challengers.position)
+    apart = np.abs(x_i - x_j)
+    prevails = rules.prevail_probability(challenger(challengers.distance), target(targets.distance))  # P_ij
+    pressing = rules.challenge_utility(prevails, apart, target(targets.salience), challenger(challengers.to_forecast),
+                                       challenger(challengers.drift))  # EU_ij
+    if targets is challengers:  # every ally against every other: j's view of i's challenge is j's challenge to i
+        resisting = np.swapaxes(pressing, -1, -2)
+    else:
+        resisting = rules.challenge_utility(rules.prevail_probability(target(targets.distance),
+                                                                      challenger(challengers.distance)),
+                                            apart, challenger(challengers.salience), target(targets.to_forecast),
+                                            target(targets.drift))  # EU_ji
+    answer = rules.challenge_answer(pressing, resisting, (apart > 0) & challenger(challengers.at_table))
+    return Offers(answer=answer, step=rules.offered_step(x_j, x_i, prevails, answer))
+
+
+def settle(targets: Contenders, challengers: Contenders):
+    """Where the targets end on one issue: each takes the offer it must accept that moves it
+    least (`rules.least_move`). Many runs are settled a block of runs at a time, so that their
+    (runs, allies, allies) pairs stay in the cache; each run's numbers are the same either way."""
+    if np.ndim(targets.position) < 2:
+        made = offers(targets, challengers)
+        return rules.least_move(targets.position, made.step, made.answer)
+    runs, allies = np.shape(targets.position)
+    block = max(1, CHALLENGE_BLOCK_PAIRS // max(allies * allies, 1))
+    settled = np.empty((runs, allies))
+    for first in range(0, runs, block):
+        rows = slice(first, first + block)
+        own = targets.take(rows)
+        their = own if challengers is targets else challengers.take(rows)
+        made = offers(own, their)
+        settled[rows] = rules.least_move(own.position, made.step, made.answer)
+    return settled
+
+
+def answer_challenges(profile: Profile, params, standing_: Standing, stance: Stance, challenges_: Challenges,
+                      seat: int | None = None) -> Stance:
+    """Take, on each issue, the offer it must accept that moves it least (Bueno de Mesquita
+    1994), or stay; and stay within the window of deadlines and its win-set for its deadline.
+    `seat` is one ally's index among the challenges' allies (its own row); None, every ally."""
+    p = params
+    own = challenges_ if seat is None else challenges_.take(seat)
+    deadline = np.clip(settle(own.deadline, challenges_.deadline), p.earliest_deadline, p.latest_deadline)
+    level = settle(own.level, challenges_.level)
+    return dataclasses.replace(stance, position=within_win_set(profile, p, standing_, level,
+                                                               ramp(p, standing_, stance), deadline),
+                               deadline_position=deadline)
+
+
+def forecast_package(profile: Profile, params, stances: Stance) -> Package:
+    """The package the challenges leave on the table: Bueno de Mesquita's forecast, the weighted
+    median of the positions (and of the deadlines), with related spending as in a draft."""
+    return draft_package(MediatorRule.MEDIAN, profile, params, stances)
+
+
+def median_voter(profile: Profile, params, stances: Stance):
+    """Whose position the forecast's level is (a boolean mask over the allies)."""
+    index = rules.weighted_median_index(stances.position, mediator_weights(profile, params, stances))
+    return np.arange(np.shape(stances.position)[-1]) == np.asarray(index)[..., None]
 
 
 def vote(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package) -> Stance:

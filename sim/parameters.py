@@ -28,6 +28,7 @@ class Protocol(StrEnum):
 
     MEDIATOR = "mediator"  # single negotiating text: the Secretary General drafts from the positions
     PROPOSER = "proposer"  # proposer rounds under unanimity: an ally recognised by clout tables a package
+    CHALLENGE = "challenge"  # bilateral expected-utility challenges (Bueno de Mesquita 1994); the median is tabled
 
 
 #: The parameters whose values are names from a fixed list, by the name of their type.
@@ -56,7 +57,9 @@ class Parameters:
     mediator_rule: MediatorRule = _spec(MediatorRule.COMPROMISE, doc="how the Secretary General drafts",
                                         choices=tuple(MediatorRule))
     protocol: Protocol = _spec(Protocol.MEDIATOR, doc="how packages are tabled: the Secretary General's single text, "
-                               "or an ally recognised by clout proposes (Baron & Ferejohn 1989)",
+                               "an ally recognised by clout proposes (Baron & Ferejohn 1989), "
+                               "or allies challenge each other and the median position is tabled "
+                               "(Bueno de Mesquita 1994)",
                                choices=tuple(Protocol))
     allow_flexibility: bool = _spec(True, doc="holdouts may get flexibility (a side letter) at the summit")
     early_settlement: bool = _spec(True, doc="the Secretary General may carry holdouts with side letters before the summit, once none can be won by it")

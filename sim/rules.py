@@ -10,6 +10,8 @@ Levels are % of GDP, deadlines are calendar years, ramps are percentage points p
 
 from __future__ import annotations
 
+from enum import IntEnum
+
 import numpy as np
 
 from sim.parameters import MediatorRule
@@ -212,12 +214,19 @@ def weighted_median(values, weights):
     """The weighted median over the last axis: the position at which half the weight lies
     on either side (the lower one at an exact tie)."""
     values = np.where(weights > 0, values, np.inf)
+    index = weighted_median_index(values, weights)
+    return np.take_along_axis(values, index[..., None], axis=-1)[..., 0]
+
+
+def weighted_median_index(values, weights):
+    """Which ally (index on the last axis) holds the weighted median (`weighted_median`): the
+    median voter, whose position the challenge protocol's package is."""
+    values = np.where(weights > 0, values, np.inf)
     order = np.argsort(values, axis=-1, kind="stable")
-    sorted_values = np.take_along_axis(values, order, axis=-1)
     cumulative = np.cumsum(np.take_along_axis(weights, order, axis=-1), axis=-1)
     half = cumulative[..., -1:] / 2.0
     index = np.argmax(cumulative >= half - 1e-12, axis=-1)
-    return np.take_along_axis(sorted_values, index[..., None], axis=-1)[..., 0]
+    return np.take_along_axis(order, index[..., None], axis=-1)[..., 0]
 
 
 def nash_bargaining(values, weights, disagreement, grid_points=201):
@@ -393,3 +402,118 @@ def adjust_toward_ideal(spending_pct, ideal_pct, rate):
     it never cuts on that account."""
     return spending_pct + np.maximum(rate * (ideal_pct - spending_pct), 0.0)
 
+
+
+# --- bilateral challenges (the challenge protocol) -------------------------------------------------
+#
+# Bueno de Mesquita (1994; 2002) as laid out by Scholz, Calbert & Smith (2011) and used on EU
+# decisions by Thomson et al. (2006): each ally weighs challenging each other ally on an issue,
+# and the challenged ally answers the offers it cannot refuse. Linear loss throughout (risk
+# neutral, r = 1), so positions need no rescaling to 0..1: every expected utility below scales
+# with the unit of the issue (pp of GDP or years), and only its sign and the ratio of two of
+# them on the same issue are read.
+
+CHALLENGE_STATUS_QUO_HOLDS = 0.5  # Q: the chance nothing changes if i does not challenge (BdM 1994)
+
+
+class Answer(IntEnum):
+    """How a challenged ally answers a challenger's proposal (an array of these codes)."""
+
+    REJECT = 0  # the challenge does not pay the challenger: the target stays where it is
+    COUNTER = 1  # compromise: the target offers back a position part of the way to the challenger's
+    SUPPORT = 2  # compelled (or already there): the target takes the challenger's position
+
+
+def weighted_distance(positions, weights):
+    """D_j = sum_k w_k |x_k - x_j| for every ally j over the last axis (allies): how much weighted
+    support a rival of j draws, whoever the rival is. Allies of zero weight count for nothing
+    (their position may be NaN). From the sorted positions and running sums of weight and
+    weight x position, so O(allies log allies) per run: below j, x_j W_below - S_below; above,
+    S_above - x_j W_above (positions taken from their least, which keeps the sums small)."""
+    present = weights > 0
+    least = np.min(np.where(present, positions, np.inf), axis=-1, keepdims=True)
+    positions = np.where(present, positions - np.where(np.isfinite(least), least, 0.0), 0.0)
+    order = np.argsort(positions, axis=-1, kind="stable")
+    x = np.take_along_axis(positions, order, axis=-1)
+    w = np.take_along_axis(np.where(present, weights, 0.0), order, axis=-1)
+    weight_below, sum_below = np.cumsum(w, axis=-1), np.cumsum(w * x, axis=-1)
+    weight_above, sum_above = weight_below[..., -1:] - weight_below, sum_below[..., -1:] - sum_below
+    distance = np.empty_like(x)
+    np.put_along_axis(distance, order, x * weight_below - sum_below + sum_above - x * weight_above, axis=-1)
+    return distance
+
+
+def prevail_probability(challenger_distance, target_distance):
+    """The chance that challenger i prevails over target j: the share of the third parties'
+    weighted support that goes to i, P_ij = D_j / (D_i + D_j) (`weighted_distance`).
+
+    Bueno de Mesquita (1994): every ally k votes for the nearer of x_i and x_j with weight
+    capability x salience x |U_k(x_i) - U_k(x_j)|, and P_ij is i's share of the votes, which
+    costs O(allies^3) for all pairs. Here each k splits its weight w_k between the two in
+    proportion to its distance from the other (w_k |x_k - x_j| to i, w_k |x_k - x_i| to j). Its
+    net vote for i is BdM's vote under linear loss, w_k (|x_k - x_j| - |x_k - x_i|), so i is
+    favoured (P_ij > 1/2) exactly when it is in BdM's count; the denominator is the gross
+    support D_i + D_j rather than the sum of the net votes, so probabilities lie nearer 1/2.
+    P_ij + P_ji = 1; with nobody between or apart (D_i + D_j = 0), 1/2."""
+    total = challenger_distance + target_distance
+    return np.divide(target_distance, total, out=np.full(np.shape(total), 0.5), where=total > 0)
+
+
+def status_quo_drift(position, forecast, status_quo):
+    """T: the chance that, without a challenge, the outcome moves toward the ally: 1 if the
+    forecast (the median of this round's positions) is nearer its position than the package on
+    the table, 0 if farther, 1/2 if as near or with nothing on the table yet (BdM 1994: T = 1
+    when the median is moving toward i)."""
+    gain = np.abs(position - status_quo) - np.abs(position - forecast)
+    return np.where(np.isnan(gain), 0.5, 0.5 + 0.5 * np.sign(np.nan_to_num(gain)))
+
+
+def challenge_utility(prevail, distance, target_salience, forecast_distance, drift,
+                      status_quo_holds=CHALLENGE_STATUS_QUO_HOLDS):
+    """i's expected utility of challenging j on one issue (Bueno de Mesquita 1994, in Scholz,
+    Calbert & Smith 2011's notation) with linear loss:
+
+        EU_ij = s_j [P_ij U_s + (1 - P_ij) U_f] + (1 - s_j) U_s - [Q U_sq + (1 - Q)(T U_b + (1 - T) U_w)]
+
+    j resists with probability s_j, its salience; if it does, i wins (j moves to x_i, U_s =
+    |x_i - x_j| = d) with probability P_ij or loses (i moves to x_j, U_f = -d); if not, i gets
+    its way. Not challenging, the status quo holds (U_sq = 0) with probability Q, else it moves
+    toward i (U_b = (|x_i - mu| + d) / 2, mu the forecast) with probability T (`status_quo_drift`)
+    or away (U_w = -U_b). BdM's risk-neutral utilities are these doubled. Collected for speed
+    (the pairs are many): EU_ij = d (1 - k_i - 2 s_j (1 - P_ij)) - k_i |x_i - mu|, with
+    k_i = (1 - Q)(T_i - 1/2)."""
+    drift_weight = (1.0 - status_quo_holds) * (np.asarray(drift) - 0.5)
+    return (distance * ((1.0 - drift_weight) - (2.0 * np.asarray(target_salience)) * (1.0 - prevail))
+            - drift_weight * forecast_distance)
+
+
+def challenge_answer(challenger_utility, target_utility, able=True):
+    """The outcome class of i's challenge to j, from i's expected utility EU_ij and j's of the
+    same contest EU_ji (Bueno de Mesquita 1994): i does not challenge (EU_ij <= 0, or i is not
+    `able` to) and j rejects; i compels j (EU_ij > 0 >= EU_ji, EU_ij > |EU_ji|: j loses less by
+    giving in than i gains by pressing) and j supports x_i; otherwise, a compromise (EU_ij > 0 >
+    EU_ji, EU_ij <= |EU_ji|) or a conflict (both > 0), which in expectation ends the same way, and
+    j counters part of the way. `Answer` codes: REJECT 0, COUNTER 1, SUPPORT 2."""
+    challenges = (challenger_utility > 0) & able
+    compelled = challenges & (target_utility <= 0) & (challenger_utility + target_utility > 0)
+    return np.asarray(challenges).view(np.int8) + np.asarray(compelled).view(np.int8)
+
+
+def offered_step(target_position, challenger_position, prevail, answer):
+    """How far, and which way, the target would move on answering: to the challenger's position
+    if it supports it, the share P_ij of the way there if it counters (the expected result of
+    the contest), nowhere if it rejects. Its offered position is its own plus this step."""
+    answer = np.asarray(answer)
+    share = np.where(answer == Answer.SUPPORT, 1.0, prevail)
+    return np.where(answer == Answer.REJECT, 0.0, share * (challenger_position - target_position))
+
+
+def least_move(position, steps, answers):
+    """The offer an ally must accept that moves it least (Bueno de Mesquita 1994), over the
+    last axis (challengers), or its own position if it must accept none. `position` is the
+    ally's (...), `steps` (`offered_step`) and `answers` its (..., challengers)."""
+    position = np.asarray(position, dtype=float)
+    move = np.where(answers != Answer.REJECT, np.abs(steps), np.inf)
+    best = np.argmin(move, axis=-1)[..., None]
+    step = np.take_along_axis(steps, best, axis=-1)[..., 0]
+    return np.where(np.isfinite(np.take_along_axis(move, best, axis=-1)[..., 0]), position + step, position)

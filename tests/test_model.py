@@ -365,3 +365,8 @@ def test_the_protocol_decides_who_tables_the_draft():
     chosen = negotiation.recognised(proposed.alliance, proposed.recognition_draws[0])
     assert proposed.tabled_by == proposed.alliance.iso3[int(np.argmax(chosen))]
     assert proposed.tabled_by != SECRETARY_GENERAL
+    challenged = AllianceModel("hague2025", rng=0, protocol="challenge")
+    challenged.step()  # the median voter tables its own position (the votes then move weights, not positions)
+    tabler = challenged.alliance.iso3.index(challenged.tabled_by)
+    assert challenged.draft.core_pct == challenged.stances().position[tabler]
+    assert challenged.tabled_by != SECRETARY_GENERAL

@@ -191,3 +191,86 @@ def test_mediator_rules_stay_within_the_positions(values, data):
     for draft in (rules.weighted_mean(values, weights), rules.weighted_median(values, weights),
                   rules.nash_bargaining(values, weights, disagreement)):
         assert values.min() - 1e-9 <= draft <= values.max() + 1e-9
+
+
+# --- bilateral challenges (the challenge protocol) -------------------------------------------------
+#
+# Three allies on one issue: positions 2, 3 and 5, weights 1, 1 and 2. Each ally's weighted distance
+# from the others: D_0 = 1 x 1 + 2 x 3 = 7, D_1 = 1 x 1 + 2 x 2 = 5, D_2 = 1 x 3 + 1 x 2 = 5.
+
+POSITIONS, WEIGHTS = np.array([2.0, 3.0, 5.0]), np.array([1.0, 1.0, 2.0])
+
+
+def test_the_chance_to_prevail_is_the_share_of_the_weighted_support():
+    distance = rules.weighted_distance(POSITIONS, WEIGHTS)
+    np.testing.assert_allclose(distance, [7.0, 5.0, 5.0])
+    # ally 0 against ally 2: D_2 / (D_0 + D_2) = 5 / 12, ally 2 against ally 0: 7 / 12
+    assert rules.prevail_probability(distance[0], distance[2]) == pytest.approx(5 / 12)
+    assert rules.prevail_probability(distance[2], distance[0]) == pytest.approx(7 / 12)
+    # Bueno de Mesquita's count for the same contest: votes w_k (|x_k - x_2| - |x_k - x_0|) =
+    # 3, 1, -6: 4 of 10 for ally 0. The same side is favoured; the split lies nearer 1/2.
+    assert 0.4 < 5 / 12 < 0.5
+    assert rules.prevail_probability(0.0, 0.0) == 0.5  # everyone at one position
+    # an ally of no weight counts for nothing, wherever it stands (NaN: no armed forces)
+    np.testing.assert_allclose(rules.weighted_distance(np.append(POSITIONS, np.nan), np.append(WEIGHTS, 0.0))[:3],
+                               distance)
+
+
+def test_the_expected_utility_of_a_challenge_by_hand():
+    # ally 0 (at 2) challenges ally 2 (at 5, salience 0.9): d = 3, P = 5/12. The forecast (the
+    # weighted median) is 3, so ally 0 is 1 from it; with 4 on the table the forecast is nearer
+    # it (T = 1). EU = 0.9 x (5/12 x 3 - 7/12 x 3) + 0.1 x 3 - 0.5 x (1 + 3) / 2 = -1.15
+    forecast = rules.weighted_median(POSITIONS, WEIGHTS)
+    assert forecast == 3.0
+    drift = rules.status_quo_drift(POSITIONS, forecast, 4.0)
+    np.testing.assert_array_equal(drift, [1.0, 1.0, 0.0])  # ally 1 sits at the forecast, 1 from 4
+    assert rules.challenge_utility(5 / 12, 3.0, 0.9, 1.0, drift[0]) == pytest.approx(-1.15)
+    # ally 2's view of the same contest (ally 0's salience 0.6; 2 from the forecast, which
+    # moves away from it, T = 0): 0.6 x (7/12 x 3 - 5/12 x 3) + 0.4 x 3 + 0.5 x (2 + 3) / 2 = 2.75
+    assert rules.challenge_utility(7 / 12, 3.0, 0.6, 2.0, drift[2]) == pytest.approx(2.75)
+    # nothing on the table yet: no drift (T = 1/2), EU = d (1 - 2 s_j (1 - P))
+    assert rules.status_quo_drift(2.0, 3.0, np.nan) == 0.5
+    assert rules.challenge_utility(7 / 12, 1.0, 0.6, 1.0, 0.5) == pytest.approx(1 - 2 * 0.6 * 5 / 12)
+
+
+def test_the_outcome_classes_and_the_offers():
+    Answer = rules.Answer
+    # (EU_ij, EU_ji) -> class: ally 2's challenge to ally 0 above (2.75, -1.15) compels
+    pairs = np.array([[2.75, -1.15], [0.2, -0.5], [0.3, 0.1], [-1.15, 2.75], [0.0, -1.0]])
+    answers = rules.challenge_answer(pairs[:, 0], pairs[:, 1])
+    assert answers.tolist() == [Answer.SUPPORT, Answer.COUNTER, Answer.COUNTER, Answer.REJECT, Answer.REJECT]
+    # target at 2, challenger at 5, P = 7/12: supports 5 (a step of 3), counters 2 + 7/12 x 3 =
+    # 3.75 (a step of 1.75), or stays
+    steps = rules.offered_step(2.0, 5.0, 7 / 12, np.array(answers[:3].tolist() + [Answer.REJECT]))
+    np.testing.assert_allclose(steps, [3.0, 1.75, 1.75, 0.0])
+    # it takes the offer it must accept that moves it least, never a rejected one; none: it stays
+    assert rules.least_move(2.0, np.array([3.0, 1.75, 0.5]), np.array([2, 1, 0])) == 3.75
+    assert rules.least_move(2.0, np.array([3.0, -1.0]), np.array([0, 0])) == 2.0
+    block = rules.least_move(np.array([[2.0, 4.0]]), np.array([[[3.0, -1.0], [-1.0, 0.5]]]),
+                             np.array([[[2, 1], [0, 2]]]))  # (runs, targets, challengers)
+    np.testing.assert_allclose(block, [[1.0, 4.5]])
+
+
+def test_the_median_voter_is_the_ally_at_the_weighted_median():
+    values = np.array([[5.0, 2.0, 3.0], [1.0, 1.0, 4.0]])
+    weights = np.array([[2.0, 1.0, 1.0], [1.0, 0.0, 1.0]])
+    index = rules.weighted_median_index(values, weights)
+    assert index.tolist() == [2, 0]  # 3 (cumulative 1, 2 of 4); 1 (the zero weight never counts)
+    np.testing.assert_allclose(np.take_along_axis(values, index[:, None], -1)[:, 0],
+                               rules.weighted_median(values, weights))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(2, 6).flatmap(lambda n: st.tuples(
+    arrays(float, n, elements=st.floats(0.0, 10.0)), arrays(float, n, elements=st.floats(0.01, 1.0)))))
+def test_the_chances_of_two_rivals_add_to_one(alliance):
+    positions, weights = alliance
+    distance = rules.weighted_distance(positions, weights)
+    prevail = rules.prevail_probability(distance[None, :], distance[:, None])  # [j, i]: i over j
+    assert ((prevail >= 0.0) & (prevail <= 1.0)).all()
+    np.testing.assert_allclose(prevail + prevail.T, 1.0)
+    # the favourite is Bueno de Mesquita's: P_ij > 1/2 exactly where the net vote favours i
+    net = np.sum(weights * (np.abs(positions[None, None, :] - positions[:, None, None])
+                            - np.abs(positions[None, None, :] - positions[None, :, None])), axis=-1)
+    clear = np.abs(net) > 1e-9
+    assert ((prevail[clear] > 0.5) == (net[clear] > 0)).all()
