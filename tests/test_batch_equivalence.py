@@ -119,7 +119,7 @@ EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
      "no deal"),
     ("hague2025", {"protocol": "proposer"}, "deal"),
     ("wales2014", {"protocol": "proposer", "us_pressure": 0.9, "max_rounds": 4}, None),
-    ("hague2025", {"protocol": "challenge"}, "no deal"),  # seed 0: four holdouts; seeds 1, 2: side letters
+    ("hague2025", {"protocol": "challenge"}, None),
     ("wales2014", {"protocol": "challenge"}, "deal"),
     ("hague2025", {"protocol": "challenge", "us_pressure": 0.4, "threat_shock": -0.3, "threat_shock_round": 3,
                    "leverage": 4.0}, None),
