@@ -443,7 +443,8 @@ def offers(targets: Contenders, challengers: Contenders, buffers: PairBuffers | 
 def settle(targets: Contenders, challengers: Contenders):
     """Where the targets end on one issue: each takes the offer it must accept that moves it
     least (`rules.least_move`). Many runs are settled a block of runs at a time, so that their
-    (runs, allies, allies) pairs stay in the cache; each run's numbers are the same either way."""
+    (runs, allies, allies) pairs stay in the cache, written into the same arrays block after
+    block (`PairBuffers`); each run's numbers are the same either way."""
     if np.ndim(targets.position) < 2:
         made = offers(targets, challengers)
         return rules.least_move(targets.position, made.gap, made.moves())
