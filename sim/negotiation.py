@@ -331,11 +331,52 @@ class Challenges:
 @dataclass(frozen=True)
 class Offers:
     """What each challenger's proposal asks of a target on one issue, over the challengers (last
-    axis): its answer (`rules.Answer` codes) and how far it would move (`rules.offered_step`;
-    the offered position is its own plus the step)."""
+    axis): whether it challenges and whether it compels (`rules.challenge_classes`), the
+    challenger's position less the target's (`gap`) and P_ij; its answer (`rules.Answer` codes)
+    and how far it would move (`rules.offered_step`; the offered position is its own plus the
+    step) follow from these."""
 
-    answer: np.ndarray
-    step: np.ndarray
+    challenges: np.ndarray
+    compelled: np.ndarray
+    gap: np.ndarray  # x_i - x_j
+    apart: np.ndarray  # |x_i - x_j|
+    prevail: np.ndarray
+
+    @property
+    def answer(self) -> np.ndarray:
+        return np.asarray(self.challenges).view(np.int8) + np.asarray(self.compelled).view(np.int8)
+
+    @property
+    def step(self) -> np.ndarray:
+        return rules.offered_step(0.0, self.gap, self.prevail, self.answer)
+
+    def moves(self, out=None) -> np.ndarray:
+        """How far each offer would move the target (`rules.offered_move`; infinite: none made)."""
+        return rules.offered_move(self.apart, self.prevail, self.challenges, self.compelled, out=out)
+
+
+@dataclass(frozen=True)
+class PairBuffers:
+    """Arrays for a block of challenges, (runs, targets, challengers), that `settle` reuses block
+    after block. Fresh arrays of this size at every step cost more than the arithmetic on them:
+    the allocator hands the block's freed arrays back to the system and faults them in anew."""
+
+    gap: np.ndarray
+    apart: np.ndarray
+    prevail: np.ndarray
+    pressing: np.ndarray  # EU_ij
+    moves: np.ndarray
+    challenges: np.ndarray
+    compelled: np.ndarray
+
+    @classmethod
+    def allocate(cls, shape) -> PairBuffers:
+        return cls(**{field.name: np.empty(shape, dtype=bool if field.name in ("challenges", "compelled") else float)
+                      for field in dataclasses.fields(cls)})
+
+    def first(self, runs: int) -> PairBuffers:
+        """The buffers of a shorter block: the first `runs` runs."""
+        return taken(self, slice(0, runs))
 
 
 def contenders(positions, weights, salience, at_table, status_quo) -> Contenders:
@@ -363,10 +404,13 @@ def challenges(profile: Profile, params, stances: Stance, draft: Package | None)
                       deadline=contenders(stances.deadline_position, weights, salience, at_table, deadline_now))
 
 
-def offers(targets: Contenders, challengers: Contenders) -> Offers:
+def offers(targets: Contenders, challengers: Contenders, buffers: PairBuffers | None = None) -> Offers:
     """Every challenger's proposal to the targets on one issue and the targets' answers: to one
     target (its own row, plain values) over the challengers, or to every ally (the targets
-    being the challengers) as (..., targets, challengers). O(allies) pairs per target."""
+    being the challengers) as (..., targets, challengers), written into `buffers` if given.
+    O(allies) pairs per target."""
+    into = (lambda name: None) if buffers is None else (lambda name: getattr(buffers, name))
+
     def target(values):
         return np.asarray(values)[..., None]
 
@@ -375,10 +419,12 @@ def offers(targets: Contenders, challengers: Contenders) -> Offers:
         return values[..., None, :] if values.ndim == np.ndim(targets.position) else values
 
     x_j, x_i = target(targets.position), challenger(challengers.position)
-    apart = np.abs(x_i - x_j)
-    prevails = rules.prevail_probability(challenger(challengers.distance), target(targets.distance))  # P_ij
+    gap = np.subtract(x_i, x_j, out=into("gap"))
+    apart = np.abs(gap, out=into("apart"))
+    prevails = rules.prevail_probability(challenger(challengers.distance), target(targets.distance),
+                                         out=into("prevail"))  # P_ij
     pressing = rules.challenge_utility(prevails, apart, target(targets.salience), challenger(challengers.to_forecast),
-                                       challenger(challengers.drift))  # EU_ij
+                                       challenger(challengers.drift), out=into("pressing"))  # EU_ij
     if targets is challengers:  # every ally against every other: j's view of i's challenge is j's challenge to i
         resisting = np.swapaxes(pressing, -1, -2)
     else:
@@ -386,26 +432,33 @@ def offers(targets: Contenders, challengers: Contenders) -> Offers:
                                                                       challenger(challengers.distance)),
                                             apart, challenger(challengers.salience), target(targets.to_forecast),
                                             target(targets.drift))  # EU_ji
-    answer = rules.challenge_answer(pressing, resisting, (apart > 0) & challenger(challengers.at_table))
-    return Offers(answer=answer, step=rules.offered_step(x_j, x_i, prevails, answer))
+    able = apart > 0
+    able &= challenger(challengers.at_table)
+    challenges_, compelled = rules.challenge_classes(pressing, resisting, able,
+                                                     out=None if buffers is None else (buffers.challenges,
+                                                                                       buffers.compelled))
+    return Offers(challenges=challenges_, compelled=compelled, gap=gap, apart=apart, prevail=prevails)
 
 
 def settle(targets: Contenders, challengers: Contenders):
     """Where the targets end on one issue: each takes the offer it must accept that moves it
     least (`rules.least_move`). Many runs are settled a block of runs at a time, so that their
-    (runs, allies, allies) pairs stay in the cache; each run's numbers are the same either way."""
+    (runs, allies, allies) pairs stay in the cache, written into the same arrays block after
+    block (`PairBuffers`); each run's numbers are the same either way."""
     if np.ndim(targets.position) < 2:
         made = offers(targets, challengers)
-        return rules.least_move(targets.position, made.step, made.answer)
+        return rules.least_move(targets.position, made.gap, made.moves())
     runs, allies = np.shape(targets.position)
     block = max(1, CHALLENGE_BLOCK_PAIRS // max(allies * allies, 1))
+    whole = PairBuffers.allocate((min(block, runs), allies, allies))
     settled = np.empty((runs, allies))
     for first in range(0, runs, block):
         rows = slice(first, first + block)
         own = targets.take(rows)
         their = own if challengers is targets else challengers.take(rows)
-        made = offers(own, their)
-        settled[rows] = rules.least_move(own.position, made.step, made.answer)
+        buffers = whole.first(len(own.position))
+        made = offers(own, their, buffers)
+        settled[rows] = rules.least_move(own.position, made.gap, made.moves(out=buffers.moves))
     return settled
 
 

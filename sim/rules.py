@@ -443,7 +443,7 @@ def weighted_distance(positions, weights):
     return distance
 
 
-def prevail_probability(challenger_distance, target_distance):
+def prevail_probability(challenger_distance, target_distance, out=None):
     """The chance that challenger i prevails over target j: the share of the third parties'
     weighted support that goes to i, P_ij = D_j / (D_i + D_j) (`weighted_distance`).
 
@@ -454,9 +454,13 @@ def prevail_probability(challenger_distance, target_distance):
     net vote for i is BdM's vote under linear loss, w_k (|x_k - x_j| - |x_k - x_i|), so i is
     favoured (P_ij > 1/2) exactly when it is in BdM's count; the denominator is the gross
     support D_i + D_j rather than the sum of the net votes, so probabilities lie nearer 1/2.
-    P_ij + P_ji = 1; with nobody between or apart (D_i + D_j = 0), 1/2."""
-    total = challenger_distance + target_distance
-    return np.divide(target_distance, total, out=np.full(np.shape(total), 0.5), where=total > 0)
+    P_ij + P_ji = 1; with nobody between or apart (D_i + D_j = 0), 1/2. `out`: an array of the
+    pairs' shape to write into (`negotiation.PairBuffers`)."""
+    total = np.add(challenger_distance, target_distance, out=out)
+    if np.all(np.asarray(challenger_distance) > 0) or np.all(np.asarray(target_distance) > 0):
+        return np.divide(target_distance, total, out=out)  # no pair without support: the usual case
+    return np.divide(target_distance, total, out=np.full(np.shape(total), 0.5) if out is None else out,
+                     where=total > 0)
 
 
 def status_quo_drift(position, forecast, status_quo):
@@ -469,7 +473,7 @@ def status_quo_drift(position, forecast, status_quo):
 
 
 def challenge_utility(prevail, distance, target_salience, forecast_distance, drift,
-                      status_quo_holds=CHALLENGE_STATUS_QUO_HOLDS):
+                      status_quo_holds=CHALLENGE_STATUS_QUO_HOLDS, out=None):
     """i's expected utility of challenging j on one issue (Bueno de Mesquita 1994, in Scholz,
     Calbert & Smith 2011's notation) with linear loss:
 
@@ -481,10 +485,33 @@ def challenge_utility(prevail, distance, target_salience, forecast_distance, dri
     toward i (U_b = (|x_i - mu| + d) / 2, mu the forecast) with probability T (`status_quo_drift`)
     or away (U_w = -U_b). BdM's risk-neutral utilities are these doubled. Collected for speed
     (the pairs are many): EU_ij = d (1 - k_i - 2 s_j (1 - P_ij)) - k_i |x_i - mu|, with
-    k_i = (1 - Q)(T_i - 1/2)."""
+    k_i = (1 - Q)(T_i - 1/2), the pairwise steps in place in one array (`out`, if given: an array
+    of the pairs' shape, `negotiation.PairBuffers`)."""
     drift_weight = (1.0 - status_quo_holds) * (np.asarray(drift) - 0.5)
-    return (distance * ((1.0 - drift_weight) - (2.0 * np.asarray(target_salience)) * (1.0 - prevail))
-            - drift_weight * forecast_distance)
+    if out is None:
+        out = np.empty(np.broadcast_shapes(*(np.shape(value) for value in (prevail, distance, target_salience,
+                                                                             forecast_distance, drift))))
+    utility = np.subtract(1.0, prevail, out=out)
+    utility *= 2.0 * np.asarray(target_salience)
+    np.subtract(1.0 - drift_weight, utility, out=utility)
+    utility *= distance
+    utility -= drift_weight * forecast_distance
+    return utility if utility.ndim else utility[()]
+
+
+def challenge_classes(challenger_utility, target_utility, able=True, out=None):
+    """Which challenges are made and which of them compel (Bueno de Mesquita 1994), from i's
+    expected utility EU_ij and j's of the same contest EU_ji, as two masks: i challenges j when
+    it is `able` to and EU_ij > 0; it compels j when, besides, EU_ji <= 0 and EU_ij > |EU_ji|
+    (j loses less by giving in than i gains by pressing). See `challenge_answer`. `out`: two
+    boolean arrays of the pairs' shape to write the masks into."""
+    challenges, compelled = (None, None) if out is None else out
+    challenges = np.greater(challenger_utility, 0, out=challenges)
+    challenges &= able
+    compelled = np.less_equal(target_utility, 0, out=compelled)
+    compelled &= np.add(challenger_utility, target_utility) > 0
+    compelled &= challenges
+    return challenges, compelled
 
 
 def challenge_answer(challenger_utility, target_utility, able=True):
@@ -493,27 +520,47 @@ def challenge_answer(challenger_utility, target_utility, able=True):
     `able` to) and j rejects; i compels j (EU_ij > 0 >= EU_ji, EU_ij > |EU_ji|: j loses less by
     giving in than i gains by pressing) and j supports x_i; otherwise, a compromise (EU_ij > 0 >
     EU_ji, EU_ij <= |EU_ji|) or a conflict (both > 0), which in expectation ends the same way, and
-    j counters part of the way. `Answer` codes: REJECT 0, COUNTER 1, SUPPORT 2."""
-    challenges = (challenger_utility > 0) & able
-    compelled = challenges & (target_utility <= 0) & (challenger_utility + target_utility > 0)
+    j counters part of the way. `Answer` codes: REJECT 0, COUNTER 1, SUPPORT 2 (from the masks of
+    `challenge_classes`)."""
+    challenges, compelled = challenge_classes(challenger_utility, target_utility, able)
     return np.asarray(challenges).view(np.int8) + np.asarray(compelled).view(np.int8)
 
 
+def offered_move(apart, prevail, challenges, compelled, out=None):
+    """How far the target would move on answering a challenge, |x_i - x_j| = `apart` away: all
+    the way to the challenger's position if it is compelled (supports it), the share P_ij of the
+    way if it counters (the expected result of the contest), and never (infinitely far) if it is
+    not challenged (rejects). Which way: toward the challenger (`offered_step`). The share is
+    max(P_ij, compelled), 1 or P_ij (P_ij <= 1): arithmetic, which numpy does several times faster
+    than a masked copy. `out`: an array of the pairs' shape to write into."""
+    if out is None:
+        out = np.empty(np.broadcast_shapes(*(np.shape(value) for value in (apart, prevail, challenges, compelled))))
+    move = np.maximum(prevail, compelled, out=out)
+    move *= apart
+    np.putmask(move, ~np.asarray(challenges), np.inf)
+    return move
+
+
 def offered_step(target_position, challenger_position, prevail, answer):
-    """How far, and which way, the target would move on answering: to the challenger's position
-    if it supports it, the share P_ij of the way there if it counters (the expected result of
-    the contest), nowhere if it rejects. Its offered position is its own plus this step."""
+    """How far, and which way, the target would move on answering (`offered_move` toward the
+    challenger): to the challenger's position if it supports it, the share P_ij of the way there
+    if it counters, nowhere if it rejects. Its offered position is its own plus this step."""
     answer = np.asarray(answer)
-    share = np.where(answer == Answer.SUPPORT, 1.0, prevail)
-    return np.where(answer == Answer.REJECT, 0.0, share * (challenger_position - target_position))
+    gap = np.subtract(challenger_position, target_position, dtype=float)
+    move = offered_move(np.abs(gap), prevail, answer != Answer.REJECT, answer == Answer.SUPPORT)
+    return np.copysign(np.where(answer == Answer.REJECT, 0.0, move), gap)
 
 
-def least_move(position, steps, answers):
+def least_move(position, gap, moves):
     """The offer an ally must accept that moves it least (Bueno de Mesquita 1994), over the
     last axis (challengers), or its own position if it must accept none. `position` is the
-    ally's (...), `steps` (`offered_step`) and `answers` its (..., challengers)."""
+    ally's (...); `gap` (the challengers' positions less its own) and `moves` (`offered_move`)
+    its (..., challengers), of one shape. The move is taken toward the challenger: position +
+    sign(gap) x move, which is the position + P_ij (x_i - x_j) of a counter and x_j + (x_i - x_j)
+    of a support. Ties go to the first challenger."""
     position = np.asarray(position, dtype=float)
-    move = np.where(answers != Answer.REJECT, np.abs(steps), np.inf)
-    best = np.argmin(move, axis=-1)[..., None]
-    step = np.take_along_axis(steps, best, axis=-1)[..., 0]
-    return np.where(np.isfinite(np.take_along_axis(move, best, axis=-1)[..., 0]), position + step, position)
+    moves = np.asarray(moves)
+    best = np.argmin(moves, axis=-1)
+    at = best + moves.shape[-1] * np.arange(best.size).reshape(best.shape)  # the least move's place, flat
+    move, toward = np.take(moves, at), np.take(gap, at)
+    return np.where(np.isfinite(move), position + np.copysign(move, toward), position)

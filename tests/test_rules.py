@@ -243,11 +243,18 @@ def test_the_outcome_classes_and_the_offers():
     # 3.75 (a step of 1.75), or stays
     steps = rules.offered_step(2.0, 5.0, 7 / 12, np.array(answers[:3].tolist() + [Answer.REJECT]))
     np.testing.assert_allclose(steps, [3.0, 1.75, 1.75, 0.0])
+    # how far: 3 (supports), 1.75 (counters: 7/12 of 3), never (rejects)
+    np.testing.assert_allclose(rules.offered_move(3.0, 7 / 12, answers[:4] > 0, answers[:4] == Answer.SUPPORT),
+                               [3.0, 1.75, 1.75, np.inf])
     # it takes the offer it must accept that moves it least, never a rejected one; none: it stays
-    assert rules.least_move(2.0, np.array([3.0, 1.75, 0.5]), np.array([2, 1, 0])) == 3.75
-    assert rules.least_move(2.0, np.array([3.0, -1.0]), np.array([0, 0])) == 2.0
+    # (at 2: challengers 3 up, supporting; 3.0 up, countering 7/12 of the way; 0.5 up, rejecting)
+    assert rules.least_move(2.0, np.array([3.0, 3.0, 0.5]), np.array([3.0, 1.75, np.inf])) == 3.75
+    assert rules.least_move(2.0, np.array([3.0, -1.0]), np.array([np.inf, np.inf])) == 2.0
+    # (runs, targets, challengers): the first takes the move of 1 toward the challenger below
+    # over the move of 3 toward the one above; the second the move of 0.5 toward the one above
+    # (the one below makes no offer)
     block = rules.least_move(np.array([[2.0, 4.0]]), np.array([[[3.0, -1.0], [-1.0, 0.5]]]),
-                             np.array([[[2, 1], [0, 2]]]))  # (runs, targets, challengers)
+                             np.array([[[3.0, 1.0], [np.inf, 0.5]]]))
     np.testing.assert_allclose(block, [[1.0, 4.5]])
 
 
