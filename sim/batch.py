@@ -14,10 +14,10 @@ window, runs that share what fixes the arrays'
 shapes or the control flow (data year, summit year, mediator rule) run as one group; every
 other parameter varies run by run as a column (runs, 1) that the steps broadcast. A run that
 concludes (a deal, or the summit) is recorded there and then, so it stays frozen while the
-others talk on; concluded runs leave the live arrays once they are a quarter of them. Each
-run draws its random numbers from its own generator, seeded by its own seed, in the model's
-order (`negotiation.random_draws`), and every array operation works run by run, so a run's
-result never depends on the batch size, the grouping or the other runs. The scenario file,
+others talk on; concluded runs leave the live arrays once they are a quarter of them. A run's
+random numbers are a function of its own seed alone (`negotiation.random_draws`, counter-based:
+`sim.streams`), drawn for a whole group in one call, and every array operation works run by
+run, so a run's result never depends on the batch size, the grouping or the other runs. The scenario file,
 the allies' data and the alliance's `Profile` come through a `ScenarioCache`: one per call, or
 the caller's, so calling with one run at a time does not read the files again.
 """
@@ -197,19 +197,12 @@ class Concluded:
 def open_talks(profile: Profile, facts: AllyFacts, levers: Levers, seeds: Sequence[int]) -> Opening:
     """Every run's opening state, computed as the model's constructor computes it.
 
-    The only per-run Python left is each run's generator and draws (`negotiation.random_draws`,
-    exactly as the model draws them), written straight into preallocated arrays."""
+    The runs' draws come from one call (`negotiation.random_draws` over the seeds): each
+    number depends on its run's seed alone, and a run with fewer rounds than the longest
+    simply never reads its later rounds' draws."""
     runs, allies = len(seeds), profile.count
-    rounds = levers.max_rounds[:, 0].tolist()
-    preference = np.empty((runs, allies))
-    expansion_draws = np.zeros((runs, max(rounds, default=0), allies))
-    recognition_draws = np.zeros((runs, max(rounds, default=0)))
-    draws = negotiation.random_draws
-    generator = np.random.default_rng
-    for row, (seed, count) in enumerate(zip(seeds, rounds)):
-        drawn = draws(generator(seed), allies, count)
-        preference[row], expansion_draws[row, :count], recognition_draws[row, :count] = (
-            drawn.preference, drawn.expansion, drawn.recognition)
+    draws = negotiation.random_draws(np.asarray(seeds), allies, int(levers.max_rounds.max(initial=0)))
+    preference, expansion_draws, recognition_draws = draws.preference, draws.expansion, draws.recognition
     standing = negotiation.standing(profile, levers, preference)
     standing = dataclasses.replace(standing, **{field.name: np.broadcast_to(getattr(standing, field.name),
                                                                             (runs, allies))
@@ -334,7 +327,7 @@ def run_batch(scenario: Scenario | str, overrides: Sequence[Mapping[str, object]
             where = (structure.data_year, structure.summit_year)
             profile = cache.derived(facts, ("profile", *where), lambda where=where: Profile.of(facts, *where))
             result = run_group(profile, facts, base.ledger, structure, Levers.of_columns(columns, rows),
-                               seed_column[rows + first].tolist(), per_ally)
+                               seed_column[rows + first], per_ally)
             collected.add(rows + first, result)
     return BatchResult(scenario=base.name, iso3=tuple(facts.iso3), seed=seed_column, allies=collected.ally_columns(),
                        **collected.columns)

@@ -22,9 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import rules
+from sim import rules, streams
 from sim.alliance import Profile
 from sim.parameters import MediatorRule
+from sim.streams import Stream
 
 
 @dataclass(frozen=True)
@@ -96,20 +97,27 @@ def taken(state, rows):
 
 @dataclass(frozen=True)
 class Draws:
-    """A run's only random numbers."""
+    """A run's only random numbers (a block of runs': the same with a leading runs axis)."""
 
     preference: np.ndarray  # (allies,) each ally's domestic preference shock, standard normal
     expansion: np.ndarray  # (rounds, allies) the factor on a holdout's win-set growth, uniform 0.5..1.5
     recognition: np.ndarray  # (rounds,) which ally is recognised to propose (proposer protocol), uniform 0..1
 
 
-def random_draws(rng: np.random.Generator, allies: int, rounds: int) -> Draws:
-    """A run's random numbers, drawn in a fixed order from the run's own generator, by both
-    engines alike. The recognition draws come last, so adding them changed no earlier draw."""
-    preference = rng.standard_normal(allies)
-    expansion = rng.uniform(0.5, 1.5, size=(rounds, allies))
-    recognition = rng.uniform(0.0, 1.0, size=rounds)
-    return Draws(preference=preference, expansion=expansion, recognition=recognition)
+def random_draws(seeds, allies: int, rounds: int) -> Draws:
+    """The random numbers of a run (`seeds` an integer) or of a block of runs (an array of
+    integer seeds, one per run), by both engines alike.
+
+    Each number is a pure function of the run's seed, its stream and its place in it
+    (`sim.streams`: counter-based), so a run gets the same numbers whatever the batch, and
+    drawing more rounds changes none of the first rounds' numbers: the expansion factor of
+    round r and ally a is number r x allies + a of its stream."""
+    return Draws(
+        preference=streams.standard_normal(seeds, Stream.PREFERENCE, np.arange(allies)),
+        expansion=streams.uniform(seeds, Stream.EXPANSION, np.arange(rounds * allies), 0.5, 1.5).reshape(
+            np.shape(seeds) + (rounds, allies)),
+        recognition=streams.uniform(seeds, Stream.RECOGNITION, np.arange(rounds)),
+    )
 
 
 def standing(profile: Profile, params, preference_draw) -> Standing:

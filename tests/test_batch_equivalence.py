@@ -135,15 +135,24 @@ def test_explicit_cases_cover_every_kind_of_ending():
     assert {expected for _, _, expected in EXPLICIT_CASES} >= {"deal", "deal with flexibility", "no deal"}
 
 
-def test_mesa_does_not_draw_from_an_integer_seed_before_the_model():
-    """The batch engine seeds `default_rng(seed)` and calls `random_draws`; the model must get
-    exactly these numbers through Mesa's `rng=seed`."""
+def test_the_model_draws_the_numbers_of_its_integer_seed():
+    """The batch engine calls `random_draws` with each run's seed; the model given `rng=seed`
+    must get exactly these numbers (Mesa's own generator plays no part)."""
     seed, rounds = 2025, 7
     model = AllianceModel("hague2025", rng=seed, max_rounds=rounds)
-    draws = random_draws(np.random.default_rng(seed), len(model.allies), rounds)
+    draws = random_draws(seed, len(model.allies), rounds)
     assert [a.noise_pct for a in model.allies] == list(model.params.noise_sd_pct * draws.preference)
     np.testing.assert_array_equal(np.array([a.expansion_draws for a in model.allies]).T, draws.expansion)
     np.testing.assert_array_equal(model.recognition_draws, draws.recognition)
+
+
+def test_a_model_without_a_seed_draws_its_key_from_its_generator():
+    """Given a Generator (or nothing), the model draws one integer from it once and uses it as
+    the seed: the same Generator state gives the same run."""
+    model = AllianceModel("hague2025", rng=np.random.default_rng(7), max_rounds=3)
+    again = AllianceModel("hague2025", rng=np.random.default_rng(7), max_rounds=3)
+    assert isinstance(model.draws_key, int) and model.draws_key == again.draws_key
+    np.testing.assert_array_equal(model.recognition_draws, random_draws(model.draws_key, len(model.allies), 3).recognition)
 
 
 # --- a run does not depend on its batch --------------------------------------------------------------
