@@ -220,12 +220,15 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
     ended = Concluded.empty(len(talks.run), profile.count)
     recorded = np.zeros(len(talks.run), dtype=bool)  # concluded rows not yet dropped: computed, never read
     round_index = 0
+    level = own = None  # the live runs' threat level and own reading of it, kept while the level holds
     while not recorded.all():
         round_index += 1
         p, standing = talks.levers, talks.standing
-        level = negotiation.threat_level_in_round(round_index, p)
+        round_level = negotiation.threat_level_in_round(round_index, p)
+        if level is None or not np.array_equal(round_level, level):
+            level, own = round_level, negotiation.own_threat(profile, p, standing, round_level)
         stance = negotiation.perceive(profile, p, standing, talks.stance, level, talks.stance.threat,
-                                      peer_weights(opening.peer_matrices, talks.peer_index))
+                                      peer_weights(opening.peer_matrices, talks.peer_index), own)
         stance = negotiation.update_position(profile, p, standing, stance, talks.draft)
         if structure.protocol is Protocol.PROPOSER:
             proposer = negotiation.recognised(profile, opening.recognition_draws[talks.run, round_index - 1])
@@ -244,6 +247,7 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
         recorded |= ends
         if np.mean(recorded) > DROP_CONCLUDED_SHARE:
             talks, recorded = talks.keep(~recorded), recorded[~recorded]
+            level = own = None
     return ended
 
 

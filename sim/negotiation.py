@@ -206,10 +206,12 @@ def baselines(rule: MediatorRule, profile: Profile, params, opening: Stance):
 # --- one round ------------------------------------------------------------------------------------------
 
 def perceive(profile: Profile, params, standing_: Standing, stance: Stance, threat_level, previous_threats,
-             peer_weights) -> Stance:
+             peer_weights, own=None) -> Stance:
     """Read the threat: own reading mixed with the neighbours' readings of the last round
-    (`previous_threats` over allies; `peer_weights` the ally's row, or the alliance's matrix)."""
-    own = own_threat(profile, params, standing_, threat_level)
+    (`previous_threats` over allies; `peer_weights` the ally's row, or the alliance's matrix).
+    `own` is `own_threat` at `threat_level` where the caller kept it from an earlier round
+    at the same level (it depends on nothing else that changes during the talks)."""
+    own = own_threat(profile, params, standing_, threat_level) if own is None else own
     threat = rules.peer_influence(own, previous_threats, peer_weights, params.peer_weight)
     return dataclasses.replace(stance, threat=threat)
 
