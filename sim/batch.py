@@ -56,21 +56,27 @@ STRUCTURAL = ("mediator_rule", "protocol")  # parameters that group runs rather 
 # --- the runs' inputs -----------------------------------------------------------------------------
 
 def _levers_class() -> type:
-    """A frozen dataclass with one (runs, 1) column per model parameter, named as in
+    """A frozen dataclass with one (runs, 1) column per model parameter ((1, 1) where every run
+    of the group has the same value, see `shared`), named as in
     `Parameters` (the mediator rule and the protocol apart, which group runs), so the steps read
     `params.us_pressure` whether they get one run's `Parameters` or a group's `Levers`."""
     names = [name for name in parameter_fields() if name not in STRUCTURAL]
 
     def of(cls, params: Sequence[Parameters]):
         values = list(zip(*map(attrgetter(*names), params))) or [()] * len(names)
-        return cls(**{name: np.array(column)[:, None] for name, column in zip(names, values)})
+        return cls(**{name: shared(np.array(column))[:, None] for name, column in zip(names, values)})
 
     def of_columns(cls, columns: ParameterColumns, rows: np.ndarray):
-        """The given runs' levers, taken from a window's validated columns."""
-        return cls(**{name: columns.values[name][rows][:, None] for name in names})
+        """The given runs' levers, taken from a window's validated columns. A lever every run
+        of the group shares is kept as one value, shape (1, 1): it broadcasts over the runs
+        as a scalar does, which numpy computes several times faster than a (runs, 1) column
+        against (runs, allies), and every run still reads its own (equal) value."""
+        return cls(**{name: shared(columns.values[name][rows])[:, None] for name in names})
 
     def take(self, rows):
-        return negotiation.taken(self, rows)
+        return dataclasses.replace(self, **{field.name: getattr(self, field.name)[rows]
+                                            for field in dataclasses.fields(self)
+                                            if len(getattr(self, field.name)) > 1})
 
     namespace = {
         "of": classmethod(of), "of_columns": classmethod(of_columns), "take": take,
@@ -83,6 +89,11 @@ def _levers_class() -> type:
 
 
 Levers = _levers_class()
+
+
+def shared(column: np.ndarray) -> np.ndarray:
+    """A group's column of one lever, or its one value (length 1) where every run has the same."""
+    return column[:1] if len(column) > 1 and bool(np.all(column == column[0])) else column
 
 
 @dataclass(frozen=True)
@@ -207,7 +218,7 @@ def open_talks(profile: Profile, facts: AllyFacts, levers: Levers, seeds: Sequen
     standing = dataclasses.replace(standing, **{field.name: np.broadcast_to(getattr(standing, field.name),
                                                                             (runs, allies))
                                                 for field in dataclasses.fields(standing)})
-    matrices, index = peer_matrices(facts, levers.peer_distance_km[:, 0])
+    matrices, index = peer_matrices(facts, np.broadcast_to(levers.peer_distance_km, (runs, 1))[:, 0])
     talks = Talks(run=np.arange(runs), levers=levers, standing=standing,
                   stance=negotiation.open_stance(profile, levers, standing), draft=None, peer_index=index)
     return Opening(talks=talks, expansion_draws=expansion_draws, recognition_draws=recognition_draws,
