@@ -115,6 +115,8 @@ class Structure:
         protocol_codes = np.fromiter(map(PROTOCOL_CODES.__getitem__, protocols_given), dtype=np.int64,
                                      count=len(protocols_given))
         keys = np.stack([values["data_year"], values["summit_year"], rule_codes, protocol_codes], axis=1)
+        if len(keys) == 1:  # one run per call: no grouping to do
+            return [(cls(int(keys[0, 0]), int(keys[0, 1]), RULES[keys[0, 2]], PROTOCOLS[keys[0, 3]]), np.arange(1))]
         unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
         order = np.argsort(first, kind="stable")
@@ -128,13 +130,19 @@ PROTOCOLS = tuple(Protocol)
 PROTOCOL_CODES = {protocol: code for code, protocol in enumerate(PROTOCOLS)}
 
 
-def peer_matrices(facts: AllyFacts, scales: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def peer_matrices(facts: AllyFacts, scales: np.ndarray, cache: ScenarioCache | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Each distinct peer-distance scale's influence matrix, stored transposed and contiguous
-    (see `peer_weights`), and each run's index into them."""
+    (see `peer_weights`), and each run's index into them; with a `cache`, each scale's matrix
+    is built once per set of facts (one run per call would otherwise redo the distances)."""
     unique, index = np.unique(scales, return_inverse=True)
-    matrices = np.stack([np.ascontiguousarray(rules.peer_weights(facts.capital_lat, facts.capital_lon, scale).T)
-                         for scale in unique])
-    return matrices, index.reshape(-1)
+
+    def matrix(scale):
+        return np.ascontiguousarray(rules.peer_weights(facts.capital_lat, facts.capital_lon, scale).T)
+
+    built = [cache.derived(facts, ("peers", float(scale)), lambda scale=scale: matrix(scale)) if cache else matrix(scale)
+             for scale in unique]
+    return np.stack(built), index.reshape(-1)
 
 
 def peer_weights(matrices: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -205,7 +213,8 @@ class Concluded:
         self.rounds[rows] = round_index
 
 
-def open_talks(profile: Profile, facts: AllyFacts, levers: Levers, seeds: Sequence[int]) -> Opening:
+def open_talks(profile: Profile, facts: AllyFacts, levers: Levers, seeds: Sequence[int],
+               cache: ScenarioCache | None = None) -> Opening:
     """Every run's opening state, computed as the model's constructor computes it.
 
     The runs' draws come from one call (`negotiation.random_draws` over the seeds): each
@@ -218,7 +227,7 @@ def open_talks(profile: Profile, facts: AllyFacts, levers: Levers, seeds: Sequen
     standing = dataclasses.replace(standing, **{field.name: np.broadcast_to(getattr(standing, field.name),
                                                                             (runs, allies))
                                                 for field in dataclasses.fields(standing)})
-    matrices, index = peer_matrices(facts, np.broadcast_to(levers.peer_distance_km, (runs, 1))[:, 0])
+    matrices, index = peer_matrices(facts, np.broadcast_to(levers.peer_distance_km, (runs, 1))[:, 0], cache)
     talks = Talks(run=np.arange(runs), levers=levers, standing=standing,
                   stance=negotiation.open_stance(profile, levers, standing), draft=None, peer_index=index)
     return Opening(talks=talks, expansion_draws=expansion_draws, recognition_draws=recognition_draws,
@@ -286,9 +295,9 @@ class GroupResult:
 
 
 def run_group(profile: Profile, facts: AllyFacts, ledger: Ledger, structure: Structure,
-              levers: Levers, seeds: Sequence[int], per_ally: bool) -> GroupResult:
+              levers: Levers, seeds: Sequence[int], per_ally: bool, cache: ScenarioCache | None = None) -> GroupResult:
     """A group of runs that share a structure, from the opening positions to the outcome."""
-    opening = open_talks(profile, facts, levers, seeds)
+    opening = open_talks(profile, facts, levers, seeds, cache)
     ended = negotiate(profile, structure, opening)
     projection = implement(profile, opening.talks, ended, structure.data_year, ledger, per_ally)
     measures = measure(profile, ended.deal[:, None], ended.flexibility, projection)
@@ -342,7 +351,7 @@ def run_batch(scenario: Scenario | str, overrides: Sequence[Mapping[str, object]
             where = (structure.data_year, structure.summit_year)
             profile = cache.derived(facts, ("profile", *where), lambda where=where: Profile.of(facts, *where))
             result = run_group(profile, facts, base.ledger, structure, Levers.of_columns(columns, rows),
-                               seed_column[rows + first], per_ally)
+                               seed_column[rows + first], per_ally, cache)
             collected.add(rows + first, result)
     return BatchResult(scenario=base.name, iso3=tuple(facts.iso3), seed=seed_column, allies=collected.ally_columns(),
                        **collected.columns)
