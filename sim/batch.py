@@ -261,8 +261,9 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
         if ends.any():
             ended.record(talks.run[ends], stance, draft, decision, round_index, ends)
         share = negotiation.share_accepting(profile, stance.accepted)
-        stance = negotiation.respond_to_pressure(p, stance, share,
-                                                 opening.expansion_draws[talks.run, round_index - 1])
+        draws = opening.expansion_draws[:, round_index - 1] if len(talks.run) == len(opening.expansion_draws) \
+            else opening.expansion_draws[talks.run, round_index - 1]  # no run dropped yet: a view, not a copy
+        stance = negotiation.respond_to_pressure(p, stance, share, draws)
         talks = dataclasses.replace(talks, stance=stance, draft=draft)
         recorded |= ends
         if np.mean(recorded) > DROP_CONCLUDED_SHARE:

@@ -92,7 +92,8 @@ def uniform(keys, stream: Stream, counters, low: float = 0.0, high: float = 1.0)
     unit *= UNIT
     if low == 0.0 and high == 1.0:
         return unit
-    unit *= high - low
+    if high - low != 1.0:  # a factor of exactly 1 would change no bit
+        unit *= high - low
     unit += low
     return unit
 
