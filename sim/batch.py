@@ -249,13 +249,14 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
             level, own = round_level, negotiation.own_threat(profile, p, standing, round_level)
         stance = negotiation.perceive(profile, p, standing, talks.stance, level, talks.stance.threat,
                                       peer_weights(opening.peer_matrices, talks.peer_index), own)
-        stance = negotiation.update_position(profile, p, standing, stance, talks.draft)
+        ratifiable = negotiation.ramp(p, standing, stance)  # the same through the vote
+        stance = negotiation.update_position(profile, p, standing, stance, talks.draft, ratifiable)
         if structure.protocol is Protocol.PROPOSER:
             proposer = negotiation.recognised(profile, opening.recognition_draws[talks.run, round_index - 1])
             draft = negotiation.propose_package(profile, p, standing, stance, proposer)
         else:
             draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)
-        stance = negotiation.vote(profile, p, standing, stance, draft)
+        stance = negotiation.vote(profile, p, standing, stance, draft, ratifiable)
         decision = negotiation.decide(profile, p, stance.accepted, round_index)
         ends = decision.concluded[:, 0] & ~recorded
         if ends.any():
@@ -302,7 +303,9 @@ def run_group(profile: Profile, facts: AllyFacts, ledger: Ledger, structure: Str
     ended = negotiate(profile, structure, opening)
     projection = implement(profile, opening.talks, ended, structure.data_year, ledger, per_ally)
     measures = measure(profile, ended.deal[:, None], ended.flexibility, projection)
-    baseline = {rule: negotiation.baselines(rule, profile, levers, opening.talks.stance) for rule in MediatorRule}
+    weights = negotiation.mediator_weights(profile, levers, opening.talks.stance)
+    baseline = {rule: negotiation.baselines(rule, profile, levers, opening.talks.stance, weights)
+                for rule in MediatorRule}
     deal = ended.deal
     columns = {
         "deal": deal,

@@ -196,11 +196,13 @@ def open_stance(profile: Profile, params, standing_: Standing) -> Stance:
                   accepted=np.zeros_like(ideal, dtype=bool))
 
 
-def baselines(rule: MediatorRule, profile: Profile, params, opening: Stance):
+def baselines(rule: MediatorRule, profile: Profile, params, opening: Stance, weights=None):
     """What a one-shot model (`rule`) predicts from the opening positions and weights, with
-    today's spending as each ally's disagreement point."""
+    today's spending as each ally's disagreement point. `weights` are the opening's
+    `mediator_weights` where the caller has them (one set serves every rule)."""
     disagreement = np.where(np.isnan(profile.start_pct), opening.position, profile.start_pct)
-    return rules.mediate(rule, opening.position, mediator_weights(profile, params, opening), disagreement)
+    weights = mediator_weights(profile, params, opening) if weights is None else weights
+    return rules.mediate(rule, opening.position, weights, disagreement)
 
 
 # --- one round ------------------------------------------------------------------------------------------
@@ -216,13 +218,15 @@ def perceive(profile: Profile, params, standing_: Standing, stance: Stance, thre
     return dataclasses.replace(stance, threat=threat)
 
 
-def update_position(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package | None) -> Stance:
+def update_position(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package | None,
+                    ratifiable=None) -> Stance:
     """Follow shifts in the ideal, concede toward the last draft (none in the first round),
-    and stay within the win-set and above the floor."""
+    and stay within the win-set and above the floor. `ratifiable` is `ramp` for this stance
+    where the caller has it (it is the same through the vote)."""
     p = params
     ideal = current_ideal(profile, p, standing_, stance.threat)
     shifted = stance.position + (ideal - stance.ideal)
-    ratifiable = ramp(p, standing_, stance)
+    ratifiable = ramp(p, standing_, stance) if ratifiable is None else ratifiable
     preference = stance.deadline_preference
     if draft is None:
         level, wanted = shifted, preference
@@ -285,10 +289,11 @@ def propose_package(profile: Profile, params, standings: Standing, stances: Stan
     return Package(core_pct=core, related_pct=related, deadline_year=deadline)
 
 
-def vote(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package) -> Stance:
-    """Accept if the package fits the domestic win-set and meets the ally's floor."""
-    ceiling = rules.win_set_ceiling(profile.start_pct, ramp(params, standing_, stance), draft.deadline_year,
-                                    params.summit_year)
+def vote(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package, ratifiable=None) -> Stance:
+    """Accept if the package fits the domestic win-set and meets the ally's floor (`ratifiable`
+    as in `update_position`)."""
+    ratifiable = ramp(params, standing_, stance) if ratifiable is None else ratifiable
+    ceiling = rules.win_set_ceiling(profile.start_pct, ratifiable, draft.deadline_year, params.summit_year)
     accepted = rules.accepts(draft.core_pct, draft.related_pct, draft.deadline_year, ceiling,
                              standing_.reservation_total, profile.bears_cost)
     return dataclasses.replace(stance, accepted=accepted)

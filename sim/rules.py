@@ -22,7 +22,7 @@ DEBT_REFERENCE_PCT = 60.0  # Maastricht reference value for government debt (TFE
 DEFICIT_REFERENCE_PCT = 3.0  # Maastricht reference value for the deficit (TFEU Protocol 12)
 MIN_RAMP_PCT = 1e-6  # keeps "years needed" finite for an ally that cannot raise spending at all
 PLEDGE_TIE_PCT = 1e-9  # a target equal to an ally's ideal up to rounding counts as wanted (no-deal targets often are)
-NASH_BLOCK_CELLS = 1 << 15  # points x allies cells nash_bargaining scores at once (256 kB, cache-sized)
+NASH_BLOCK_CELLS = 1 << 17  # points x allies cells nash_bargaining scores at once (1 MB: fewer, larger passes)
 NASH_BLOCK_POINTS = 12  # grid points per block of nash_bargaining's branch and bound
 
 
