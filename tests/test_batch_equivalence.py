@@ -278,3 +278,21 @@ def test_nash_bargaining_matches_the_reference_on_equal_positions_and_many_grids
                                    reference_nash_bargaining(values, weights, values + 1, grid_points), atol=1e-12)
     single = rules.nash_bargaining(values[0], weights[0], values[0] - 1)
     assert np.shape(single) == np.shape(reference_nash_bargaining(values[0], weights[0], values[0] - 1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(21, 200), st.integers(2, 40), st.sampled_from([1e-6, 0.01, 1.0]),
+       st.sampled_from([2, 13, 201, 500]))
+def test_nash_branch_and_bound_is_the_whole_grid(seed, rows, allies, narrow, grid_points):
+    """Many rows (the branch-and-bound path), with some allies whose gain is positive only in a
+    narrow band around their position (spikes between the blocks' bounds): the same grid point
+    as scoring every point of the grid."""
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.0, 6.0, (rows, allies))
+    weights = rng.uniform(0.0, 1.0, (rows, allies)) * (rng.random((rows, allies)) < 0.9)
+    weights[:, 0] = 1.0
+    reach = np.where(rng.random((rows, allies)) < 0.3, narrow * rng.random((rows, allies)),
+                     rng.uniform(0.0, 4.0, (rows, allies)))
+    disagreement = values + reach * np.where(rng.random((rows, allies)) < 0.5, 1.0, -1.0)
+    np.testing.assert_array_equal(rules.nash_bargaining(values, weights, disagreement, grid_points),
+                                  reference_nash_bargaining(values, weights, disagreement, grid_points))
