@@ -14,10 +14,10 @@ window, runs that share what fixes the arrays'
 shapes or the control flow (data year, summit year, mediator rule) run as one group; every
 other parameter varies run by run as a column (runs, 1) that the steps broadcast. A run that
 concludes (a deal, or the summit) is recorded there and then, so it stays frozen while the
-others talk on; concluded runs leave the live arrays once they are a quarter of them. Each
-run draws its random numbers from its own generator, seeded by its own seed, in the model's
-order (`negotiation.random_draws`), and every array operation works run by run, so a run's
-result never depends on the batch size, the grouping or the other runs. The scenario file,
+others talk on; concluded runs leave the live arrays once they are a quarter of them. A run's
+random numbers are a function of its own seed alone (`negotiation.random_draws`, counter-based:
+`sim.streams`), drawn for a whole group in one call, and every array operation works run by
+run, so a run's result never depends on the batch size, the grouping or the other runs. The scenario file,
 the allies' data and the alliance's `Profile` come through a `ScenarioCache`: one per call, or
 the caller's, so calling with one run at a time does not read the files again.
 """
@@ -57,21 +57,27 @@ STRUCTURAL = ("mediator_rule", "protocol")  # parameters that group runs rather 
 # --- the runs' inputs -----------------------------------------------------------------------------
 
 def _levers_class() -> type:
-    """A frozen dataclass with one (runs, 1) column per model parameter, named as in
+    """A frozen dataclass with one (runs, 1) column per model parameter ((1, 1) where every run
+    of the group has the same value, see `shared`), named as in
     `Parameters` (the mediator rule and the protocol apart, which group runs), so the steps read
     `params.us_pressure` whether they get one run's `Parameters` or a group's `Levers`."""
     names = [name for name in parameter_fields() if name not in STRUCTURAL]
 
     def of(cls, params: Sequence[Parameters]):
         values = list(zip(*map(attrgetter(*names), params))) or [()] * len(names)
-        return cls(**{name: np.array(column)[:, None] for name, column in zip(names, values)})
+        return cls(**{name: shared(np.array(column))[:, None] for name, column in zip(names, values)})
 
     def of_columns(cls, columns: ParameterColumns, rows: np.ndarray):
-        """The given runs' levers, taken from a window's validated columns."""
-        return cls(**{name: columns.values[name][rows][:, None] for name in names})
+        """The given runs' levers, taken from a window's validated columns. A lever every run
+        of the group shares is kept as one value, shape (1, 1): it broadcasts over the runs
+        as a scalar does, which numpy computes several times faster than a (runs, 1) column
+        against (runs, allies), and every run still reads its own (equal) value."""
+        return cls(**{name: shared(columns.values[name][rows])[:, None] for name in names})
 
     def take(self, rows):
-        return negotiation.taken(self, rows)
+        return dataclasses.replace(self, **{field.name: getattr(self, field.name)[rows]
+                                            for field in dataclasses.fields(self)
+                                            if len(getattr(self, field.name)) > 1})
 
     namespace = {
         "of": classmethod(of), "of_columns": classmethod(of_columns), "take": take,
@@ -84,6 +90,11 @@ def _levers_class() -> type:
 
 
 Levers = _levers_class()
+
+
+def shared(column: np.ndarray) -> np.ndarray:
+    """A group's column of one lever, or its one value (length 1) where every run has the same."""
+    return column[:1] if len(column) > 1 and bool(np.all(column == column[0])) else column
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,8 @@ class Structure:
         protocol_codes = np.fromiter(map(PROTOCOL_CODES.__getitem__, protocols_given), dtype=np.int64,
                                      count=len(protocols_given))
         keys = np.stack([values["data_year"], values["summit_year"], rule_codes, protocol_codes], axis=1)
+        if len(keys) == 1:  # one run per call: no grouping to do
+            return [(cls(int(keys[0, 0]), int(keys[0, 1]), RULES[keys[0, 2]], PROTOCOLS[keys[0, 3]]), np.arange(1))]
         unique, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
         inverse = inverse.reshape(-1)
         order = np.argsort(first, kind="stable")
@@ -118,13 +131,19 @@ PROTOCOLS = tuple(Protocol)
 PROTOCOL_CODES = {protocol: code for code, protocol in enumerate(PROTOCOLS)}
 
 
-def peer_matrices(facts: AllyFacts, scales: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def peer_matrices(facts: AllyFacts, scales: np.ndarray, cache: ScenarioCache | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Each distinct peer-distance scale's influence matrix, stored transposed and contiguous
-    (see `peer_weights`), and each run's index into them."""
+    (see `peer_weights`), and each run's index into them; with a `cache`, each scale's matrix
+    is built once per set of facts (one run per call would otherwise redo the distances)."""
     unique, index = np.unique(scales, return_inverse=True)
-    matrices = np.stack([np.ascontiguousarray(rules.peer_weights(facts.capital_lat, facts.capital_lon, scale).T)
-                         for scale in unique])
-    return matrices, index.reshape(-1)
+
+    def matrix(scale):
+        return np.ascontiguousarray(rules.peer_weights(facts.capital_lat, facts.capital_lon, scale).T)
+
+    built = [cache.derived(facts, ("peers", float(scale)), lambda scale=scale: matrix(scale)) if cache else matrix(scale)
+             for scale in unique]
+    return np.stack(built), index.reshape(-1)
 
 
 def peer_weights(matrices: np.ndarray, index: np.ndarray) -> np.ndarray:
@@ -196,27 +215,21 @@ class Concluded:
         self.rounds[rows] = round_index
 
 
-def open_talks(profile: Profile, facts: AllyFacts, levers: Levers, seeds: Sequence[int]) -> Opening:
+def open_talks(profile: Profile, facts: AllyFacts, levers: Levers, seeds: Sequence[int],
+               cache: ScenarioCache | None = None) -> Opening:
     """Every run's opening state, computed as the model's constructor computes it.
 
-    The only per-run Python left is each run's generator and draws (`negotiation.random_draws`,
-    exactly as the model draws them), written straight into preallocated arrays."""
+    The runs' draws come from one call (`negotiation.random_draws` over the seeds): each
+    number depends on its run's seed alone, and a run with fewer rounds than the longest
+    simply never reads its later rounds' draws."""
     runs, allies = len(seeds), profile.count
-    rounds = levers.max_rounds[:, 0].tolist()
-    preference = np.empty((runs, allies))
-    expansion_draws = np.zeros((runs, max(rounds, default=0), allies))
-    recognition_draws = np.zeros((runs, max(rounds, default=0)))
-    draws = negotiation.random_draws
-    generator = np.random.default_rng
-    for row, (seed, count) in enumerate(zip(seeds, rounds)):
-        drawn = draws(generator(seed), allies, count)
-        preference[row], expansion_draws[row, :count], recognition_draws[row, :count] = (
-            drawn.preference, drawn.expansion, drawn.recognition)
+    draws = negotiation.random_draws(np.asarray(seeds), allies, int(levers.max_rounds.max(initial=0)))
+    preference, expansion_draws, recognition_draws = draws.preference, draws.expansion, draws.recognition
     standing = negotiation.standing(profile, levers, preference)
     standing = dataclasses.replace(standing, **{field.name: np.broadcast_to(getattr(standing, field.name),
                                                                             (runs, allies))
                                                 for field in dataclasses.fields(standing)})
-    matrices, index = peer_matrices(facts, levers.peer_distance_km[:, 0])
+    matrices, index = peer_matrices(facts, np.broadcast_to(levers.peer_distance_km, (runs, 1))[:, 0], cache)
     caucus = np.broadcast_to(form_caucuses(profile, levers, standing.exposure, standing.fiscal), (runs, allies))
     talks = Talks(run=np.arange(runs), levers=levers, standing=standing,
                   stance=negotiation.open_stance(profile, levers, standing), draft=None, peer_index=index,
@@ -231,14 +244,18 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
     ended = Concluded.empty(len(talks.run), profile.count)
     recorded = np.zeros(len(talks.run), dtype=bool)  # concluded rows not yet dropped: computed, never read
     round_index = 0
+    level = own = None  # the live runs' threat level and own reading of it, kept while the level holds
     while not recorded.all():
         round_index += 1
         p, standing = talks.levers, talks.standing
-        level = negotiation.threat_level_in_round(round_index, p)
+        round_level = negotiation.threat_level_in_round(round_index, p)
+        if level is None or not np.array_equal(round_level, level):
+            level, own = round_level, negotiation.own_threat(profile, p, standing, round_level)
         stance = negotiation.perceive(profile, p, standing, talks.stance, level, talks.stance.threat,
-                                      peer_weights(opening.peer_matrices, talks.peer_index))
+                                      peer_weights(opening.peer_matrices, talks.peer_index), own)
+        ratifiable = negotiation.ramp(p, standing, stance)  # the same through the vote
         line = negotiation.caucus_lines(profile, p, talks.caucus, stance)
-        stance = negotiation.update_position(profile, p, standing, stance, talks.draft, line)
+        stance = negotiation.update_position(profile, p, standing, stance, talks.draft, line, ratifiable)
         if structure.protocol is Protocol.PROPOSER:
             proposer = negotiation.recognised(profile, opening.recognition_draws[talks.run, round_index - 1])
             draft = negotiation.propose_package(profile, p, standing, stance, proposer)
@@ -248,19 +265,21 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
             draft = negotiation.forecast_package(profile, p, stance)
         else:
             draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)
-        stance = negotiation.vote(profile, p, standing, stance, draft)
+        stance = negotiation.vote(profile, p, standing, stance, draft, ratifiable)
         share = negotiation.share_accepting(profile, stance.accepted)
         beyond_reach = negotiation.out_of_reach(profile, p, standing, stance, draft, share, round_index)
         decision = negotiation.decide(profile, p, stance.accepted, round_index, beyond_reach)
         ends = decision.concluded[:, 0] & ~recorded
         if ends.any():
             ended.record(talks.run[ends], stance, draft, decision, round_index, ends)
-        stance = negotiation.respond_to_pressure(profile, p, stance, share,
-                                                 opening.expansion_draws[talks.run, round_index - 1])
+        draws = opening.expansion_draws[:, round_index - 1] if len(talks.run) == len(opening.expansion_draws) \
+            else opening.expansion_draws[talks.run, round_index - 1]  # no run dropped yet: a view, not a copy
+        stance = negotiation.respond_to_pressure(profile, p, stance, share, draws)
         talks = dataclasses.replace(talks, stance=stance, draft=draft)
         recorded |= ends
         if np.mean(recorded) > DROP_CONCLUDED_SHARE:
             talks, recorded = talks.keep(~recorded), recorded[~recorded]
+            level = own = None
     return ended
 
 
@@ -288,13 +307,15 @@ class GroupResult:
 
 
 def run_group(profile: Profile, facts: AllyFacts, ledger: Ledger, structure: Structure,
-              levers: Levers, seeds: Sequence[int], per_ally: bool) -> GroupResult:
+              levers: Levers, seeds: Sequence[int], per_ally: bool, cache: ScenarioCache | None = None) -> GroupResult:
     """A group of runs that share a structure, from the opening positions to the outcome."""
-    opening = open_talks(profile, facts, levers, seeds)
+    opening = open_talks(profile, facts, levers, seeds, cache)
     ended = negotiate(profile, structure, opening)
     projection = implement(profile, opening.talks, ended, structure.data_year, ledger, per_ally)
     measures = measure(profile, ended.deal[:, None], ended.flexibility, projection)
-    baseline = {rule: negotiation.baselines(rule, profile, levers, opening.talks.stance) for rule in MediatorRule}
+    weights = negotiation.mediator_weights(profile, levers, opening.talks.stance)
+    baseline = {rule: negotiation.baselines(rule, profile, levers, opening.talks.stance, weights)
+                for rule in MediatorRule}
     deal = ended.deal
     columns = {
         "deal": deal,
@@ -344,7 +365,7 @@ def run_batch(scenario: Scenario | str, overrides: Sequence[Mapping[str, object]
             where = (structure.data_year, structure.summit_year)
             profile = cache.derived(facts, ("profile", *where), lambda where=where: Profile.of(facts, *where))
             result = run_group(profile, facts, base.ledger, structure, Levers.of_columns(columns, rows),
-                               seed_column[rows + first].tolist(), per_ally)
+                               seed_column[rows + first], per_ally, cache)
             collected.add(rows + first, result)
     return BatchResult(scenario=base.name, iso3=tuple(facts.iso3), seed=seed_column, allies=collected.ally_columns(),
                        **collected.columns)

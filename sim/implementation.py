@@ -46,19 +46,24 @@ def project_spending(profile: Profile, params, standing: Standing, ended: Stance
     trajectory = np.full((*np.shape(target), last_year - data_year + 1), np.nan) if keep_trajectory else None
     if trajectory is not None:
         trajectory[..., 0] = spending
+    pressed = rules.enforcement_share(p.us_pressure, profile.us_reliance, p.enforcement_rate)
+    level = floor = None  # what this year's own ideal and pledges were last computed for
     for year in range(data_year + 1, last_year + 1):
         going = year <= horizon
-        level = rules.threat_level_in_year(year, talks_level, p.threat_event_year, p.threat_event_level)
-        own_ideal = own_spending_ideal(profile, p, standing, level)
-        pressed = rules.enforcement_share(p.us_pressure, profile.us_reliance, p.enforcement_rate)
+        year_level = rules.threat_level_in_year(year, talks_level, p.threat_event_year, p.threat_event_level)
+        if level is None or not np.array_equal(year_level, level):  # both depend on the year's level alone
+            level, floor = year_level, None
+            own_ideal = own_spending_ideal(profile, p, standing, level)
+            keeps_target = rules.keeps_pledge(own_ideal, target, p.self_enforcing_pledges)
+        year_floor = ledger.floor_pct(year, profile.accession_year)
+        if floor is None or not np.array_equal(year_floor, floor):
+            floor = year_floor
+            keeps_floor = rules.keeps_pledge(own_ideal, floor, p.self_enforcing_pledges)
         pledged = rules.yearly_step(spending, target, horizon - year + 1, ratifiable, standing.fiscal,
                                     p.compliance_drag)
-        on_path = rules.comply(spending, pledged, rules.keeps_pledge(own_ideal, target, p.self_enforcing_pledges),
-                               pressed)
-        floor = ledger.floor_pct(year, profile.accession_year)
+        on_path = rules.comply(spending, pledged, keeps_target, pressed)
         floored = rules.comply(spending, rules.floor_step(spending, floor, ratifiable, standing.fiscal,
-                                                          p.compliance_drag),
-                               rules.keeps_pledge(own_ideal, floor, p.self_enforcing_pledges), pressed)
+                                                          p.compliance_drag), keeps_floor, pressed)
         own = rules.adjust_toward_ideal(spending, own_ideal, p.adjustment_rate)
         spending = np.where(going, np.maximum(np.maximum(on_path, floored), own), spending)
         if trajectory is not None:

@@ -36,7 +36,9 @@ class AllianceModel(mesa.Model):
     `scenario_name` is a built-in scenario name, a TOML path or a `Scenario`; every model
     parameter (see `sim/parameters.py`) is a keyword of its own, None meaning the scenario's
     value, so tools that pass flat keyword arguments (Mesa's model controller, `mesa.batch_run`)
-    set every lever on this class itself. Pass `rng=` a seed for a reproducible run.
+    set every lever on this class itself. Pass `rng=` a seed for a reproducible run: the run's
+random numbers are then a function of that integer alone, as in the batch engine; with no
+seed, or a numpy Generator, one integer is drawn from it and used as the seed.
     """
 
     def __init__(self, scenario_name: str | Scenario = DEFAULT_SCENARIO, *, rng=None, **parameters):
@@ -47,10 +49,13 @@ class AllianceModel(mesa.Model):
         self.scenario_name = scenario_name if isinstance(scenario_name, str) else base.name
         self.params = p = self.scenario_spec.params
         self.seed = int(rng) if isinstance(rng, (int, np.integer)) else None
+        # The run's numbers are a function of one integer (`negotiation.random_draws`): the seed
+        # itself, or, given no seed or a Generator, one integer drawn from Mesa's `self.rng`.
+        self.draws_key = self.seed if self.seed is not None else int(self.rng.integers(0, 2**63))
         facts = self.scenario_spec.allies()
         self.alliance = Profile.of(facts, p.data_year, p.summit_year)
         peers = rules.peer_weights(facts.capital_lat, facts.capital_lon, p.peer_distance_km)
-        draws = random_draws(self.rng, self.alliance.count, p.max_rounds)
+        draws = random_draws(self.draws_key, self.alliance.count, p.max_rounds)
         for i in range(self.alliance.count):
             Ally(self, self.alliance.row(i), peers[i], draws.preference[i], draws.expansion[:, i])
         self.recognition_draws = draws.recognition

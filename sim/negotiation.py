@@ -22,10 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import caucuses, rules
+from sim import caucuses, rules, streams
 from sim.alliance import Profile
 from sim.caucuses import CaucusLine
 from sim.parameters import MediatorRule
+from sim.streams import Stream
 
 
 @dataclass(frozen=True)
@@ -97,20 +98,27 @@ def taken(state, rows):
 
 @dataclass(frozen=True)
 class Draws:
-    """A run's only random numbers."""
+    """A run's only random numbers (a block of runs': the same with a leading runs axis)."""
 
     preference: np.ndarray  # (allies,) each ally's domestic preference shock, standard normal
     expansion: np.ndarray  # (rounds, allies) the factor on a holdout's win-set growth, uniform 0.5..1.5
     recognition: np.ndarray  # (rounds,) which ally is recognised to propose (proposer protocol), uniform 0..1
 
 
-def random_draws(rng: np.random.Generator, allies: int, rounds: int) -> Draws:
-    """A run's random numbers, drawn in a fixed order from the run's own generator, by both
-    engines alike. The recognition draws come last, so adding them changed no earlier draw."""
-    preference = rng.standard_normal(allies)
-    expansion = rng.uniform(0.5, 1.5, size=(rounds, allies))
-    recognition = rng.uniform(0.0, 1.0, size=rounds)
-    return Draws(preference=preference, expansion=expansion, recognition=recognition)
+def random_draws(seeds, allies: int, rounds: int) -> Draws:
+    """The random numbers of a run (`seeds` an integer) or of a block of runs (an array of
+    integer seeds, one per run), by both engines alike.
+
+    Each number is a pure function of the run's seed, its stream and its place in it
+    (`sim.streams`: counter-based), so a run gets the same numbers whatever the batch, and
+    drawing more rounds changes none of the first rounds' numbers: the expansion factor of
+    round r and ally a is number r x allies + a of its stream."""
+    return Draws(
+        preference=streams.standard_normal(seeds, Stream.PREFERENCE, np.arange(allies)),
+        expansion=streams.uniform(seeds, Stream.EXPANSION, np.arange(rounds * allies), 0.5, 1.5).reshape(
+            np.shape(seeds) + (rounds, allies)),
+        recognition=streams.uniform(seeds, Stream.RECOGNITION, np.arange(rounds)),
+    )
 
 
 def standing(profile: Profile, params, preference_draw) -> Standing:
@@ -195,33 +203,38 @@ def open_stance(profile: Profile, params, standing_: Standing) -> Stance:
                   accepted=np.zeros_like(ideal, dtype=bool))
 
 
-def baselines(rule: MediatorRule, profile: Profile, params, opening: Stance):
+def baselines(rule: MediatorRule, profile: Profile, params, opening: Stance, weights=None):
     """What a one-shot model (`rule`) predicts from the opening positions and weights, with
-    today's spending as each ally's disagreement point."""
+    today's spending as each ally's disagreement point. `weights` are the opening's
+    `mediator_weights` where the caller has them (one set serves every rule)."""
     disagreement = np.where(np.isnan(profile.start_pct), opening.position, profile.start_pct)
-    return rules.mediate(rule, opening.position, mediator_weights(profile, params, opening), disagreement)
+    weights = mediator_weights(profile, params, opening) if weights is None else weights
+    return rules.mediate(rule, opening.position, weights, disagreement)
 
 
 # --- one round ------------------------------------------------------------------------------------------
 
 def perceive(profile: Profile, params, standing_: Standing, stance: Stance, threat_level, previous_threats,
-             peer_weights) -> Stance:
+             peer_weights, own=None) -> Stance:
     """Read the threat: own reading mixed with the neighbours' readings of the last round
-    (`previous_threats` over allies; `peer_weights` the ally's row, or the alliance's matrix)."""
-    own = own_threat(profile, params, standing_, threat_level)
+    (`previous_threats` over allies; `peer_weights` the ally's row, or the alliance's matrix).
+    `own` is `own_threat` at `threat_level` where the caller kept it from an earlier round
+    at the same level (it depends on nothing else that changes during the talks)."""
+    own = own_threat(profile, params, standing_, threat_level) if own is None else own
     threat = rules.peer_influence(own, previous_threats, peer_weights, params.peer_weight)
     return dataclasses.replace(stance, threat=threat)
 
 
 def update_position(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package | None,
-                    caucus_line: CaucusLine | None = None) -> Stance:
+                    caucus_line: CaucusLine | None = None, ratifiable=None) -> Stance:
     """Follow shifts in the ideal, concede toward the last draft (none in the first round),
-    move toward the caucus's line (`caucus_line`, from last round's positions; none: no
-    caucus), and stay within the win-set and above the floor."""
+    move toward the caucus's line (`caucus_line`, from the members' positions before this
+    update; none: no caucus), and stay within the win-set and above the floor. `ratifiable` is
+    `ramp` for this stance where the caller has it (it is the same through the vote)."""
     p = params
     ideal = current_ideal(profile, p, standing_, stance.threat)
     shifted = stance.position + (ideal - stance.ideal)
-    ratifiable = ramp(p, standing_, stance)
+    ratifiable = ramp(p, standing_, stance) if ratifiable is None else ratifiable
     preference = stance.deadline_preference
     if draft is None:
         level, wanted = shifted, preference
@@ -488,10 +501,11 @@ def median_voter(profile: Profile, params, stances: Stance):
     return np.arange(np.shape(stances.position)[-1]) == np.asarray(index)[..., None]
 
 
-def vote(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package) -> Stance:
-    """Accept if the package fits the domestic win-set and meets the ally's floor."""
-    ceiling = rules.win_set_ceiling(profile.start_pct, ramp(params, standing_, stance), draft.deadline_year,
-                                    params.summit_year)
+def vote(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package, ratifiable=None) -> Stance:
+    """Accept if the package fits the domestic win-set and meets the ally's floor (`ratifiable`
+    as in `update_position`)."""
+    ratifiable = ramp(params, standing_, stance) if ratifiable is None else ratifiable
+    ceiling = rules.win_set_ceiling(profile.start_pct, ratifiable, draft.deadline_year, params.summit_year)
     accepted = rules.accepts(draft.core_pct, draft.related_pct, draft.deadline_year, ceiling,
                              standing_.reservation_total, profile.bears_cost)
     return dataclasses.replace(stance, accepted=accepted)

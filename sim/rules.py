@@ -10,6 +10,7 @@ Levels are % of GDP, deadlines are calendar years, ramps are percentage points p
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
@@ -22,7 +23,8 @@ DEBT_REFERENCE_PCT = 60.0  # Maastricht reference value for government debt (TFE
 DEFICIT_REFERENCE_PCT = 3.0  # Maastricht reference value for the deficit (TFEU Protocol 12)
 MIN_RAMP_PCT = 1e-6  # keeps "years needed" finite for an ally that cannot raise spending at all
 PLEDGE_TIE_PCT = 1e-9  # a target equal to an ally's ideal up to rounding counts as wanted (no-deal targets often are)
-NASH_BLOCK_CELLS = 1 << 15  # grid x allies cells nash_bargaining scores at once (256 kB, cache-sized)
+NASH_BLOCK_CELLS = 1 << 17  # points x allies cells nash_bargaining scores at once (1 MB: fewer, larger passes)
+NASH_BLOCK_POINTS = 12  # grid points per block of nash_bargaining's branch and bound
 
 
 # --- geography and perception ---------------------------------------------------------------
@@ -234,45 +236,97 @@ def nash_bargaining(values, weights, disagreement, grid_points=201):
 
     Nash (1950); Thomson et al. (2006): maximise sum_i w_i log(u_i(x) - u_i(d_i)) with
     linear loss u_i(x) = -|x - p_i| and each ally's disagreement point d_i (what it gets
-    with no deal). Searched on a grid spanning the positions, so the result stays within
-    their range; allies that gain nothing anywhere contribute a tiny floor, not -inf.
+    with no deal). Searched on a grid of `grid_points` spanning the positions, so the result
+    stays within their range; allies that gain nothing anywhere contribute a tiny floor, not
+    -inf. The answer is the best grid point (the first of equals).
 
-    The (grid x allies) scores are built in place, a block of rows at a time, because the
-    batch engine calls this for every run: memory stays bounded and the work stays in the
-    cache. Each score is the same arithmetic, summed the same way, as the one-shot formula.
+    Branch and bound over the grid, because the batch engine calls this for every run and the
+    logs dominate: the grid is cut into blocks of NASH_BLOCK_POINTS points; a block's best
+    score is at most the sum of each ally's best score in it (its gain peaks at its own
+    position, so at the block's point nearest it: one log per ally and block). The block with
+    the highest bound is scored point by point, then only the blocks whose bound reaches the
+    best score found, with the same arithmetic, summed the same way, as the whole grid would
+    be (floating-point rounding is monotonic, so the bound holds as computed). The result is
+    the whole grid's argmax, bit for bit, at about a third of the time on the Hague sweep.
     """
     values, weights, disagreement = np.broadcast_arrays(np.asarray(values, dtype=float), weights, disagreement)
     lead, allies = values.shape[:-1], values.shape[-1]
-    reach = np.abs(disagreement - values).reshape(-1, allies)  # each ally's distance to no deal
-    values = values.reshape(-1, allies)
-    weights = weights.reshape(-1, allies)
-    active = weights > 0
-    low = np.min(np.where(active, values, np.inf), axis=-1)
-    high = np.max(np.where(active, values, -np.inf), axis=-1)
-    steps = np.linspace(0.0, 1.0, grid_points)
-    grid = low[:, None] + (high - low)[:, None] * steps  # (rows, G)
-    best = np.empty(len(values), dtype=np.intp)
-    block = max(1, NASH_BLOCK_CELLS // (grid_points * max(allies, 1)))
-    buffer = np.empty((min(block, len(values)), grid_points, allies))
-    for first in range(0, len(values), block):
-        rows = slice(first, first + block)
-        scores = buffer[: len(values[rows])]
-        scores[...] = values[rows, None, :]
-        np.subtract(grid[rows, :, None], scores, out=scores)
-        np.abs(scores, out=scores)
-        np.subtract(reach[rows, None, :], scores, out=scores)  # each ally's gain over no deal
-        np.maximum(scores, 1e-9, out=scores)
-        idle = ~active[rows]
-        columns = np.flatnonzero(idle.any(axis=0))  # allies not at the table count log(1) = 0
-        if len(columns):
-            part = scores[:, :, columns]
-            np.copyto(part, 1.0, where=idle[:, None, columns])
-            scores[:, :, columns] = part
-        np.log(scores, out=scores)
-        np.multiply(weights[rows, None, :], scores, out=scores)
-        best[rows] = np.argmax(np.sum(scores, axis=-1), axis=-1)
-    chosen = np.take_along_axis(grid, best[:, None], axis=-1)[:, 0]
-    return chosen.reshape(lead)
+    search = NashSearch.of(values.reshape(-1, allies), weights.reshape(-1, allies),
+                           np.abs(disagreement - values).reshape(-1, allies), grid_points)
+    return search.solve().reshape(lead)
+
+
+@dataclass(frozen=True)
+class NashSearch:
+    """The rows' Nash problems on their grids: positions, weights, reach (each ally's distance
+    to no deal) and who is at the table, each (rows, allies); the grids (rows, points)."""
+
+    values: np.ndarray
+    weights: np.ndarray
+    reach: np.ndarray
+    idle: np.ndarray
+    grid: np.ndarray
+
+    @classmethod
+    def of(cls, values, weights, reach, grid_points: int) -> NashSearch:
+        active = weights > 0
+        low = np.min(np.where(active, values, np.inf), axis=-1)
+        high = np.max(np.where(active, values, -np.inf), axis=-1)
+        grid = low[:, None] + (high - low)[:, None] * np.linspace(0.0, 1.0, grid_points)
+        return cls(values=values, weights=weights, reach=reach, idle=~active, grid=grid)
+
+    def scores(self, rows, distance: np.ndarray) -> np.ndarray:
+        """sum_i w_i log(max(reach_i - distance_i, floor)) over the last axis, in place on
+        `distance` (rows, points, allies), for the given rows (an index array or a slice)."""
+        np.subtract(self.reach[rows, None, :], distance, out=distance)  # each ally's gain over no deal
+        np.maximum(distance, 1e-9, out=distance)
+        idle = self.idle[rows]
+        if idle.any():  # allies not at the table count log(1) = 0
+            np.copyto(distance, 1.0, where=idle[:, None, :])
+        np.log(distance, out=distance)
+        np.multiply(self.weights[rows, None, :], distance, out=distance)
+        return np.sum(distance, axis=-1)
+
+    def at_points(self, rows, points: np.ndarray) -> np.ndarray:
+        """The scores at grid points (rows, k) of the given rows."""
+        distance = np.subtract(points[:, :, None], self.values[rows, None, :])
+        return self.scores(rows, np.abs(distance, out=distance))
+
+    def solve(self) -> np.ndarray:
+        rows, points = self.grid.shape
+        everyone = np.arange(rows)
+        if rows * points * self.values.shape[-1] <= NASH_BLOCK_CELLS:  # a run or two: the whole grid costs less
+            return self.grid[everyone, np.argmax(self.at_points(everyone, self.grid), axis=-1)]
+        size = min(NASH_BLOCK_POINTS, points)
+        blocks = -(-points // size)
+        first = np.arange(blocks) * size
+        offsets = np.arange(size)
+        allies = max(self.values.shape[-1], 1)
+        bound = np.empty((rows, blocks))
+        chunk = max(1, NASH_BLOCK_CELLS // (blocks * allies))
+        for start in range(0, rows, chunk):  # each block's bound, a chunk of rows at a time
+            part = slice(start, start + chunk)
+            grid = self.grid[part]
+            nearest = np.clip(self.values[part, None, :], grid[:, first, None],
+                              grid[:, np.minimum(first + size - 1, points - 1), None])
+            distance = np.subtract(nearest, self.values[part, None, :], out=nearest)
+            bound[part] = self.scores(part, np.abs(distance, out=distance))
+        score = np.full((rows, points), -np.inf)
+        self.score_blocks(score, everyone, np.argmax(bound, axis=-1), first, offsets)  # the likeliest block first
+        bound[everyone, np.argmax(bound, axis=-1)] = -np.inf
+        run, block = np.nonzero(bound >= np.max(score, axis=-1)[:, None])  # blocks that may still hold the best
+        self.score_blocks(score, run, block, first, offsets)
+        return self.grid[everyone, np.argmax(score, axis=-1)]
+
+    def score_blocks(self, score: np.ndarray, run: np.ndarray, block: np.ndarray, first: np.ndarray,
+                     offsets: np.ndarray) -> None:
+        """Score every point of the given (run, block) pairs into `score` (rows, points)."""
+        points = score.shape[-1]
+        pairs = max(1, NASH_BLOCK_CELLS // (len(offsets) * max(self.values.shape[-1], 1)))
+        for start in range(0, len(run), pairs):
+            r, b = run[start:start + pairs], block[start:start + pairs]
+            index = np.minimum(first[b][:, None] + offsets, points - 1)
+            score[r[:, None], index] = self.at_points(r, self.grid[r[:, None], index])
 
 
 # --- moves during the talks ---------------------------------------------------------------------

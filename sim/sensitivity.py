@@ -44,6 +44,7 @@ import pandas as pd
 from sim.batch import run_batch
 from sim.parameters import Parameters, parameter_fields
 from sim.scenario import Scenario, load_scenario
+from sim.seed_sequence import spawned_states
 
 #: The scenario's levers in the analysis, and the behavioural parameters fitted in ODD section 9.
 LEVERS = ("us_pressure", "threat_level", "related_cap_pct")
@@ -170,9 +171,10 @@ class SensitivityProblem:
 
 def point_seeds(root: int, points: int, replicates: int) -> np.ndarray:
     """(points, replicates) run seeds: point i's come from SeedSequence(root, spawn_key=(0, i)),
-    so a point's seeds depend on its index alone, never on batching."""
-    return np.stack([np.random.SeedSequence(root, spawn_key=(RUN_SEEDS, i)).generate_state(replicates, np.uint64)
-                     >> np.uint64(1) for i in range(points)]).astype(np.int64)
+    so a point's seeds depend on its index alone, never on batching (computed over arrays,
+    the same bits: `sim.seed_sequence`)."""
+    states = spawned_states(root, RUN_SEEDS, np.arange(points), replicates).reshape(points, replicates)
+    return (states >> np.uint64(1)).astype(np.int64)
 
 
 @dataclass(frozen=True)

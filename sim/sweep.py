@@ -57,7 +57,7 @@ class BatchTask:
         return cls(batch=batch, scenario=spec.scenario, engine=spec.engine, per_ally=spec.per_ally,
                    per_round=spec.per_round, names=spec.parameter_names,
                    points=tuple(i // spec.replicates for i in ids), replicates=tuple(spec.replicate(i) for i in ids),
-                   seeds=tuple(spec.seed_of(i) for i in ids), overrides=tuple(spec.overrides(i) for i in ids),
+                   seeds=tuple(spec.seeds_of(ids)), overrides=tuple(spec.overrides(i) for i in ids),
                    code_version=version)
 
 

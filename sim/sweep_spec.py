@@ -64,6 +64,7 @@ from sim.scenario import (
     display_path,
     load_scenario,
 )
+from sim.seed_sequence import spawned_states
 
 TOP_LEVEL_KEYS = ("name", "description", "scenario", "runs", "sampler", "parameters", "points")
 RUNS_KEYS = ("replicates", "seed", "engine", "batch_size", "per_ally", "per_round", "common_random_numbers")
@@ -75,6 +76,7 @@ MAX_SAMPLES = 10**8  # the field's own range; the memory limit (samples x parame
 POINTS_CHECKED = 20_000  # designs up to this size are checked point by point before running
 #: Spawn-key namespaces under the root seed: run seeds and the sampler's own generator.
 RUN_SEEDS, SAMPLER_SEED = 0, 1
+MAX_VECTOR_KEY = 2**32 - 1  # run ids up to here get their seeds over arrays (`run_seeds`)
 
 
 class SweepSpecError(ScenarioError):
@@ -153,6 +155,11 @@ class SweepSpec:
         key = self.replicate(run_id) if self.common_random_numbers else run_id
         return run_seed(self.seed, key)
 
+    def seeds_of(self, run_ids: range) -> list[int]:
+        """`seed_of` for a block of runs, computed over arrays (a sweep hands out 10^6 of them)."""
+        ids = np.arange(run_ids.start, run_ids.stop, run_ids.step, dtype=np.int64)
+        return run_seeds(self.seed, ids % self.replicates if self.common_random_numbers else ids).tolist()
+
     def with_engine(self, engine: Engine | None) -> SweepSpec:
         """The spec run by another engine (the CLI's --engine), refused when it cannot give
         what the spec asks for."""
@@ -190,8 +197,19 @@ class SweepSpec:
 def run_seed(root: int, key: int) -> int:
     """A 63-bit seed for run `key`: the key-th child of the root's run-seed sequence, the same
     as `SeedSequence(root).spawn(1)[0].spawn(key + 1)[key]` and independent of batching."""
-    sequence = np.random.SeedSequence(root, spawn_key=(RUN_SEEDS, key))
-    return int(sequence.generate_state(1, np.uint64)[0] >> np.uint64(1))
+    return int(run_seeds(root, np.array([key]))[0])
+
+
+def run_seeds(root: int, keys: np.ndarray) -> np.ndarray:
+    """`run_seed` for many keys at once, as int64 (`sim.seed_sequence`: numpy's SeedSequence
+    hashing over arrays, the same bits); keys beyond 32 bits, if a sweep ever has them, one by one."""
+    keys = np.asarray(keys, dtype=np.uint64)
+    if keys.size and int(keys.max()) > MAX_VECTOR_KEY:
+        states = np.array([np.random.SeedSequence(root, spawn_key=(RUN_SEEDS, int(key))).generate_state(1, np.uint64)[0]
+                           for key in keys], dtype=np.uint64)
+    else:
+        states = spawned_states(root, RUN_SEEDS, keys)[:, 0]
+    return (states >> np.uint64(1)).astype(np.int64)
 
 
 # --- reading and validating a spec ------------------------------------------------------

@@ -155,15 +155,24 @@ def test_explicit_cases_cover_every_kind_of_ending():
     assert {expected for _, _, expected in EXPLICIT_CASES} >= {"deal", "deal with flexibility", "no deal"}
 
 
-def test_mesa_does_not_draw_from_an_integer_seed_before_the_model():
-    """The batch engine seeds `default_rng(seed)` and calls `random_draws`; the model must get
-    exactly these numbers through Mesa's `rng=seed`."""
+def test_the_model_draws_the_numbers_of_its_integer_seed():
+    """The batch engine calls `random_draws` with each run's seed; the model given `rng=seed`
+    must get exactly these numbers (Mesa's own generator plays no part)."""
     seed, rounds = 2025, 7
     model = AllianceModel("hague2025", rng=seed, max_rounds=rounds)
-    draws = random_draws(np.random.default_rng(seed), len(model.allies), rounds)
+    draws = random_draws(seed, len(model.allies), rounds)
     assert [a.noise_pct for a in model.allies] == list(model.params.noise_sd_pct * draws.preference)
     np.testing.assert_array_equal(np.array([a.expansion_draws for a in model.allies]).T, draws.expansion)
     np.testing.assert_array_equal(model.recognition_draws, draws.recognition)
+
+
+def test_a_model_without_a_seed_draws_its_key_from_its_generator():
+    """Given a Generator (or nothing), the model draws one integer from it once and uses it as
+    the seed: the same Generator state gives the same run."""
+    model = AllianceModel("hague2025", rng=np.random.default_rng(7), max_rounds=3)
+    again = AllianceModel("hague2025", rng=np.random.default_rng(7), max_rounds=3)
+    assert isinstance(model.draws_key, int) and model.draws_key == again.draws_key
+    np.testing.assert_array_equal(model.recognition_draws, random_draws(model.draws_key, len(model.allies), 3).recognition)
 
 
 # --- a run does not depend on its batch --------------------------------------------------------------
@@ -289,3 +298,21 @@ def test_nash_bargaining_matches_the_reference_on_equal_positions_and_many_grids
                                    reference_nash_bargaining(values, weights, values + 1, grid_points), atol=1e-12)
     single = rules.nash_bargaining(values[0], weights[0], values[0] - 1)
     assert np.shape(single) == np.shape(reference_nash_bargaining(values[0], weights[0], values[0] - 1))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(21, 200), st.integers(2, 40), st.sampled_from([1e-6, 0.01, 1.0]),
+       st.sampled_from([2, 13, 201, 500]))
+def test_nash_branch_and_bound_is_the_whole_grid(seed, rows, allies, narrow, grid_points):
+    """Many rows (the branch-and-bound path), with some allies whose gain is positive only in a
+    narrow band around their position (spikes between the blocks' bounds): the same grid point
+    as scoring every point of the grid."""
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.0, 6.0, (rows, allies))
+    weights = rng.uniform(0.0, 1.0, (rows, allies)) * (rng.random((rows, allies)) < 0.9)
+    weights[:, 0] = 1.0
+    reach = np.where(rng.random((rows, allies)) < 0.3, narrow * rng.random((rows, allies)),
+                     rng.uniform(0.0, 4.0, (rows, allies)))
+    disagreement = values + reach * np.where(rng.random((rows, allies)) < 0.5, 1.0, -1.0)
+    np.testing.assert_array_equal(rules.nash_bargaining(values, weights, disagreement, grid_points),
+                                  reference_nash_bargaining(values, weights, disagreement, grid_points))

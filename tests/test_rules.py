@@ -281,3 +281,16 @@ def test_the_chances_of_two_rivals_add_to_one(alliance):
                             - np.abs(positions[None, None, :] - positions[None, :, None])), axis=-1)
     clear = np.abs(net) > 1e-9
     assert ((prevail[clear] > 0.5) == (net[clear] > 0)).all()
+
+
+def test_nash_bargaining_by_hand_with_three_allies():
+    # Positions 0, 1, 2, each one's gain over no deal 2 - |x - p| (reach 2), weights 2:1:1.
+    # Left of 1 the objective 2 log(2 - x) + log(1 + x) + log(x) is stationary where
+    # 2 + x - 4x^2 = 0, x = (1 + sqrt(33)) / 8 = 0.843; the grid (step 0.01) holds it to a step.
+    positions = np.array([0.0, 1.0, 2.0])
+    disagreement = positions + np.array([2.0, 2.0, -2.0])
+    solution = rules.nash_bargaining(positions, np.array([2.0, 1.0, 1.0]), disagreement)
+    assert solution == pytest.approx((1 + math.sqrt(33)) / 8, abs=0.01)
+    # equal weights: symmetric, so the middle
+    assert rules.nash_bargaining(positions, np.ones(3), disagreement) == pytest.approx(1.0)
+

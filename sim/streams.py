@@ -1,0 +1,107 @@
+"""Counter-based random numbers: each number a pure function of (a run's seed, a stream, a counter).
+
+Why: a sweep runs many runs at once, and each run's numbers must depend on its own seed alone,
+whatever the batch it is run in. A sequential generator per run (`np.random.default_rng(seed)`)
+gives that, but costs a Python call and a `SeedSequence` hash per run (~14 us, as much as the
+run's own arithmetic). A counter-based generator computes the n-th number of a stream directly,
+so the numbers of a whole block of runs come from a few whole-array operations (Salmon, Moraes,
+Dror & Shaw 2011, "Parallel random numbers: as easy as 1, 2, 3", SC'11).
+
+The mixing function is SplitMix64's (Steele, Lea & Flood 2014, "Fast splittable pseudorandom
+number generators", OOPSLA'14; the finaliser is Stafford's "Mix13" variant of MurmurHash3's):
+the n-th output of SplitMix64 started from state `s` is `mix(s + n * GAMMA)`, a function of
+(s, n) alone, which is what makes it counter-based. Here `s` is the mixed seed with the stream
+in its top bits (`Stream`), so streams never overlap for counters below 2^32, and adding a
+stream or drawing more of one changes no other number.
+
+Uniforms take the top 53 bits of a 64-bit output (every double in [0, 1) on a grid of 2^-53);
+standard normals are Box-Muller pairs (Box & Muller 1958) of two uniforms at counters 2k and
+2k + 1, the cosine branch only, so the k-th normal needs nothing but its own two counters.
+Integers are numpy uint64, whose arithmetic wraps modulo 2^64 as the method wants.
+"""
+
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+
+GAMMA = np.uint64(0x9E3779B97F4A7C15)  # SplitMix64's increment: 2^64 / golden ratio, odd
+MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
+MIX_2 = np.uint64(0x94D049BB133111EB)
+SEED_SALT = np.uint64(0x6A09E667F3BCC908)  # sqrt(2)'s fraction: keeps seed 0 away from state 0
+STREAM_SHIFT = np.uint64(32)  # a stream's counters live below bit 32, its number above
+UNIT = 2.0 ** -53
+WORD = 1 << 64
+
+
+class Stream(enum.IntEnum):
+    """A run's independent streams of numbers, one per use (a number's stream is part of its key)."""
+
+    PREFERENCE = 1  # each ally's domestic preference shock
+    EXPANSION = 2  # each round's and ally's factor on win-set growth
+    RECOGNITION = 3  # each round's draw of who proposes
+
+
+def mix(z: np.ndarray) -> np.ndarray:
+    """SplitMix64's output function (a bijection on 64-bit words), in place on a fresh uint64 array."""
+    z ^= z >> np.uint64(30)
+    z *= MIX_1
+    z ^= z >> np.uint64(27)
+    z *= MIX_2
+    z ^= z >> np.uint64(31)
+    return z
+
+
+def seed_key(seed: int) -> int:
+    """A non-negative integer seed as a 64-bit key: the seed itself below 2^64; a larger one
+    folded word by word (each higher word mixed in), so every integer seed has its key."""
+    if seed < 0:
+        raise ValueError(f"seed {seed!r} is not allowed; allowed: a non-negative integer")
+    key, rest = seed % WORD, seed // WORD
+    while rest:
+        key = int(mix(np.array([key ^ (rest % WORD)], dtype=np.uint64))[0])
+        rest //= WORD
+    return key
+
+
+def seed_keys(seeds) -> np.ndarray:
+    """Seeds (an int, or an array or sequence of non-negative ints, Python's big ones included)
+    as uint64 keys, keeping their shape."""
+    array = np.asarray(seeds)
+    if array.dtype.kind in "iu":
+        if array.dtype.kind == "i" and np.any(array < 0):
+            raise ValueError("seeds must be non-negative integers")
+        return array.astype(np.uint64)
+    return np.vectorize(lambda seed: seed_key(int(seed)), otypes=[np.uint64])(array)
+
+
+def bits(keys, stream: Stream, counters) -> np.ndarray:
+    """The 64-bit words at `counters` of `stream` for each key: shape keys.shape + counters.shape."""
+    keys = seed_keys(keys)
+    counters = np.asarray(counters, dtype=np.uint64)
+    state = mix(keys.reshape(-1) ^ SEED_SALT) + (np.uint64(stream) << STREAM_SHIFT)  # each run's stream, seeded
+    steps = (counters.reshape(-1) + np.uint64(1)) * GAMMA  # flat arrays: uint64 arithmetic wraps silently
+    words = (state[:, None] + steps).reshape(keys.shape + counters.shape)
+    return mix(words)
+
+
+def uniform(keys, stream: Stream, counters, low: float = 0.0, high: float = 1.0) -> np.ndarray:
+    """Uniform numbers in [low, high) at `counters` of `stream`, one per key and counter."""
+    unit = (bits(keys, stream, counters) >> np.uint64(11)).astype(np.float64)
+    unit *= UNIT
+    if low == 0.0 and high == 1.0:
+        return unit
+    if high - low != 1.0:  # a factor of exactly 1 would change no bit
+        unit *= high - low
+    unit += low
+    return unit
+
+
+def standard_normal(keys, stream: Stream, counters) -> np.ndarray:
+    """Standard normal numbers at `counters` of `stream`: the k-th from the uniforms at
+    counters 2k and 2k + 1 (Box-Muller, cosine branch)."""
+    counters = np.asarray(counters, dtype=np.uint64)
+    pairs = uniform(keys, stream, np.stack([2 * counters, 2 * counters + np.uint64(1)], axis=-1))
+    radius = np.sqrt(-2.0 * np.log1p(-pairs[..., 0]))  # 1 - u in (0, 1]: never log(0)
+    return radius * np.cos(2.0 * np.pi * pairs[..., 1])
