@@ -9,7 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import negotiation, rules
+from sim import challenge, negotiation, rules
 from sim.alliance import Profile
 from sim.caucuses import Caucus, CaucusLine
 from sim.negotiation import Stance
@@ -59,14 +59,14 @@ class Ally(mesa.Agent):
         """Challenged by the others: take the offer it must accept that moves it least, on the
         level and on the deadline, within its win-set."""
         m = self.model
-        self.stance = negotiation.answer_challenges(self.profile, m.params, self.standing, self.stance, m.challenges,
+        self.stance = challenge.answer_challenges(self.profile, m.params, self.standing, self.stance, m.challenges,
                                                     seat=m.alliance.iso3.index(self.profile.iso3))
 
     def table_forecast(self):
         """The median voter after the challenges: table the forecast, the weighted median of the
         positions."""
         m = self.model
-        m.draft = negotiation.forecast_package(m.alliance, m.params, m.stances()).item()
+        m.draft = challenge.forecast_package(m.alliance, m.params, m.stances()).item()
 
     def vote(self):
         """Accept the draft if it fits the domestic win-set."""

@@ -31,7 +31,7 @@ from operator import attrgetter
 
 import numpy as np
 
-from sim import implementation, negotiation, rules
+from sim import challenge, implementation, negotiation, rules
 from sim.alliance import Profile
 from sim.caucuses import form_caucuses
 from sim.data.loader import AllyFacts
@@ -260,9 +260,9 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
             proposer = negotiation.recognised(profile, opening.recognition_draws[talks.run, round_index - 1])
             draft = negotiation.propose_package(profile, p, standing, stance, proposer)
         elif structure.protocol is Protocol.CHALLENGE:
-            stance = negotiation.answer_challenges(profile, p, standing, stance,
-                                                   negotiation.challenges(profile, p, stance, talks.draft))
-            draft = negotiation.forecast_package(profile, p, stance)
+            stance = challenge.answer_challenges(profile, p, standing, stance,
+                                                   challenge.challenges(profile, p, stance, talks.draft))
+            draft = challenge.forecast_package(profile, p, stance)
         else:
             draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)
         stance = negotiation.vote(profile, p, standing, stance, draft, ratifiable)

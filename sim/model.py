@@ -17,7 +17,7 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import implementation, negotiation, rules
+from sim import challenge, implementation, negotiation, rules
 from sim.agents import Ally, SecretaryGeneral
 from sim.alliance import Profile
 from sim.caucuses import Caucus, CaucusLine, form_caucuses
@@ -70,7 +70,7 @@ seed, or a numpy Generator, one integer is drawn from it and used as the seed.
         self.threat_level = float(p.threat_level)
         self.last_round_threats = np.array(self.allies.get("threat"))
         self.draft: Package | None = None
-        self.challenges: negotiation.Challenges | None = None  # this round's, under the challenge protocol
+        self.challenges: challenge.Challenges | None = None  # this round's, under the challenge protocol
         self.tabled_by: str | None = None  # who tabled the draft on the table: an ally's ISO3 code, or "SG"
         self.deal: bool | None = None
         self.flexibility: list[Ally] = []
@@ -120,7 +120,7 @@ seed, or a numpy Generator, one integer is drawn from it and used as the seed.
             proposer.propose()
             self.tabled_by = proposer.profile.iso3
         elif self.params.protocol is Protocol.CHALLENGE:
-            self.challenges = negotiation.challenges(self.alliance, self.params, self.stances(), self.draft)
+            self.challenges = challenge.challenges(self.alliance, self.params, self.stances(), self.draft)
             self.allies.do("answer_challenges")
             median_voter = self.median_voter()
             median_voter.table_forecast()
@@ -136,7 +136,7 @@ seed, or a numpy Generator, one integer is drawn from it and used as the seed.
 
     def median_voter(self) -> Ally:
         """The ally holding the weighted median of the level, after this round's challenges."""
-        return self.allies[int(np.argmax(negotiation.median_voter(self.alliance, self.params, self.stances())))]
+        return self.allies[int(np.argmax(challenge.median_voter(self.alliance, self.params, self.stances())))]
 
     def decide(self):
         """Consensus on the draft: conclude (a deal, side letters, or no deal at the summit),

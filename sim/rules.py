@@ -509,7 +509,7 @@ def prevail_probability(challenger_distance, target_distance, out=None):
     favoured (P_ij > 1/2) exactly when it is in BdM's count; the denominator is the gross
     support D_i + D_j rather than the sum of the net votes, so probabilities lie nearer 1/2.
     P_ij + P_ji = 1; with nobody between or apart (D_i + D_j = 0), 1/2. `out`: an array of the
-    pairs' shape to write into (`negotiation.PairBuffers`)."""
+    pairs' shape to write into (`challenge.PairBuffers`)."""
     total = np.add(challenger_distance, target_distance, out=out)
     if np.all(np.asarray(challenger_distance) > 0) or np.all(np.asarray(target_distance) > 0):
         return np.divide(target_distance, total, out=out)  # no pair without support: the usual case
@@ -540,7 +540,7 @@ def challenge_utility(prevail, distance, target_salience, forecast_distance, dri
     or away (U_w = -U_b). BdM's risk-neutral utilities are these doubled. Collected for speed
     (the pairs are many): EU_ij = d (1 - k_i - 2 s_j (1 - P_ij)) - k_i |x_i - mu|, with
     k_i = (1 - Q)(T_i - 1/2), the pairwise steps in place in one array (`out`, if given: an array
-    of the pairs' shape, `negotiation.PairBuffers`)."""
+    of the pairs' shape, `challenge.PairBuffers`)."""
     drift_weight = (1.0 - status_quo_holds) * (np.asarray(drift) - 0.5)
     if out is None:
         out = np.empty(np.broadcast_shapes(*(np.shape(value) for value in (prevail, distance, target_salience,

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import negotiation, rules
+from sim import challenge, negotiation, rules
 from sim.alliance import Profile
 from sim.negotiation import Package, Standing
 from sim.parameters import Parameters
@@ -179,9 +179,9 @@ def test_the_proposer_keeps_the_level_and_pays_in_time():
 
 def challenge_round(alliance, standings, stances):
     """One round's challenges and answers, and the package tabled after them."""
-    challenges = negotiation.challenges(alliance, PARAMS, stances, None)
-    answered = negotiation.answer_challenges(alliance, PARAMS, standings, stances, challenges)
-    return challenges, answered, negotiation.forecast_package(alliance, PARAMS, answered)
+    challenges = challenge.challenges(alliance, PARAMS, stances, None)
+    answered = challenge.answer_challenges(alliance, PARAMS, standings, stances, challenges)
+    return challenges, answered, challenge.forecast_package(alliance, PARAMS, answered)
 
 
 def test_one_round_of_challenges_follows_the_hand_derived_trace():
@@ -214,26 +214,26 @@ def test_one_round_of_challenges_follows_the_hand_derived_trace():
     challenges, answered, package = challenge_round(alliance, standings, stances)
     S, C, R = (int(a) for a in (rules.Answer.SUPPORT, rules.Answer.COUNTER, rules.Answer.REJECT))
     # rows: the target; columns: the challenger (hawk, laggard, US)
-    level = negotiation.offers(challenges.level, challenges.level)
+    level = challenge.offers(challenges.level, challenges.level)
     assert level.answer.tolist() == [[R, R, C], [S, R, S], [C, R, R]]
     np.testing.assert_allclose(stances.position[:, None] + level.step, [[4.0, 4.0, 4 + 30 / 59], [4.0, 1.5, 5.0],
                                                                         [5 - 29 / 59, 5.0, 5.0]])
     np.testing.assert_allclose(challenges.level.distance, [0.75, 1.8125, 0.725])
-    assert (negotiation.offers(challenges.deadline, challenges.deadline).answer == R).all()
+    assert (challenge.offers(challenges.deadline, challenges.deadline).answer == R).all()
     # one target's row, as a Mesa agent reads it, is its row of the table
-    laggard = negotiation.offers(challenges.level.take(1), challenges.level)
+    laggard = challenge.offers(challenges.level.take(1), challenges.level)
     assert laggard.answer.tolist() == [S, R, S]
     np.testing.assert_allclose(answered.position, [4 + 30 / 59, 2.0, 4 + 30 / 59])
     np.testing.assert_allclose(answered.deadline_position, 2035.0)
     assert float(package.core_pct.item()) == pytest.approx(4 + 30 / 59)
     assert float(package.related_pct.item()) == pytest.approx(1 - 30 / 59)
     assert int(package.deadline_year.item()) == 2035
-    assert negotiation.median_voter(alliance, PARAMS, answered).tolist() == [False, False, True]
+    assert challenge.median_voter(alliance, PARAMS, answered).tolist() == [False, False, True]
     # as a Mesa agent answers: its own row of the offers, its own stance
     for ally in range(3):
         row = dataclasses.replace(ALLY, **{name: getattr(alliance, name)[ally] for name in ("start_pct", "is_us",
                                                                                             "clout")})
-        own = negotiation.answer_challenges(row, PARAMS, standings.take(ally), stances.take(ally), challenges,
+        own = challenge.answer_challenges(row, PARAMS, standings.take(ally), stances.take(ally), challenges,
                                             seat=ally)
         assert float(own.position) == pytest.approx(answered.position[ally])
     # as the batch engine lays them out: two runs (runs, allies)
@@ -256,8 +256,8 @@ def test_an_answer_never_leaves_the_win_set(levels, deadlines, ramps, on_table):
     alliance, standings = three_allies()
     stances = dataclasses.replace(stances_at(levels, ramps), deadline_position=np.array(deadlines))
     draft = None if on_table is None else Package(on_table, 0.0, 2035)
-    challenges = negotiation.challenges(alliance, PARAMS, stances, draft)
-    answered = negotiation.answer_challenges(alliance, PARAMS, standings, stances, challenges)
+    challenges = challenge.challenges(alliance, PARAMS, stances, draft)
+    answered = challenge.answer_challenges(alliance, PARAMS, standings, stances, challenges)
     assert ((answered.deadline_position >= 2030) & (answered.deadline_position <= 2040)).all()
     ceiling = alliance.start_pct + np.asarray(ramps) * (answered.deadline_position - 2025)
     assert (answered.position <= ceiling + 1e-9).all()
