@@ -99,7 +99,8 @@ def test_default_ranges_are_the_value_plus_minus_30_percent_clipped_to_the_allow
     problem = SensitivityProblem.around(params)
     factors = {factor.name: factor for factor in problem.factors}
     assert len(factors) == 16
-    assert (factors["leverage"].low, factors["leverage"].high) == pytest.approx((0.98504, 1.82936))  # 1.4072 -+ 30%
+    leverage = params.leverage
+    assert (factors["leverage"].low, factors["leverage"].high) == pytest.approx((0.7 * leverage, 1.3 * leverage))
     assert (factors["us_pressure"].low, factors["us_pressure"].high) == pytest.approx((0.63, 1.0))  # clipped
     with pytest.raises(ValueError, match="max_rounds"):
         SensitivityProblem.around(params, ["max_rounds"])  # an integer: not continuous

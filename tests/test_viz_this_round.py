@@ -97,8 +97,24 @@ def test_the_allies_that_accepted_are_not_pressed():
     assert pressed.isdisjoint(ally.profile.iso3 for ally in model.members if ally.accepted)
 
 
+def first_seed(ending) -> int:
+    """The first Hague seed (of 100) whose run ends as `ending(batch result) -> mask over runs` says."""
+    from sim.batch import run_batch
+
+    result = run_batch("hague2025", [{}] * 100, list(range(100)))
+    return int(np.flatnonzero(ending(result))[0])
+
+
+def settled_early(result):
+    return result.deal & (result.rounds < 12) & result.flexibility[:, result.iso3.index("ESP")]
+
+
+def carried_at_the_summit(result):
+    return result.deal & (result.rounds == 12) & result.flexibility.any(axis=1)
+
+
 def test_early_settlement_names_the_round_and_the_side_letters():
-    model = AllianceModel("hague2025", rng=4)
+    model = AllianceModel("hague2025", rng=first_seed(settled_early))
     model.run()
     assert model.round < model.params.max_rounds and model.deal  # the Secretary General settled early
     now = this_round(model)
@@ -109,10 +125,10 @@ def test_early_settlement_names_the_round_and_the_side_letters():
     assert now.pressed == () and "ended" in now.pressed_note  # no pressure after the closing vote
 
 
-@pytest.mark.parametrize("scenario, seed, start", [("hague2025", 0, "Carried at the summit (round 12 of 12): side letters for "),
+@pytest.mark.parametrize("scenario, seed, start", [("hague2025", None, "Carried at the summit (round 12 of 12): side letters for "),
                                                    ("wales2014", 0, "Agreed by every ally in round 1 of 12")])
 def test_how_the_talks_ended(scenario, seed, start):
-    model = AllianceModel(scenario, rng=seed)
+    model = AllianceModel(scenario, rng=first_seed(carried_at_the_summit) if seed is None else seed)
     model.run()
     assert this_round(model).settlement.startswith(start)
 
