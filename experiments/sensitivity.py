@@ -3,8 +3,8 @@ core level, the deadline, the number of holdouts and the allies keeping the pled
 and the fitted behavioural parameters, each over the scenario's value +-30% (clipped to its
 allowed range).
 
-    .venv/bin/python experiments/sensitivity.py            # 2048 base rows x 16 x 8 seeds (a few minutes)
-    .venv/bin/python experiments/sensitivity.py --quick    # 64 base rows x 16 x 4 seeds (seconds)
+    .venv/bin/python experiments/sensitivity.py            # 2048 base rows x 18 factors x 16 seeds (about a minute)
+    .venv/bin/python experiments/sensitivity.py --quick    # 64 base rows x 18 factors x 4 seeds (seconds)
 
 Writes to results/sensitivity/ (results/sensitivity_quick/ with --quick): sobol_indices.parquet
 (one row per outcome x parameter), sobol_indices.png and summary.md. How runs without a deal

@@ -49,8 +49,9 @@ from sim.seed_sequence import spawned_states
 #: The scenario's levers in the analysis, and the behavioural parameters fitted in ODD section 9.
 LEVERS = ("us_pressure", "threat_level", "related_cap_pct")
 BEHAVIOURAL = ("shared_threat", "abandonment_weight", "peer_weight", "need_scale_pct", "fiscal_drag",
-               "ramp_base_pct", "ramp_threat_pct", "expansion_rate_pct", "concession_rate", "leverage",
-               "proximity_decay_km", "adjustment_rate", "enforcement_rate")
+               "ramp_base_pct", "ramp_threat_pct", "expansion_rate_pct", "bilateral_pressure_pct",
+               "caucus_cohesion", "concession_rate", "leverage", "proximity_decay_km", "adjustment_rate",
+               "enforcement_rate")
 DEFAULT_FACTORS = LEVERS + BEHAVIOURAL
 RELATIVE_SPREAD = 0.3  # default ranges: the scenario's value +-30%, clipped to what the parameter allows
 CONF_LEVEL = 0.95

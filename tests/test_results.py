@@ -135,7 +135,8 @@ def test_killed_sweeps_resume_to_exactly_the_uninterrupted_dataset(tmp_path, eng
 
 def test_ctrl_c_stops_the_workers_at_once_and_keeps_finished_batches(tmp_path):
     spec_path = tmp_path / "kill.toml"
-    spec_path.write_text(KILL_SPEC.format(engine="mesa").replace("replicates = 16", "replicates = 200"))
+    # far more batches than can finish while a loaded machine delivers the signal
+    spec_path.write_text(KILL_SPEC.format(engine="mesa").replace("replicates = 16", "replicates = 2000"))
     out = tmp_path / "out"
     process = start(sweep_command(spec_path, out, workers=2))
     deadline = time.monotonic() + 60
@@ -146,7 +147,7 @@ def test_ctrl_c_stops_the_workers_at_once_and_keeps_finished_batches(tmp_path):
     _, err = process.communicate(timeout=30)
     assert process.returncode == 130 and time.monotonic() - stopped < 5
     assert b"interrupted; finished batches are saved" in err and b"Traceback" not in err
-    assert 0 < len(ResultTable.RUNS.shards(out)) < 200
+    assert 0 < len(ResultTable.RUNS.shards(out)) < 2000
 
 
 # --- damaged shards ---------------------------------------------------------------------------

@@ -98,7 +98,9 @@ def test_default_ranges_are_the_value_plus_minus_30_percent_clipped_to_the_allow
     params = load_scenario("hague2025").params
     problem = SensitivityProblem.around(params)
     factors = {factor.name: factor for factor in problem.factors}
-    assert len(factors) == 16
+    assert len(factors) == 18
+    assert problem.names[problem.names.index("expansion_rate_pct") + 1:][:3] == (
+        "bilateral_pressure_pct", "caucus_cohesion", "concession_rate")
     leverage = params.leverage
     assert (factors["leverage"].low, factors["leverage"].high) == pytest.approx((0.7 * leverage, 1.3 * leverage))
     assert (factors["us_pressure"].low, factors["us_pressure"].high) == pytest.approx((0.63, 1.0))  # clipped
