@@ -54,19 +54,23 @@ def caucus_lines(caucus, weights, position, deadline_position) -> CaucusLine:
     would carry. NaN for an ally in no caucus."""
     level = np.full(np.shape(position), np.nan)
     deadline = np.full(np.shape(position), np.nan)
-    for group in (Caucus.FRONT_LINE, Caucus.FISCAL):
-        members = caucus == group
-        weight = np.where(members, weights, 0.0)
-        total = np.sum(weight, axis=-1, keepdims=True)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            group_level = np.sum(weight * np.where(members, position, 0.0), axis=-1, keepdims=True) / total
-            group_deadline = np.sum(weight * np.where(members, deadline_position, 0.0), axis=-1, keepdims=True) / total
-        level = np.where(members, group_level, level)
-        deadline = np.where(members, group_deadline, deadline)
+    known = np.where(np.isnan(position), 0.0, position)  # no forces, no position: such an ally is in no caucus
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for group in (Caucus.FRONT_LINE, Caucus.FISCAL):
+            members = caucus == group
+            weight = weights * members
+            total = np.sum(weight, axis=-1, keepdims=True)
+            np.copyto(level, np.sum(weight * known, axis=-1, keepdims=True) / total, where=members)
+            np.copyto(deadline, np.sum(weight * deadline_position, axis=-1, keepdims=True) / total, where=members)
     return CaucusLine(level=level, deadline=deadline)
 
 
 def follow(value, line, cohesion):
     """Move a share `cohesion` of the way to the caucus line; an ally in no caucus (NaN line)
     keeps its own."""
-    return np.where(np.isnan(line), value, value + cohesion * (np.nan_to_num(line) - value))
+    gap = np.subtract(line, value)
+    if np.ndim(gap):
+        np.nan_to_num(gap, copy=False)
+    elif np.isnan(gap):  # one ally's own row
+        gap = 0.0
+    return value + cohesion * gap
