@@ -159,6 +159,7 @@ def offers(targets: Contenders, challengers: Contenders, buffers: PairBuffers | 
                                             target(targets.drift))  # EU_ji
     able = apart > 0
     able &= challenger(challengers.at_table)
+    able &= target(targets.at_table)  # only allies at the table challenge or are challenged
     challenges_, compelled = rules.challenge_classes(pressing, resisting, able,
                                                      out=None if buffers is None else (buffers.challenges,
                                                                                        buffers.compelled))

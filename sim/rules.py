@@ -483,10 +483,12 @@ def weighted_distance(positions, weights):
     support a rival of j draws, whoever the rival is. Allies of zero weight count for nothing
     (their position may be NaN). From the sorted positions and running sums of weight and
     weight x position, so O(allies log allies) per run: below j, x_j W_below - S_below; above,
-    S_above - x_j W_above (positions taken from their least, which keeps the sums small)."""
+    S_above - x_j W_above (positions taken from their least, which keeps the sums small). An
+    ally of zero weight still gets its own D at its own position; one without a position (NaN)
+    gets a stand-in value, never read."""
     present = weights > 0
     least = np.min(np.where(present, positions, np.inf), axis=-1, keepdims=True)
-    positions = np.where(present, positions - np.where(np.isfinite(least), least, 0.0), 0.0)
+    positions = np.where(np.isnan(positions), 0.0, positions - np.where(np.isfinite(least), least, 0.0))
     order = np.argsort(positions, axis=-1, kind="stable")
     x = np.take_along_axis(positions, order, axis=-1)
     w = np.take_along_axis(np.where(present, weights, 0.0), order, axis=-1)
