@@ -39,6 +39,7 @@ from sim.history import WalesRecord, load_spending_record
 from sim.model import AllianceModel
 from sim.parameters import Parameters, Protocol
 from sim.scenario import display_path, load_scenario
+from sim.validation import calibration_file
 
 SEARCH_SPACE = {
     "shared_threat": (0.3, 0.8),
@@ -78,15 +79,15 @@ def hague_loss(values: dict) -> float:
     loss = 0.0
     spain_carried = result.flexibility[:, result.iso3.index("ESP")]
     canada = result.iso3.index("CAN")
-    canada_out = result.flexibility[:, canada] | result.holdouts[:, canada]
-    for deal, core, deadline, spain, canada_carried in zip(result.deal, result.core_target_pct, result.deadline_year,
-                                                           spain_carried, canada_out):
+    canada_not_signing = result.flexibility[:, canada] | result.holdouts[:, canada]
+    for deal, core, deadline, spain, canada_out in zip(result.deal, result.core_target_pct, result.deadline_year,
+                                                       spain_carried, canada_not_signing):
         if not deal:
             loss += NO_DEAL_COST
             continue
         loss += ((core - 3.5) / 0.25) ** 2 + ((deadline - 2035) / 1.0) ** 2
         loss += 0.0 if spain else 4.0
-        loss += 4.0 if canada_carried else 0.0
+        loss += 4.0 if canada_out else 0.0
     opening = AllianceModel("hague2025", rng=SEEDS[0], **values)  # opening positions: no need to run
     for ally in opening.allies:
         if ally.profile.iso3 in HAWKS:
@@ -141,11 +142,6 @@ def local_candidates(centre: dict, count: int, seed: int, scale: float = 0.08) -
 
 def rounded(values: dict) -> dict:
     return {k: round(v, 4) for k, v in values.items()}
-
-
-def fit_file_name(case: Case | str, protocol: Protocol | str = Protocol.MEDIATOR) -> str:
-    """`<case>.json` under the default protocol, `<case>-<protocol>.json` under another."""
-    return f"{case}.json" if Protocol(protocol) is Protocol.MEDIATOR else f"{case}-{protocol}.json"
 
 
 @dataclass(frozen=True)
@@ -206,7 +202,7 @@ def main(argv=None):
     fit = calibrate(Case(args.case), args.candidates, args.refine, args.seed, args.workers, args.from_defaults,
                     Protocol(args.protocol))
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / fit_file_name(fit.case, fit.protocol)
+    path = args.out / calibration_file(str(fit.case), fit.protocol).name
     path.write_text(fit.to_json())
     print(f"wrote {display_path(path)}:", json.dumps(rounded(fit.values)))
 

@@ -37,14 +37,15 @@ class CaucusLine:
 
 def form_caucuses(profile: Profile, params, exposure, fiscal) -> np.ndarray:
     """Each ally's caucus code, over the allies (last axis). The front line: exposure to Russia
-    of at least `front_line_exposure`. The fiscal caucus: fiscal pressure of at least
-    `fiscal_caucus_pressure` and spending below the median of the allies at the table, so the
-    demand costs it most. The US (the demandeur) and allies not at the table join none."""
-    at_table = profile.votes & profile.bears_cost & ~profile.is_us
-    spending = np.where(at_table, profile.start_pct, np.nan)
+    of at least `front_line_exposure`. The fiscal caucus: not in the front line (that comes
+    first), fiscal pressure of at least `fiscal_caucus_pressure` and spending below the median
+    of the other allies at the table, so the demand costs it most. The US (the demandeur) and
+    allies not at the table join none."""
+    eligible = profile.votes & profile.bears_cost & ~profile.is_us
+    spending = np.where(eligible, profile.start_pct, np.nan)
     median = np.nanmedian(spending, axis=-1, keepdims=True)
-    front = at_table & (exposure >= params.front_line_exposure)
-    pressed = at_table & ~front & (fiscal >= params.fiscal_caucus_pressure) & (profile.start_pct < median)
+    front = eligible & (exposure >= params.front_line_exposure)
+    pressed = eligible & ~front & (fiscal >= params.fiscal_caucus_pressure) & (profile.start_pct < median)
     return np.where(front, Caucus.FRONT_LINE, np.where(pressed, Caucus.FISCAL, Caucus.NONE)).astype(np.int64)
 
 

@@ -37,8 +37,8 @@ class AllianceModel(mesa.Model):
     parameter (see `sim/parameters.py`) is a keyword of its own, None meaning the scenario's
     value, so tools that pass flat keyword arguments (Mesa's model controller, `mesa.batch_run`)
     set every lever on this class itself. Pass `rng=` a seed for a reproducible run: the run's
-random numbers are then a function of that integer alone, as in the batch engine; with no
-seed, or a numpy Generator, one integer is drawn from it and used as the seed.
+    random numbers are then a function of that integer alone, as in the batch engine; with no
+    seed, or a numpy Generator, one integer is drawn from it and used as the seed.
     """
 
     def __init__(self, scenario_name: str | Scenario = DEFAULT_SCENARIO, *, rng=None, **parameters):
@@ -114,7 +114,8 @@ seed, or a numpy Generator, one integer is drawn from it and used as the seed.
 
     def table_package(self):
         """The protocol: the Secretary General drafts a single text, the ally recognised this
-        round proposes, or allies challenge each other and the median voter tables its position."""
+        round proposes, or allies challenge each other and the forecast (the weighted median
+        level and deadline) is tabled, in the name of the ally at the median level."""
         if self.params.protocol is Protocol.PROPOSER:
             proposer = self.proposer()
             proposer.propose()

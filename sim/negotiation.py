@@ -83,9 +83,9 @@ class Decision:
     rest with the allies axis kept at length 1."""
 
     holdouts: np.ndarray  # members rejecting the draft
-    concluded: np.ndarray  # the talks end this round: everyone accepts, or it is the summit
+    concluded: np.ndarray  # the talks end this round: everyone accepts, it is the summit, or the few left are carried
     deal: np.ndarray
-    flexibility: np.ndarray  # holdouts carried with side letters at the summit
+    flexibility: np.ndarray  # holdouts carried with side letters, at the summit or when settled early
 
 
 def taken(state, rows):
@@ -327,7 +327,7 @@ def out_of_reach(profile: Profile, params, standing_: Standing, stance: Stance, 
     rounds_left = np.maximum(params.max_rounds - round_index, 0)
     reachable = ramp(params, standing_, stance) + rounds_left * widening(profile, params, share_accepting_)
     ceiling = rules.win_set_ceiling(profile.start_pct, reachable, draft.deadline_year, params.summit_year)
-    return ~np.asarray(stance.accepted) & profile.bears_cost & (draft.core_pct > ceiling + 1e-9)
+    return ~np.asarray(stance.accepted) & profile.bears_cost & ~rules.fits_win_set(draft.core_pct, ceiling)
 
 
 def decide(profile: Profile, params, accepted, round_index, beyond_reach) -> Decision:

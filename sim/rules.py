@@ -170,11 +170,17 @@ def related_component(core_pct, us_demand_pct, related_cap_pct, split_enabled):
     return np.where(split_enabled, np.clip(us_demand_pct - core_pct, 0.0, related_cap_pct), 0.0)
 
 
+def fits_win_set(core_pct, ceiling_pct):
+    """Whether a core level is within what an ally can ratify (ties count as within, to 1e-9 pp,
+    so the engines cannot split on rounding)."""
+    return core_pct <= ceiling_pct + 1e-9
+
+
 def accepts(core_pct, related_pct, deadline, ceiling_pct, reservation_total_pct, bears_cost):
     """Whether an ally ratifies the package: the core level fits its win-set for that
     deadline and the headline meets its floor. An ally with no armed forces (Iceland)
     bears no cost and accepts."""
-    fits = core_pct <= ceiling_pct + 1e-9
+    fits = fits_win_set(core_pct, ceiling_pct)
     enough = core_pct + related_pct >= reservation_total_pct - 1e-9
     return np.where(bears_cost, fits & enough, True)
 

@@ -231,7 +231,8 @@ def first_rounds(overrides: dict, seeds) -> tuple[list[float], list[dict[str, tu
 
 def hague_case(overrides: dict, seeds) -> HagueResult:
     seeds = list(seeds)
-    result = run_batch(load_scenario("hague2025"), [overrides] * len(seeds), seeds)
+    scenario = load_scenario("hague2025")
+    result = run_batch(scenario, [overrides] * len(seeds), seeds)
     deal = result.deal.astype(bool)
     carried = dict(zip(result.iso3, result.flexibility.mean(axis=0))) if len(result) else {}
     deadlines, openings = first_rounds(overrides, seeds)
@@ -254,8 +255,7 @@ def hague_case(overrides: dict, seeds) -> HagueResult:
         hawks_at_five_share=float(np.mean(hawk_openings)) if hawk_openings else float("nan"),
         mean_rounds=float(np.mean(result.rounds)),
         first_round_share=float(np.mean(result.rounds == 1)),
-        before_summit_share=float(np.mean(result.rounds < load_scenario("hague2025").with_parameters(
-            **overrides).params.max_rounds)),
+        before_summit_share=float(np.mean(result.rounds < scenario.with_parameters(**overrides).params.max_rounds)),
     )
 
 

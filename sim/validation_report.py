@@ -23,9 +23,9 @@ from sim.validation import (
     HAWK_LEVEL_PCT,
     HindcastTargets,
     ProtocolResult,
-    combined_errors,
     Validation,
     WalesResult,
+    combined_errors,
 )
 
 

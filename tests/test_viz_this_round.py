@@ -152,8 +152,8 @@ def test_who_tabled_the_draft_under_each_protocol():
 
 def test_a_protocol_the_page_does_not_know_is_named_as_itself():
     ally = SimpleNamespace(profile=SimpleNamespace(iso3="POL", name="Poland"))
-    model = SimpleNamespace(tabled_by="POL", allies=[ally], params=SimpleNamespace(protocol="challenge"))
-    assert tabled_words(model) == "Poland, under the challenge protocol"
+    model = SimpleNamespace(tabled_by="POL", allies=[ally], params=SimpleNamespace(protocol="lottery"))
+    assert tabled_words(model) == "Poland, under the lottery protocol"
 
 
 def test_the_map_marks_each_ally_s_caucus():

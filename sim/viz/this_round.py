@@ -26,7 +26,8 @@ PRESSED_NOTE = ("After the vote the US pressed each holdout by name. Named press
                 "alliance-wide pressure of the US and of the allies on board; the ramp gained is that, times "
                 "the round's random factor. Ramps in pp of GDP a year.")
 # How an ally came to table the draft, by protocol; a protocol not named here is named as itself.
-TABLING = {Protocol.PROPOSER: "recognised to propose"}
+TABLING = {Protocol.PROPOSER: "recognised to propose",
+           Protocol.CHALLENGE: "at the median level after the challenges"}
 
 
 @dataclass(frozen=True)
