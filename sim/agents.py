@@ -18,9 +18,10 @@ from sim.negotiation import Stance
 class Ally(mesa.Agent):
     """One ally: perceives the threat, holds a position, votes on drafts, bends under pressure."""
 
-    def __init__(self, model, profile: Profile, peer_row: np.ndarray, preference_draw: float,
+    def __init__(self, model, seat: int, profile: Profile, peer_row: np.ndarray, preference_draw: float,
                  expansion_draws: np.ndarray):
         super().__init__(model)
+        self.seat = seat  # its row in the alliance's arrays
         self.profile = profile
         self.peer_row = peer_row  # how much each ally's reading of the threat weighs with this one
         self.expansion_draws = expansion_draws  # this ally's random factor on win-set growth, per round
@@ -45,8 +46,8 @@ class Ally(mesa.Agent):
 
     def caucus_line(self) -> CaucusLine:
         """What its caucus argues this round (NaN in none)."""
-        lines, row = self.model.caucus_lines, self.model.alliance.iso3.index(self.profile.iso3)
-        return CaucusLine(level=float(lines.level[row]), deadline=float(lines.deadline[row]))
+        lines = self.model.caucus_lines
+        return CaucusLine(level=float(lines.level[self.seat]), deadline=float(lines.deadline[self.seat]))
 
     def propose(self):
         """Recognised to propose: table the package nearest its own position that every member
@@ -60,7 +61,7 @@ class Ally(mesa.Agent):
         level and on the deadline, within its win-set."""
         m = self.model
         self.stance = challenge.answer_challenges(self.profile, m.params, self.standing, self.stance, m.challenges,
-                                                    seat=m.alliance.iso3.index(self.profile.iso3))
+                                                    seat=self.seat)
 
     def table_forecast(self):
         """The median voter after the challenges: table the forecast, the weighted median of the

@@ -57,6 +57,11 @@ class Profile:
         )
 
     @property
+    def at_table(self):
+        """Who sits at the table: a member by the summit with armed forces (so with clout)."""
+        return np.asarray(self.votes) & np.asarray(self.bears_cost)
+
+    @property
     def count(self) -> int:
         return len(self.iso3)
 

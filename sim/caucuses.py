@@ -41,7 +41,7 @@ def form_caucuses(profile: Profile, params, exposure, fiscal) -> np.ndarray:
     first), fiscal pressure of at least `fiscal_caucus_pressure` and spending below the median
     of the other allies at the table, so the demand costs it most. The US (the demandeur) and
     allies not at the table join none."""
-    eligible = profile.votes & profile.bears_cost & ~profile.is_us
+    eligible = profile.at_table & ~profile.is_us
     spending = np.where(eligible, profile.start_pct, np.nan)
     median = np.nanmedian(spending, axis=-1, keepdims=True)
     front = eligible & (exposure >= params.front_line_exposure)

@@ -122,7 +122,7 @@ def challenges(profile: Profile, params, stances: Stance, draft: Package | None)
     the package on the table."""
     weights = mediator_weights(profile, params, stances)
     salience = rules.salience(urgency(profile, params, stances.threat))
-    at_table = np.asarray(profile.clout) > 0
+    at_table = profile.at_table
     level_now = np.nan if draft is None else draft.core_pct
     deadline_now = np.nan if draft is None else draft.deadline_year
     return Challenges(level=contenders(stances.position, weights, salience, at_table, level_now),

@@ -57,7 +57,7 @@ class AllianceModel(mesa.Model):
         peers = rules.peer_weights(facts.capital_lat, facts.capital_lon, p.peer_distance_km)
         draws = random_draws(self.draws_key, self.alliance.count, p.max_rounds)
         for i in range(self.alliance.count):
-            Ally(self, self.alliance.row(i), peers[i], draws.preference[i], draws.expansion[:, i])
+            Ally(self, i, self.alliance.row(i), peers[i], draws.preference[i], draws.expansion[:, i])
         self.recognition_draws = draws.recognition
         self.allies = self.agents_by_type[Ally]
         standings = self.standings()
@@ -184,7 +184,7 @@ class AllianceModel(mesa.Model):
 
     def position_spread(self) -> float:
         """Standard deviation of the positions of the allies at the table (pp of GDP)."""
-        levels = [a.position_pct for a in self.allies if a.profile.clout > 0]
+        levels = [a.position_pct for a in self.allies if a.profile.at_table]
         return float(np.std(levels))
 
     def baselines(self) -> Baselines:
