@@ -26,7 +26,6 @@ import argparse
 import json
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from enum import StrEnum
 from functools import partial
 from pathlib import Path
 
@@ -39,7 +38,7 @@ from sim.history import WalesRecord, load_spending_record
 from sim.model import AllianceModel
 from sim.parameters import Parameters, Protocol
 from sim.scenario import display_path, load_scenario
-from sim.validation import calibration_file
+from sim.validation import Case, calibration_file
 
 SEARCH_SPACE = {
     "shared_threat": (0.3, 0.8),
@@ -65,12 +64,6 @@ NO_DEAL_COST = 10.0
 NO_HINDCAST_COST = 100.0  # no deal, or a deadline before 2024: nothing to compare with the record
 ENSEMBLE_SIZE = 10  # best fits kept, so validation can tell what a case pins down from a fluke of the best
 OUT_DIR = Path(__file__).resolve().parent.parent / "configs" / "calibration"
-
-
-class Case(StrEnum):
-    HAGUE = "hague"
-    WALES = "wales"
-    BOTH = "both"
 
 
 def hague_loss(values: dict) -> float:
@@ -202,7 +195,7 @@ def main(argv=None):
     fit = calibrate(Case(args.case), args.candidates, args.refine, args.seed, args.workers, args.from_defaults,
                     Protocol(args.protocol))
     args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / calibration_file(str(fit.case), fit.protocol).name
+    path = args.out / calibration_file(fit.case, fit.protocol).name
     path.write_text(fit.to_json())
     print(f"wrote {display_path(path)}:", json.dumps(rounded(fit.values)))
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,14 @@ from sim.scenario import load_scenario
 
 CALIBRATION_DIR = Path(__file__).resolve().parent.parent / "configs" / "calibration"
 DEFAULT_SEEDS = tuple(range(10))
+
+
+class Case(StrEnum):
+    """What a fit was scored on (`experiments/calibrate.py --case`)."""
+
+    HAGUE = "hague"
+    WALES = "wales"
+    BOTH = "both"
 
 
 @dataclass(frozen=True)
@@ -129,7 +138,7 @@ class CrossFit:
     """Parameters fitted on one case, scored on both; and how many of that case's best fits
     meet the other case's targets (is a miss a fluke of the best fit, or what the case allows?)."""
 
-    fitted_on: str
+    fitted_on: Case
     hague: HagueResult
     wales: WalesResult
     ensemble_size: int = 0
@@ -137,7 +146,7 @@ class CrossFit:
 
     @property
     def other_case(self) -> str:
-        return "wales" if self.fitted_on == "hague" else "hague"
+        return Case.WALES if self.fitted_on == Case.HAGUE else Case.HAGUE
 
 
 def combined_errors(hague: HagueResult, wales: WalesResult) -> dict[str, float]:
@@ -162,7 +171,7 @@ class ProtocolResult:
     wales: WalesResult
     fits: list[CrossFit] = field(default_factory=list)
 
-    def fit(self, fitted_on: str) -> CrossFit | None:
+    def fit(self, fitted_on: Case) -> CrossFit | None:
         return next((fit for fit in self.fits if fit.fitted_on == fitted_on), None)
 
     def combined_errors(self) -> dict[str, float]:
@@ -321,32 +330,32 @@ def path_hindcast(result, scored: list[int], iso3, start) -> PathHindcast:
     )
 
 
-def calibration_file(case: str, protocol: Protocol | str = Protocol.MEDIATOR) -> Path:
+def calibration_file(case: Case | str, protocol: Protocol | str = Protocol.MEDIATOR) -> Path:
     """Where `experiments/calibrate.py` keeps a fit: `<case>.json` under the default protocol,
     `<case>-<protocol>.json` under another."""
     protocol = Protocol(protocol)
     return CALIBRATION_DIR / (f"{case}.json" if protocol is Protocol.MEDIATOR else f"{case}-{protocol}.json")
 
 
-def _calibration(case: str, protocol: Protocol | str = Protocol.MEDIATOR) -> dict | None:
+def _calibration(case: Case | str, protocol: Protocol | str = Protocol.MEDIATOR) -> dict | None:
     path = calibration_file(case, protocol)
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def fitted_parameters(case: str, protocol: Protocol | str = Protocol.MEDIATOR) -> dict | None:
+def fitted_parameters(case: Case | str, protocol: Protocol | str = Protocol.MEDIATOR) -> dict | None:
     fit = _calibration(case, protocol)
     return fit["parameters"] if fit else None
 
 
-def fitted_ensemble(case: str) -> list[dict]:
+def fitted_ensemble(case: Case | str) -> list[dict]:
     """The calibration's best fits on `case` (experiments/calibrate.py), best first."""
     fit = _calibration(case)
     return [member["parameters"] for member in fit.get("ensemble", [])] if fit else []
 
 
-def meets_other_case(fitted_on: str, overrides: dict, seeds) -> bool:
+def meets_other_case(fitted_on: Case, overrides: dict, seeds) -> bool:
     """Whether parameters fitted on one case meet the other case's targets."""
-    if fitted_on == "hague":
+    if fitted_on == Case.HAGUE:
         return HindcastTargets().met_by(wales_case(overrides, seeds).hindcast)
     return HagueTargets().met_by(hague_case(overrides, seeds))
 
@@ -354,7 +363,7 @@ def meets_other_case(fitted_on: str, overrides: dict, seeds) -> bool:
 def validate(seeds=DEFAULT_SEEDS) -> Validation:
     seeds = tuple(seeds)
     cross = []
-    for case in ("hague", "wales"):
+    for case in (Case.HAGUE, Case.WALES):
         fitted = fitted_parameters(case)
         if fitted is not None:
             ensemble = fitted_ensemble(case)
@@ -372,7 +381,7 @@ def by_protocol(seeds) -> dict[str, ProtocolResult]:
     for protocol in Protocol:
         overrides = {"protocol": protocol.value}
         fits = []
-        for case in ("both", "hague", "wales"):
+        for case in (Case.BOTH, Case.HAGUE, Case.WALES):
             fitted = fitted_parameters(case, protocol)
             if fitted is not None:
                 values = {**fitted, **overrides}

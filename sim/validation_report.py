@@ -21,6 +21,7 @@ from sim.scenario import load_scenario
 from sim.validation import (
     HAWK_BY_YEAR,
     HAWK_LEVEL_PCT,
+    Case,
     HindcastTargets,
     ProtocolResult,
     Validation,
@@ -169,21 +170,21 @@ def fit_rows(results: list[ProtocolResult]) -> list[tuple]:
     hr, targets = HagueRecord(), HindcastTargets()
     return [
         row("fitted on both: level error, pp", "0",
-            fitted("both", lambda f: _f(combined_errors(f.hague, f.wales)["model"], 3))),
+            fitted(Case.BOTH, lambda f: _f(combined_errors(f.hague, f.wales)["model"], 3))),
         row("fitted on both: Wales path MAE, pp", "below the naive",
-            fitted("both", lambda f: _f(f.wales.path.model.mae_pp if f.wales.path else None, 3))),
+            fitted(Case.BOTH, lambda f: _f(f.wales.path.model.mae_pp if f.wales.path else None, 3))),
         row("fitted on both: Hague core / deadline", f"{hr.core_pct} / {hr.deadline_year}",
-            fitted("both", lambda f: f"{_f(f.hague.core_pct)} / {_f(f.hague.deadline_year, 1)}")),
+            fitted(Case.BOTH, lambda f: f"{_f(f.hague.core_pct)} / {_f(f.hague.deadline_year, 1)}")),
         row("fitted on Hague: Wales path MAE, pp (out of sample)", "below the naive",
-            fitted("hague", lambda f: _f(f.wales.path.model.mae_pp if f.wales.path else None, 3))),
+            fitted(Case.HAGUE, lambda f: _f(f.wales.path.model.mae_pp if f.wales.path else None, 3))),
         row("fitted on Hague: Wales 2024 MAE / Spearman (out of sample)",
             f"<={targets.mae_pp} / >={targets.spearman}",
-            fitted("hague", lambda f: f"{_f(f.wales.hindcast.mae_pp, 3)} / {_f(f.wales.hindcast.spearman, 3)}")),
+            fitted(Case.HAGUE, lambda f: f"{_f(f.wales.hindcast.mae_pp, 3)} / {_f(f.wales.hindcast.spearman, 3)}")),
         row("fitted on Wales: Hague deal / core / deadline (out of sample)", f"yes / {hr.core_pct} / {hr.deadline_year}",
-            fitted("wales", lambda f: f"{_f(f.hague.deal_share)} / {_f(f.hague.core_pct)} / "
+            fitted(Case.WALES, lambda f: f"{_f(f.hague.deal_share)} / {_f(f.hague.core_pct)} / "
                                       f"{_f(f.hague.deadline_year, 1)}")),
         row("fitted on Wales: Spain flagged / Canada signs (out of sample)", "yes / yes",
-            fitted("wales", lambda f: f"{_share(f.hague.spain_holdout_share)} / {_share(f.hague.canada_signing_share)}")),
+            fitted(Case.WALES, lambda f: f"{_share(f.hague.spain_holdout_share)} / {_share(f.hague.canada_signing_share)}")),
     ]
 
 
