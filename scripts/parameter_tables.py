@@ -10,18 +10,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sim.parameters import Parameters, parameter_fields
+from sim.parameters import Parameters, parameter_fields, shown
 from sim.shards import parameter_doc
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-
-
-def shown(value) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def allowed_cell(field) -> str:

@@ -28,7 +28,6 @@ class Ally(mesa.Agent):
         self.standing = negotiation.standing(profile, model.params, preference_draw)
         self.stance: Stance = negotiation.open_stance(profile, model.params, self.standing)
         self.opening: Stance = self.stance
-        self.caucus = Caucus.NONE  # the group it argues with, set once every ally has taken its standing
 
     # --- one round ---
     def perceive(self):
@@ -43,6 +42,11 @@ class Ally(mesa.Agent):
         m = self.model
         self.stance = negotiation.update_position(self.profile, m.params, self.standing, self.stance, m.draft,
                                                   self.caucus_line())
+
+    @property
+    def caucus(self) -> Caucus:
+        """The group it argues with (formed once every ally has taken its standing)."""
+        return Caucus(int(self.model.caucus_codes[self.seat]))
 
     def caucus_line(self) -> CaucusLine:
         """What its caucus argues this round (NaN in none)."""

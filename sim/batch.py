@@ -267,7 +267,7 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
             draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)
         stance = negotiation.vote(profile, p, standing, stance, draft, ratifiable)
         share = negotiation.share_accepting(profile, stance.accepted)
-        beyond_reach = negotiation.out_of_reach(profile, p, standing, stance, draft, share, round_index)
+        beyond_reach = negotiation.out_of_reach(profile, p, standing, stance, draft, share, round_index, ratifiable)
         decision = negotiation.decide(profile, p, stance.accepted, round_index, beyond_reach)
         ends = decision.concluded[:, 0] & ~recorded
         if ends.any():

@@ -20,7 +20,7 @@ import pandas as pd
 from sim import challenge, implementation, negotiation, rules
 from sim.agents import Ally, SecretaryGeneral
 from sim.alliance import Profile
-from sim.caucuses import Caucus, CaucusLine, form_caucuses
+from sim.caucuses import CaucusLine, form_caucuses
 from sim.negotiation import Decision, Package, Stance, Standing, random_draws
 from sim.outcome import AllyResult, Baselines, Outcome, measure
 from sim.parameters import MediatorRule, Protocol, parameter_fields
@@ -62,8 +62,6 @@ class AllianceModel(mesa.Model):
         self.allies = self.agents_by_type[Ally]
         standings = self.standings()
         self.caucus_codes = form_caucuses(self.alliance, p, standings.exposure, standings.fiscal)
-        for ally, code in zip(self.allies, self.caucus_codes):
-            ally.caucus = Caucus(int(code))
         self.caucus_lines: CaucusLine | None = None
         self.secretary_general = SecretaryGeneral(self)
         self.round = 0

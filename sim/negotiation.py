@@ -319,13 +319,14 @@ def vote(profile: Profile, params, standing_: Standing, stance: Stance, draft: P
 
 
 def out_of_reach(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package, share_accepting_,
-                 round_index):
+                 round_index, ratifiable=None):
     """The holdouts the draft cannot win before the summit, as the Secretary General reckons
     from the capitals' reports: even if its ramp widened every round left as it did this
     round (at the mean random factor), its parliament could not ratify the draft by its
-    deadline. Allies that accept are never out of reach."""
+    deadline. Allies that accept are never out of reach. (`ratifiable` as in `vote`.)"""
+    ratifiable = ramp(params, standing_, stance) if ratifiable is None else ratifiable
     rounds_left = np.maximum(params.max_rounds - round_index, 0)
-    reachable = ramp(params, standing_, stance) + rounds_left * widening(profile, params, share_accepting_)
+    reachable = ratifiable + rounds_left * widening(profile, params, share_accepting_)
     ceiling = rules.win_set_ceiling(profile.start_pct, reachable, draft.deadline_year, params.summit_year)
     return ~np.asarray(stance.accepted) & profile.bears_cost & ~rules.fits_win_set(draft.core_pct, ceiling)
 

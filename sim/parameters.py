@@ -124,6 +124,15 @@ def parameter_fields() -> dict[str, dataclasses.Field]:
     return dict(_FIELDS)
 
 
+def shown(value) -> str:
+    """A parameter value as the docs and tables write it: true/false, floats as %g."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
 def allowed(name: str) -> str:
     """Human words for what a parameter accepts, for error messages."""
     spec = _FIELDS[name]

@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from sim.parameters import Parameters, allowed, parameter_fields
+from sim.parameters import Parameters, allowed, parameter_fields, shown
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 
@@ -15,14 +15,6 @@ def odd_parameter_rows() -> dict[str, tuple[str, str]]:
         if match:
             rows[match.group(1)] = (match.group(2).strip(), match.group(3).strip())
     return rows
-
-
-def shown(value) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    if isinstance(value, float):
-        return f"{value:g}"
-    return str(value)
 
 
 def test_every_parameter_is_documented_with_its_default():
