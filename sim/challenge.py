@@ -104,10 +104,23 @@ class PairBuffers:
         return taken(self, slice(0, runs))
 
 
+def compiled_loops():
+    """The compiled loops of `sim.compiled`, or None. Imported when runs are first challenged:
+    importing numba costs a sixth of a second that other runs need not pay."""
+    from sim import compiled
+    return compiled.compiled_loops()
+
+
 def contenders(positions, weights, salience, at_table, status_quo) -> Contenders:
     """The allies as parties to challenges on one issue: `positions`, `weights` (capability x
     salience) and `salience` over allies; `status_quo` the issue's value in the package on the
-    table (NaN before the first)."""
+    table (NaN before the first). Over runs, where numba is installed, by a compiled loop
+    (`sim.compiled`) with the same numbers."""
+    loops = compiled_loops() if np.ndim(positions) == 2 else None
+    if loops is not None:
+        distance, to_forecast, drift = loops.contend(positions, weights, status_quo)
+        return Contenders(position=positions, distance=distance, salience=salience, to_forecast=to_forecast,
+                          drift=drift, at_table=np.broadcast_to(at_table, np.shape(positions)))
     forecast = rules.weighted_median(positions, weights)[..., None]
     return Contenders(position=positions, distance=rules.weighted_distance(positions, weights), salience=salience,
                       to_forecast=np.abs(positions - forecast),
@@ -170,7 +183,12 @@ def settle(targets: Contenders, challengers: Contenders):
     """Where the targets end on one issue: each takes the offer it must accept that moves it
     least (`rules.least_move`). Many runs are settled a block of runs at a time, so that their
     (runs, allies, allies) pairs stay in the cache, written into the same arrays block after
-    block (`PairBuffers`); each run's numbers are the same either way."""
+    block (`PairBuffers`); each run's numbers are the same either way. Every ally against every
+    other over runs, where numba is installed, is one compiled loop (`sim.compiled`), with the
+    same numbers again."""
+    loops = compiled_loops() if challengers is targets and np.ndim(targets.position) == 2 else None
+    if loops is not None:
+        return loops.settle(targets, rules.CHALLENGE_STATUS_QUO_HOLDS)
     if np.ndim(targets.position) < 2:
         made = offers(targets, challengers)
         return rules.least_move(targets.position, made.gap, made.moves())

@@ -521,8 +521,10 @@ def prevail_probability(challenger_distance, target_distance, out=None):
     total = np.add(challenger_distance, target_distance, out=out)
     if np.all(np.asarray(challenger_distance) > 0) or np.all(np.asarray(target_distance) > 0):
         return np.divide(target_distance, total, out=out)  # no pair without support: the usual case
-    return np.divide(target_distance, total, out=np.full(np.shape(total), 0.5) if out is None else out,
-                     where=total > 0)
+    supported = total > 0
+    share = np.divide(target_distance, total, out=np.empty(np.shape(total)) if out is None else out, where=supported)
+    np.copyto(share, 0.5, where=~supported)
+    return share
 
 
 def status_quo_drift(position, forecast, status_quo):
