@@ -182,14 +182,22 @@ def laid_out(values, shape, dtype=float) -> np.ndarray:
     return np.ascontiguousarray(np.broadcast_to(values, shape), dtype=dtype)
 
 
+def jit(function, **options):
+    """`function` compiled by numba on its first call, and kept on disk for the next process
+    where numba finds a writable place for it (else compiled anew in each process)."""
+    try:
+        return numba.njit(cache=True, **options)(function)
+    except RuntimeError:  # numba's "no locator available": a read-only install and no writable cache directory
+        return numba.njit(**options)(function)
+
+
 PLAIN = Loops(contend_loop=contend_loop, settle_loop=settle_loop)
-if numba is not None:  # compiled on first call, and kept on disk (`cache=True`); contend_loop calls them compiled
-    sorts_after = numba.njit(cache=True)(sorts_after)
-    sort_stably = numba.njit(cache=True)(sort_stably)
+if numba is not None:  # contend_loop calls these two, so they are compiled first
+    sorts_after = jit(sorts_after)
+    sort_stably = jit(sort_stably)
 #: the loops compiled; None without numba
-COMPILED = None if numba is None else Loops(
-    contend_loop=numba.njit(cache=True, error_model="numpy")(contend_loop),
-    settle_loop=numba.njit(cache=True, error_model="numpy")(settle_loop))
+COMPILED = None if numba is None else Loops(contend_loop=jit(contend_loop, error_model="numpy"),
+                                            settle_loop=jit(settle_loop, error_model="numpy"))
 
 
 def compiled_loops() -> Loops | None:
