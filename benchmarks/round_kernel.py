@@ -638,7 +638,7 @@ def main(argv=None) -> int:
     parser.add_argument("--single-runs", type=int, default=200, help="calls of run_batch with one run each")
     args = parser.parse_args(argv)
     if njit is None:
-        print("round_kernel.py needs numba, which is not installed: pip install numba", file=sys.stderr)
+        print("round_kernel.py needs numba, which is not installed: pip install -e '.[fast]'", file=sys.stderr)
         return 2
 
     core = pin_to_one_core()
