@@ -77,6 +77,10 @@ class Ally(mesa.Agent):
         """Accept the draft if it fits the domestic win-set."""
         self.stance = negotiation.vote(self.profile, self.model.params, self.standing, self.stance, self.model.draft)
 
+    def stand_with_caucus(self):
+        """Vote no with its caucus, if the caucus rejects the draft as a bloc."""
+        self.stance = negotiation.stand_with_caucus(self.stance, bool(self.model.caucus_vetoes[self.seat]))
+
     def respond_to_pressure(self, share_accepting: float):
         """A holdout spends political capital under US and peer pressure, and gains leverage."""
         m = self.model

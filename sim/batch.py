@@ -266,6 +266,8 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
         else:
             draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)
         stance = negotiation.vote(profile, p, standing, stance, draft, ratifiable)
+        if p.caucus_bloc_votes.any():
+            stance = negotiation.stand_with_caucus(stance, negotiation.caucus_vetoes(profile, p, talks.caucus, stance))
         share = negotiation.share_accepting(profile, stance.accepted)
         beyond_reach = negotiation.out_of_reach(profile, p, standing, stance, draft, share, round_index, ratifiable)
         decision = negotiation.decide(profile, p, stance.accepted, round_index, beyond_reach)

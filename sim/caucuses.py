@@ -66,6 +66,21 @@ def caucus_lines(caucus, weights, position, deadline_position) -> CaucusLine:
     return CaucusLine(level=level, deadline=deadline)
 
 
+def bloc_vetoes(caucus, weights, accepted):
+    """Which allies' caucus rejects the draft as a bloc (a mask over the allies, last axis):
+    its members rejecting it hold more than half its weight, weighed as the mediator weighs
+    them. A coalition that coordinates its line can also hold out together, trading its
+    members' single vetoes for a collective one that the mediator cannot carry with side
+    letters (Putnam 1988: a negotiator tied by its constituents bargains harder; here the
+    constituents are its partners)."""
+    vetoes = np.zeros(np.shape(accepted), dtype=bool)
+    for group in (Caucus.FRONT_LINE, Caucus.FISCAL):
+        weight = np.where(caucus == group, weights, 0.0)
+        rejecting = np.sum(np.where(accepted, 0.0, weight), axis=-1, keepdims=True)
+        vetoes |= (caucus == group) & (2.0 * rejecting > np.sum(weight, axis=-1, keepdims=True))
+    return vetoes
+
+
 def follow(value, line, cohesion):
     """Move a share `cohesion` of the way to the caucus line; an ally in no caucus (NaN line)
     keeps its own."""

@@ -63,6 +63,7 @@ class AllianceModel(mesa.Model):
         standings = self.standings()
         self.caucus_codes = form_caucuses(self.alliance, p, standings.exposure, standings.fiscal)
         self.caucus_lines: CaucusLine | None = None
+        self.caucus_vetoes = np.zeros(self.alliance.count, dtype=bool)  # whose caucus rejected the draft as a bloc
         self.secretary_general = SecretaryGeneral(self)
         self.round = 0
         self.threat_level = float(p.threat_level)
@@ -107,6 +108,8 @@ class AllianceModel(mesa.Model):
         self.allies.do("update_position")
         self.table_package()
         self.allies.do("vote")
+        self.caucus_vetoes = negotiation.caucus_vetoes(self.alliance, self.params, self.caucus_codes, self.stances())
+        self.allies.do("stand_with_caucus")
         self.decide()
         self.datacollector.collect(self)
 

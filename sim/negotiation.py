@@ -318,6 +318,19 @@ def vote(profile: Profile, params, standing_: Standing, stance: Stance, draft: P
     return dataclasses.replace(stance, accepted=accepted)
 
 
+def caucus_vetoes(profile: Profile, params, caucus, stances: Stance):
+    """Which allies' caucus rejects the draft as a bloc this round, from every ally's own vote
+    (`caucuses.bloc_vetoes`); none unless `caucus_bloc_votes`."""
+    vetoes = caucuses.bloc_vetoes(caucus, mediator_weights(profile, params, stances), stances.accepted)
+    return vetoes & params.caucus_bloc_votes
+
+
+def stand_with_caucus(stance: Stance, vetoed) -> Stance:
+    """Vote no with its caucus where the caucus rejects the draft as a bloc; a member so
+    holding out is a holdout like any other (pressed, and gaining leverage)."""
+    return dataclasses.replace(stance, accepted=stance.accepted & ~np.asarray(vetoed))
+
+
 def out_of_reach(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package, share_accepting_,
                  round_index, ratifiable=None):
     """The holdouts the draft cannot win before the summit, as the Secretary General reckons

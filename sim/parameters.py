@@ -87,6 +87,7 @@ class Parameters:
     front_line_exposure: float = _spec(0.6, 0.0, 1.0, doc="exposure to Russia from which an ally joins the front-line caucus")
     fiscal_caucus_pressure: float = _spec(0.65, 0.0, 1.0, doc="fiscal pressure from which an ally spending below the median joins the fiscal caucus")
     caucus_cohesion: float = _spec(0.1436, 0.0, 1.0, doc="share of the way to its caucus's line a member moves each round (0: caucuses do not coordinate)")
+    caucus_bloc_votes: bool = _spec(False, doc="a caucus whose members holding most of its weight reject the draft rejects it as one (false: every ally votes alone, as at the Hague)")
     concession_rate: float = _spec(0.3072, 0.0, 1.0, doc="share of the gap to the draft an ally closes each round (on the level, times 1 - urgency)")
     leverage: float = _spec(1.1083, 0.0, 10.0, doc="extra weight a holdout gains with the mediator per round it rejects")
     noise_sd_pct: float = _spec(0.1, 0.0, 2.0, doc="sd of each ally's idiosyncratic domestic preference (pp)")

@@ -175,3 +175,13 @@ def test_caucus_colours_are_not_vote_colours():
     from sim.viz.cartogram import VOTE_COLOURS
 
     assert not {STYLES[c].colour for c in (Caucus.FRONT_LINE, Caucus.FISCAL)} & set(VOTE_COLOURS.values())
+
+
+def test_a_caucus_that_rejected_as_a_bloc_says_so():
+    """Hague, seed 3, bloc votes on: the fiscal caucus rejects round 1's draft as one (most of
+    its weight cannot ratify it), and its line says so; without bloc votes no line does."""
+    model = stepped(1, seed=3, caucus_bloc_votes=True)
+    fiscal = next(stand for stand in this_round(model).caucuses if stand.caucus is Caucus.FISCAL)
+    assert fiscal.bloc and caucus_line(fiscal).endswith("; rejected the draft as a bloc")
+    assert not any(model.allies[i].accepted for i, code in enumerate(model.caucus_codes) if code == Caucus.FISCAL)
+    assert not any(stand.bloc for stand in this_round(stepped(1, seed=3)).caucuses)

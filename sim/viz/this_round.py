@@ -48,6 +48,7 @@ class CaucusStand:
     members: tuple[str, ...]
     level_pct: float
     deadline: float
+    bloc: bool = False  # it rejected this round's draft as one (`caucus_bloc_votes`)
 
     @property
     def label(self) -> str:
@@ -104,7 +105,8 @@ def caucus_stands(model) -> tuple[CaucusStand, ...]:
             continue
         level = math.nan if lines is None else float(lines.level[rows[0]])
         deadline = math.nan if lines is None else float(lines.deadline[rows[0]])
-        stands.append(CaucusStand(caucus, tuple(model.allies[i].profile.iso3 for i in rows), level, deadline))
+        stands.append(CaucusStand(caucus, tuple(model.allies[i].profile.iso3 for i in rows), level, deadline,
+                                  bloc=bool(model.caucus_vetoes[rows[0]])))
     return tuple(stands)
 
 
@@ -169,7 +171,8 @@ def caucus_line(stand: CaucusStand) -> str:
     who = f"{stand.label} ({len(stand.members)}: {', '.join(stand.members)})"
     if math.isnan(stand.level_pct):
         return f"{who}: argues a line from round 1"
-    return f"{who}: argues {_pct(stand.level_pct)} by {stand.deadline:.0f}"
+    bloc = "; rejected the draft as a bloc" if stand.bloc else ""
+    return f"{who}: argues {_pct(stand.level_pct)} by {stand.deadline:.0f}{bloc}"
 
 
 def _cell(tag: str, text: str, align: str = "left"):

@@ -1,0 +1,78 @@
+"""Caucuses that vote as a bloc (`caucus_bloc_votes`, ODD 7.5b): the rule by hand, and what it
+does to a run in both engines."""
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
+
+from sim import caucuses, negotiation
+from sim.batch import run_batch
+from sim.caucuses import Caucus
+from sim.model import AllianceModel
+
+F, L, N = Caucus.FISCAL, Caucus.FRONT_LINE, Caucus.NONE
+
+
+def test_a_caucus_vetoes_when_members_with_most_of_its_weight_reject():
+    """Fiscal caucus: weights 1, 2, 3; the two heavier (5 of 6) reject: the lighter, who
+    accepts, is vetoed with them. Front line: weights 2 and 2, one rejects: exactly half is not
+    most, no bloc. The ally in no caucus (weight 5, rejecting) drags nobody."""
+    caucus = np.array([F, F, F, L, L, N])
+    weights = np.array([1.0, 2.0, 3.0, 2.0, 2.0, 5.0])
+    accepted = np.array([True, False, False, True, False, False])
+    assert caucuses.bloc_vetoes(caucus, weights, accepted).tolist() == [True, True, True, False, False, False]
+    # the light member alone rejecting (1 of 6) moves nobody
+    assert not caucuses.bloc_vetoes(caucus, weights, np.array([False, True, True, True, True, True])).any()
+    # over runs (runs x allies), each run on its own: in the second, the front line rejects whole
+    other = np.array([True, True, True, False, False, True])
+    both = caucuses.bloc_vetoes(caucus, weights, np.stack([accepted, other]))
+    assert both.tolist() == [[True, True, True, False, False, False], [False, False, False, True, True, False]]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 12).flatmap(lambda allies: st.tuples(
+    hnp.arrays(np.int64, allies, elements=st.sampled_from([int(c) for c in Caucus])),
+    hnp.arrays(float, allies, elements=st.floats(0.01, 5.0)),
+    hnp.arrays(bool, allies))))
+def test_a_bloc_takes_in_its_whole_caucus_and_only_rejects(drawn):
+    caucus, weights, accepted = drawn
+    vetoes = caucuses.bloc_vetoes(caucus, weights, accepted)
+    assert not (vetoes & (caucus == N)).any()
+    for group in (F, L):
+        members = caucus == group
+        assert vetoes[members].all() or not vetoes[members].any()  # all of a caucus, or none of it
+        if vetoes[members].any():
+            assert weights[members & ~accepted].sum() > weights[members].sum() / 2
+    voted = negotiation.stand_with_caucus(negotiation.Stance(*([None] * 7), accepted=accepted), vetoes)
+    assert (voted.accepted == (accepted & ~vetoes)).all()  # nobody is brought to accept
+
+
+def test_off_by_default_and_every_ally_votes_alone():
+    model = AllianceModel("hague2025", rng=0)
+    assert model.params.caucus_bloc_votes is False
+    model.step()
+    assert not model.caucus_vetoes.any()
+
+
+def test_a_bloc_holds_out_together_in_both_engines():
+    """Hague 2025 with a fiscal caucus unable to ratify early drafts: where most of its weight
+    rejects, its accepting members hold out too, in the Mesa model round by round, and the
+    batch engine ends every run where the model does."""
+    levers = {"caucus_bloc_votes": True}
+    model = AllianceModel("hague2025", rng=3, **levers)
+    blocs = 0
+    while model.running:
+        model.step()
+        codes, votes = model.caucus_codes, model.votes()
+        for group in (F, L):
+            members = codes == group
+            if model.caucus_vetoes[members].any():
+                blocs += 1
+                assert not votes[members].any()
+    assert blocs > 0
+    outcome = model.outcome()
+    batch = run_batch("hague2025", [levers], [3], per_ally=True)
+    assert batch.rounds[0] == outcome.rounds and bool(batch.deal[0]) == outcome.deal
+    assert batch.core_target_pct[0] == pytest.approx(outcome.core_target_pct, abs=1e-9)
