@@ -109,6 +109,8 @@ def open_windows(scenario: Scenario, overrides: list[dict], chunk_runs: int, cac
         for structure, rows in batch.Structure.groups(columns):
             if structure.protocol is not Protocol.MEDIATOR or structure.mediator_rule is not MediatorRule.COMPROMISE:
                 raise SystemExit(f"the kernel is the mediator protocol under the compromise rule, not {structure}")
+            if np.any(columns.values["caucus_bloc_votes"][rows]):
+                raise SystemExit("the kernel has no bloc votes (caucus_bloc_votes): the default, off")
             where = (structure.data_year, structure.summit_year)
             profile = cache.derived(facts, ("profile", *where), lambda where=where: Profile.of(facts, *where))
             levers, run_seeds = batch.Levers.of_columns(columns, rows), seeds[rows + first]
@@ -123,26 +125,15 @@ def threat_reading(window: Window, talks: batch.Talks, round_index: int) -> Thre
 
 
 def numpy_round(window: Window, talks: batch.Talks, round_index: int, kept: ThreatReading) -> RoundResult:
-    """One round of `sim.batch.negotiate` for the mediator protocol, step for step (the
-    bookkeeping of concluded runs apart: recording them and dropping them from the arrays)."""
-    profile, structure, opening = window.profile, window.structure, window.opening
+    """One round of `sim.batch.negotiate` (`batch.play_round`, the bookkeeping of concluded runs
+    apart: recording them and dropping them from the arrays)."""
     p, standing = talks.levers, talks.standing
     round_level = negotiation.threat_level_in_round(round_index, p)
     if not np.array_equal(round_level, kept.level):
-        kept = ThreatReading(round_level, negotiation.own_threat(profile, p, standing, round_level))
-    stance = negotiation.perceive(profile, p, standing, talks.stance, kept.level, talks.stance.threat,
-                                  batch.peer_weights(opening.peer_matrices, talks.peer_index), kept.own)
-    ratifiable = negotiation.ramp(p, standing, stance)
-    line = negotiation.caucus_lines(profile, p, talks.caucus, stance)
-    stance = negotiation.update_position(profile, p, standing, stance, talks.draft, line, ratifiable)
-    draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)
-    stance = negotiation.vote(profile, p, standing, stance, draft, ratifiable)
-    share = negotiation.share_accepting(profile, stance.accepted)
-    beyond_reach = negotiation.out_of_reach(profile, p, standing, stance, draft, share, round_index, ratifiable)
-    decision = negotiation.decide(profile, p, stance.accepted, round_index, beyond_reach)
-    draws = opening.expansion_draws[:, round_index - 1]
-    stance = negotiation.respond_to_pressure(profile, p, stance, share, draws)
-    return RoundResult(stance=stance, draft=draft, decision=decision)
+        kept = ThreatReading(round_level, negotiation.own_threat(window.profile, p, standing, round_level))
+    played = batch.play_round(window.profile, window.structure, window.opening, talks, round_index, kept.level,
+                              kept.own)
+    return RoundResult(stance=played.next_stance, draft=played.draft, decision=played.decision)
 
 
 def advanced(window: Window, rounds: int) -> batch.Talks:

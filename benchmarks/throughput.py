@@ -165,21 +165,26 @@ NUMPY_PATH = " (numpy)"  # the challenge protocol with numba installed but switc
 
 
 def compiled_loops_installed() -> bool:
+    """Whether the challenge protocol runs its compiled loops here (numba installed, not switched off)."""
     try:
         from sim import compiled
     except ImportError:  # a tree from before the compiled loops
         return False
-    return compiled.COMPILED is not None
+    return compiled.compiled_loops() is not None
 
 
 def numpy_path(work: Callable[[], object]) -> object:
-    """`work` with the compiled loops switched off, as without numba."""
+    """`work` with the compiled loops switched off, as without numba; the switch is then put back."""
     from sim import compiled
+    before = os.environ.get(compiled.SWITCH)
     os.environ[compiled.SWITCH] = "0"
     try:
         return work()
     finally:
-        del os.environ[compiled.SWITCH]
+        if before is None:
+            del os.environ[compiled.SWITCH]
+        else:
+            os.environ[compiled.SWITCH] = before
 
 
 def protocol_table(best: dict[str, Timing], large: int) -> None:

@@ -147,7 +147,7 @@ class SecretaryGeneral(mesa.Agent):
 
     def holdouts_beyond_reach(self, share_accepting: float) -> np.ndarray:
         """The holdouts no round left before the summit can win, reckoned from the capitals'
-        reports (a mask over the allies)."""
+        reports and, where caucuses vote as blocs, from the caucuses (a mask over the allies)."""
         m = self.model
         return negotiation.out_of_reach(m.alliance, m.params, m.standings(), m.stances(), m.draft, share_accepting,
-                                        m.round)
+                                        m.round, caucus=m.caucus_codes)

@@ -238,6 +238,51 @@ def open_talks(profile: Profile, facts: AllyFacts, levers: Levers, seeds: Sequen
                    peer_matrices=matrices)
 
 
+@dataclass(frozen=True)
+class Round:
+    """What a round of talks leaves: the stance at the vote (what a run that concludes keeps),
+    the draft, the decision, and the stance the next round starts from."""
+
+    voted: Stance
+    draft: Package
+    decision: negotiation.Decision
+    next_stance: Stance
+
+
+def play_round(profile: Profile, structure: Structure, opening: Opening, talks: Talks, round_index: int,
+               level: np.ndarray, own: np.ndarray) -> Round:
+    """`AllianceModel.step` for the live runs: `level` is the round's threat level and `own`
+    each ally's own reading of it (`negotiation.own_threat`), which the caller keeps while the
+    level holds."""
+    p, standing = talks.levers, talks.standing
+    stance = negotiation.perceive(profile, p, standing, talks.stance, level, talks.stance.threat,
+                                  peer_weights(opening.peer_matrices, talks.peer_index), own)
+    ratifiable = negotiation.ramp(p, standing, stance)  # the same through the vote
+    line = negotiation.caucus_lines(profile, p, talks.caucus, stance)
+    stance = negotiation.update_position(profile, p, standing, stance, talks.draft, line, ratifiable)
+    if structure.protocol is Protocol.PROPOSER:
+        proposer = negotiation.recognised(profile, opening.recognition_draws[talks.run, round_index - 1])
+        draft = negotiation.propose_package(profile, p, standing, stance, proposer)
+    elif structure.protocol is Protocol.CHALLENGE:
+        stance = challenge.answer_challenges(profile, p, standing, stance,
+                                             challenge.challenges(profile, p, stance, talks.draft))
+        draft = challenge.forecast_package(profile, p, stance)
+    else:
+        draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)
+    stance = negotiation.vote(profile, p, standing, stance, draft, ratifiable)
+    blocs = talks.caucus if p.caucus_bloc_votes.any() else None  # no bloc in any run: nothing to reckon with
+    if blocs is not None:
+        stance = negotiation.stand_with_caucus(stance, negotiation.caucus_vetoes(profile, p, blocs, stance))
+    share = negotiation.share_accepting(profile, stance.accepted)
+    beyond_reach = negotiation.out_of_reach(profile, p, standing, stance, draft, share, round_index, ratifiable,
+                                            blocs)
+    decision = negotiation.decide(profile, p, stance.accepted, round_index, beyond_reach)
+    draws = opening.expansion_draws[:, round_index - 1] if len(talks.run) == len(opening.expansion_draws) \
+        else opening.expansion_draws[talks.run, round_index - 1]  # no run dropped yet: a view, not a copy
+    return Round(voted=stance, draft=draft, decision=decision,
+                 next_stance=negotiation.respond_to_pressure(profile, p, stance, share, draws))
+
+
 def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concluded:
     """`AllianceModel.step` until every run has concluded, with each run's state frozen when its talks end."""
     talks = opening.talks
@@ -247,37 +292,14 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
     level = own = None  # the live runs' threat level and own reading of it, kept while the level holds
     while not recorded.all():
         round_index += 1
-        p, standing = talks.levers, talks.standing
-        round_level = negotiation.threat_level_in_round(round_index, p)
+        round_level = negotiation.threat_level_in_round(round_index, talks.levers)
         if level is None or not np.array_equal(round_level, level):
-            level, own = round_level, negotiation.own_threat(profile, p, standing, round_level)
-        stance = negotiation.perceive(profile, p, standing, talks.stance, level, talks.stance.threat,
-                                      peer_weights(opening.peer_matrices, talks.peer_index), own)
-        ratifiable = negotiation.ramp(p, standing, stance)  # the same through the vote
-        line = negotiation.caucus_lines(profile, p, talks.caucus, stance)
-        stance = negotiation.update_position(profile, p, standing, stance, talks.draft, line, ratifiable)
-        if structure.protocol is Protocol.PROPOSER:
-            proposer = negotiation.recognised(profile, opening.recognition_draws[talks.run, round_index - 1])
-            draft = negotiation.propose_package(profile, p, standing, stance, proposer)
-        elif structure.protocol is Protocol.CHALLENGE:
-            stance = challenge.answer_challenges(profile, p, standing, stance,
-                                                   challenge.challenges(profile, p, stance, talks.draft))
-            draft = challenge.forecast_package(profile, p, stance)
-        else:
-            draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)
-        stance = negotiation.vote(profile, p, standing, stance, draft, ratifiable)
-        if p.caucus_bloc_votes.any():
-            stance = negotiation.stand_with_caucus(stance, negotiation.caucus_vetoes(profile, p, talks.caucus, stance))
-        share = negotiation.share_accepting(profile, stance.accepted)
-        beyond_reach = negotiation.out_of_reach(profile, p, standing, stance, draft, share, round_index, ratifiable)
-        decision = negotiation.decide(profile, p, stance.accepted, round_index, beyond_reach)
-        ends = decision.concluded[:, 0] & ~recorded
+            level, own = round_level, negotiation.own_threat(profile, talks.levers, talks.standing, round_level)
+        played = play_round(profile, structure, opening, talks, round_index, level, own)
+        ends = played.decision.concluded[:, 0] & ~recorded
         if ends.any():
-            ended.record(talks.run[ends], stance, draft, decision, round_index, ends)
-        draws = opening.expansion_draws[:, round_index - 1] if len(talks.run) == len(opening.expansion_draws) \
-            else opening.expansion_draws[talks.run, round_index - 1]  # no run dropped yet: a view, not a copy
-        stance = negotiation.respond_to_pressure(profile, p, stance, share, draws)
-        talks = dataclasses.replace(talks, stance=stance, draft=draft)
+            ended.record(talks.run[ends], played.voted, played.draft, played.decision, round_index, ends)
+        talks = dataclasses.replace(talks, stance=played.next_stance, draft=played.draft)
         recorded |= ends
         if np.mean(recorded) > DROP_CONCLUDED_SHARE:
             talks, recorded = talks.keep(~recorded), recorded[~recorded]

@@ -27,6 +27,9 @@ class Caucus(IntEnum):
     FISCAL = 2  # fiscally pressed and spending less than most allies
 
 
+CAUCUSES = (Caucus.FRONT_LINE, Caucus.FISCAL)  # the groups that argue a line (not NONE)
+
+
 @dataclass(frozen=True)
 class CaucusLine:
     """The level (% GDP) and deadline (year) an ally's caucus argues for; NaN for an ally in none."""
@@ -57,7 +60,7 @@ def caucus_lines(caucus, weights, position, deadline_position) -> CaucusLine:
     deadline = np.full(np.shape(position), np.nan)
     known = np.where(np.isnan(position), 0.0, position)  # no forces, no position: such an ally is in no caucus
     with np.errstate(invalid="ignore", divide="ignore"):
-        for group in (Caucus.FRONT_LINE, Caucus.FISCAL):
+        for group in CAUCUSES:
             members = caucus == group
             weight = weights * members
             total = np.sum(weight, axis=-1, keepdims=True)
@@ -70,11 +73,11 @@ def bloc_vetoes(caucus, weights, accepted):
     """Which allies' caucus rejects the draft as a bloc (a mask over the allies, last axis):
     its members rejecting it hold more than half its weight, weighed as the mediator weighs
     them. A coalition that coordinates its line can also hold out together, trading its
-    members' single vetoes for a collective one that the mediator cannot carry with side
-    letters (Putnam 1988: a negotiator tied by its constituents bargains harder; here the
-    constituents are its partners)."""
+    members' single vetoes for a collective one, which the summit carries with side letters
+    only if few enough (Putnam 1988: a negotiator tied by its constituents bargains harder;
+    here the constituents are its partners)."""
     vetoes = np.zeros(np.shape(accepted), dtype=bool)
-    for group in (Caucus.FRONT_LINE, Caucus.FISCAL):
+    for group in CAUCUSES:
         weight = np.where(caucus == group, weights, 0.0)
         rejecting = np.sum(np.where(accepted, 0.0, weight), axis=-1, keepdims=True)
         vetoes |= (caucus == group) & (2.0 * rejecting > np.sum(weight, axis=-1, keepdims=True))

@@ -60,8 +60,8 @@ def contend_loop(position, weights, status_quo, distance, to_forecast, drift):
     (`rules.status_quo_drift`). `position` and `weights` (runs, allies), `status_quo` (runs,);
     the other three (runs, allies) are written. Plain Python; `COMPILED` is it compiled."""
     runs, allies = position.shape
-    shifted = np.empty(allies)
-    ranked = np.empty(allies)
+    shifted, ranked = np.empty(allies), np.empty(allies)
+    weight_below, sum_below = np.empty(allies), np.empty(allies)
     order = np.empty(allies, dtype=np.int64)
     for run in range(runs):
         x, w = position[run], weights[run]
@@ -91,20 +91,16 @@ def contend_loop(position, weights, status_quo, distance, to_forecast, drift):
         for ally in range(allies):
             shifted[ally] = 0.0 if np.isnan(x[ally]) else x[ally] - base
         sort_stably(shifted, order)  # from the forecast's order: the same but for the absent allies
-        weight_total, sum_total = 0.0, 0.0
+        running_weight, running_sum = 0.0, 0.0  # numpy's cumsum of weight and of weight x position
         for k in range(allies):
-            a = order[k]
-            present = w[a] if w[a] > 0 else 0.0
-            weight_total += present
-            sum_total += present * shifted[a]
-        weight_below, sum_below = 0.0, 0.0
-        for k in range(allies):
-            a = order[k]
-            present = w[a] if w[a] > 0 else 0.0
-            weight_below += present
-            sum_below += present * shifted[a]
-            y = shifted[a]
-            distance[run, a] = y * weight_below - sum_below + (sum_total - sum_below) - y * (weight_total - weight_below)
+            present = w[order[k]] if w[order[k]] > 0 else 0.0
+            running_weight += present
+            running_sum += present * shifted[order[k]]
+            weight_below[k], sum_below[k] = running_weight, running_sum
+        for k in range(allies):  # below: x_j W_below - S_below; above: S_above - x_j W_above
+            y = shifted[order[k]]
+            distance[run, order[k]] = (y * weight_below[k] - sum_below[k] + (running_sum - sum_below[k])
+                                       - y * (running_weight - weight_below[k]))
         for ally in range(allies):  # rules.status_quo_drift
             to_forecast[run, ally] = abs(x[ally] - forecast)
             gain = abs(x[ally] - status_quo[run]) - abs(x[ally] - forecast)
@@ -120,13 +116,14 @@ def settle_loop(position, distance, salience, to_forecast, drift, at_table, stat
     moves = np.empty(allies)
     drift_weight = np.empty(allies)
     drifting = np.empty(allies)
-    for run in range(runs):
+    for run in range(runs):  # a run's rows, in rules.challenge_utility's notation: x, D, s, |x - mu|
         x, d, s, f, at = position[run], distance[run], salience[run], to_forecast[run], at_table[run]
         for ally in range(allies):  # rules.challenge_utility's k_i = (1 - Q)(T_i - 1/2), and k_i |x_i - mu|
             drift_weight[ally] = (1.0 - status_quo_holds) * (drift[run, ally] - 0.5)
             drifting[ally] = drift_weight[ally] * f[ally]
         for j in range(allies):  # the target
             x_j, d_j, resolve_j, k_j, kf_j, at_j = x[j], d[j], 2.0 * s[j], drift_weight[j], drifting[j], at[j]
+            unordered = 0  # NaN moves (none in the model: positions are finite), which numpy's argmin takes first
             for i in range(allies):  # the challenger
                 gap = x[i] - x_j
                 apart = abs(gap)
@@ -139,20 +136,28 @@ def settle_loop(position, distance, salience, to_forecast, drift, at_table, stat
                 # rules.challenge_classes: i challenges if able and EU_ij > 0; compels if EU_ji <= 0 < EU_ij + EU_ji
                 challenges = (pressing > 0) & (apart > 0) & at[i] & at_j
                 compelled = (resisting <= 0) & (pressing + resisting > 0)
-                move = max(prevail, 1.0 if compelled else 0.0) * apart  # rules.offered_move
+                share = 1.0 if compelled else 0.0  # rules.offered_move: max(P_ij, compelled), NaN kept as numpy keeps it
+                move = (share if share > prevail else prevail) * apart
                 moves[i] = move if challenges else np.inf
-            best, least = 0, moves[0]  # rules.least_move: the least move, ties to the first challenger
+                unordered += moves[i] != moves[i]
+            best, least = 0, moves[0]  # rules.least_move: numpy's argmin, the first least (or the first NaN)
             for i in range(1, allies):
                 if moves[i] < least:
                     best, least = i, moves[i]
-            settled[run, j] = x_j + np.copysign(least, x[best] - x_j) if least < np.inf else x_j
+            if unordered:  # a separate scan: testing for NaN in the loop above costs it a factor of four
+                for i in range(allies):
+                    if np.isnan(moves[i]):
+                        best, least = i, moves[i]
+                        break
+            settled[run, j] = x_j + np.copysign(least, x[best] - x_j) if np.isfinite(least) else x_j
     return settled
 
 
 @dataclass(frozen=True)
 class Loops:
-    """The challenge round's loops, as plain Python (`PLAIN`, for tests on a few runs) or
-    compiled (`COMPILED`), with what lays their arrays out for them."""
+    """The challenge round's loops, as Python (`PLAIN`, for tests on a few runs; where numba is
+    installed, the sorts they call are compiled) or compiled (`COMPILED`), with what lays their
+    arrays out for them: float64 (runs, allies) arrays, as the batch engine holds them."""
 
     contend_loop: Callable
     settle_loop: Callable
@@ -163,7 +168,7 @@ class Loops:
         shape = np.shape(positions)
         distance, to_forecast, drift = np.empty(shape), np.empty(shape), np.empty(shape)
         self.contend_loop(laid_out(positions, shape), laid_out(weights, shape),
-                          laid_out(np.reshape(status_quo, -1) if np.ndim(status_quo) else status_quo, shape[:1]),
+                          laid_out(np.broadcast_to(status_quo, (shape[0], 1))[:, 0], shape[:1]),
                           distance, to_forecast, drift)
         return distance, to_forecast, drift
 
@@ -178,8 +183,9 @@ class Loops:
 
 
 def laid_out(values, shape, dtype=float) -> np.ndarray:
-    """`values` as a contiguous array of `shape`, as the compiled loops take them."""
-    return np.ascontiguousarray(np.broadcast_to(values, shape), dtype=dtype)
+    """`values` as a contiguous, writable array of `shape`, as the compiled loops take them (one
+    layout: numba compiles a loop once per layout it is given)."""
+    return np.require(np.broadcast_to(values, shape), dtype=dtype, requirements=("C", "W"))
 
 
 def jit(function, **options):

@@ -332,16 +332,21 @@ def stand_with_caucus(stance: Stance, vetoed) -> Stance:
 
 
 def out_of_reach(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package, share_accepting_,
-                 round_index, ratifiable=None):
+                 round_index, ratifiable=None, caucus=None):
     """The holdouts the draft cannot win before the summit, as the Secretary General reckons
     from the capitals' reports: even if its ramp widened every round left as it did this
     round (at the mean random factor), its parliament could not ratify the draft by its
-    deadline. Allies that accept are never out of reach. (`ratifiable` as in `vote`.)"""
+    deadline; or, with bloc votes (`caucus`, each ally's caucus code), its caucus would still
+    reject the draft as one were every member that can be won won. Allies that accept are
+    never out of reach. (`ratifiable` as in `vote`; no `caucus`: no bloc is reckoned with.)"""
     ratifiable = ramp(params, standing_, stance) if ratifiable is None else ratifiable
     rounds_left = np.maximum(params.max_rounds - round_index, 0)
     reachable = ratifiable + rounds_left * widening(profile, params, share_accepting_)
     ceiling = rules.win_set_ceiling(profile.start_pct, reachable, draft.deadline_year, params.summit_year)
-    return ~np.asarray(stance.accepted) & profile.bears_cost & ~rules.fits_win_set(draft.core_pct, ceiling)
+    beyond = profile.bears_cost & ~rules.fits_win_set(draft.core_pct, ceiling)
+    if caucus is not None:
+        beyond = beyond | caucus_vetoes(profile, params, caucus, dataclasses.replace(stance, accepted=~beyond))
+    return ~np.asarray(stance.accepted) & beyond
 
 
 def decide(profile: Profile, params, accepted, round_index, beyond_reach) -> Decision:

@@ -1,6 +1,8 @@
 """Caucuses that vote as a bloc (`caucus_bloc_votes`, ODD 7.5b): the rule by hand, and what it
 does to a run in both engines."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -10,9 +12,17 @@ from hypothesis.extra import numpy as hnp
 from sim import caucuses, negotiation
 from sim.batch import run_batch
 from sim.caucuses import Caucus
+from sim.agents import Ally
 from sim.model import AllianceModel
 
 F, L, N = Caucus.FISCAL, Caucus.FRONT_LINE, Caucus.NONE
+
+
+def opening_of_three():
+    """What `negotiation.open_stance` needs, for any number of allies (the Hague's first ones:
+    only the stance's shape matters here, its votes are replaced)."""
+    model = AllianceModel("hague2025", rng=0)
+    return model.alliance, model.params, model.standings()
 
 
 def test_a_caucus_vetoes_when_members_with_most_of_its_weight_reject():
@@ -34,18 +44,18 @@ def test_a_caucus_vetoes_when_members_with_most_of_its_weight_reject():
 @settings(max_examples=200, deadline=None)
 @given(st.integers(1, 12).flatmap(lambda allies: st.tuples(
     hnp.arrays(np.int64, allies, elements=st.sampled_from([int(c) for c in Caucus])),
-    hnp.arrays(float, allies, elements=st.floats(0.01, 5.0)),
+    hnp.arrays(float, allies, elements=st.sampled_from([0.5, 1.0, 2.0, 3.0])),  # exact halves are common
     hnp.arrays(bool, allies))))
-def test_a_bloc_takes_in_its_whole_caucus_and_only_rejects(drawn):
+def test_a_caucus_vetoes_exactly_when_most_of_its_weight_rejects(drawn):
     caucus, weights, accepted = drawn
     vetoes = caucuses.bloc_vetoes(caucus, weights, accepted)
     assert not (vetoes & (caucus == N)).any()
     for group in (F, L):
         members = caucus == group
-        assert vetoes[members].all() or not vetoes[members].any()  # all of a caucus, or none of it
-        if vetoes[members].any():
-            assert weights[members & ~accepted].sum() > weights[members].sum() / 2
-    voted = negotiation.stand_with_caucus(negotiation.Stance(*([None] * 7), accepted=accepted), vetoes)
+        most_reject = weights[members & ~accepted].sum() > weights[members].sum() / 2
+        assert (vetoes[members] == most_reject).all()  # all of a caucus, exactly when most of its weight rejects
+    stance = dataclasses.replace(negotiation.open_stance(*opening_of_three()), accepted=accepted)
+    voted = negotiation.stand_with_caucus(stance, vetoes)
     assert (voted.accepted == (accepted & ~vetoes)).all()  # nobody is brought to accept
 
 
@@ -76,3 +86,42 @@ def test_a_bloc_holds_out_together_in_both_engines():
     batch = run_batch("hague2025", [levers], [3], per_ally=True)
     assert batch.rounds[0] == outcome.rounds and bool(batch.deal[0]) == outcome.deal
     assert batch.core_target_pct[0] == pytest.approx(outcome.core_target_pct, abs=1e-9)
+
+
+def test_a_member_held_out_by_its_bloc_is_pressed_and_gains_leverage(monkeypatch):
+    """Hague, bloc votes on, round 1: Slovakia could ratify the draft on its own but stands
+    with the fiscal caucus; like any holdout it gains a rejection (leverage) and the pressure's
+    widening of its ramp."""
+    own_votes = {}
+    stand = Ally.stand_with_caucus
+
+    def recorded(ally):
+        own_votes[ally.profile.iso3] = ally.accepted
+        stand(ally)
+
+    monkeypatch.setattr(Ally, "stand_with_caucus", recorded)
+    model = AllianceModel("hague2025", rng=0, caucus_bloc_votes=True)
+    model.step()
+    assert model.running
+    held = [ally for ally in model.allies if own_votes[ally.profile.iso3] and not ally.accepted]
+    assert [ally.profile.iso3 for ally in held] == ["SVK"]
+    assert held[0].caucus is F and model.caucus_vetoes[held[0].seat]
+    assert held[0].rejections == 1 and float(held[0].stance.expansion) > 0
+
+
+def test_a_bloc_that_cannot_be_won_lets_the_talks_settle_early():
+    """With room for many side letters (10), a bloc does not keep the talks from settling: the
+    Secretary General reckons the fiscal caucus out of reach when its members out of reach on
+    their own hold most of its weight, and carries it whole, Slovakia (who could ratify alone)
+    included, in the round the talks settle without blocs (Hague, US pressure 0.7, no leverage,
+    seed 1)."""
+    levers = {"us_pressure": 0.7, "leverage": 0.0, "max_flexibility_holdouts": 10}
+    alone = AllianceModel("hague2025", rng=1, **levers)
+    alone.run()
+    blocs = AllianceModel("hague2025", rng=1, caucus_bloc_votes=True, **levers)
+    blocs.run()
+    assert blocs.round == alone.round < blocs.params.max_rounds  # before the summit
+    carried = {ally.profile.iso3 for ally in blocs.flexibility}
+    assert carried == {ally.profile.iso3 for ally in alone.flexibility} | {"SVK"}
+    batch = run_batch("hague2025", [{**levers, "caucus_bloc_votes": True}], [1])
+    assert batch.rounds[0] == blocs.round and batch.flexibility[0].sum() == len(carried)

@@ -21,8 +21,9 @@ from hypothesis.extra import numpy as hnp
 from sim import challenge, compiled, rules
 from sim.batch import run_batch
 
-LEVELS = st.sampled_from([0.0, 1.0, 1.5, 2.0, 2.0, 3.5, 5.0])  # few values: ties are common
+LEVELS = st.sampled_from([0.0, -0.0, 1.0, 1.5, 2.0, 2.0, 3.5, 5.0])  # few values: ties are common
 SPREAD = st.floats(0.0, 10.0, allow_nan=False, allow_infinity=False)
+EXTREMES = st.sampled_from([np.inf, -np.inf])  # never in the model, but numpy's answer is defined
 
 
 @st.composite
@@ -31,13 +32,16 @@ def alliances(draw):
     absent allies with no weight and, some of them, no position (NaN), as in Wales 2014."""
     runs, allies = draw(st.integers(1, 4)), draw(st.integers(1, 9))
     shape = (runs, allies)
-    positions = draw(hnp.arrays(float, shape, elements=st.one_of(LEVELS, SPREAD)))
+    positions = draw(hnp.arrays(float, shape, elements=st.one_of(LEVELS, SPREAD, EXTREMES)
+                                if draw(st.booleans()) else st.one_of(LEVELS, SPREAD)))
     weights = draw(hnp.arrays(float, shape, elements=st.one_of(st.just(0.0), st.floats(0.01, 2.0))))
     at_table = draw(hnp.arrays(bool, allies))
     weights = np.where(at_table, weights, 0.0)
     positions = np.where(at_table | draw(hnp.arrays(bool, allies)), positions, np.nan)
     salience = draw(hnp.arrays(float, shape, elements=st.floats(0.5, 1.0)))
-    status_quo = draw(st.one_of(st.just(np.nan), hnp.arrays(float, (runs, 1), elements=st.one_of(LEVELS, SPREAD))))
+    status_quo = draw(st.one_of(st.just(np.nan), st.one_of(LEVELS, SPREAD),  # one value, or each run's
+                                hnp.arrays(float, st.sampled_from([(1, 1), (runs, 1)]),
+                                           elements=st.one_of(LEVELS, SPREAD))))
     return positions, weights, salience, at_table, status_quo
 
 
@@ -73,6 +77,17 @@ def test_the_loops_give_numpys_contenders_and_settlements(alliance):
         assert_identical(to_forecast, expected.to_forecast)
         assert_identical(drift, expected.drift)
         assert_identical(settled_here, settled)
+
+
+@settings(max_examples=300, deadline=None)
+@given(hnp.arrays(float, st.integers(1, 40), elements=st.one_of(LEVELS, st.just(np.nan), EXTREMES, SPREAD)))
+def test_the_loops_sort_as_numpys_stable_argsort(keys):
+    """NaN last, -0.0 and 0.0 equal, ties in the allies' order, from any starting order; the
+    plain Python sort as well as the compiled one."""
+    sorts = [getattr(compiled.sort_stably, "py_func", compiled.sort_stably), compiled.sort_stably]
+    for sort in sorts:
+        for start in (np.arange(len(keys)), np.arange(len(keys))[::-1].copy()):
+            np.testing.assert_array_equal(sort(keys, start), np.argsort(keys, kind="stable"))
 
 
 def test_the_hand_derived_round_settles_the_same_in_the_loops():

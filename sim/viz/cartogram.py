@@ -20,8 +20,8 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from sim.agents import Ally
-from sim.caucuses import Caucus
-from sim.viz.caucus_style import GROUPS, STYLES
+from sim.caucuses import CAUCUSES, Caucus
+from sim.viz.caucus_style import STYLES
 
 
 @dataclass(frozen=True)
@@ -170,16 +170,16 @@ def _caucus_layers(base: alt.Chart) -> tuple[list[alt.Chart], dict]:
 
 def _caucus_badges(frame: pd.DataFrame, x_scale: alt.Scale, y_scale: alt.Scale, tooltip: list) -> alt.Chart:
     """A badge in the corner of each caucus member's tile, shape and colour naming its caucus."""
-    labels = [STYLES[c].label for c in GROUPS]
+    labels = [STYLES[c].label for c in CAUCUSES]
     legend = alt.Legend(orient="right", title="Caucus (badge)", labelLimit=LEGEND_LIMIT)
     dx, dy = BADGE_AT
     return alt.Chart(frame).transform_filter(alt.FieldOneOfPredicate(field="caucus", oneOf=labels)).transform_calculate(
         bx=f"datum.col + {dx}", by=f"datum.row + {dy}").mark_point(
         filled=True, size=BADGE_SIZE, stroke=LIGHT_INK, strokeWidth=1.2, opacity=1).encode(
         x=alt.X("bx:Q", scale=x_scale, axis=None), y=alt.Y("by:Q", scale=y_scale, axis=None),
-        fill=alt.Fill("caucus:N", scale=alt.Scale(domain=labels, range=[STYLES[c].colour for c in GROUPS]),
+        fill=alt.Fill("caucus:N", scale=alt.Scale(domain=labels, range=[STYLES[c].colour for c in CAUCUSES]),
                       legend=legend),
-        shape=alt.Shape("caucus:N", scale=alt.Scale(domain=labels, range=[STYLES[c].shape for c in GROUPS]),
+        shape=alt.Shape("caucus:N", scale=alt.Scale(domain=labels, range=[STYLES[c].shape for c in CAUCUSES]),
                         legend=legend),
         tooltip=tooltip)
 

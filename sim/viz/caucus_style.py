@@ -27,4 +27,3 @@ STYLES = {
     Caucus.FISCAL: CaucusStyle("Fiscal caucus", "#4e79a7", "diamond", "#ffffff"),
     Caucus.NONE: CaucusStyle("No caucus", "#e0e0e0", "circle", "#222222"),
 }
-GROUPS = tuple(caucus for caucus in Caucus if caucus is not Caucus.NONE)  # the caucuses that argue a line

@@ -15,11 +15,11 @@ import solara
 from mesa.visualization.utils import update_counter
 
 from sim import negotiation, rules
-from sim.caucuses import Caucus
+from sim.caucuses import CAUCUSES, Caucus
 from sim.model import SECRETARY_GENERAL
 from sim.negotiation import Package
 from sim.parameters import Protocol
-from sim.viz.caucus_style import GROUPS, STYLES
+from sim.viz.caucus_style import STYLES
 
 PRESSED_NOTE = ("After the vote the US pressed each holdout by name. Named pressure: the widening of its "
                 "ratifiable ramp bought by what the US could tariff (its exports); all pressure adds the "
@@ -99,7 +99,7 @@ def caucus_stands(model) -> tuple[CaucusStand, ...]:
     """Each caucus with its members and the line it argued this round (`model.caucus_lines`)."""
     lines = model.caucus_lines
     stands = []
-    for caucus in GROUPS:
+    for caucus in CAUCUSES:
         rows = [i for i, ally in enumerate(model.allies) if ally.caucus is caucus]
         if not rows:
             continue
