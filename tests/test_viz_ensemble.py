@@ -167,4 +167,4 @@ def test_levers_line_says_what_is_held_fixed():
     levers = ensemble_levers(AllianceModel("hague2025", rng=0))
     assert levers_line("hague2025", levers, 500) == (
         "hague2025: US pressure 0.9, Threat level 0.8, Protocol mediator, Mediator rule compromise, Allow flexibility (side letters) "
-        "yes, Allow core/related split yes, Summit deadline (rounds) 12; seeds 0 to 499.")
+        "yes, Allow core/related split yes, Caucuses vote as blocs no, Summit deadline (rounds) 12; seeds 0 to 499.")

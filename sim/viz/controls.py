@@ -64,6 +64,7 @@ LEVERS = (
     Lever("mediator_rule", "Mediator rule", Widget.SELECT),
     Lever("allow_flexibility", "Allow flexibility (side letters)", Widget.CHECKBOX),
     Lever("split_enabled", "Allow core/related split", Widget.CHECKBOX),
+    Lever("caucus_bloc_votes", "Caucuses vote as blocs", Widget.CHECKBOX),
     Lever("max_rounds", "Summit deadline (rounds)", Widget.SLIDER_INT, 1),
 )
 
