@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import sys
 
-import numpy as np
 import pandas as pd
 
 from experiment import (Experiment, band, fmt, interval_note, main_guard, markdown_table, provenance, pyplot,

@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from sim import caucuses, negotiation
+from sim.agents import Ally
 from sim.batch import run_batch
 from sim.caucuses import Caucus
-from sim.agents import Ally
 from sim.model import AllianceModel
 
 F, L, N = Caucus.FISCAL, Caucus.FRONT_LINE, Caucus.NONE
