@@ -18,13 +18,6 @@ from sim.model import AllianceModel
 F, L, N = Caucus.FISCAL, Caucus.FRONT_LINE, Caucus.NONE
 
 
-def opening_of_three():
-    """What `negotiation.open_stance` needs, for any number of allies (the Hague's first ones:
-    only the stance's shape matters here, its votes are replaced)."""
-    model = AllianceModel("hague2025", rng=0)
-    return model.alliance, model.params, model.standings()
-
-
 def test_a_caucus_vetoes_when_members_with_most_of_its_weight_reject():
     """Fiscal caucus: weights 1, 2, 3; the two heavier (5 of 6) reject: the lighter, who
     accepts, is vetoed with them. Front line: weights 2 and 2, one rejects: exactly half is not
@@ -54,8 +47,9 @@ def test_a_caucus_vetoes_exactly_when_most_of_its_weight_rejects(drawn):
         members = caucus == group
         most_reject = weights[members & ~accepted].sum() > weights[members].sum() / 2
         assert (vetoes[members] == most_reject).all()  # all of a caucus, exactly when most of its weight rejects
-    stance = dataclasses.replace(negotiation.open_stance(*opening_of_three()), accepted=accepted)
-    voted = negotiation.stand_with_caucus(stance, vetoes)
+    stance = negotiation.Stance(**{field.name: np.zeros(len(accepted))
+                                   for field in dataclasses.fields(negotiation.Stance)})
+    voted = negotiation.stand_with_caucus(dataclasses.replace(stance, accepted=accepted), vetoes)
     assert (voted.accepted == (accepted & ~vetoes)).all()  # nobody is brought to accept
 
 
