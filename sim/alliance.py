@@ -28,6 +28,7 @@ class Profile:
     debt_pct_gdp: np.ndarray | float
     deficit_pct_gdp: np.ndarray | float  # NaN where the source publishes none
     eu_member: np.ndarray | bool
+    escape_clause: np.ndarray | bool  # asked for the EU's national escape clause for defence (a scenario's list)
     distance_to_moscow_km: np.ndarray | float
     borders_russia: np.ndarray | bool
     is_us: np.ndarray | bool
@@ -48,7 +49,8 @@ class Profile:
         return cls(
             iso3=tuple(facts.iso3), name=tuple(facts.name), start_pct=facts.spending_pct(data_year),
             gdp_usd_bn=facts.gdp_usd_bn, debt_pct_gdp=facts.debt_pct_gdp, deficit_pct_gdp=facts.deficit_pct_gdp,
-            eu_member=facts.eu_member, distance_to_moscow_km=facts.distance_to_moscow_km,
+            eu_member=facts.eu_member, escape_clause=facts.escape_clause,
+            distance_to_moscow_km=facts.distance_to_moscow_km,
             borders_russia=facts.borders_russia, is_us=np.array([code == "USA" for code in facts.iso3]),
             bears_cost=facts.has_forces, votes=votes, clout=gdp_at_table / np.sum(gdp_at_table),
             accession_year=facts.accession_year,

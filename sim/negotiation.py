@@ -122,9 +122,11 @@ def random_draws(seeds, allies: int, rounds: int) -> Draws:
 
 
 def standing(profile: Profile, params, preference_draw) -> Standing:
-    """An ally's exposure, fiscal pressure, floor and domestic shock for these talks."""
+    """An ally's exposure, fiscal pressure, floor and domestic shock for these talks. The EU's
+    escape clause for defence eases the deficit rule for an ally that asked for it (the
+    scenario's list), or for every EU ally with `eu_escape_clause` (a counterfactual)."""
     p = params
-    escape = np.where(p.eu_escape_clause & profile.eu_member, p.escape_room_pct, 0.0)
+    escape = np.where((p.eu_escape_clause & profile.eu_member) | profile.escape_clause, p.escape_room_pct, 0.0)
     reservation = rules.us_reservation_total(p.us_pressure, p.us_demand_pct, profile.is_us)
     return Standing(
         exposure=rules.exposure(profile.distance_to_moscow_km, profile.borders_russia, p.proximity_reference_km,

@@ -7,6 +7,7 @@ what is allowed, because a user editing a scenario needs to know exactly what to
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import tomllib
 from collections.abc import Callable
@@ -27,7 +28,8 @@ from sim.pledges import Ledger, parse_pledges
 
 DEFAULT_SCENARIO = "hague2025"
 MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a few hundred bytes; anything near this is a mistake
-TOP_LEVEL_KEYS = frozenset({"name", "description", "parameters", "allies", "pledges"})
+TOP_LEVEL_KEYS = frozenset({"name", "description", "parameters", "allies", "pledges", "escape_clause"})
+ESCAPE_CLAUSE_KEYS = frozenset({"allies", "source"})
 FACT_RANGES = {  # what a scenario may set an ally's fact to
     "gdp_usd_bn": (0.1, 100_000.0),
     "spending_2014_pct": (0.0, 15.0),
@@ -44,6 +46,16 @@ class ScenarioError(ValueError):
 
 
 @dataclass(frozen=True)
+class EscapeClause:
+    """The allies that had asked for the EU's national escape clause for defence by the summit
+    (a scenario's `[escape_clause]`), with the source that says so. A fiscal-rule change dated
+    before the summit: each listed ally's deficit counts less by `escape_room_pct` (ODD 7.2)."""
+
+    allies: tuple[str, ...] = ()
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class Scenario:
     name: str
     description: str
@@ -51,6 +63,7 @@ class Scenario:
     ally_overrides: dict[str, dict] = field(default_factory=dict)
     source: str = "<built in>"
     ledger: Ledger = field(default_factory=Ledger)  # the standing pledges, `[[pledges]]`
+    escape_clause: EscapeClause = field(default_factory=EscapeClause)  # `[escape_clause]`, in `ally_overrides` too
 
     def allies(self) -> AllyFacts:
         return load_allies().with_overrides(self.ally_overrides)
@@ -62,7 +75,7 @@ class Scenario:
             params = self.params.replace(**values)
         except ParameterError as error:
             raise ScenarioError(f"{self.source}: {error}") from None
-        return Scenario(self.name, self.description, params, self.ally_overrides, self.source, self.ledger)
+        return dataclasses.replace(self, params=params)
 
 
 def configs_dir() -> Path:
@@ -152,8 +165,40 @@ def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Sc
         ledger = parse_pledges(raw.get("pledges", []))
     except ValueError as error:
         raise ScenarioError(f"{source}: field {error}") from None
+    escape_clause = _escape_clause(raw.get("escape_clause"), overrides, source)
+    for code in escape_clause.allies:
+        overrides[code] = {**overrides.get(code, {}), "escape_clause": True}
     return Scenario(name=name, description=description, params=params, ally_overrides=overrides, source=source,
-                    ledger=ledger)
+                    ledger=ledger, escape_clause=escape_clause)
+
+
+def _escape_clause(section, overrides: dict[str, dict], source: str) -> EscapeClause:
+    """`[escape_clause]`: `allies`, the ISO3 codes of EU allies, each once, and its `source`."""
+    if section is None:
+        return EscapeClause()
+    where = f"{source}: field escape_clause"
+    if not isinstance(section, dict):
+        raise ScenarioError(f"{where} must be a table with allies = [ISO3 codes] and source = \"...\"")
+    unknown = set(section) - ESCAPE_CLAUSE_KEYS
+    if unknown:
+        raise ScenarioError(f"{where}.{sorted(unknown)[0]} is unknown; allowed: {', '.join(sorted(ESCAPE_CLAUSE_KEYS))}")
+    codes, cited = section.get("allies"), section.get("source")
+    if not isinstance(codes, list) or not all(isinstance(code, str) for code in codes):
+        raise ScenarioError(f"{where}.allies must be a list of ISO3 codes, e.g. [\"DEU\", \"POL\"]")
+    if not isinstance(cited, str) or not cited.strip():
+        raise ScenarioError(f"{where}.source must say where the list comes from (a non-empty text)")
+    try:
+        facts = load_allies().with_overrides(overrides)
+    except DataError as error:
+        raise ScenarioError(str(error)) from None
+    for code in codes:
+        if code not in facts.iso3:
+            raise ScenarioError(f"{where}.allies: unknown ally {code}; allowed: {', '.join(sorted(facts.iso3))}")
+        if not facts.eu_member[facts.index(code)]:
+            raise ScenarioError(f"{where}.allies: {code} is not an EU member; the escape clause is the EU's")
+        if codes.count(code) > 1:
+            raise ScenarioError(f"{where}.allies: {code} is listed twice")
+    return EscapeClause(allies=tuple(codes), source=cited.strip())
 
 
 def _ally_overrides(section, source: str) -> dict[str, dict]:

@@ -314,12 +314,12 @@ def test_the_ensemble_panel_shows_the_deal_probability_and_its_histograms(sessio
 
     pressure = session.page.get_by_role("slider", name="US pressure")
     pressure.focus()
-    pressure.press("Home")  # no US pressure
-    session.wait_for(lambda: pressure.get_attribute("aria-valuenow") == "0", "US pressure at 0")
+    pressure.press("End")  # full US pressure
+    session.wait_for(lambda: pressure.get_attribute("aria-valuenow") == "1", "US pressure at 1")
     session.button("Reset").click()
-    session.wait_for(lambda: deal.count() == 1 and ensemble_deals(deal) == expected_deals(0.0),
+    session.wait_for(lambda: deal.count() == 1 and ensemble_deals(deal) == expected_deals(1.0),
                      "the ensemble of the new levers", RUN_TO_END_MS)
-    assert expected_deals(0.0) != expected_deals(HAGUE.params.us_pressure)  # so the check above can fail
+    assert expected_deals(1.0) != expected_deals(HAGUE.params.us_pressure)  # so the check above can fail
     session.assert_clean()
 
 

@@ -83,7 +83,7 @@ def test_a_bloc_holds_out_together_in_both_engines():
 
 
 def test_a_member_held_out_by_its_bloc_is_pressed_and_gains_leverage(monkeypatch):
-    """Hague, bloc votes on, round 1: Slovakia could ratify the draft on its own but stands
+    """Hague, bloc votes on, seed 0, round 4: France could ratify the draft on its own but stands
     with the fiscal caucus; like any holdout it gains a rejection (leverage) and the pressure's
     widening of its ramp."""
     own_votes = {}
@@ -95,27 +95,31 @@ def test_a_member_held_out_by_its_bloc_is_pressed_and_gains_leverage(monkeypatch
 
     monkeypatch.setattr(Ally, "stand_with_caucus", recorded)
     model = AllianceModel("hague2025", rng=0, caucus_bloc_votes=True)
+    for _ in range(3):
+        model.step()
+    france = next(ally for ally in model.allies if ally.profile.iso3 == "FRA")
+    before = (france.rejections, float(france.stance.expansion))
     model.step()
     assert model.running
     held = [ally for ally in model.allies if own_votes[ally.profile.iso3] and not ally.accepted]
-    assert [ally.profile.iso3 for ally in held] == ["SVK"]
-    assert held[0].caucus is F and model.caucus_vetoes[held[0].seat]
-    assert held[0].rejections == 1 and float(held[0].stance.expansion) > 0
+    assert held == [france] and france.caucus is F and model.caucus_vetoes[france.seat]
+    assert france.rejections == before[0] + 1 and float(france.stance.expansion) > before[1]
 
 
-def test_a_bloc_that_cannot_be_won_lets_the_talks_settle_early():
-    """With room for many side letters (10), a bloc does not keep the talks from settling: the
-    Secretary General reckons the fiscal caucus out of reach when its members out of reach on
-    their own hold most of its weight, and carries it whole, Slovakia (who could ratify alone)
-    included, in the round the talks settle without blocs (Hague, US pressure 0.7, no leverage,
-    seed 1)."""
-    levers = {"us_pressure": 0.7, "leverage": 0.0, "max_flexibility_holdouts": 10}
-    alone = AllianceModel("hague2025", rng=1, **levers)
+def test_a_bloc_that_cannot_be_won_is_carried_whole_before_the_summit():
+    """Hague, US pressure 0.5, leverage 0.5, room for 10 side letters, seed 2. Alone, the
+    fiscally pressed allies that can be won are won over eleven rounds and fewer are carried.
+    As blocs, once the fiscal caucus's members out of reach on their own hold most of its
+    weight, the caucus cannot dissolve by the summit: the Secretary General reckons it out of
+    reach whole and carries it with side letters in round 2, in both engines."""
+    levers = {"us_pressure": 0.5, "leverage": 0.5, "max_flexibility_holdouts": 10}
+    alone = AllianceModel("hague2025", rng=2, **levers)
     alone.run()
-    blocs = AllianceModel("hague2025", rng=1, caucus_bloc_votes=True, **levers)
+    blocs = AllianceModel("hague2025", rng=2, caucus_bloc_votes=True, **levers)
     blocs.run()
-    assert blocs.round == alone.round < blocs.params.max_rounds  # before the summit
+    fiscal = {ally.profile.iso3 for ally in blocs.allies if ally.caucus is F}
     carried = {ally.profile.iso3 for ally in blocs.flexibility}
-    assert carried == {ally.profile.iso3 for ally in alone.flexibility} | {"SVK"}
-    batch = run_batch("hague2025", [{**levers, "caucus_bloc_votes": True}], [1])
+    assert blocs.round == 2 < alone.round < blocs.params.max_rounds
+    assert carried == fiscal and {ally.profile.iso3 for ally in alone.flexibility} < fiscal
+    batch = run_batch("hague2025", [{**levers, "caucus_bloc_votes": True}], [2])
     assert batch.rounds[0] == blocs.round and batch.flexibility[0].sum() == len(carried)

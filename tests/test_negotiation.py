@@ -29,8 +29,8 @@ PARAMS = Parameters(threat_level=0.5, us_pressure=0.5, abandonment_weight=0.0, p
                     expansion_rate_pct=0.02, noise_sd_pct=0.0, summit_year=2025, earliest_deadline_years=5,
                     latest_deadline_years=15)
 ALLY = Profile(iso3="AAA", name="Ally", start_pct=2.0, gdp_usd_bn=100.0, debt_pct_gdp=60.0, deficit_pct_gdp=3.0,
-               eu_member=False, distance_to_moscow_km=500.0, borders_russia=True, is_us=False, bears_cost=True,
-               votes=True, clout=1.0, accession_year=1949, us_reliance=0.5, exports_to_us_pct_gdp=0.0)
+               eu_member=False, escape_clause=False, distance_to_moscow_km=500.0, borders_russia=True, is_us=False,
+               bears_cost=True, votes=True, clout=1.0, accession_year=1949, us_reliance=0.5, exports_to_us_pct_gdp=0.0)
 STANDING = Standing(exposure=1.0, fiscal=0.5, reservation_total=0.0, floor=0.0, noise=0.0)
 
 # (the draft it answers, or None in the first round) -> (position, deadline position, its vote on

@@ -46,7 +46,7 @@ per_ally = true
 engine = "batch"
 [parameters]
 us_pressure = [0.6, 0.9, 1.0]
-max_rounds = 8
+max_rounds = 6
 """
 QUERY = """
 SELECT us_pressure, avg(deal::INT), avg(core_target_pct), avg(deadline_year),

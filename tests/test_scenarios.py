@@ -34,6 +34,23 @@ def test_scenario_overrides_an_allys_facts(tmp_path):
     assert spain.fiscal_pressure == pytest.approx(20.0 / 240.0)
 
 
+def test_the_escape_clause_eases_the_deficit_rule_for_the_allies_that_asked_for_it(tmp_path):
+    """Belgium (debt 104.7%, deficit 4.5% of GDP) asked for it by 30 April 2025: with 1.5% of GDP
+    of room its fiscal pressure is 0.5 x 104.7 / 120 + 0.5 x (4.5 - 1.5) / 6 = 0.68625, against
+    0.81125 without; Spain did not ask, and keeps its pressure. The Hague scenario lists 16."""
+    hague = load_scenario("hague2025")
+    assert len(hague.escape_clause.allies) == 16 and "Council of the EU" in hague.escape_clause.source
+    assert {"BEL", "DEU", "POL"} <= set(hague.escape_clause.allies) and "ESP" not in hague.escape_clause.allies
+    path = tmp_path / "no_clause.toml"
+    path.write_text('[parameters]\nus_pressure = 0.9\n')
+    fiscal = {}
+    for name, scenario in (("asked", hague), ("not", load_scenario(path))):
+        model = AllianceModel(scenario, rng=0)
+        fiscal[name] = {ally.profile.iso3: ally.fiscal for ally in model.allies}
+    assert fiscal["asked"]["BEL"] == pytest.approx(0.68625) and fiscal["not"]["BEL"] == pytest.approx(0.81125)
+    assert fiscal["asked"]["ESP"] == fiscal["not"]["ESP"]
+
+
 BAD_FILES = [
     ("broken.toml", "us_pressure = = 1\n", "not valid TOML"),
     ("toplevel.toml", "colour = 'blue'\n", "unknown field 'colour'; allowed top-level fields"),
@@ -47,6 +64,17 @@ BAD_FILES = [
     ("fact.toml", "[allies.ESP]\nmood = 3\n", "field allies.ESP.mood is unknown; allowed facts:"),
     ("fact_range.toml", "[allies.ESP]\ndebt_pct_gdp = -5\n", "field allies.ESP.debt_pct_gdp = -5 is not allowed; allowed: a number from 0 to 400"),
     ("data_year.toml", "[parameters]\ndata_year = 2019\n", "allowed: one of 2014, 2024"),
+    ("clause_ally.toml", '[escape_clause]\nallies = ["DEU", "XYZ"]\nsource = "s"\n',
+     "field escape_clause.allies: unknown ally XYZ; allowed: ALB"),
+    ("clause_eu.toml", '[escape_clause]\nallies = ["NOR"]\nsource = "s"\n',
+     "field escape_clause.allies: NOR is not an EU member; the escape clause is the EU's"),
+    ("clause_twice.toml", '[escape_clause]\nallies = ["POL", "POL"]\nsource = "s"\n',
+     "field escape_clause.allies: POL is listed twice"),
+    ("clause_source.toml", '[escape_clause]\nallies = ["POL"]\n', "field escape_clause.source must say where"),
+    ("clause_list.toml", '[escape_clause]\nallies = "POL"\nsource = "s"\n',
+     "field escape_clause.allies must be a list of ISO3 codes"),
+    ("clause_key.toml", '[escape_clause]\nallies = ["POL"]\nsource = "s"\nroom = 2\n',
+     "field escape_clause.room is unknown; allowed: allies, source"),
 ]
 
 

@@ -82,6 +82,9 @@ class AllyFacts:
     capital_lat: np.ndarray
     capital_lon: np.ndarray
     distance_to_moscow_km: np.ndarray
+    # whether it had asked for the EU's national escape clause for defence: not in allies.csv (it
+    # is a fact of a year's talks), set by a scenario's `[escape_clause]`
+    escape_clause: np.ndarray
 
     @property
     def count(self) -> int:
@@ -175,6 +178,7 @@ def load_allies(path: Path | None = None) -> AllyFacts:
         capital_lat=numeric["capital_lat"],
         capital_lon=numeric["capital_lon"],
         distance_to_moscow_km=numeric["capital_distance_to_moscow_km"],
+        escape_clause=np.zeros(len(codes), dtype=bool),
     )
 
 
