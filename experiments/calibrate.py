@@ -183,6 +183,8 @@ def calibrate(case: Case, candidates: int, refine: int, seed: int, workers: int,
     # The defaults were fitted on both cases: a fit on one case that started from them, or could
     # pick them, would carry the other case in; they are scored alongside, for comparison only.
     one_case = case is not Case.BOTH
+    if one_case and from_defaults:
+        raise ValueError("refining the defaults, which were fitted on both cases, is for a fit on both cases")
     scored: list[tuple[float, dict]] = []
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:
         for stage in ("local",) if from_defaults else ("global", "local"):
@@ -196,7 +198,8 @@ def calibrate(case: Case, candidates: int, refine: int, seed: int, workers: int,
             # one worker: in this process
             losses = list(executor.map(evaluate, pool, chunksize=8) if executor else map(evaluate, pool))
             scored.extend(zip(losses, pool))
-            print(f"{case} ({protocol}) {stage}: best loss {min(losses):.3f} of {len(pool)} candidates")
+            eligible = [loss for loss, values in zip(losses, pool) if not (one_case and values == defaults)]
+            print(f"{case} ({protocol}) {stage}: best loss {min(eligible):.3f} of {len(eligible)} candidates")
     print(f"{case}: current defaults score {next(l for l, v in scored if v == defaults):.3f}")
     ranked = sorted((pair for pair in scored if not (one_case and pair[1] == defaults)), key=lambda pair: pair[0])
     loss, values = ranked[0]

@@ -66,7 +66,7 @@ class Parameters:
     max_flexibility_holdouts: int = _spec(3, 0, 32, doc="most holdouts the summit will carry with side letters")
     split_enabled: bool = _spec(True, doc="the package may split into core defence plus defence-related spending")
     related_cap_pct: float = _spec(1.5, 0.0, 5.0, doc="most defence-related spending (% of GDP) allies can count")
-    eu_escape_clause: bool = _spec(False, doc="EU fiscal rules exempt extra defence spending (national escape clause)")
+    eu_escape_clause: bool = _spec(False, doc="every EU ally has the national escape clause for extra defence spending, not only those the scenario lists as having asked")
     escape_room_pct: float = _spec(1.5, 0.0, 5.0, doc="deficit room (% of GDP) the escape clause exempts")
     threat_event_year: int = _spec(0, 0, 2100, doc="year from which an event changes the threat after the summit (0: none)")
     threat_event_level: float = _spec(0.8, 0.0, 1.0, doc="threat level from the event year on")

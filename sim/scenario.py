@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TypeVar
 
+import numpy as np
+
 from sim.data.loader import (
     OVERRIDABLE_FACTS,
     AllyFacts,
@@ -54,6 +56,10 @@ class EscapeClause:
     allies: tuple[str, ...] = ()
     source: str = ""
 
+    def applied_to(self, facts: AllyFacts) -> AllyFacts:
+        """The facts with each listed ally marked as having asked (`AllyFacts.escape_clause`)."""
+        return dataclasses.replace(facts, escape_clause=np.isin(np.array(facts.iso3), self.allies))
+
 
 @dataclass(frozen=True)
 class Scenario:
@@ -63,10 +69,11 @@ class Scenario:
     ally_overrides: dict[str, dict] = field(default_factory=dict)
     source: str = "<built in>"
     ledger: Ledger = field(default_factory=Ledger)  # the standing pledges, `[[pledges]]`
-    escape_clause: EscapeClause = field(default_factory=EscapeClause)  # `[escape_clause]`, in `ally_overrides` too
+    escape_clause: EscapeClause = field(default_factory=EscapeClause)  # `[escape_clause]`
 
     def allies(self) -> AllyFacts:
-        return load_allies().with_overrides(self.ally_overrides)
+        """The allies' facts, with the scenario's `[allies.XXX]` overrides and `[escape_clause]`."""
+        return self.escape_clause.applied_to(load_allies().with_overrides(self.ally_overrides))
 
     def with_parameters(self, **changes) -> Scenario:
         """The same scenario with some parameters changed, each checked like a file's."""
@@ -166,8 +173,6 @@ def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Sc
     except ValueError as error:
         raise ScenarioError(f"{source}: field {error}") from None
     escape_clause = _escape_clause(raw.get("escape_clause"), overrides, source)
-    for code in escape_clause.allies:
-        overrides[code] = {**overrides.get(code, {}), "escape_clause": True}
     return Scenario(name=name, description=description, params=params, ally_overrides=overrides, source=source,
                     ledger=ledger, escape_clause=escape_clause)
 
@@ -265,7 +270,8 @@ class ScenarioCache:
 
     def allies(self, scenario: Scenario) -> AllyFacts:
         """`scenario.allies()`, read again only when the allies' data files have changed."""
-        overrides = tuple(sorted((code, tuple(sorted(facts.items()))) for code, facts in scenario.ally_overrides.items()))
+        overrides = (tuple(sorted((code, tuple(sorted(facts.items()))) for code, facts in scenario.ally_overrides.items())),
+                     tuple(sorted(scenario.escape_clause.allies)))
         version = (_version(default_allies_path()), _version(_ties_path()))
         entry = self._allies.get(overrides)
         if entry is None or entry[0] != version:

@@ -177,7 +177,9 @@ class SweepSpec:
                          "allies": self.scenario.ally_overrides,
                          # only when there are any, as for per_round below
                          **({"pledges": [asdict(pledge) for pledge in self.scenario.ledger.pledges]}
-                            if self.scenario.ledger.pledges else {})},
+                            if self.scenario.ledger.pledges else {}),
+                         **({"escape_clause": asdict(self.scenario.escape_clause)}
+                            if self.scenario.escape_clause.allies else {})},
             "sampler": self.sampler, "axes": [asdict(axis) for axis in self.axes],
             "design": ({"grid": self.design.grid} if self.design.grid is not None
                        else {"points": len(self.design), "table_sha256": self.design.table_sha256}),

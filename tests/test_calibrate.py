@@ -41,3 +41,5 @@ def test_refining_the_defaults_is_for_a_fit_on_both_cases(calibrate, capsys):
     with pytest.raises(SystemExit) as stop:
         calibrate.main(["--case", "hague", "--from-defaults"])
     assert stop.value.code == 2 and "fitted on both cases" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="fitted on both cases"):
+        calibrate.calibrate(Case.WALES, candidates=1, refine=1, seed=0, workers=1, from_defaults=True)

@@ -51,6 +51,12 @@ def test_the_escape_clause_eases_the_deficit_rule_for_the_allies_that_asked_for_
     assert fiscal["asked"]["ESP"] == fiscal["not"]["ESP"]
 
 
+@pytest.mark.parametrize("name", [name for name in BUILT_IN if load_scenario(name).params.summit_year == 2025])
+def test_every_hague_scenario_lists_the_allies_that_asked_for_the_escape_clause(name):
+    """The list is a fact of the Hague talks, copied into each of their scenario files: the copies agree."""
+    assert load_scenario(name).escape_clause == load_scenario("hague2025").escape_clause
+
+
 BAD_FILES = [
     ("broken.toml", "us_pressure = = 1\n", "not valid TOML"),
     ("toplevel.toml", "colour = 'blue'\n", "unknown field 'colour'; allowed top-level fields"),

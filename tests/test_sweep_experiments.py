@@ -26,5 +26,6 @@ def test_quick_experiment_writes_table_figure_and_summary(tmp_path, monkeypatch,
     assert (out / f"{name}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = (out / "summary.md").read_text(encoding="utf-8")
     assert "## What the sweep found" in summary and "nan" not in summary.lower()
+    assert "check the model" not in summary  # an experiment's own control holds
     assert (out / "sweep" / METADATA_FILE).exists()  # the sweep's metadata
     assert script.main(["--quick", "--out", str(out), "--workers", "1", "--quiet"]) == 2  # no silent overwrite
