@@ -150,4 +150,4 @@ class SecretaryGeneral(mesa.Agent):
         reports and, where caucuses vote as blocs, from the caucuses (a mask over the allies)."""
         m = self.model
         return negotiation.out_of_reach(m.alliance, m.params, m.standings(), m.stances(), m.draft, share_accepting,
-                                        m.round, caucus=m.caucus_codes)
+                                        m.round, m.caucus_codes)

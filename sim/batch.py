@@ -270,12 +270,10 @@ def play_round(profile: Profile, structure: Structure, opening: Opening, talks: 
     else:
         draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)
     stance = negotiation.vote(profile, p, standing, stance, draft, ratifiable)
-    blocs = talks.caucus if p.caucus_bloc_votes.any() else None  # no bloc in any run: nothing to reckon with
-    if blocs is not None:
-        stance = negotiation.stand_with_caucus(stance, negotiation.caucus_vetoes(profile, p, blocs, stance))
+    stance = negotiation.stand_with_caucus(stance, negotiation.caucus_vetoes(profile, p, talks.caucus, stance))
     share = negotiation.share_accepting(profile, stance.accepted)
-    beyond_reach = negotiation.out_of_reach(profile, p, standing, stance, draft, share, round_index, ratifiable,
-                                            blocs)
+    beyond_reach = negotiation.out_of_reach(profile, p, standing, stance, draft, share, round_index, talks.caucus,
+                                            ratifiable)
     decision = negotiation.decide(profile, p, stance.accepted, round_index, beyond_reach)
     draws = opening.expansion_draws[:, round_index - 1] if len(talks.run) == len(opening.expansion_draws) \
         else opening.expansion_draws[talks.run, round_index - 1]  # no run dropped yet: a view, not a copy

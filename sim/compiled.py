@@ -3,7 +3,7 @@
 Each round of the challenge protocol weighs every ally at the table against every other, on
 the level and on the deadline: (runs, allies, allies) pairs. Over arrays numpy makes some
 twenty passes over them; `settle_loop` makes one, with no temporaries, and numba compiles it
-to about a tenth of numpy's time (benchmarks/README.md). Before the pairs, each run's allies
+to about an eighth of numpy's time (benchmarks/README.md). Before the pairs, each run's allies
 are sorted twice per issue (the forecast and each ally's support, `contend_loop`), which for
 32 allies costs numpy more in calls than in work.
 

@@ -322,7 +322,10 @@ def vote(profile: Profile, params, standing_: Standing, stance: Stance, draft: P
 
 def caucus_vetoes(profile: Profile, params, caucus, stances: Stance):
     """Which allies' caucus rejects the draft as a bloc this round, from every ally's own vote
-    (`caucuses.bloc_vetoes`); none unless `caucus_bloc_votes`."""
+    (`caucuses.bloc_vetoes`); none unless `caucus_bloc_votes` (for any of the runs: then nothing
+    is weighed, the default costs nothing)."""
+    if not np.any(params.caucus_bloc_votes):
+        return np.zeros(np.shape(stances.accepted), dtype=bool)
     vetoes = caucuses.bloc_vetoes(caucus, mediator_weights(profile, params, stances), stances.accepted)
     return vetoes & params.caucus_bloc_votes
 
@@ -334,20 +337,19 @@ def stand_with_caucus(stance: Stance, vetoed) -> Stance:
 
 
 def out_of_reach(profile: Profile, params, standing_: Standing, stance: Stance, draft: Package, share_accepting_,
-                 round_index, ratifiable=None, caucus=None):
+                 round_index, caucus, ratifiable=None):
     """The holdouts the draft cannot win before the summit, as the Secretary General reckons
     from the capitals' reports: even if its ramp widened every round left as it did this
     round (at the mean random factor), its parliament could not ratify the draft by its
-    deadline; or, with bloc votes (`caucus`, each ally's caucus code), its caucus would still
-    reject the draft as one were every member that can be won won. Allies that accept are
-    never out of reach. (`ratifiable` as in `vote`; no `caucus`: no bloc is reckoned with.)"""
+    deadline; or, with bloc votes (`caucus_vetoes`; `caucus`, each ally's caucus code), its
+    caucus would still reject the draft as one were every member that can be won won. Allies
+    that accept are never out of reach. (`ratifiable` as in `vote`.)"""
     ratifiable = ramp(params, standing_, stance) if ratifiable is None else ratifiable
     rounds_left = np.maximum(params.max_rounds - round_index, 0)
     reachable = ratifiable + rounds_left * widening(profile, params, share_accepting_)
     ceiling = rules.win_set_ceiling(profile.start_pct, reachable, draft.deadline_year, params.summit_year)
     beyond = profile.bears_cost & ~rules.fits_win_set(draft.core_pct, ceiling)
-    if caucus is not None:
-        beyond = beyond | caucus_vetoes(profile, params, caucus, dataclasses.replace(stance, accepted=~beyond))
+    beyond = beyond | caucus_vetoes(profile, params, caucus, dataclasses.replace(stance, accepted=~beyond))
     return ~np.asarray(stance.accepted) & beyond
 
 

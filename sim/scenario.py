@@ -167,18 +167,23 @@ def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Sc
     except ParameterError as error:
         raise ScenarioError(f"{source}: field parameters.{error}") from None
 
-    overrides = _ally_overrides(raw.get("allies", {}), source)
+    try:
+        facts = load_allies()  # read once: both tables below check ally codes against it
+    except DataError as error:
+        raise ScenarioError(str(error)) from None
+    overrides = _ally_overrides(raw.get("allies", {}), facts.iso3, source)
     try:
         ledger = parse_pledges(raw.get("pledges", []))
     except ValueError as error:
         raise ScenarioError(f"{source}: field {error}") from None
-    escape_clause = _escape_clause(raw.get("escape_clause"), overrides, source)
+    escape_clause = _escape_clause(raw.get("escape_clause"), facts.with_overrides(overrides), source)
     return Scenario(name=name, description=description, params=params, ally_overrides=overrides, source=source,
                     ledger=ledger, escape_clause=escape_clause)
 
 
-def _escape_clause(section, overrides: dict[str, dict], source: str) -> EscapeClause:
-    """`[escape_clause]`: `allies`, the ISO3 codes of EU allies, each once, and its `source`."""
+def _escape_clause(section, facts: AllyFacts, source: str) -> EscapeClause:
+    """`[escape_clause]`: `allies`, the ISO3 codes of EU allies (in `facts`, the scenario's own
+    overrides applied), each once, and its `source`."""
     if section is None:
         return EscapeClause()
     where = f"{source}: field escape_clause"
@@ -192,10 +197,6 @@ def _escape_clause(section, overrides: dict[str, dict], source: str) -> EscapeCl
         raise ScenarioError(f"{where}.allies must be a list of ISO3 codes, e.g. [\"DEU\", \"POL\"]")
     if not isinstance(cited, str) or not cited.strip():
         raise ScenarioError(f"{where}.source must say where the list comes from (a non-empty text)")
-    try:
-        facts = load_allies().with_overrides(overrides)
-    except DataError as error:
-        raise ScenarioError(str(error)) from None
     for code in codes:
         if code not in facts.iso3:
             raise ScenarioError(f"{where}.allies: unknown ally {code}; allowed: {', '.join(sorted(facts.iso3))}")
@@ -206,13 +207,9 @@ def _escape_clause(section, overrides: dict[str, dict], source: str) -> EscapeCl
     return EscapeClause(allies=tuple(codes), source=cited.strip())
 
 
-def _ally_overrides(section, source: str) -> dict[str, dict]:
+def _ally_overrides(section, codes: tuple[str, ...], source: str) -> dict[str, dict]:
     if not isinstance(section, dict):
         raise ScenarioError(f"{source}: [allies] must hold one table per ally, e.g. [allies.ESP]")
-    try:
-        codes = load_allies().iso3
-    except DataError as error:
-        raise ScenarioError(str(error)) from None
     overrides = {}
     for code, facts in section.items():
         if code not in codes:
