@@ -22,9 +22,6 @@ from sim.negotiation import (Package, Stance, Standing, draft_package, mediator_
 from sim.parameters import MediatorRule
 
 
-CHALLENGE_BLOCK_PAIRS = 1 << 15  # pairs of allies settled at once in a block of runs (256 kB a float array)
-
-
 @dataclass(frozen=True)
 class Contenders:
     """The allies as parties to a round's challenges on one issue, as they stand before anyone
@@ -75,52 +72,15 @@ class Offers:
     def step(self) -> np.ndarray:
         return rules.offered_step(0.0, self.gap, self.prevail, self.answer)
 
-    def moves(self, out=None) -> np.ndarray:
+    def moves(self) -> np.ndarray:
         """How far each offer would move the target (`rules.offered_move`; infinite: none made)."""
-        return rules.offered_move(self.apart, self.prevail, self.challenges, self.compelled, out=out)
-
-
-@dataclass(frozen=True)
-class PairBuffers:
-    """Arrays for a block of challenges, (runs, targets, challengers), that `settle` reuses block
-    after block. Fresh arrays of this size at every step cost more than the arithmetic on them:
-    the allocator hands the block's freed arrays back to the system and faults them in anew."""
-
-    gap: np.ndarray
-    apart: np.ndarray
-    prevail: np.ndarray
-    pressing: np.ndarray  # EU_ij
-    moves: np.ndarray
-    challenges: np.ndarray
-    compelled: np.ndarray
-
-    @classmethod
-    def allocate(cls, shape) -> PairBuffers:
-        return cls(**{field.name: np.empty(shape, dtype=bool if field.name in ("challenges", "compelled") else float)
-                      for field in dataclasses.fields(cls)})
-
-    def first(self, runs: int) -> PairBuffers:
-        """The buffers of a shorter block: the first `runs` runs."""
-        return taken(self, slice(0, runs))
-
-
-def compiled_loops():
-    """The compiled loops of `sim.compiled`, or None. Imported when runs are first challenged:
-    importing numba costs a sixth of a second that other runs need not pay."""
-    from sim import compiled
-    return compiled.compiled_loops()
+        return rules.offered_move(self.apart, self.prevail, self.challenges, self.compelled)
 
 
 def contenders(positions, weights, salience, at_table, status_quo) -> Contenders:
     """The allies as parties to challenges on one issue: `positions`, `weights` (capability x
     salience) and `salience` over allies; `status_quo` the issue's value in the package on the
-    table (NaN before the first). Over runs, where numba is installed, by a compiled loop
-    (`sim.compiled`) with the same numbers."""
-    loops = compiled_loops() if np.ndim(positions) == 2 else None
-    if loops is not None:
-        distance, to_forecast, drift = loops.contend(positions, weights, status_quo)
-        return Contenders(position=positions, distance=distance, salience=salience, to_forecast=to_forecast,
-                          drift=drift, at_table=np.broadcast_to(at_table, np.shape(positions)))
+    table (NaN before the first)."""
     forecast = rules.weighted_median(positions, weights)[..., None]
     return Contenders(position=positions, distance=rules.weighted_distance(positions, weights), salience=salience,
                       to_forecast=np.abs(positions - forecast),
@@ -142,12 +102,10 @@ def challenges(profile: Profile, params, stances: Stance, draft: Package | None)
                       deadline=contenders(stances.deadline_position, weights, salience, at_table, deadline_now))
 
 
-def offers(targets: Contenders, challengers: Contenders, buffers: PairBuffers | None = None) -> Offers:
+def offers(targets: Contenders, challengers: Contenders) -> Offers:
     """Every challenger's proposal to the targets on one issue and the targets' answers: to one
     target (its own row, plain values) over the challengers, or to every ally (the targets
-    being the challengers) as (..., targets, challengers), written into `buffers` if given.
-    O(allies) pairs per target."""
-    into = (lambda name: None) if buffers is None else (lambda name: getattr(buffers, name))
+    being the challengers) as (..., targets, challengers). O(allies) pairs per target."""
 
     def target(values):
         return np.asarray(values)[..., None]
@@ -157,12 +115,11 @@ def offers(targets: Contenders, challengers: Contenders, buffers: PairBuffers | 
         return values[..., None, :] if values.ndim == np.ndim(targets.position) else values
 
     x_j, x_i = target(targets.position), challenger(challengers.position)
-    gap = np.subtract(x_i, x_j, out=into("gap"))
-    apart = np.abs(gap, out=into("apart"))
-    prevails = rules.prevail_probability(challenger(challengers.distance), target(targets.distance),
-                                         out=into("prevail"))  # P_ij
+    gap = x_i - x_j
+    apart = np.abs(gap)
+    prevails = rules.prevail_probability(challenger(challengers.distance), target(targets.distance))  # P_ij
     pressing = rules.challenge_utility(prevails, apart, target(targets.salience), challenger(challengers.to_forecast),
-                                       challenger(challengers.drift), out=into("pressing"))  # EU_ij
+                                       challenger(challengers.drift))  # EU_ij
     if targets is challengers:  # every ally against every other: j's view of i's challenge is j's challenge to i
         resisting = np.swapaxes(pressing, -1, -2)
     else:
@@ -170,40 +127,16 @@ def offers(targets: Contenders, challengers: Contenders, buffers: PairBuffers | 
                                                                       challenger(challengers.distance)),
                                             apart, challenger(challengers.salience), target(targets.to_forecast),
                                             target(targets.drift))  # EU_ji
-    able = apart > 0
-    able &= challenger(challengers.at_table)
-    able &= target(targets.at_table)  # only allies at the table challenge or are challenged
-    challenges_, compelled = rules.challenge_classes(pressing, resisting, able,
-                                                     out=None if buffers is None else (buffers.challenges,
-                                                                                       buffers.compelled))
+    able = (apart > 0) & challenger(challengers.at_table) & target(targets.at_table)  # only allies at the table
+    challenges_, compelled = rules.challenge_classes(pressing, resisting, able)
     return Offers(challenges=challenges_, compelled=compelled, gap=gap, apart=apart, prevail=prevails)
 
 
 def settle(targets: Contenders, challengers: Contenders):
     """Where the targets end on one issue: each takes the offer it must accept that moves it
-    least (`rules.least_move`). Many runs are settled a block of runs at a time, so that their
-    (runs, allies, allies) pairs stay in the cache, written into the same arrays block after
-    block (`PairBuffers`); each run's numbers are the same either way. Every ally against every
-    other over runs, where numba is installed, is one compiled loop (`sim.compiled`), with the
-    same numbers again."""
-    loops = compiled_loops() if challengers is targets and np.ndim(targets.position) == 2 else None
-    if loops is not None:
-        return loops.settle(targets, rules.CHALLENGE_STATUS_QUO_HOLDS)
-    if np.ndim(targets.position) < 2:
-        made = offers(targets, challengers)
-        return rules.least_move(targets.position, made.gap, made.moves())
-    runs, allies = np.shape(targets.position)
-    block = max(1, CHALLENGE_BLOCK_PAIRS // max(allies * allies, 1))
-    whole = PairBuffers.allocate((min(block, runs), allies, allies))
-    settled = np.empty((runs, allies))
-    for first in range(0, runs, block):
-        rows = slice(first, first + block)
-        own = targets.take(rows)
-        their = own if challengers is targets else challengers.take(rows)
-        buffers = whole.first(len(own.position))
-        made = offers(own, their, buffers)
-        settled[rows] = rules.least_move(own.position, made.gap, made.moves(out=buffers.moves))
-    return settled
+    least (`rules.least_move`)."""
+    made = offers(targets, challengers)
+    return rules.least_move(targets.position, made.gap, made.moves())
 
 
 def answer_challenges(profile: Profile, params, standing_: Standing, stance: Stance, challenges_: Challenges,

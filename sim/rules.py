@@ -505,7 +505,7 @@ def weighted_distance(positions, weights):
     return distance
 
 
-def prevail_probability(challenger_distance, target_distance, out=None):
+def prevail_probability(challenger_distance, target_distance):
     """The chance that challenger i prevails over target j: the share of the third parties'
     weighted support that goes to i, P_ij = D_j / (D_i + D_j) (`weighted_distance`).
 
@@ -516,15 +516,10 @@ def prevail_probability(challenger_distance, target_distance, out=None):
     net vote for i is BdM's vote under linear loss, w_k (|x_k - x_j| - |x_k - x_i|), so i is
     favoured (P_ij > 1/2) exactly when it is in BdM's count; the denominator is the gross
     support D_i + D_j rather than the sum of the net votes, so probabilities lie nearer 1/2.
-    P_ij + P_ji = 1; with nobody between or apart (D_i + D_j = 0), 1/2. `out`: an array of the
-    pairs' shape to write into (`challenge.PairBuffers`)."""
-    total = np.add(challenger_distance, target_distance, out=out)
-    if np.all(np.asarray(challenger_distance) > 0) or np.all(np.asarray(target_distance) > 0):
-        return np.divide(target_distance, total, out=out)  # no pair without support: the usual case
+    P_ij + P_ji = 1; with nobody between or apart (D_i + D_j = 0), 1/2."""
+    total = np.add(challenger_distance, target_distance)
     supported = total > 0
-    share = np.divide(target_distance, total, out=np.empty(np.shape(total)) if out is None else out, where=supported)
-    np.copyto(share, 0.5, where=~supported)
-    return share
+    return np.where(supported, np.asarray(target_distance) / np.where(supported, total, 1.0), 0.5)
 
 
 def status_quo_drift(position, forecast, status_quo):
@@ -537,7 +532,7 @@ def status_quo_drift(position, forecast, status_quo):
 
 
 def challenge_utility(prevail, distance, target_salience, forecast_distance, drift,
-                      status_quo_holds=CHALLENGE_STATUS_QUO_HOLDS, out=None):
+                      status_quo_holds=CHALLENGE_STATUS_QUO_HOLDS):
     """i's expected utility of challenging j on one issue (Bueno de Mesquita 1994, in Scholz,
     Calbert & Smith 2011's notation) with linear loss:
 
@@ -547,34 +542,20 @@ def challenge_utility(prevail, distance, target_salience, forecast_distance, dri
     |x_i - x_j| = d) with probability P_ij or loses (i moves to x_j, U_f = -d); if not, i gets
     its way. Not challenging, the status quo holds (U_sq = 0) with probability Q, else it moves
     toward i (U_b = (|x_i - mu| + d) / 2, mu the forecast) with probability T (`status_quo_drift`)
-    or away (U_w = -U_b). BdM's risk-neutral utilities are these doubled. Collected for speed
-    (the pairs are many): EU_ij = d (1 - k_i - 2 s_j (1 - P_ij)) - k_i |x_i - mu|, with
-    k_i = (1 - Q)(T_i - 1/2), the pairwise steps in place in one array (`out`, if given: an array
-    of the pairs' shape, `challenge.PairBuffers`)."""
+    or away (U_w = -U_b). BdM's risk-neutral utilities are these doubled. Collected:
+    EU_ij = d (1 - k_i - 2 s_j (1 - P_ij)) - k_i |x_i - mu|, with k_i = (1 - Q)(T_i - 1/2)."""
     drift_weight = (1.0 - status_quo_holds) * (np.asarray(drift) - 0.5)
-    if out is None:
-        out = np.empty(np.broadcast_shapes(*(np.shape(value) for value in (prevail, distance, target_salience,
-                                                                             forecast_distance, drift))))
-    utility = np.subtract(1.0, prevail, out=out)
-    utility *= 2.0 * np.asarray(target_salience)
-    np.subtract(1.0 - drift_weight, utility, out=utility)
-    utility *= distance
-    utility -= drift_weight * forecast_distance
-    return utility if utility.ndim else utility[()]
+    resisted = (1.0 - np.asarray(prevail)) * (2.0 * np.asarray(target_salience))
+    return ((1.0 - drift_weight) - resisted) * distance - drift_weight * forecast_distance
 
 
-def challenge_classes(challenger_utility, target_utility, able=True, out=None):
+def challenge_classes(challenger_utility, target_utility, able=True):
     """Which challenges are made and which of them compel (Bueno de Mesquita 1994), from i's
     expected utility EU_ij and j's of the same contest EU_ji, as two masks: i challenges j when
     it is `able` to and EU_ij > 0; it compels j when, besides, EU_ji <= 0 and EU_ij > |EU_ji|
-    (j loses less by giving in than i gains by pressing). See `challenge_answer`. `out`: two
-    boolean arrays of the pairs' shape to write the masks into."""
-    challenges, compelled = (None, None) if out is None else out
-    challenges = np.greater(challenger_utility, 0, out=challenges)
-    challenges &= able
-    compelled = np.less_equal(target_utility, 0, out=compelled)
-    compelled &= np.add(challenger_utility, target_utility) > 0
-    compelled &= challenges
+    (j loses less by giving in than i gains by pressing). See `challenge_answer`."""
+    challenges = (np.asarray(challenger_utility) > 0) & able
+    compelled = (np.asarray(target_utility) <= 0) & (np.add(challenger_utility, target_utility) > 0) & challenges
     return challenges, compelled
 
 
@@ -590,19 +571,12 @@ def challenge_answer(challenger_utility, target_utility, able=True):
     return np.asarray(challenges).view(np.int8) + np.asarray(compelled).view(np.int8)
 
 
-def offered_move(apart, prevail, challenges, compelled, out=None):
+def offered_move(apart, prevail, challenges, compelled):
     """How far the target would move on answering a challenge, |x_i - x_j| = `apart` away: all
     the way to the challenger's position if it is compelled (supports it), the share P_ij of the
     way if it counters (the expected result of the contest), and never (infinitely far) if it is
-    not challenged (rejects). Which way: toward the challenger (`offered_step`). The share is
-    max(P_ij, compelled), 1 or P_ij (P_ij <= 1): arithmetic, which numpy does several times faster
-    than a masked copy. `out`: an array of the pairs' shape to write into."""
-    if out is None:
-        out = np.empty(np.broadcast_shapes(*(np.shape(value) for value in (apart, prevail, challenges, compelled))))
-    move = np.maximum(prevail, compelled, out=out)
-    move *= apart
-    np.putmask(move, ~np.asarray(challenges), np.inf)
-    return move
+    not challenged (rejects). Which way: toward the challenger (`offered_step`)."""
+    return np.where(challenges, np.where(compelled, 1.0, prevail) * apart, np.inf)
 
 
 def offered_step(target_position, challenger_position, prevail, answer):
