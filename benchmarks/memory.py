@@ -58,8 +58,8 @@ def peak_mb() -> float:
 
 def child(first: int, count: int) -> None:
     """Import, note the memory, run the sweep, report as one JSON line on stdout."""
-    from sim.batch import run_batch
-    from sim.scenario import DEFAULT_SCENARIO, load_scenario
+    from sim.engines.batch import run_batch
+    from sim.model.scenario import DEFAULT_SCENARIO, load_scenario
 
     scenario = load_scenario(DEFAULT_SCENARIO)
     imports = peak_mb()

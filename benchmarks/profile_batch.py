@@ -24,7 +24,7 @@ import time  # noqa: E402
 import numpy as np  # noqa: E402
 
 from sim import batch  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.model.scenario import load_scenario  # noqa: E402
 
 
 def sweep(kind: str, runs: int) -> list[dict]:

@@ -1,12 +1,12 @@
 """Throughput on one core: the same sweep through `mesa.batch_run`, a plain loop over
-`AllianceModel(...).run()`, and the batch engine (`sim.batch.run_batch`), side by side.
+`AllianceModel(...).run()`, and the batch engine (`sim.engines.batch.run_batch`), side by side.
 
 The sweep is the Hague 2025 scenario over a grid of US pressure x seeds. The batch engine runs
 the same sweep, checked to give the plain loop's outcomes, and then a much larger one (one
 US pressure per run, so nothing is shared between runs), and one run per call (`--single-runs`
 calls of `run_batch("hague2025", [overrides], [seed])`, as EMA workbench calls a model), with a
 `ScenarioCache` held across the calls and without. The large sweep is also run once per
-protocol (`sim.parameters.Protocol`: the Secretary General's single text, proposer rounds,
+protocol (`sim.model.parameters.Protocol`: the Secretary General's single text, proposer rounds,
 bilateral challenges), side
 by side, with each protocol's runs/s against the mediator's; where numba is installed, the
 challenge protocol also once with its compiled loops switched off (`sim/compiled.py`).
@@ -33,11 +33,11 @@ from dataclasses import dataclass  # noqa: E402
 import mesa  # noqa: E402
 import numpy as np  # noqa: E402
 
-from sim.batch import run_batch  # noqa: E402
-from sim.model import AllianceModel  # noqa: E402
-from sim.outcome import RUN_FIELDS, outcome_row  # noqa: E402
-from sim.parameters import Protocol  # noqa: E402
-from sim.scenario import load_scenario  # noqa: E402
+from sim.engines.batch import run_batch  # noqa: E402
+from sim.engines.model import AllianceModel  # noqa: E402
+from sim.engines.outcome import RUN_FIELDS, outcome_row  # noqa: E402
+from sim.model.parameters import Protocol  # noqa: E402
+from sim.model.scenario import load_scenario  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -112,7 +112,7 @@ def main(argv=None) -> int:
     def one_at_a_time(cached: bool):
         options = {}
         if cached:
-            from sim.scenario import ScenarioCache
+            from sim.model.scenario import ScenarioCache
             options["cache"] = ScenarioCache()
         for changes, seed in single:
             run_batch(args.scenario, [changes], [seed], **options)

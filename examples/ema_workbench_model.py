@@ -30,7 +30,7 @@ with warnings.catch_warnings():  # EMA workbench warns that an optional cluster 
     from ema_workbench.analysis import prim
 
 from sim.api import OUTCOME_FIELDS, simulate
-from sim.parameters import parameter_fields
+from sim.model.parameters import parameter_fields
 
 LEVERS = ("us_pressure", "threat_level", "related_cap_pct")  # searched over their whole allowed ranges
 MIN_DENSITY = 0.25  # a box is kept where at least this share of its runs end without a deal (about 3x the base rate)

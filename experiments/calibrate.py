@@ -9,7 +9,7 @@ several patterns at once, averaged over seeds, through the batch engine:
   against NATO's June 2024 series).
 `--case hague` or `--case wales` fits on one case only, so the other can test it out of
 sample (`alliance-sim validate` reports both directions); `--case both` fitted the defaults
-in `sim/parameters.py`. The best values, and the ten best sets of the search (which
+in `sim/model/parameters.py`. The best values, and the ten best sets of the search (which
 `validate` also tests on the other case), are written to configs/calibration/<case>.json:
 
     .venv/bin/python experiments/calibrate.py --case hague
@@ -32,14 +32,14 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import metrics
-from sim.batch import run_batch
+from sim.analysis import metrics
+from sim.engines.batch import run_batch
 from sim.data.loader import load_allies
-from sim.history import WalesRecord, load_spending_record
-from sim.model import AllianceModel
-from sim.parameters import Parameters, Protocol
-from sim.scenario import display_path, load_scenario
-from sim.validation import Case, calibration_file
+from sim.analysis.history import WalesRecord, load_spending_record
+from sim.engines.model import AllianceModel
+from sim.model.parameters import Parameters, Protocol
+from sim.model.scenario import display_path, load_scenario
+from sim.analysis.validation import Case, calibration_file
 
 SEARCH_SPACE = {
     "shared_threat": (0.3, 0.8),

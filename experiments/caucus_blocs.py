@@ -22,8 +22,8 @@ import pandas as pd
 
 from experiment import (Experiment, band, fmt, interval_note, main_guard, markdown_table, provenance, pyplot,
                         saturation_sentence, save, share, spread, summary_table, write_outputs)
-from sim.caucuses import Caucus
-from sim.model import AllianceModel
+from sim.model.caucuses import Caucus
+from sim.engines.model import AllianceModel
 
 EXPERIMENT = Experiment("caucus_blocs", quick_changes={
     "runs": {"replicates": 4, "batch_size": 8}, "parameters": {"max_flexibility_holdouts": [0, 3, 8]}})

@@ -29,14 +29,14 @@ import numpy as np
 import pandas as pd
 
 from experiment import default_out, fmt, markdown_table, pyplot, save
-from sim.batch import run_batch
+from sim.engines.batch import run_batch
 from sim.data.loader import load_allies
-from sim.outcome import ON_TRACK_TOLERANCE_PCT
-from sim.parameters import Parameters
-from sim.results import code_version
-from sim.scenario import display_path, load_scenario
-from sim.validation import HindcastTargets, mean_over_runs, mean_with_deal, wales_case
-from sim.validation_report import LABEL_MISS_PP, label_points
+from sim.engines.outcome import ON_TRACK_TOLERANCE_PCT
+from sim.model.parameters import Parameters
+from sim.sweeps.results import code_version
+from sim.model.scenario import display_path, load_scenario
+from sim.analysis.validation import HindcastTargets, mean_over_runs, mean_with_deal, wales_case
+from sim.analysis.validation_report import LABEL_MISS_PP, label_points
 
 DEFAULT_OUT = default_out("compliance")
 SLIP_PCT = ON_TRACK_TOLERANCE_PCT  # less than this below the path counts as keeping it

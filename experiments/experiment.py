@@ -2,7 +2,7 @@
 figures and the markdown summary.
 
 An experiment is a sweep spec (`configs/sweeps/<name>.toml`) plus an analysis. The sweep
-runs through `sim.sweep`, so an experiment resumes, runs on Dask and records its metadata
+runs through `sim.sweeps.sweep`, so an experiment resumes, runs on Dask and records its metadata
 like any sweep; `--quick` runs a small version of the same design (fewer seeds and points)
 to check the pipeline in seconds. Seeds are aggregated as the mean with a 90% interval: for
 a quantity, the 5th to 95th percentile of the runs; for a probability, the 90% Wilson
@@ -27,12 +27,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.executors import ExecutorChoice, ExecutorError
-from sim.results import load_results, read_metadata
-from sim.scenario import ScenarioError
-from sim.sweep import run_sweep
-from sim.scenario import display_path
-from sim.sweep_spec import load_spec, parse_spec, resolve_spec
+from sim.sweeps.executors import ExecutorChoice, ExecutorError
+from sim.sweeps.results import load_results, read_metadata
+from sim.model.scenario import ScenarioError
+from sim.sweeps.sweep import run_sweep
+from sim.model.scenario import display_path
+from sim.sweeps.spec import load_spec, parse_spec, resolve_spec
 
 Z90 = 1.6448536269514722  # standard normal quantile for a two-sided 90% interval
 LOW_Q, HIGH_Q = 0.05, 0.95

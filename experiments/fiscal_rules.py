@@ -23,7 +23,7 @@ import pandas as pd
 from experiment import (RUNS_DIR, Experiment, band, fmt, interval_note, main_guard, markdown_table, provenance, pyplot,
                         saturation_sentence, save, share, spread, summary_table, write_outputs)
 from sim.data.loader import load_allies
-from sim.results import load_results
+from sim.sweeps.results import load_results
 
 EXPERIMENT = Experiment("fiscal_rules", quick_changes={
     "runs": {"replicates": 4, "batch_size": 8}, "parameters": {"escape_room_pct": {"steps": 4}}})

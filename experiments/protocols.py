@@ -25,7 +25,7 @@ import numpy as np
 
 from experiment import (Z90, Experiment, band, flat_end, fmt, holdout_counts, interval_note, main_guard, markdown_table,
                         provenance, pyplot, save, share, spread, summary_table, write_outputs)
-from sim import rules
+from sim.model import rules
 
 EXPERIMENT = Experiment("protocols", quick_changes={"runs": {"replicates": 4, "batch_size": 12},
                                                     "parameters": {"us_pressure": [0.0, 0.5, 0.85, 0.9, 0.95, 1.0]}})

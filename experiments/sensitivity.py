@@ -8,7 +8,7 @@ allowed range).
 
 Writes to results/sensitivity/ (results/sensitivity_quick/ with --quick): sobol_indices.parquet
 (one row per outcome x parameter), sobol_indices.png and summary.md. How runs without a deal
-enter the outcomes given a deal, and what the seed noise does to the indices: `sim/sensitivity.py`.
+enter the outcomes given a deal, and what the seed noise does to the indices: `sim/analysis/sensitivity.py`.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from pathlib import Path
 import pandas as pd
 
 from experiment import fmt, markdown_table
-from sim.results import code_version
-from sim.scenario import ScenarioError, load_scenario
-from sim.sensitivity import (DUMMY, RELATIVE_SPREAD, Response, SensitivityProblem, ranked, sensitivity_figure,
+from sim.sweeps.results import code_version
+from sim.model.scenario import ScenarioError, load_scenario
+from sim.analysis.sensitivity import (DUMMY, RELATIVE_SPREAD, Response, SensitivityProblem, ranked, sensitivity_figure,
                              sobol_analysis)
 
 NAME = "sensitivity"
@@ -139,7 +139,7 @@ S1 is the share of an outcome's variance a parameter explains alone, ST adds its
 intervals are 95% bootstrap half-widths. A parameter *drives* an outcome here when ST >= {DRIVER}
 and its interval is clear of the `{DUMMY}` factor's ST (a factor the model never sees, so its
 indices are the noise floor).
-Level, deadline and the allies keeping the pledge are analysed given a deal (see `sim/sensitivity.py`).
+Level, deadline and the allies keeping the pledge are analysed given a deal (see `sim/analysis/sensitivity.py`).
 
 ## What the analysis found
 

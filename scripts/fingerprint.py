@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.engines import Engine
-from sim.model import AllianceModel
-from sim.parameters import Parameters, parameter_fields
-from sim.scenario import load_scenario
+from sim.engines.engine import Engine
+from sim.engines.model import AllianceModel
+from sim.model.parameters import Parameters, parameter_fields
+from sim.model.scenario import load_scenario
 
 SWEEP_RUNS = 2000  # batch engine, every parameter varied
 MESA_RUNS = 150  # the first runs of the sweep again through the Mesa engine, with rounds

@@ -1,5 +1,5 @@
 """Rewrite the parameter tables of docs/ODD.md (section 8) and docs/results.md from the
-parameter table in `sim/parameters.py`, so a new or refitted parameter is documented the same
+parameter table in `sim/model/parameters.py`, so a new or refitted parameter is documented the same
 way everywhere. `tests/test_docs.py` and `tests/test_results_dataset.py` check the result.
 
     .venv/bin/python scripts/parameter_tables.py          # rewrite both files in place
@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from sim.parameters import Parameters, parameter_fields, shown
-from sim.shards import parameter_doc
+from sim.model.parameters import Parameters, parameter_fields, shown
+from sim.sweeps.shards import parameter_doc
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

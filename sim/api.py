@@ -1,7 +1,7 @@
 """Parameters in, outcomes out: the model as a function, for exploratory-modelling tools.
 
 `simulate` runs the talks once and `simulate_many` runs a design of parameter sets, each with
-one or more seeds, both on the batch engine (`sim.batch.run_batch`), and both give the
+one or more seeds, both on the batch engine (`sim.engines.batch.run_batch`), and both give the
 run-level outcomes (`RUN_FIELDS`) as scalars, which is what EMA workbench, SALib, pandas and
 DuckDB read without help (DESIGN.md, "Style": a model is a function from parameters to
 outcomes, as in EMA workbench):
@@ -15,9 +15,9 @@ outcomes, as in EMA workbench):
   is a float for that reason (2035.0).
 - Which allies hold out or get a side letter are lists, so they are given only as counts
   (`n_holdouts`, `n_flexibility`); `holdouts` and `flexibility` are left out. For the codes,
-  use `run_batch(...).rows()` or a sweep's results (`sim.results.load_results`).
+  use `run_batch(...).rows()` or a sweep's results (`sim.sweeps.results.load_results`).
 
-Parameters are named as in `sim.parameters.Parameters` and checked like a scenario file's
+Parameters are named as in `sim.model.parameters.Parameters` and checked like a scenario file's
 (`Scenario.with_parameters`): an unknown name, a value of the wrong kind or out of range
 raises `ParameterError` or `ScenarioError` (both `ValueError`s) naming the parameter and what
 is allowed. numpy scalars are taken as the Python values they hold (EMA workbench and numpy
@@ -37,10 +37,10 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from sim.batch import run_batch
-from sim.outcome import RUN_FIELDS, BatchResult
-from sim.parameters import ParameterError
-from sim.scenario import DEFAULT_SCENARIO, Scenario, ScenarioCache, load_scenario
+from sim.engines.batch import run_batch
+from sim.engines.outcome import RUN_FIELDS, BatchResult
+from sim.model.parameters import ParameterError
+from sim.model.scenario import DEFAULT_SCENARIO, Scenario, ScenarioCache, load_scenario
 
 #: The outcomes `simulate` and `simulate_many` give, in RUN_FIELDS order (the lists of ISO3
 #: codes left out, their counts kept).

@@ -17,10 +17,10 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from sim.data.loader import DataError
-from sim.parameters import ParameterError, coerce
-from sim.report import OutputDir, OutputError
-from sim.scenario import DEFAULT_SCENARIO, ScenarioError, builtin_scenarios, load_scenario
-from sim.sweep import ExecutorError, add_sweep_parser, command_sweep
+from sim.model.parameters import ParameterError, coerce
+from sim.analysis.run_report import OutputDir, OutputError
+from sim.model.scenario import DEFAULT_SCENARIO, ScenarioError, builtin_scenarios, load_scenario
+from sim.sweeps.sweep import ExecutorError, add_sweep_parser, command_sweep
 from sim.viz.server import ServerError, add_viz_parser, command_viz
 
 DEFAULT_SEED = 0
@@ -111,8 +111,8 @@ def output_dir(out: Path | None, names: tuple[str, ...]):
 
 
 def command_run(args) -> int:
-    from sim.model import AllianceModel
-    from sim.report import RUN_FILES, summary_text, write_run
+    from sim.engines.model import AllianceModel
+    from sim.analysis.run_report import RUN_FILES, summary_text, write_run
 
     seed = checked_seed(args.seed)
     overrides = checked_overrides(args.overrides, args.scenario)
@@ -134,8 +134,8 @@ def command_run(args) -> int:
 
 
 def command_validate(args) -> int:
-    from sim.validation import validate
-    from sim.validation_report import table_text, write_report
+    from sim.analysis.validation import validate
+    from sim.analysis.validation_report import table_text, write_report
 
     if args.seeds < 1:
         raise ParameterError(f"--seeds {args.seeds}: at least 1 run per case is needed")

@@ -1,6 +1,6 @@
 """Reusable hypothesis strategies: valid model parameter overrides and seeds.
 
-Built from the parameter table itself (`sim.parameters`), so a new parameter or a changed
+Built from the parameter table itself (`sim.model.parameters`), so a new parameter or a changed
 range is covered without editing the tests. Every override drawn is accepted by
 `Scenario.with_parameters` on the scenario it is drawn for.
 """
@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 
 from hypothesis import strategies as st
 
-from sim.parameters import Parameters, parameter_fields
+from sim.model.parameters import Parameters, parameter_fields
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, given, settings
 from strategies import SEEDS, quick_overrides
 
 from sim.api import OUTCOME_FIELDS, simulate, simulate_many
-from sim.model import AllianceModel
-from sim.outcome import RUN_FIELDS, outcome_row
-from sim.parameters import ParameterError
-from sim.scenario import ScenarioError, load_scenario
+from sim.engines.model import AllianceModel
+from sim.engines.outcome import RUN_FIELDS, outcome_row
+from sim.model.parameters import ParameterError
+from sim.model.scenario import ScenarioError, load_scenario
 
 TOLERANCE = 1e-9
 NO_DEAL = ({"us_pressure": 1.0}, 3)  # overrides and seed of a Hague run that ends without a deal
@@ -196,7 +196,7 @@ def test_simulate_many_wants_a_dataframe():
 
 
 def test_a_held_cache_gives_the_same_runs_and_reads_the_scenario_once():
-    from sim.scenario import ScenarioCache
+    from sim.model.scenario import ScenarioCache
 
     cache = ScenarioCache()
     first = simulate({"us_pressure": 0.6}, seed=5, cache=cache)

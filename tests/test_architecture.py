@@ -10,8 +10,8 @@ from pathlib import Path
 
 import mesa
 
-from sim.model import AllianceModel
-from sim.parameters import parameter_fields
+from sim.engines.model import AllianceModel
+from sim.model.parameters import parameter_fields
 
 PACKAGE = Path(__file__).resolve().parent.parent / "sim"
 
@@ -55,7 +55,7 @@ def test_no_module_imports_another_in_a_circle():
 
 
 def test_the_batch_engine_and_the_sweeps_need_no_mesa():
-    code = "import sys, sim.batch, sim.engines, sim.sweep; assert 'mesa' not in sys.modules, 'mesa was imported'"
+    code = "import sys, sim.engines.batch, sim.engines.engine, sim.sweeps.sweep; assert 'mesa' not in sys.modules, 'mesa was imported'"
     subprocess.run([sys.executable, "-c", code], check=True)
 
 

@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from strategies import SEEDS, quick_overrides
 
-from sim import rules
-from sim.batch import BatchResult, run_batch
-from sim.model import AllianceModel, random_draws
-from sim.outcome import RUN_FIELDS, Outcome, outcome_row
-from sim.scenario import ScenarioError, builtin_scenarios, load_scenario
+from sim.model import rules
+from sim.engines.batch import BatchResult, run_batch
+from sim.engines.model import AllianceModel, random_draws
+from sim.engines.outcome import RUN_FIELDS, Outcome, outcome_row
+from sim.model.scenario import ScenarioError, builtin_scenarios, load_scenario
 
 TOLERANCE = 1e-9
 SLOW_EXAMPLES = [HealthCheck.too_slow, HealthCheck.data_too_large]  # each example runs whole negotiations

@@ -1,6 +1,6 @@
 """The batch engine's fast paths give what the one-run paths give.
 
-`run_batch` checks a window's parameters as columns (`sim.parameters.parameter_columns`) and
+`run_batch` checks a window's parameters as columns (`sim.model.parameters.parameter_columns`) and
 groups runs by structure from them, instead of building one `Parameters` per run; it reads the
 scenario and the allies' data through a `ScenarioCache`. Each is pinned here to the one-run
 path it replaces: the same runs accepted and refused, the same values, the same messages,
@@ -20,14 +20,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import parameter_overrides
 
-from sim import batch
-from sim.parameters import (
+from sim.engines import batch
+from sim.model.parameters import (
     COLUMN_TYPES,
     ParameterError,
     parameter_columns,
     parameter_fields,
 )
-from sim.scenario import ScenarioCache, ScenarioError, load_scenario
+from sim.model.scenario import ScenarioCache, ScenarioError, load_scenario
 
 NAMES = sorted(parameter_fields())
 

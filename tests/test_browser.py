@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.scenario import load_scenario
+from sim.model.scenario import load_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
 SKIP_ENV = "ALLIANCE_SIM_SKIP_BROWSER"
@@ -330,7 +330,7 @@ def ensemble_deals(deal) -> int:
 
 def expected_deals(us_pressure: float) -> int:
     """Deals in seeds 0..499 of the Hague scenario at this pressure, computed here on the batch engine."""
-    from sim.batch import run_batch
+    from sim.engines.batch import run_batch
 
     return int(run_batch(HAGUE, [{"us_pressure": us_pressure}] * 500, list(range(500))).deal.sum())
 

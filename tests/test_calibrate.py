@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from sim.parameters import Parameters
-from sim.validation import Case
+from sim.model.parameters import Parameters
+from sim.analysis.validation import Case
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 

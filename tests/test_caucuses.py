@@ -9,11 +9,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim import caucuses, negotiation
-from sim.agents import Ally
-from sim.batch import run_batch
-from sim.caucuses import Caucus
-from sim.model import AllianceModel
+from sim.model import caucuses, negotiation
+from sim.engines.agents import Ally
+from sim.engines.batch import run_batch
+from sim.model.caucuses import Caucus
+from sim.engines.model import AllianceModel
 
 F, L, N = Caucus.FISCAL, Caucus.FRONT_LINE, Caucus.NONE
 

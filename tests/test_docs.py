@@ -1,9 +1,9 @@
-"""The documentation stays true to the code: ODD's parameter table matches sim/parameters.py."""
+"""The documentation stays true to the code: ODD's parameter table matches sim/model/parameters.py."""
 
 import re
 from pathlib import Path
 
-from sim.parameters import Parameters, allowed, parameter_fields, shown
+from sim.model.parameters import Parameters, allowed, parameter_fields, shown
 
 ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
 

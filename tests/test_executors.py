@@ -9,12 +9,12 @@ from contextlib import contextmanager
 import pandas as pd
 import pytest
 
-import sim.sweep
-from sim.executors import ExecutorChoice, ExecutorError, ExecutorKind, InProcessExecutor, open_executor
-from sim.results import load_results
-from sim.shards import ResultTable
-from sim.sweep import run_sweep
-from sim.sweep_spec import parse_spec, specs_dir
+import sim.sweeps.sweep
+from sim.sweeps.executors import ExecutorChoice, ExecutorError, ExecutorKind, InProcessExecutor, open_executor
+from sim.sweeps.results import load_results
+from sim.sweeps.shards import ResultTable
+from sim.sweeps.sweep import run_sweep
+from sim.sweeps.spec import parse_spec, specs_dir
 
 ENGINES = ["mesa", "batch"]
 
@@ -115,8 +115,8 @@ def test_work_is_sent_in_batches_with_few_in_flight(tmp_path, monkeypatch):
         in_flight.append(len(futures))
         return real_wait(futures, **kwargs)
 
-    monkeypatch.setattr(sim.sweep, "open_executor", fake_open)
-    monkeypatch.setattr(sim.sweep.cf, "wait", watching_wait)
+    monkeypatch.setattr(sim.sweeps.sweep, "open_executor", fake_open)
+    monkeypatch.setattr(sim.sweeps.sweep.cf, "wait", watching_wait)
     run_sweep(spec, tmp_path / "out", progress=False)
     assert [(t.batch.start, t.batch.stop) for t in counting.tasks] == [(0, 4), (4, 8), (8, 9)]
     assert max(in_flight) <= counting.slots

@@ -20,8 +20,8 @@ from strategies import quick_overrides
 
 from sim.cli import main
 from sim.data.loader import NUMERIC_COLUMNS, REQUIRED_COLUMNS, default_allies_path
-from sim.parameters import parameter_fields
-from sim.scenario import configs_dir
+from sim.model.parameters import parameter_fields
+from sim.model.scenario import configs_dir
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ALLIES = ("ESP", "POL", "USA", "ISL", "XXX", "esp")  # the first four exist

@@ -10,8 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import parameter_value
 
-from sim.parameters import parameter_fields
-from sim.sweep_spec import (
+from sim.model.parameters import parameter_fields
+from sim.sweeps.spec import (
     RANGE_KEYS,
     RUNS_KEYS,
     SAMPLER_KEYS,

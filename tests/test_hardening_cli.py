@@ -82,12 +82,12 @@ def test_two_runs_into_one_directory_give_one_result_and_one_refusal(tmp_path, a
 
 def test_run_checks_the_output_directory_before_computing(tmp_path, capsys, monkeypatch):
     """A run that cannot be written must fail at once, not after the model has run."""
-    import sim.model
+    import sim.engines.model
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("the model ran although --out cannot be written")
 
-    monkeypatch.setattr(sim.model.AllianceModel, "run", must_not_run)
+    monkeypatch.setattr(sim.engines.model.AllianceModel, "run", must_not_run)
     (tmp_path / "file").write_text("x")
     assert main(["run", "--out", str(tmp_path / "file" / "out")]) == 2
     one_error_line(capsys)
@@ -156,12 +156,12 @@ def test_a_failed_write_never_touches_an_earlier_run(tmp_path, capsys, monkeypat
 
 
 def test_validate_out_under_a_file_is_one_line_before_computing(tmp_path, capsys, monkeypatch):
-    import sim.validation
+    import sim.analysis.validation
 
     def must_not_run(*args, **kwargs):
         raise AssertionError("validated although --out cannot be written")
 
-    monkeypatch.setattr(sim.validation, "validate", must_not_run)
+    monkeypatch.setattr(sim.analysis.validation, "validate", must_not_run)
     (tmp_path / "file").write_text("x")
     assert main(["validate", "--seeds", "1", "--out", str(tmp_path / "file" / "out")]) == 2
     assert "--out" in one_error_line(capsys)
@@ -318,12 +318,12 @@ def test_a_mistyped_option_is_one_line(capsys):
 
 def test_an_internal_error_says_it_is_a_bug(capsys, monkeypatch):
     """A bug keeps its traceback (it is needed to fix it) under a line saying it is one."""
-    import sim.model
+    import sim.engines.model
 
     def broken(self):
         raise ZeroDivisionError("a bug")
 
-    monkeypatch.setattr(sim.model.AllianceModel, "run", broken)
+    monkeypatch.setattr(sim.engines.model.AllianceModel, "run", broken)
     with pytest.raises(ZeroDivisionError):
         main(["run"])
     assert "this is a bug" in capsys.readouterr().err

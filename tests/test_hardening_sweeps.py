@@ -16,8 +16,8 @@ import pytest
 
 from sim.cli import main
 from sim.data import loader
-from sim.executors import ExecutorChoice
-from sim.results import (
+from sim.sweeps.executors import ExecutorChoice
+from sim.sweeps.results import (
     DAMAGED_DIR,
     LOCK_FILE,
     METADATA_FILE,
@@ -28,9 +28,9 @@ from sim.results import (
     read_metadata,
     read_shard,
 )
-from sim.sampling import MAX_GRID_STEPS, MAX_SAMPLED_VALUES
-from sim.sweep import SweepInterrupted, run_sweep
-from sim.sweep_spec import SweepSpecError, load_spec, parse_spec, specs_dir
+from sim.sweeps.sampling import MAX_GRID_STEPS, MAX_SAMPLED_VALUES
+from sim.sweeps.sweep import SweepInterrupted, run_sweep
+from sim.sweeps.spec import SweepSpecError, load_spec, parse_spec, specs_dir
 
 IN_PROCESS = ExecutorChoice(workers=1)
 
@@ -164,7 +164,7 @@ def test_ctrl_c_before_any_batch_says_nothing_was_saved(tmp_path, monkeypatch, c
     def interrupted(task):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sim.sweep.run_task", interrupted)
+    monkeypatch.setattr("sim.sweeps.sweep.run_task", interrupted)
     assert main(cli_sweep("smoke", tmp_path / "out", "--engine", "batch")) == 130
     err = capsys.readouterr().err
     assert "nothing was saved" in err and "finished batches are saved" not in err

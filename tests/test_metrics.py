@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from sim import metrics
+from sim.analysis import metrics
 
 
 def test_mean_absolute_error_skips_missing_pairs():

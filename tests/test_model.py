@@ -8,12 +8,12 @@ from hypothesis import strategies as st
 from strategies import SEEDS as ANY_SEED
 from strategies import quick_overrides
 
-from sim.batch import run_batch
-from sim.model import AllianceModel
-from sim.negotiation import Package
-from sim.parameters import MediatorRule
-from sim.rules import LEVEL_CEILING_PCT
-from sim.scenario import EscapeClause, load_scenario
+from sim.engines.batch import run_batch
+from sim.engines.model import AllianceModel
+from sim.model.negotiation import Package
+from sim.model.parameters import MediatorRule
+from sim.model.rules import LEVEL_CEILING_PCT
+from sim.model.scenario import EscapeClause, load_scenario
 
 SEEDS = range(5)
 EASTERN_HAWKS = ("POL", "EST", "LVA", "LTU")
@@ -360,8 +360,8 @@ def test_round_tables_have_one_row_per_round_and_ally():
 
 
 def test_the_protocol_decides_who_tables_the_draft():
-    from sim import negotiation
-    from sim.model import SECRETARY_GENERAL
+    from sim.model import negotiation
+    from sim.engines.model import SECRETARY_GENERAL
 
     mediated = AllianceModel("hague2025", rng=0)
     mediated.step()

@@ -19,10 +19,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import challenge, negotiation, rules
-from sim.alliance import Profile
-from sim.negotiation import Package, Standing
-from sim.parameters import Parameters
+from sim.protocols import challenge
+
+from sim.model import negotiation, rules
+from sim.model.alliance import Profile
+from sim.model.negotiation import Package, Standing
+from sim.model.parameters import Parameters
 
 PARAMS = Parameters(threat_level=0.5, us_pressure=0.5, abandonment_weight=0.0, peer_weight=0.0, need_scale_pct=6.0,
                     fiscal_drag=0.4, ramp_base_pct=0.2, ramp_threat_pct=0.4, concession_rate=0.5,

@@ -11,7 +11,7 @@ import math
 import os
 from pathlib import Path
 
-from sim.model import AllianceModel
+from sim.engines.model import AllianceModel
 
 BASELINE = Path(__file__).parent / "baselines" / "hague2025_seed0.json"
 TOLERANCE = 1e-6  # absolute, on every number; tight, because the run is deterministic

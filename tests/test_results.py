@@ -14,11 +14,11 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from sim.executors import ExecutorChoice
-from sim.results import DAMAGED_DIR, ResultsDir, load_results, read_metadata
-from sim.shards import ResultTable
-from sim.sweep import run_sweep
-from sim.sweep_spec import parse_spec, specs_dir
+from sim.sweeps.executors import ExecutorChoice
+from sim.sweeps.results import DAMAGED_DIR, ResultsDir, load_results, read_metadata
+from sim.sweeps.shards import ResultTable
+from sim.sweeps.sweep import run_sweep
+from sim.sweeps.spec import parse_spec, specs_dir
 
 ENGINES = ["mesa", "batch"]
 IN_PROCESS = ExecutorChoice(workers=1)

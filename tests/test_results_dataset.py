@@ -22,14 +22,14 @@ import pyarrow.parquet as pq
 import pytest
 
 from sim.cli import main
-from sim.engines import Engine
-from sim.executors import ExecutorChoice
-from sim.parameters import parameter_fields
-from sim.results import METADATA_FILE, OLD_METADATA_FILE, OlderLayoutError, ResultsDir, load_results, read_metadata
-from sim.scenario import load_scenario
-from sim.shards import COLUMN_DOCS, ResultTable, parameter_doc, run_schema
-from sim.sweep import run_sweep
-from sim.sweep_spec import parse_spec
+from sim.engines.engine import Engine
+from sim.sweeps.executors import ExecutorChoice
+from sim.model.parameters import parameter_fields
+from sim.sweeps.results import METADATA_FILE, OLD_METADATA_FILE, OlderLayoutError, ResultsDir, load_results, read_metadata
+from sim.model.scenario import load_scenario
+from sim.sweeps.shards import COLUMN_DOCS, ResultTable, parameter_doc, run_schema
+from sim.sweeps.sweep import run_sweep
+from sim.sweeps.spec import parse_spec
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "results.md"
 IN_PROCESS = ExecutorChoice(workers=1)

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim import rules
+from sim.model import rules
 
 
 def test_haversine_quarter_of_the_equator():

@@ -7,8 +7,8 @@ import sys
 import pytest
 
 from sim.cli import main
-from sim.model import AllianceModel
-from sim.scenario import ScenarioError, builtin_scenarios, load_scenario
+from sim.engines.model import AllianceModel
+from sim.model.scenario import ScenarioError, builtin_scenarios, load_scenario
 
 BUILT_IN = builtin_scenarios()
 

@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.seed_sequence import spawned_states
-from sim.sweep_spec import run_seed, run_seeds
+from sim.sweeps.seeds import spawned_states
+from sim.sweeps.spec import run_seed, run_seeds
 
 
 def numpy_states(root: int, stream: int, keys, words: int) -> np.ndarray:

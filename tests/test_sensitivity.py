@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 from SALib.test_functions import Ishigami
 
-from sim import sensitivity
-from sim.scenario import load_scenario
-from sim.sensitivity import (DEFAULT_FACTORS, DUMMY, TABLE_COLUMNS, Factor, PointMeans, Response, SensitivityProblem, point_seeds,
+from sim.analysis import sensitivity
+from sim.model.scenario import load_scenario
+from sim.analysis.sensitivity import (DEFAULT_FACTORS, DUMMY, TABLE_COLUMNS, Factor, PointMeans, Response, SensitivityProblem, point_seeds,
                              sensitivity_figure, sobol_analysis, sobol_indices)
 
 TOLERANCE = 0.05

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim.model import AllianceModel
-from sim.report import plural, summary_text
+from sim.engines.model import AllianceModel
+from sim.analysis.run_report import plural, summary_text
 
 REPO = Path(__file__).resolve().parent.parent
 EXPERIMENTS = REPO / "experiments"
@@ -107,9 +107,9 @@ def test_one_round_is_singular():
 def test_convergence_figure_gives_each_side_letter_its_own_colour(tmp_path, monkeypatch):
     import matplotlib.axes
 
-    from sim import report
+    from sim.analysis import run_report as report
 
-    from sim.batch import run_batch
+    from sim.engines.batch import run_batch
 
     searched = run_batch("hague2025", [{}] * 200, list(range(200)))
     seed = int(np.flatnonzero(searched.flexibility.sum(axis=1) >= 3)[0])  # a run with three side letters
@@ -134,8 +134,8 @@ def test_convergence_figure_gives_each_side_letter_its_own_colour(tmp_path, monk
 
 
 def test_hindcast_labels_do_not_overlap(tmp_path, monkeypatch):
-    from sim import validation_report
-    from sim.validation import validate
+    from sim.analysis import validation_report
+    from sim.analysis.validation import validate
 
     placed = {}
     original = validation_report.label_points
@@ -167,8 +167,8 @@ def test_the_pledge_chart_says_iceland_is_left_out():
 def test_the_trajectories_panel_of_iceland_says_why_it_is_empty(tmp_path, monkeypatch):
     import matplotlib.figure
 
-    from sim import validation_report
-    from sim.validation import validate
+    from sim.analysis import validation_report
+    from sim.analysis.validation import validate
 
     texts = []
     savefig = matplotlib.figure.Figure.savefig
@@ -239,7 +239,7 @@ def test_the_threat_shocks_summary_says_where_it_saturates_and_explains_reversal
 # --- 5. Sobol' indices that are noise ---------------------------------------------------------------
 
 def test_sobol_line_marks_what_the_dummy_cannot_tell_apart():
-    from sim.validation_report import sobol_line
+    from sim.analysis.validation_report import sobol_line
 
     rows = pd.DataFrame({"parameter": ["us_pressure", "threat_level", "dummy", "need_scale_pct"],
                          "ST": [0.6, 0.12, 0.08, 0.05], "ST_conf": [0.05, 0.03, 0.03, 0.02]})

@@ -7,9 +7,9 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import streams
-from sim.negotiation import random_draws
-from sim.streams import Stream
+from sim.model import streams
+from sim.model.negotiation import random_draws
+from sim.model.streams import Stream
 
 SEEDS = st.integers(min_value=0, max_value=2**70)  # beyond 64 bits too: every integer seed has a key
 

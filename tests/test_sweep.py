@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.engines import Engine, run_mesa
-from sim.executors import ExecutorChoice
-from sim.model import AllianceModel
-from sim.outcome import ALLY_FIELDS, RUN_FIELDS, outcome_row
-from sim.results import load_results, read_metadata
-from sim.scenario import load_scenario
-from sim.shards import ResultTable
-from sim.sweep import run_sweep
-from sim.sweep_spec import load_spec, parse_spec, specs_dir
+from sim.engines.engine import Engine, run_mesa
+from sim.sweeps.executors import ExecutorChoice
+from sim.engines.model import AllianceModel
+from sim.engines.outcome import ALLY_FIELDS, RUN_FIELDS, outcome_row
+from sim.sweeps.results import load_results, read_metadata
+from sim.model.scenario import load_scenario
+from sim.sweeps.shards import ResultTable
+from sim.sweeps.sweep import run_sweep
+from sim.sweeps.spec import load_spec, parse_spec, specs_dir
 
 ENGINES = ["mesa", "batch"]
 IN_PROCESS = ExecutorChoice(workers=1)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.results import METADATA_FILE
+from sim.sweeps.results import METADATA_FILE
 
 EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 ENGINE = "batch"

@@ -9,15 +9,15 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.engines import Engine
-from sim.executors import ExecutorChoice
-from sim.model import AllianceModel
-from sim.outcome import ALLY_ROUND_FIELDS, ROUND_FIELDS
-from sim.results import DAMAGED_DIR, load_results, read_metadata
-from sim.scenario import ScenarioError, load_scenario
-from sim.shards import ResultTable
-from sim.sweep import run_sweep
-from sim.sweep_spec import SweepSpecError, load_spec, parse_spec, specs_dir
+from sim.engines.engine import Engine
+from sim.sweeps.executors import ExecutorChoice
+from sim.engines.model import AllianceModel
+from sim.engines.outcome import ALLY_ROUND_FIELDS, ROUND_FIELDS
+from sim.sweeps.results import DAMAGED_DIR, load_results, read_metadata
+from sim.model.scenario import ScenarioError, load_scenario
+from sim.sweeps.shards import ResultTable
+from sim.sweeps.sweep import run_sweep
+from sim.sweeps.spec import SweepSpecError, load_spec, parse_spec, specs_dir
 
 IN_PROCESS = ExecutorChoice(workers=1)
 #: 2 pressure levels x 2 replicates, four rounds, one run per batch: four batches, each small.

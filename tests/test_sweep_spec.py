@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.cli import main
-from sim.engines import Engine
-from sim.parameters import MediatorRule
-from sim.sampling import SamplerMethod
-from sim.sweep_spec import SweepSpecError, builtin_specs, load_spec, parse_spec, run_seed, specs_dir
+from sim.engines.engine import Engine
+from sim.model.parameters import MediatorRule
+from sim.sweeps.sampling import SamplerMethod
+from sim.sweeps.spec import SweepSpecError, builtin_specs, load_spec, parse_spec, run_seed, specs_dir
 
 GOOD = """
 name = "t"

@@ -15,11 +15,11 @@ import pytest
 from test_regression import differences, table
 
 from sim.cli import main
-from sim.history import HagueRecord
-from sim.outcome import without_nan
-from sim.parameters import Parameters, Protocol
-from sim.validation import HagueTargets, Hindcast, HindcastTargets, validate, wales_case
-from sim.validation_report import table_text
+from sim.analysis.history import HagueRecord
+from sim.engines.outcome import without_nan
+from sim.model.parameters import Parameters, Protocol
+from sim.analysis.validation import HagueTargets, Hindcast, HindcastTargets, validate, wales_case
+from sim.analysis.validation_report import table_text
 
 BASELINE = Path(__file__).parent / "baselines" / "validation_seeds0-4.json"
 SEEDS = range(5)

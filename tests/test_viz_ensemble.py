@@ -9,9 +9,9 @@ import math
 import numpy as np
 import pytest
 
-from sim.batch import run_batch
-from sim.model import AllianceModel
-from sim.outcome import AllyColumns, BatchResult
+from sim.engines.batch import run_batch
+from sim.engines.model import AllianceModel
+from sim.engines.outcome import AllyColumns, BatchResult
 from sim.viz.ensemble import (
     AllyMeasure,
     Share,

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sim.model import AllianceModel
+from sim.engines.model import AllianceModel
 from sim.viz.pledge import PledgeStatus, pledge_chart, pledge_frame
 
 

@@ -11,8 +11,8 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from sim.caucuses import Caucus
-from sim.model import SECRETARY_GENERAL, AllianceModel
+from sim.model.caucuses import Caucus
+from sim.engines.model import SECRETARY_GENERAL, AllianceModel
 from sim.viz.cartogram import ColourBy, cartogram_chart, tiles_frame
 from sim.viz.caucus_style import STYLES
 from sim.viz.this_round import caucus_line, tabled_line, tabled_words, this_round
@@ -99,7 +99,7 @@ def test_the_allies_that_accepted_are_not_pressed():
 
 def first_seed(ending) -> int:
     """The first Hague seed (of 100) whose run ends as `ending(batch result) -> mask over runs` says."""
-    from sim.batch import run_batch
+    from sim.engines.batch import run_batch
 
     result = run_batch("hague2025", [{}] * 100, list(range(100)))
     return int(np.flatnonzero(ending(result))[0])

@@ -12,8 +12,8 @@ import solara
 from mesa.visualization.solara_viz import ModelController, ShowSteps
 from mesa.visualization.utils import update_counter
 
-from sim.model import AllianceModel
-from sim.scenario import DEFAULT_SCENARIO
+from sim.engines.model import AllianceModel
+from sim.model.scenario import DEFAULT_SCENARIO
 from sim.viz.cartogram import Cartogram
 from sim.viz.controls import DEFAULT_SEED, ControlPanel, use_controls
 from sim.viz.ensemble import EnsemblePanel, this_run

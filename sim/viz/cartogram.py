@@ -19,8 +19,8 @@ import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
 
-from sim.agents import Ally
-from sim.caucuses import CAUCUSES, Caucus
+from sim.engines.agents import Ally
+from sim.model.caucuses import CAUCUSES, Caucus
 from sim.viz.caucus_style import STYLES
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sim.caucuses import Caucus
+from sim.model.caucuses import Caucus
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """The page's controls: which levers the browser offers, and the model they build.
 
-The levers come from `sim/parameters.py` (ranges, choices), so a slider can never offer a
+The levers come from `sim/model/parameters.py` (ranges, choices), so a slider can never offer a
 value the model would refuse. Choosing a scenario loads its own lever values into the
 controls at once, so what the controls show is what Reset builds: Mesa's model controller
 (Reset, Play, Step) gets their current values as plain keyword arguments of `AllianceModel`.
@@ -13,9 +13,9 @@ from enum import StrEnum
 
 import solara
 
-from sim.model import AllianceModel
-from sim.parameters import Parameters, parameter_fields
-from sim.scenario import builtin_scenarios, load_scenario
+from sim.engines.model import AllianceModel
+from sim.model.parameters import Parameters, parameter_fields
+from sim.model.scenario import builtin_scenarios, load_scenario
 
 DEFAULT_SEED = 0  # the same default as `alliance-sim run`
 

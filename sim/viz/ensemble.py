@@ -2,7 +2,7 @@
 
 The model is stochastic, so one run is one draw. After each Reset (or a change of the number
 of runs) the panel runs the same scenario and levers over seeds 0..N-1 on the batch engine
-(`sim.batch.run_batch`, which gives what the model gives, run for run) and shows the deal
+(`sim.engines.batch.run_batch`, which gives what the model gives, run for run) and shows the deal
 probability, the spread of the core level and of the deadline, per ally the chance of holding
 out, of a side letter and of keeping the pledge, and how the deal and its level move with US
 pressure. The single run stays where it is, marked on the histograms once its talks end.
@@ -25,10 +25,10 @@ import pandas as pd
 import solara
 import solara.lab
 
-from sim.batch import run_batch
-from sim.outcome import BatchResult
-from sim.parameters import parameter_fields
-from sim.scenario import load_scenario
+from sim.engines.batch import run_batch
+from sim.engines.outcome import BatchResult
+from sim.model.parameters import parameter_fields
+from sim.model.scenario import load_scenario
 from sim.viz.cartogram import EMBED_OPTIONS, TILES
 from sim.viz.controls import LEVERS
 
@@ -149,7 +149,7 @@ def deadline_histogram(result: BatchResult) -> pd.DataFrame:
 
 def keeps_pledge(result: BatchResult) -> np.ndarray:
     """(runs x allies) which allies keep the pledge: the engines' own on-track flag
-    (`sim.outcome.measure`: a deal, no side letter, the core level reached by the deadline)."""
+    (`sim.engines.outcome.measure`: a deal, no side letter, the core level reached by the deadline)."""
     if result.allies is None:
         raise ValueError("keeps_pledge needs per-ally results: run_batch(..., per_ally=True)")
     return result.allies.on_track

@@ -14,7 +14,7 @@ import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
 
-from sim.outcome import AllyResult, Outcome
+from sim.engines.outcome import AllyResult, Outcome
 from sim.viz.cartogram import EMBED_OPTIONS
 
 ROW_HEIGHT = 12

@@ -14,7 +14,7 @@ import socket
 import sys
 from pathlib import Path
 
-from sim.scenario import DEFAULT_SCENARIO, builtin_scenarios, load_scenario
+from sim.model.scenario import DEFAULT_SCENARIO, builtin_scenarios, load_scenario
 
 SCENARIO_ENV = "ALLIANCE_SIM_VIZ_SCENARIO"  # how the page learns --scenario
 DEFAULT_HOST = "127.0.0.1"

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 import solara
 from mesa.visualization.utils import update_counter
 
-from sim import negotiation, rules
-from sim.caucuses import CAUCUSES, Caucus
-from sim.model import SECRETARY_GENERAL
-from sim.negotiation import Package
-from sim.parameters import Protocol
+from sim.model import negotiation, rules
+from sim.model.caucuses import CAUCUSES, Caucus
+from sim.engines.model import SECRETARY_GENERAL
+from sim.model.negotiation import Package
+from sim.model.parameters import Protocol
 from sim.viz.caucus_style import STYLES
 
 PRESSED_NOTE = ("After the vote the US pressed each holdout by name. Named pressure: the widening of its "
@@ -42,7 +42,7 @@ class Tabled:
 @dataclass(frozen=True)
 class CaucusStand:
     """What one caucus argued this round: the mean of its members' last positions, weighted as
-    the mediator weighs them (`sim.caucuses.caucus_lines`); NaN before the first round."""
+    the mediator weighs them (`sim.model.caucuses.caucus_lines`); NaN before the first round."""
 
     caucus: Caucus
     members: tuple[str, ...]

@@ -13,7 +13,7 @@ in the same directory, then renamed), so after a crash at any moment every shard
 either whole or detectably damaged, and resuming recomputes exactly the missing batches.
 The extra tables, when asked for (per ally; per round and per round and ally), are written
 before their batch's run table: the run shard is the mark that a batch is finished.
-The tables themselves are built where their batch ran (`sim/shards.py`); this module only
+The tables themselves are built where their batch ran (`sim/sweeps/shards.py`); this module only
 writes, checks and reads them back.
 
 Every shard is written with Parquet page checksums (CRC-32 of each page) and read back with
@@ -42,9 +42,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.data.us_ties import load_us_ties
-from sim.scenario import Scenario
-from sim.shards import ResultTable, Shard, extra_tables, run_columns
-from sim.sweep_spec import RunBatch, SweepSpec
+from sim.model.scenario import Scenario
+from sim.sweeps.shards import ResultTable, Shard, extra_tables, run_columns
+from sim.sweeps.spec import RunBatch, SweepSpec
 
 METADATA_FILE = "_sweep.json"
 #: The metadata file of the first layout (shards next to it, no folder per table).

@@ -4,8 +4,8 @@ One run is one negotiation toward a summit. Each round (simultaneous moves): all
 threat, update their positions, the Secretary General drafts a package, allies vote, and the
 alliance decides by consensus; holdouts then respond to pressure. At the last round the
 summit may carry a few holdouts with side letters. After a deal, each ally's yearly spending
-is projected to the deadline. Every step is defined once, in `sim/negotiation.py` and
-`sim/implementation.py`; here is only the schedule.
+is projected to the deadline. Every step is defined once, in `sim/model/negotiation.py` and
+`sim/model/implementation.py`; here is only the schedule.
 """
 
 from __future__ import annotations
@@ -17,14 +17,16 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim import challenge, implementation, negotiation, rules
-from sim.agents import Ally, SecretaryGeneral
-from sim.alliance import Profile
-from sim.caucuses import CaucusLine, form_caucuses
-from sim.negotiation import Decision, Package, Stance, Standing, random_draws
-from sim.outcome import AllyResult, Baselines, Outcome, measure
-from sim.parameters import MediatorRule, Protocol, parameter_fields
-from sim.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
+from sim.protocols import challenge
+
+from sim.model import implementation, negotiation, rules
+from sim.engines.agents import Ally, SecretaryGeneral
+from sim.model.alliance import Profile
+from sim.model.caucuses import CaucusLine, form_caucuses
+from sim.model.negotiation import Decision, Package, Stance, Standing, random_draws
+from sim.engines.outcome import AllyResult, Baselines, Outcome, measure
+from sim.model.parameters import MediatorRule, Protocol, parameter_fields
+from sim.model.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 
 SECRETARY_GENERAL = "SG"  # `tabled_by` when the Secretary General drafted
@@ -34,7 +36,7 @@ class AllianceModel(mesa.Model):
     """The allies negotiating a defence-spending package.
 
     `scenario_name` is a built-in scenario name, a TOML path or a `Scenario`; every model
-    parameter (see `sim/parameters.py`) is a keyword of its own, None meaning the scenario's
+    parameter (see `sim/model/parameters.py`) is a keyword of its own, None meaning the scenario's
     value, so tools that pass flat keyword arguments (Mesa's model controller, `mesa.batch_run`)
     set every lever on this class itself. Pass `rng=` a seed for a reproducible run: the run's
     random numbers are then a function of that integer alone, as in the batch engine; with no

@@ -3,7 +3,7 @@ negotiated and implemented.
 
 A scenario lists them under `[[pledges]]`, each dated and sourced (for example the Vilnius
 2023 commitment to spend at least 2% of GDP every year). The package the talks agree on is
-a pledge too, a target; the implementation phase (`sim/implementation.py`) holds each ally
+a pledge too, a target; the implementation phase (`sim/model/implementation.py`) holds each ally
 to every pledge that binds it in a year. Only commitments made before the Hague summit of
 June 2025 may be listed: what was spent or planned after 2024 is held out of the project.
 """

@@ -1,10 +1,10 @@
 """The challenge protocol: a round of bilateral challenges after Bueno de Mesquita's expected
 utility model (docs/ODD.md, 7.6c).
 
-Allies perceive and update their positions as in every protocol (`sim/negotiation.py`); then,
+Allies perceive and update their positions as in every protocol (`sim/model/negotiation.py`); then,
 on the core level and on the deadline, every ally at the table weighs challenging every other,
 each answers the offers it must accept by the one that moves it least, and the forecast, the
-weighted median, is tabled. The formulas, with their sources, are in `sim/rules.py`; like every
+weighted median, is tabled. The formulas, with their sources, are in `sim/model/rules.py`; like every
 step, each function here runs for one ally (its own row), the alliance, or runs x allies.
 """
 
@@ -15,11 +15,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import rules
-from sim.alliance import Profile
-from sim.negotiation import (Package, Stance, Standing, draft_package, mediator_weights, ramp, taken, urgency,
+from sim.model import rules
+from sim.model.alliance import Profile
+from sim.model.negotiation import (Package, Stance, Standing, draft_package, mediator_weights, ramp, taken, urgency,
                              within_win_set)
-from sim.parameters import MediatorRule
+from sim.model.parameters import MediatorRule
 
 
 @dataclass(frozen=True)

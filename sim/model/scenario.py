@@ -25,8 +25,8 @@ from sim.data.loader import (
     load_allies,
 )
 from sim.data.us_ties import TIES_FILE
-from sim.parameters import ParameterError, Parameters, allowed, coerce, parameter_fields
-from sim.pledges import Ledger, parse_pledges
+from sim.model.parameters import ParameterError, Parameters, allowed, coerce, parameter_fields
+from sim.model.pledges import Ledger, parse_pledges
 
 DEFAULT_SCENARIO = "hague2025"
 MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a few hundred bytes; anything near this is a mistake
@@ -87,7 +87,7 @@ class Scenario:
 
 def configs_dir() -> Path:
     """The scenarios shipped with the project (`configs/` beside the package)."""
-    return Path(__file__).resolve().parent.parent / "configs"
+    return Path(__file__).resolve().parents[2] / "configs"
 
 
 def builtin_scenarios() -> list[str]:

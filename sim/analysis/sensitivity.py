@@ -41,10 +41,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.batch import run_batch
-from sim.parameters import Parameters, parameter_fields
-from sim.scenario import Scenario, load_scenario
-from sim.seed_sequence import spawned_states
+from sim.engines.batch import run_batch
+from sim.model.parameters import Parameters, parameter_fields
+from sim.model.scenario import Scenario, load_scenario
+from sim.sweeps.seeds import spawned_states
 
 #: The scenario's levers in the analysis, and the behavioural parameters fitted in ODD section 9.
 LEVERS = ("us_pressure", "threat_level", "related_cap_pct")
@@ -133,7 +133,7 @@ class SensitivityProblem:
         for name in names:
             if name not in fields or fields[name].type not in ("float", float):
                 raise ValueError(f"{name}: not a continuous model parameter; allowed: a float parameter of "
-                                 "sim.parameters.Parameters")
+                                 "sim.model.parameters.Parameters")
             value, meta = getattr(params, name), fields[name].metadata
             low, high = (float(f"{bound:.12g}") for bound in (value * (1 - relative), value * (1 + relative)))
             factors.append(Factor(name, max(meta["low"], low), min(meta["high"], high)))
@@ -173,7 +173,7 @@ class SensitivityProblem:
 def point_seeds(root: int, points: int, replicates: int) -> np.ndarray:
     """(points, replicates) run seeds: point i's come from SeedSequence(root, spawn_key=(0, i)),
     so a point's seeds depend on its index alone, never on batching (computed over arrays,
-    the same bits: `sim.seed_sequence`)."""
+    the same bits: `sim.sweeps.seeds`)."""
     states = spawned_states(root, RUN_SEEDS, np.arange(points), replicates).reshape(points, replicates)
     return (states >> np.uint64(1)).astype(np.int64)
 

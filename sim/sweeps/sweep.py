@@ -23,12 +23,12 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from sim.engines import Engine
-from sim.executors import LOCAL_SCHEDULER, ExecutorChoice, ExecutorError, open_executor
-from sim.results import ResultsDir, code_version
-from sim.scenario import Scenario
-from sim.shards import ResultTable, Shard, build_shard
-from sim.sweep_spec import RunBatch, SweepSpec, builtin_specs, load_spec
+from sim.engines.engine import Engine
+from sim.sweeps.executors import LOCAL_SCHEDULER, ExecutorChoice, ExecutorError, open_executor
+from sim.sweeps.results import ResultsDir, code_version
+from sim.model.scenario import Scenario
+from sim.sweeps.shards import ResultTable, Shard, build_shard
+from sim.sweeps.spec import RunBatch, SweepSpec, builtin_specs, load_spec
 
 __all__ = ["ExecutorError", "SweepInterrupted", "SweepReport", "add_sweep_parser", "command_sweep", "run_sweep"]
 

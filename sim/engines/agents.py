@@ -1,7 +1,7 @@
 """The negotiators: 32 allies and the Secretary General.
 
 Each method is one step of a round, applied to the agent's own row: it calls the step's
-single definition in `sim/negotiation.py`, which the batch engine runs for many runs at once.
+single definition in `sim/model/negotiation.py`, which the batch engine runs for many runs at once.
 """
 
 from __future__ import annotations
@@ -9,10 +9,12 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim import challenge, negotiation, rules
-from sim.alliance import Profile
-from sim.caucuses import Caucus, CaucusLine
-from sim.negotiation import Stance
+from sim.protocols import challenge
+
+from sim.model import negotiation, rules
+from sim.model.alliance import Profile
+from sim.model.caucuses import Caucus, CaucusLine
+from sim.model.negotiation import Stance
 
 
 class Ally(mesa.Agent):

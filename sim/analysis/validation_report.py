@@ -1,4 +1,4 @@
-"""The validation report: the cases of `sim/validation.py` as a text table, and as a Markdown
+"""The validation report: the cases of `sim/analysis/validation.py` as a text table, and as a Markdown
 report with its figures (predicted against actual 2024 spending, the projected paths, and a
 quick Sobol' analysis).
 
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import metrics
+from sim.analysis import metrics
 from sim.data.loader import NO_FORCES, load_allies
-from sim.history import HagueRecord, WalesRecord, load_spending_record
-from sim.model import AllianceModel
-from sim.scenario import load_scenario
-from sim.validation import (
+from sim.analysis.history import HagueRecord, WalesRecord, load_spending_record
+from sim.engines.model import AllianceModel
+from sim.model.scenario import load_scenario
+from sim.analysis.validation import (
     HAWK_BY_YEAR,
     HAWK_LEVEL_PCT,
     Case,
@@ -208,8 +208,8 @@ SOBOL_SEED = 1966
 
 
 def sobol_section(out: Path) -> tuple[str, list[Path]]:
-    """Sobol' indices of the Hague outcomes (sim/sensitivity.py), table and figure."""
-    from sim.sensitivity import Response, SensitivityProblem, ranked, sensitivity_figure, sobol_analysis
+    """Sobol' indices of the Hague outcomes (sim/analysis/sensitivity.py), table and figure."""
+    from sim.analysis.sensitivity import Response, SensitivityProblem, ranked, sensitivity_figure, sobol_analysis
 
     scenario = load_scenario("hague2025")
     problem = SensitivityProblem.around(scenario.params).with_dummy()
@@ -232,7 +232,7 @@ def sobol_line(rows, top: int = 3) -> str:
     """One outcome's top parameters by ST, those not above the dummy's ST + interval marked
     "noise", then the dummy's own value and how many parameters are noise, e.g.
     'a 0.41, b 0.03 (noise); dummy 0.02 +- 0.01, so noise up to 0.03: 5 of 9 parameters ...'."""
-    from sim.sensitivity import DUMMY
+    from sim.analysis.sensitivity import DUMMY
 
     dummy = rows[rows["parameter"] == DUMMY]
     floor = float((dummy["ST"] + dummy["ST_conf"]).iloc[0]) if len(dummy) else None

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import rules
+from sim.model import rules
 from sim.data.loader import AllyFacts
 from sim.data.us_ties import load_us_ties
 

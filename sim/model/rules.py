@@ -15,7 +15,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from sim.parameters import MediatorRule
+from sim.model.parameters import MediatorRule
 
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), as used for the distances in the data
 LEVEL_CEILING_PCT = 10.0  # no ally's parliament ratifies more than this; bounds every position

@@ -31,7 +31,7 @@ alone, so results never depend on batching, worker count or order of completion.
     # us_pressure = 0.4
 
 This module reads and checks the spec and numbers and seeds its runs; the design points
-themselves (grid, Latin hypercube, Sobol') are computed in `sim/sampling.py`.
+themselves (grid, Latin hypercube, Sobol') are computed in `sim/sweeps/sampling.py`.
 """
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sim.engines import Engine
-from sim.parameters import ParameterError, allowed, coerce, parameter_fields
-from sim.sampling import (
+from sim.engines.engine import Engine
+from sim.model.parameters import ParameterError, allowed, coerce, parameter_fields
+from sim.sweeps.sampling import (
     MAX_GRID_STEPS,
     MAX_SAMPLED_VALUES,
     Axis,
@@ -57,14 +57,14 @@ from sim.sampling import (
     parameter_kind,
     sample_design,
 )
-from sim.scenario import (
+from sim.model.scenario import (
     Scenario,
     ScenarioError,
     configs_dir,
     display_path,
     load_scenario,
 )
-from sim.seed_sequence import spawned_states
+from sim.sweeps.seeds import spawned_states
 
 TOP_LEVEL_KEYS = ("name", "description", "scenario", "runs", "sampler", "parameters", "points")
 RUNS_KEYS = ("replicates", "seed", "engine", "batch_size", "per_ally", "per_round", "common_random_numbers")
@@ -203,7 +203,7 @@ def run_seed(root: int, key: int) -> int:
 
 
 def run_seeds(root: int, keys: np.ndarray) -> np.ndarray:
-    """`run_seed` for many keys at once, as int64 (`sim.seed_sequence`: numpy's SeedSequence
+    """`run_seed` for many keys at once, as int64 (`sim.sweeps.seeds`: numpy's SeedSequence
     hashing over arrays, the same bits); keys beyond 32 bits, if a sweep ever has them, one by one."""
     keys = np.asarray(keys, dtype=np.uint64)
     if keys.size and int(keys.max()) > MAX_VECTOR_KEY:

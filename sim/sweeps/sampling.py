@@ -1,7 +1,7 @@
 """The design of a sweep: which parameter values each design point takes, on a grid, from an
 explicit list, or sampled by Latin hypercube or scrambled Sobol' over the ranges.
 
-Apart from the sweep spec (`sim/sweep_spec.py`), which reads and checks the TOML and builds
+Apart from the sweep spec (`sim/sweeps/spec.py`), which reads and checks the TOML and builds
 the axes: the sampling itself knows nothing of files or their errors, only of values and of
 the random stream it is handed, so the same axes and stream always give the same design.
 
@@ -22,7 +22,7 @@ from functools import cached_property
 
 import numpy as np
 
-from sim.parameters import CHOICE_TYPES, parameter_fields
+from sim.model.parameters import CHOICE_TYPES, parameter_fields
 
 #: The most values one grid axis may take: its values are kept (and recorded in _sweep.json).
 MAX_GRID_STEPS = 100_000

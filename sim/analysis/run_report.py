@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # pandas is loaded by whoever builds the tables; the command line starts faster without it
     import pandas as pd
 
-    from sim.outcome import Outcome
+    from sim.engines.outcome import Outcome
 
 EASTERN_FLANK = ("POL", "EST", "LVA", "LTU", "FIN")
 # One colour per ally carried with a side letter (warm colours, apart from the flank's blue,

@@ -1,8 +1,8 @@
 """The two ways to compute many runs, behind one signature.
 
 A sweep does not care how runs are computed, only that an engine takes a scenario, one
-override mapping and one seed per run, and returns a `sim.outcome.BatchResult` (one array
-per field of RUN_FIELDS, and per-ally arrays on request). The batch engine (`sim.batch`, many
+override mapping and one seed per run, and returns a `sim.engines.outcome.BatchResult` (one array
+per field of RUN_FIELDS, and per-ally arrays on request). The batch engine (`sim.engines.batch`, many
 runs at once over arrays) is the fast default; the Mesa engine runs the canonical model one
 run at a time and is the reference the batch engine is pinned to. Only the Mesa engine has
 agents that remember each round, so only it can return the round-by-round record
@@ -16,10 +16,10 @@ from enum import StrEnum
 
 import numpy as np
 
-from sim import batch
-from sim.outcome import ALLY_ROUND_FIELDS, ROUND_FIELDS, BatchResult, RoundColumns
-from sim.parameters import checked_seeds
-from sim.scenario import Scenario, ScenarioError, load_scenario
+from sim.engines import batch
+from sim.engines.outcome import ALLY_ROUND_FIELDS, ROUND_FIELDS, BatchResult, RoundColumns
+from sim.model.parameters import checked_seeds
+from sim.model.scenario import Scenario, ScenarioError, load_scenario
 
 
 def run_mesa(scenario: str | Scenario, overrides: Sequence[Mapping[str, object]], seeds: Sequence[int], *,
@@ -27,7 +27,7 @@ def run_mesa(scenario: str | Scenario, overrides: Sequence[Mapping[str, object]]
     """Each run through the Mesa model, one after another: slow, but the canonical model.
     Returns what `run_batch` returns, plus with `per_round` each run's round-by-round tables
     (taken as each run ends, so the models need not be kept). Mesa is imported only here."""
-    from sim.model import AllianceModel
+    from sim.engines.model import AllianceModel
 
     if len(overrides) != len(seeds):
         raise ValueError(f"{len(overrides)} sets of overrides but {len(seeds)} seeds; give one of each per run")
@@ -61,7 +61,7 @@ def _round_columns(records) -> RoundColumns:
 
 def run_batch(scenario: str | Scenario, overrides: Sequence[Mapping[str, object]], seeds: Sequence[int], *,
               per_ally: bool = False, per_round: bool = False) -> BatchResult:
-    """The vectorised engine (`sim.batch`). It keeps no rounds, only outcomes, so `per_round`
+    """The vectorised engine (`sim.engines.batch`). It keeps no rounds, only outcomes, so `per_round`
     is refused rather than silently left out."""
     if per_round:
         raise ScenarioError("engine 'batch' keeps no per-round data; allowed with per_round: mesa")

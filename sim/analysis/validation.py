@@ -3,10 +3,10 @@
 tested on the other.
 
 Every figure is computed over several seeds with the batch engine; the record is in
-`sim/history.py` and the 2024 spending estimates in the allies' data. The default protocol
-gives the headline results; every protocol (`sim.parameters.Protocol`) is also run on both
+`sim/analysis/history.py` and the 2024 spending estimates in the allies' data. The default protocol
+gives the headline results; every protocol (`sim.model.parameters.Protocol`) is also run on both
 cases, side by side (`Validation.protocols`). The table and the Markdown report are in
-`sim/validation_report.py`.
+`sim/analysis/validation_report.py`.
 """
 
 from __future__ import annotations
@@ -18,16 +18,16 @@ from pathlib import Path
 
 import numpy as np
 
-from sim import metrics
-from sim.batch import run_batch
+from sim.analysis import metrics
+from sim.engines.batch import run_batch
 from sim.data.loader import load_allies
-from sim.history import HagueRecord, WalesRecord, load_spending_record
-from sim.model import AllianceModel
-from sim.outcome import Baselines, without_nan
-from sim.parameters import Protocol
-from sim.scenario import load_scenario
+from sim.analysis.history import HagueRecord, WalesRecord, load_spending_record
+from sim.engines.model import AllianceModel
+from sim.engines.outcome import Baselines, without_nan
+from sim.model.parameters import Protocol
+from sim.model.scenario import load_scenario
 
-CALIBRATION_DIR = Path(__file__).resolve().parent.parent / "configs" / "calibration"
+CALIBRATION_DIR = Path(__file__).resolve().parents[2] / "configs" / "calibration"
 DEFAULT_SEEDS = tuple(range(10))
 
 

@@ -1,8 +1,8 @@
 """The batch engine: many runs of the talks at once, as arrays of shape (runs, allies).
 
-The Mesa model (`sim/model.py`) is the canonical, inspectable run; sweeps need thousands to
+The Mesa model (`sim/engines/model.py`) is the canonical, inspectable run; sweeps need thousands to
 millions of them. This engine runs the same schedule over a block of runs by calling the
-same steps (`sim/negotiation.py`, `sim/implementation.py`, `sim.outcome.measure`) on arrays,
+same steps (`sim/model/negotiation.py`, `sim/model/implementation.py`, `sim.engines.outcome.measure`) on arrays,
 so it is fast and still gives what the model gives, run for run
 (`tests/test_batch_equivalence.py` pins the two together). It needs no Mesa.
 
@@ -16,7 +16,7 @@ other parameter varies run by run as a column (runs, 1) that the steps broadcast
 concludes (a deal, or the summit) is recorded there and then, so it stays frozen while the
 others talk on; concluded runs leave the live arrays once they are a quarter of them. A run's
 random numbers are a function of its own seed alone (`negotiation.random_draws`, counter-based:
-`sim.streams`), drawn for a whole group in one call, and every array operation works run by
+`sim.model.streams`), drawn for a whole group in one call, and every array operation works run by
 run, so a run's result never depends on the batch size, the grouping or the other runs. The scenario file,
 the allies' data and the alliance's `Profile` come through a `ScenarioCache`: one per call, or
 the caller's, so calling with one run at a time does not read the files again.
@@ -31,13 +31,15 @@ from operator import attrgetter
 
 import numpy as np
 
-from sim import challenge, implementation, negotiation, rules
-from sim.alliance import Profile
-from sim.caucuses import form_caucuses
+from sim.protocols import challenge
+
+from sim.model import implementation, negotiation, rules
+from sim.model.alliance import Profile
+from sim.model.caucuses import form_caucuses
 from sim.data.loader import AllyFacts
-from sim.negotiation import Package, Stance, Standing
-from sim.outcome import AllyColumns, BatchResult, measure
-from sim.parameters import (
+from sim.model.negotiation import Package, Stance, Standing
+from sim.engines.outcome import AllyColumns, BatchResult, measure
+from sim.model.parameters import (
     MediatorRule,
     ParameterColumns,
     Parameters,
@@ -46,8 +48,8 @@ from sim.parameters import (
     parameter_fields,
     Protocol,
 )
-from sim.pledges import Ledger
-from sim.scenario import Scenario, ScenarioCache
+from sim.model.pledges import Ledger
+from sim.model.scenario import Scenario, ScenarioCache
 
 DEFAULT_CHUNK_RUNS = 2048  # runs per window: a few MB of working arrays, large enough to vectorise well
 DROP_CONCLUDED_SHARE = 0.25  # concluded runs leave the live arrays once they are this share of them

@@ -4,15 +4,15 @@ A round (simultaneous moves): allies perceive the threat, update their positions
 Secretary General drafts a package, allies vote, the alliance decides by consensus, and
 holdouts respond to pressure. Each step below is that step, for whoever calls it:
 
-- a Mesa agent passes its own row (`Profile.row`, scalar state): `sim/agents.py`;
-- the Secretary General and the model pass the alliance (vectors over allies): `sim/model.py`;
+- a Mesa agent passes its own row (`Profile.row`, scalar state): `sim/engines/agents.py`;
+- the Secretary General and the model pass the alliance (vectors over allies): `sim/engines/model.py`;
 - the batch engine passes a block of runs (runs x allies, parameters as (runs, 1) columns,
-  `sim.batch.Levers`): `sim/batch.py`.
+  `sim.engines.batch.Levers`): `sim/engines/batch.py`.
 
 So the two engines share the behaviour, not copies of it. Reductions over the allies (the
 draft, the decision, the share accepting) keep the allies axis with length 1, so their
 answer broadcasts against the allies it came from. The formulas themselves, with their
-sources, are in `sim/rules.py`; nothing here draws random numbers or keeps state.
+sources, are in `sim/model/rules.py`; nothing here draws random numbers or keeps state.
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import caucuses, rules, streams
-from sim.alliance import Profile
-from sim.caucuses import CaucusLine
-from sim.parameters import MediatorRule
-from sim.streams import Stream
+from sim.model import caucuses, rules, streams
+from sim.model.alliance import Profile
+from sim.model.caucuses import CaucusLine
+from sim.model.parameters import MediatorRule
+from sim.model.streams import Stream
 
 
 @dataclass(frozen=True)
@@ -110,7 +110,7 @@ def random_draws(seeds, allies: int, rounds: int) -> Draws:
     integer seeds, one per run), by both engines alike.
 
     Each number is a pure function of the run's seed, its stream and its place in it
-    (`sim.streams`: counter-based), so a run gets the same numbers whatever the batch, and
+    (`sim.model.streams`: counter-based), so a run gets the same numbers whatever the batch, and
     drawing more rounds changes none of the first rounds' numbers: the expansion factor of
     round r and ally a is number r x allies + a of its stream."""
     return Draws(

@@ -5,7 +5,7 @@ the spec), so every shard of a sweep has one schema whichever engine or worker c
 Every column also carries its unit and a one-line description as Parquet field metadata
 (`unit`, `description`; the table of them is `COLUMN_DOCS`, documented in `docs/results.md`),
 so a shard explains itself to whoever opens it. Missing is null, never NaN or a sentinel.
-Kept apart from the results directory (`sim/results.py`), which only writes, checks and reads
+Kept apart from the results directory (`sim/sweeps/results.py`), which only writes, checks and reads
 these tables back: building them needs nothing of the disk, and runs on the workers.
 """
 
@@ -19,9 +19,9 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from sim.outcome import ALLY_FIELDS, ALLY_ROUND_FIELDS, ROUND_FIELDS, RUN_FIELDS
-from sim.parameters import parameter_fields
-from sim.sweep_spec import RunBatch, SweepSpec
+from sim.engines.outcome import ALLY_FIELDS, ALLY_ROUND_FIELDS, ROUND_FIELDS, RUN_FIELDS
+from sim.model.parameters import parameter_fields
+from sim.sweeps.spec import RunBatch, SweepSpec
 
 RUN_KEYS = ("run_id", "seed", "point", "replicate")
 
@@ -166,7 +166,7 @@ PARAMETER_UNITS = {
 
 def parameter_doc(name: str) -> ColumnDoc:
     """A model parameter's column: its type, its unit and its description from the parameter
-    table (`sim.parameters`)."""
+    table (`sim.model.parameters`)."""
     field = parameter_fields()[name]
     unit = PARAMETER_UNITS.get(name)
     if unit is None:

@@ -1,7 +1,7 @@
 """After the summit: each ally's yearly spending from the data year to the deadline.
 
 One function over arrays, called by the Mesa model for its alliance (allies) and by the
-batch engine for a block of runs (runs x allies); the yearly rules are in `sim/rules.py`.
+batch engine for a block of runs (runs x allies); the yearly rules are in `sim/model/rules.py`.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim import rules
-from sim.alliance import Profile
-from sim.negotiation import Standing, Stance, own_spending_ideal, ramp
-from sim.pledges import Ledger
+from sim.model import rules
+from sim.model.alliance import Profile
+from sim.model.negotiation import Standing, Stance, own_spending_ideal, ramp
+from sim.model.pledges import Ledger
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 keys at once, bit for bit.
 
 Why: a sweep gives every run a seed derived from the root seed and the run's id through
-`SeedSequence` (sim.sweep_spec.run_seed). One `SeedSequence` per run costs ~20 us of Python in
+`SeedSequence` (sim.sweeps.spec.run_seed). One `SeedSequence` per run costs ~20 us of Python in
 the process that hands out the batches, as much as the run itself on a worker, so a sweep of
 10^6 runs spent ~20 s there. The algorithm (O'Neill's seed_seq hashing, as numpy implements
 it in `numpy/random/bit_generator.pyx`) is a few 32-bit multiply-xorshift steps, done here

@@ -16,7 +16,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from sim.alliance import Profile
+from sim.model.alliance import Profile
 
 
 class Caucus(IntEnum):
