@@ -36,7 +36,7 @@ import numpy as np  # noqa: E402
 from sim.engines.batch import run_batch  # noqa: E402
 from sim.engines.model import AllianceModel  # noqa: E402
 from sim.engines.outcome import RUN_FIELDS, outcome_row  # noqa: E402
-from sim.model.parameters import Protocol  # noqa: E402
+from sim.model.parameters import NegotiationProtocol  # noqa: E402
 from sim.model.scenario import load_scenario  # noqa: E402
 
 
@@ -99,7 +99,7 @@ def main(argv=None) -> int:
     large_overrides = [{"us_pressure": float(p)} for p in np.linspace(0.0, 1.0, large)]
     # the same large sweep under each protocol (the default protocol's row repeats the one above, named)
     by_protocol = {protocol.value: [{**o, "protocol": protocol.value} for o in large_overrides]
-                   for protocol in Protocol}
+                   for protocol in NegotiationProtocol}
 
     def mesa_batch_run():
         return mesa.batch_run(AllianceModel, parameters={"scenario_name": [scenario], "us_pressure": pressures},
@@ -134,8 +134,8 @@ def main(argv=None) -> int:
             *([("  same, ScenarioCache", len(single), lambda: one_at_a_time(True))] if takes_cache else []),
             *((f"{PROTOCOL_ROW}{name}", large, lambda sweep=sweep: run_batch(scenario, sweep, range(large)))
               for name, sweep in by_protocol.items()),
-            *([(f"{PROTOCOL_ROW}{Protocol.CHALLENGE.value}{NUMPY_PATH}", large,
-                lambda: numpy_path(lambda: run_batch(scenario, by_protocol[Protocol.CHALLENGE.value], range(large))))]
+            *([(f"{PROTOCOL_ROW}{NegotiationProtocol.CHALLENGE.value}{NUMPY_PATH}", large,
+                lambda: numpy_path(lambda: run_batch(scenario, by_protocol[NegotiationProtocol.CHALLENGE.value], range(large))))]
               if compiled_loops_installed() else []),
         ):
             seconds, result = timed(work)
@@ -190,7 +190,7 @@ def numpy_path(work: Callable[[], object]) -> object:
 def protocol_table(best: dict[str, Timing], large: int) -> None:
     """The large sweep under each protocol, side by side, and the slowest against the mediator."""
     rows = {engine[len(PROTOCOL_ROW):]: timing for engine, timing in best.items() if engine.startswith(PROTOCOL_ROW)}
-    mediator = rows[Protocol.MEDIATOR.value].runs_per_second
+    mediator = rows[NegotiationProtocol.MEDIATOR.value].runs_per_second
     print(f"\nthe batch engine on the same {large} runs, by protocol (best of the repeats)")
     print(f"{'protocol':<19}{'runs':>9}{'seconds':>10}{'runs/s':>11}{'ms/run':>8}{'x mediator (time/run)':>23}")
     for name, timing in rows.items():

@@ -37,7 +37,7 @@ from sim.engines.batch import run_batch
 from sim.data.loader import load_allies
 from sim.analysis.history import WalesRecord, load_spending_record
 from sim.engines.model import AllianceModel
-from sim.model.parameters import Parameters, Protocol
+from sim.model.parameters import Parameters, NegotiationProtocol
 from sim.model.scenario import display_path, load_scenario
 from sim.analysis.validation import Case, calibration_file
 
@@ -89,7 +89,7 @@ def hague_loss(values: dict) -> float:
         loss += 4.0 if canada_out else 0.0
     opening = AllianceModel("hague2025", rng=SEEDS[0], **values)  # opening positions: no need to run
     for ally in opening.allies:
-        if ally.profile.iso3 in HAWKS:
+        if ally.facts.iso3 in HAWKS:
             loss += len(SEEDS) * (4 * max(4.0 - ally.initial_position_pct, 0.0) ** 2
                                   + max(ally.initial_deadline_position - 2031, 0.0) ** 2 / 4)
     return loss / len(SEEDS)
@@ -116,7 +116,7 @@ def wales_loss(values: dict, actual_2024: np.ndarray, actual_path: np.ndarray) -
 
 
 def score(values: dict, case: Case, actual_2024: np.ndarray, actual_path: np.ndarray,
-          protocol: Protocol = Protocol.MEDIATOR) -> float:
+          protocol: NegotiationProtocol = NegotiationProtocol.MEDIATOR) -> float:
     """Lower is better."""
     values = {**values, "protocol": str(protocol)}
     loss = 0.0
@@ -156,7 +156,7 @@ def rounded(values: dict) -> dict:
 @dataclass(frozen=True)
 class Fit:
     case: Case
-    protocol: Protocol
+    protocol: NegotiationProtocol
     loss: float
     values: dict
     ensemble: list[tuple[float, dict]]  # the search's best fits, best first, the current defaults left out
@@ -164,7 +164,7 @@ class Fit:
 
     def to_json(self) -> str:
         refit = f"python experiments/calibrate.py --case {self.case}"
-        if self.protocol is not Protocol.MEDIATOR:
+        if self.protocol is not NegotiationProtocol.MEDIATOR:
             refit += f" --protocol {self.protocol}"
         return json.dumps({"case": str(self.case), "protocol": str(self.protocol), "loss": self.loss,
                            "seeds": list(SEEDS), "parameters": rounded(self.values), "held": rounded(self.held),
@@ -174,7 +174,7 @@ class Fit:
 
 
 def calibrate(case: Case, candidates: int, refine: int, seed: int, workers: int, from_defaults: bool,
-              protocol: Protocol = Protocol.MEDIATOR) -> Fit:
+              protocol: NegotiationProtocol = NegotiationProtocol.MEDIATOR) -> Fit:
     defaults = {k: getattr(Parameters(), k) for k in SEARCH_SPACE}
     facts = load_allies()  # the record is read once, not once per candidate
     evaluate = partial(score, case=case, actual_2024=facts.spending_2024_pct,
@@ -216,14 +216,14 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--from-defaults", action="store_true",
                         help="skip the global stage and refine around the current defaults")
-    parser.add_argument("--protocol", choices=[str(p) for p in Protocol], default=str(Protocol.MEDIATOR),
+    parser.add_argument("--protocol", choices=[str(p) for p in NegotiationProtocol], default=str(NegotiationProtocol.MEDIATOR),
                         help="the protocol every candidate runs under (the default: the defaults' protocol)")
     parser.add_argument("--out", type=Path, default=OUT_DIR)
     args = parser.parse_args(argv)
     if args.from_defaults and args.case != str(Case.BOTH):
         parser.error("--from-defaults refines the defaults, which were fitted on both cases: use it with --case both")
     fit = calibrate(Case(args.case), args.candidates, args.refine, args.seed, args.workers, args.from_defaults,
-                    Protocol(args.protocol))
+                    NegotiationProtocol(args.protocol))
     args.out.mkdir(parents=True, exist_ok=True)
     path = args.out / calibration_file(fit.case, fit.protocol).name
     path.write_text(fit.to_json())

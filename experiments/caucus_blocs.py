@@ -52,7 +52,7 @@ def fiscal_caucus(scenario) -> set[str]:
     """The fiscal caucus at the scenario's opening (it forms by rule, the same in every run of
     these levers: neither lever changes who is fiscally pressed)."""
     model = AllianceModel(scenario, rng=0)
-    return {ally.profile.iso3 for ally in model.allies if ally.caucus is Caucus.FISCAL}
+    return {ally.facts.iso3 for ally in model.allies if ally.caucus is Caucus.FISCAL}
 
 
 def flagged(runs: pd.DataFrame, iso3: str) -> pd.Series:

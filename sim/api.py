@@ -86,7 +86,7 @@ def simulate_many(design: pd.DataFrame, seeds: Sequence[int] | int,
         raise TypeError(f"design must be a pandas DataFrame with one column per parameter, not "
                         f"{type(design).__name__}; e.g. pandas.DataFrame({{'us_pressure': [0.2, 0.8]}})")
     base = scenario_of(scenario)
-    seed_list = seed_sequence(seeds)
+    run_seeds = seed_list(seeds)
     names = list(design.columns)
     for name in names:
         if not isinstance(name, str):
@@ -101,10 +101,10 @@ def simulate_many(design: pd.DataFrame, seeds: Sequence[int] | int,
             rows.append(checked_parameters(base, dict(zip(names, values))))
         except ValueError as error:
             raise type(error)(f"design row {label!r}: {error}") from None
-    overrides = [row for row in rows for _ in seed_list]
-    result = run_batch(base, overrides, seed_list * len(rows))
-    table = design.iloc[np.repeat(np.arange(len(design)), len(seed_list))].reset_index(drop=True)
-    table[SEED_COLUMN] = np.array(seed_list * len(rows), dtype=np.int64)
+    overrides = [row for row in rows for _ in run_seeds]
+    result = run_batch(base, overrides, run_seeds * len(rows))
+    table = design.iloc[np.repeat(np.arange(len(design)), len(run_seeds))].reset_index(drop=True)
+    table[SEED_COLUMN] = np.array(run_seeds * len(rows), dtype=np.int64)
     for name, column in outcome_columns(result).items():
         table[name] = column
     return table
@@ -151,7 +151,7 @@ def checked_seed(seed: object) -> int:
     return int(value)
 
 
-def seed_sequence(seeds: Sequence[int] | int) -> list[int]:
+def seed_list(seeds: Sequence[int] | int) -> list[int]:
     """The seeds as a list of ints: `seeds` itself, or 0..seeds-1 when it is a count."""
     count = plain(seeds)
     if isinstance(count, numbers.Integral) and not isinstance(count, bool):

@@ -90,18 +90,18 @@ def test_a_member_held_out_by_its_bloc_is_pressed_and_gains_leverage(monkeypatch
     stand = Ally.stand_with_caucus
 
     def recorded(ally):
-        own_votes[ally.profile.iso3] = ally.accepted
+        own_votes[ally.facts.iso3] = ally.accepted
         stand(ally)
 
     monkeypatch.setattr(Ally, "stand_with_caucus", recorded)
     model = AllianceModel("hague2025", rng=0, caucus_bloc_votes=True)
     for _ in range(3):
         model.step()
-    france = next(ally for ally in model.allies if ally.profile.iso3 == "FRA")
+    france = next(ally for ally in model.allies if ally.facts.iso3 == "FRA")
     before = (france.rejections, float(france.stance.expansion))
     model.step()
     assert model.running
-    held = [ally for ally in model.allies if own_votes[ally.profile.iso3] and not ally.accepted]
+    held = [ally for ally in model.allies if own_votes[ally.facts.iso3] and not ally.accepted]
     assert held == [france] and france.caucus is F and model.caucus_vetoes[france.seat]
     assert france.rejections == before[0] + 1 and float(france.stance.expansion) > before[1]
 
@@ -117,9 +117,9 @@ def test_a_bloc_that_cannot_be_won_is_carried_whole_before_the_summit():
     alone.run()
     blocs = AllianceModel("hague2025", rng=2, caucus_bloc_votes=True, **levers)
     blocs.run()
-    fiscal = {ally.profile.iso3 for ally in blocs.allies if ally.caucus is F}
-    carried = {ally.profile.iso3 for ally in blocs.flexibility}
+    fiscal = {ally.facts.iso3 for ally in blocs.allies if ally.caucus is F}
+    carried = {ally.facts.iso3 for ally in blocs.flexibility}
     assert blocs.round == 2 < alone.round < blocs.params.max_rounds
-    assert carried == fiscal and {ally.profile.iso3 for ally in alone.flexibility} < fiscal
+    assert carried == fiscal and {ally.facts.iso3 for ally in alone.flexibility} < fiscal
     batch = run_batch("hague2025", [{**levers, "caucus_bloc_votes": True}], [2])
     assert batch.rounds[0] == blocs.round and batch.flexibility[0].sum() == len(carried)

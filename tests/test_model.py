@@ -35,7 +35,7 @@ def summit_with_holdouts(holdouts, **overrides):
     model.round = 1
     model.secretary_general.draft_package()
     for ally in model.allies:
-        ally.stance = dataclasses.replace(ally.stance, accepted=ally.profile.iso3 not in holdouts)
+        ally.stance = dataclasses.replace(ally.stance, accepted=ally.facts.iso3 not in holdouts)
     model.decide()
     return model
 
@@ -68,7 +68,7 @@ def spain_alone_out(max_rounds, **overrides):
     model.round = 1
     model.draft = Package(3.5, 1.5, 2035)
     for ally in model.allies:
-        ally.stance = dataclasses.replace(ally.stance, accepted=ally.profile.iso3 != "ESP")
+        ally.stance = dataclasses.replace(ally.stance, accepted=ally.facts.iso3 != "ESP")
     return model
 
 
@@ -76,7 +76,7 @@ def test_a_blocker_before_the_summit_keeps_the_talks_going():
     model = spain_alone_out(5, early_settlement=False)
     model.decide()
     assert model.running and model.deal is None
-    spain = next(a for a in model.allies if a.profile.iso3 == "ESP")
+    spain = next(a for a in model.allies if a.facts.iso3 == "ESP")
     assert spain.rejections == 1 and spain.stance.expansion > 0
 
 
@@ -85,11 +85,11 @@ def test_the_secretary_general_settles_early_only_when_no_round_left_can_win_the
     four rounds left of pressure (about 0.005 pp a year each) cannot close that gap, so with
     early settlement the talks end now with its side letter. With 100 rounds left they could:
     the talks go on."""
-    spain = next(a for a in spain_alone_out(5).allies if a.profile.iso3 == "ESP")
-    assert spain.ramp_pct + 4 * 0.006 < (3.5 - spain.profile.start_pct) / 10
+    spain = next(a for a in spain_alone_out(5).allies if a.facts.iso3 == "ESP")
+    assert spain.ramp_pct + 4 * 0.006 < (3.5 - spain.facts.start_pct) / 10
     settled = spain_alone_out(5)
     settled.decide()
-    assert not settled.running and settled.deal and [a.profile.iso3 for a in settled.flexibility] == ["ESP"]
+    assert not settled.running and settled.deal and [a.facts.iso3 for a in settled.flexibility] == ["ESP"]
     patient = spain_alone_out(100)
     patient.decide()
     assert patient.running and patient.deal is None
@@ -203,7 +203,7 @@ def test_a_pledge_above_an_allys_own_ideal_is_not_kept_until_the_threat_rises():
     model = AllianceModel("wales2014", rng=seed, enforcement_rate=0.0)
     model.run()
     outcome = model.outcome()
-    france = next(a for a in model.allies if a.profile.iso3 == "FRA")
+    france = next(a for a in model.allies if a.facts.iso3 == "FRA")
     target, path = outcome.core_target_pct, model.trajectories["FRA"]
     assert outcome.deadline_year == 2024 and france not in model.flexibility
     # France wants less than 2% at the 2014 threat (0.5) and more after the 2022 invasion (0.8).
@@ -329,7 +329,7 @@ def test_any_valid_scenario_runs_and_keeps_its_invariants(overrides, seed):
     allies, rounds = model.allies_table(), model.rounds_table()
     positions = allies["position_pct"].dropna()
     assert positions.between(0.0, LEVEL_CEILING_PCT).all()
-    at_table = {a.profile.iso3 for a in model.allies if a.profile.clout > 0}
+    at_table = {a.facts.iso3 for a in model.allies if a.facts.clout > 0}
     for _, row in rounds.iloc[1:].iterrows():
         these = allies[(allies["round"] == row["round"]) & allies["iso3"].isin(at_table)]["position_pct"]
         assert these.min() - 1e-9 <= row["draft_core_pct"] <= these.max() + 1e-9

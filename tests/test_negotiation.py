@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 from sim.protocols import challenge
 
 from sim.model import negotiation, rules
-from sim.model.alliance import Profile
+from sim.model.alliance import Alliance
 from sim.model.negotiation import Package, Standing
 from sim.model.parameters import Parameters
 
@@ -30,7 +30,7 @@ PARAMS = Parameters(threat_level=0.5, us_pressure=0.5, abandonment_weight=0.0, p
                     fiscal_drag=0.4, ramp_base_pct=0.2, ramp_threat_pct=0.4, concession_rate=0.5,
                     expansion_rate_pct=0.02, noise_sd_pct=0.0, summit_year=2025, earliest_deadline_years=5,
                     latest_deadline_years=15)
-ALLY = Profile(iso3="AAA", name="Ally", start_pct=2.0, gdp_usd_bn=100.0, debt_pct_gdp=60.0, deficit_pct_gdp=3.0,
+ALLY = Alliance(iso3="AAA", name="Ally", start_pct=2.0, gdp_usd_bn=100.0, debt_pct_gdp=60.0, deficit_pct_gdp=3.0,
                eu_member=False, escape_clause=False, distance_to_moscow_km=500.0, borders_russia=True, is_us=False,
                bears_cost=True, votes=True, clout=1.0, accession_year=1949, us_reliance=0.5, exports_to_us_pct_gdp=0.0)
 STANDING = Standing(exposure=1.0, fiscal=0.5, reservation_total=0.0, floor=0.0, noise=0.0)
@@ -54,18 +54,18 @@ TRACE = [
 ]
 
 
-def play(profile, standing, previous_threats, peer_row, draws):
+def play(alliance, standing, previous_threats, peer_row, draws):
     """The round's steps for one ally, with the drafts scripted instead of drafted."""
-    stance = negotiation.open_stance(profile, PARAMS, standing)
+    stance = negotiation.open_stance(alliance, PARAMS, standing)
     draft = None
     for round_index, scripted in enumerate(DRAFTS, start=1):
         level = negotiation.threat_level_in_round(round_index, PARAMS)
-        stance = negotiation.perceive(profile, PARAMS, standing, stance, level, previous_threats(stance), peer_row)
-        stance = negotiation.update_position(profile, PARAMS, standing, stance, draft)
+        stance = negotiation.perceive(alliance, PARAMS, standing, stance, level, previous_threats(stance), peer_row)
+        stance = negotiation.update_position(alliance, PARAMS, standing, stance, draft)
         draft = scripted
-        stance = negotiation.vote(profile, PARAMS, standing, stance, draft)
-        share = negotiation.share_accepting(profile, stance.accepted)
-        stance = negotiation.respond_to_pressure(profile, PARAMS, stance, share, draws)
+        stance = negotiation.vote(alliance, PARAMS, standing, stance, draft)
+        share = negotiation.share_accepting(alliance, stance.accepted)
+        stance = negotiation.respond_to_pressure(alliance, PARAMS, stance, share, draws)
         yield stance, negotiation.ramp(PARAMS, standing, stance)
 
 

@@ -46,7 +46,7 @@ def test_the_escape_clause_eases_the_deficit_rule_for_the_allies_that_asked_for_
     fiscal = {}
     for name, scenario in (("asked", hague), ("not", load_scenario(path))):
         model = AllianceModel(scenario, rng=0)
-        fiscal[name] = {ally.profile.iso3: ally.fiscal for ally in model.allies}
+        fiscal[name] = {ally.facts.iso3: ally.fiscal for ally in model.allies}
     assert fiscal["asked"]["BEL"] == pytest.approx(0.68625) and fiscal["not"]["BEL"] == pytest.approx(0.81125)
     assert fiscal["asked"]["ESP"] == fiscal["not"]["ESP"]
 

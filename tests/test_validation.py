@@ -17,7 +17,7 @@ from test_regression import differences, table
 from sim.cli import main
 from sim.analysis.history import HagueRecord
 from sim.engines.outcome import without_nan
-from sim.model.parameters import Parameters, Protocol
+from sim.model.parameters import Parameters, NegotiationProtocol
 from sim.analysis.validation import HagueTargets, Hindcast, HindcastTargets, validate, wales_case
 from sim.analysis.validation_report import table_text
 
@@ -147,7 +147,7 @@ def test_validate_command_prints_json_and_writes_a_report(tmp_path, capsys):
     assert main(["validate", "--seeds", "2", "--json"]) == 0
     data = json.loads(capsys.readouterr().out, parse_constant=strict_json)
     assert {"hague", "wales", "cross", "combined_errors", "protocols"} <= set(data)
-    assert set(data["protocols"]) == {p.value for p in Protocol}
+    assert set(data["protocols"]) == {p.value for p in NegotiationProtocol}
     assert {"hague", "wales", "combined_errors"} <= set(data["protocols"]["proposer"])
     out = tmp_path / "report"
     assert main(["validate", "--seeds", "2", "--out", str(out)]) == 0
@@ -193,7 +193,7 @@ def test_the_forecast_table_has_a_stable_shape(result):
 # --- every protocol on both cases ------------------------------------------------------------------
 
 def test_every_protocol_is_run_on_both_cases(result):
-    assert list(result.protocols) == [p.value for p in Protocol]
+    assert list(result.protocols) == [p.value for p in NegotiationProtocol]
     for name, run in result.protocols.items():
         h, w = run.hague, run.wales
         assert run.protocol == name
@@ -227,7 +227,7 @@ def test_the_table_shows_each_protocol_side_by_side(result):
     assert "by protocol" in text
     section = text[text.index("by protocol"):].splitlines()
     header = section[0].split()
-    assert header[-len(Protocol):] == [p.value for p in Protocol]
+    assert header[-len(NegotiationProtocol):] == [p.value for p in NegotiationProtocol]
     for label in ("first draft's deadline", "Spain side letter or holding out", "Canada signs, no side letter",
                   "open >= 5% by 2030", "rounds", "Wales: level", "Wales: horizon", "2015-2024 path MAE",
                   "2024 hindcast MAE", "level error"):
@@ -237,7 +237,7 @@ def test_the_table_shows_each_protocol_side_by_side(result):
 
 def test_the_protocols_reach_the_json_strictly(result):
     data = json.loads(json.dumps(result.to_dict(), default=float, allow_nan=False), parse_constant=strict_json)
-    for name in (p.value for p in Protocol):
+    for name in (p.value for p in NegotiationProtocol):
         hague = data["protocols"][name]["hague"]
         assert {"canada_signing_share", "spain_holdout_share", "hawks_at_five_share", "mean_rounds",
                 "first_draft_deadline_mean"} <= set(hague)

@@ -52,15 +52,15 @@ def test_a_caucus_line_is_the_weighted_mean_of_its_members_last_positions(rounds
     """The line argued in a round is the members' positions at the round's start, weighted by
     clout x salience (at the threat read this round), raised by leverage for each rejection."""
     model = stepped(rounds - 1)
-    before = {ally.profile.iso3: (ally.position_pct, ally.deadline_position, ally.rejections) for ally in model.allies}
+    before = {ally.facts.iso3: (ally.position_pct, ally.deadline_position, ally.rejections) for ally in model.allies}
     model.step()
     leverage = model.params.leverage
     for stand in this_round(model).caucuses:
-        allies = [ally for ally in model.allies if ally.profile.iso3 in stand.members]
-        weights = np.array([ally.profile.clout * ally.salience * (1 + leverage * before[ally.profile.iso3][2])
+        allies = [ally for ally in model.allies if ally.facts.iso3 in stand.members]
+        weights = np.array([ally.facts.clout * ally.salience * (1 + leverage * before[ally.facts.iso3][2])
                             for ally in allies])
-        level = np.array([before[ally.profile.iso3][0] for ally in allies])
-        deadline = np.array([before[ally.profile.iso3][1] for ally in allies])
+        level = np.array([before[ally.facts.iso3][0] for ally in allies])
+        deadline = np.array([before[ally.facts.iso3][1] for ally in allies])
         assert stand.level_pct == pytest.approx(np.sum(weights * level) / np.sum(weights))
         assert stand.deadline == pytest.approx(np.sum(weights * deadline) / np.sum(weights))
         assert min(level) <= stand.level_pct <= max(level)
@@ -72,19 +72,19 @@ def test_a_caucus_line_is_the_weighted_mean_of_its_members_last_positions(rounds
 
 def test_the_pressed_are_the_holdouts_of_the_vote_and_gain_what_their_ramp_gained():
     model = stepped(2)
-    expansion = {ally.profile.iso3: float(ally.stance.expansion) for ally in model.allies}
+    expansion = {ally.facts.iso3: float(ally.stance.expansion) for ally in model.allies}
     model.step()
     assert model.running
-    holdouts = [ally.profile.iso3 for ally in model.members if not ally.accepted]
+    holdouts = [ally.facts.iso3 for ally in model.members if not ally.accepted]
     now = this_round(model)
     assert [item.iso3 for item in now.pressed] == holdouts and holdouts  # the US accepts: none is left out
     p = model.params
-    exports = {ally.profile.iso3: ally.profile.exports_to_us_pct_gdp for ally in model.allies}
+    exports = {ally.facts.iso3: ally.facts.exports_to_us_pct_gdp for ally in model.allies}
     for item in now.pressed:
         assert item.exports_to_us_pct_gdp == exports[item.iso3]
         assert item.named_pp == pytest.approx(p.bilateral_pressure_pct * p.us_pressure * exports[item.iso3])
         assert item.widening_pp > item.named_pp > 0
-        ally = next(a for a in model.allies if a.profile.iso3 == item.iso3)
+        ally = next(a for a in model.allies if a.facts.iso3 == item.iso3)
         assert item.gained_pp == pytest.approx(float(ally.stance.expansion) - expansion[item.iso3])
     if {"CAN", "ESP"} <= set(holdouts):  # Canada sells far more to the US, so is pressed harder
         by_code = {item.iso3: item for item in now.pressed}
@@ -94,7 +94,7 @@ def test_the_pressed_are_the_holdouts_of_the_vote_and_gain_what_their_ramp_gaine
 def test_the_allies_that_accepted_are_not_pressed():
     model = stepped(3)
     pressed = {item.iso3 for item in this_round(model).pressed}
-    assert pressed.isdisjoint(ally.profile.iso3 for ally in model.members if ally.accepted)
+    assert pressed.isdisjoint(ally.facts.iso3 for ally in model.members if ally.accepted)
 
 
 def first_seed(ending) -> int:
@@ -118,7 +118,7 @@ def test_early_settlement_names_the_round_and_the_side_letters():
     model.run()
     assert model.round < model.params.max_rounds and model.deal  # the Secretary General settled early
     now = this_round(model)
-    letters = ", ".join(ally.profile.iso3 for ally in model.flexibility)
+    letters = ", ".join(ally.facts.iso3 for ally in model.flexibility)
     assert now.settlement == (f"Settled in round {model.round} of {model.params.max_rounds}, before the summit: "
                               f"side letters for {letters}")
     assert "ESP" in letters
@@ -151,7 +151,7 @@ def test_who_tabled_the_draft_under_each_protocol():
 
 
 def test_a_protocol_the_page_does_not_know_is_named_as_itself():
-    ally = SimpleNamespace(profile=SimpleNamespace(iso3="POL", name="Poland"))
+    ally = SimpleNamespace(facts=SimpleNamespace(iso3="POL", name="Poland"))
     model = SimpleNamespace(tabled_by="POL", allies=[ally], params=SimpleNamespace(protocol="lottery"))
     assert tabled_words(model) == "Poland, under the lottery protocol"
 

@@ -24,7 +24,7 @@ from sim.data.loader import load_allies
 from sim.analysis.history import HagueRecord, WalesRecord, load_spending_record
 from sim.engines.model import AllianceModel
 from sim.engines.outcome import Baselines, without_nan
-from sim.model.parameters import Protocol
+from sim.model.parameters import NegotiationProtocol
 from sim.model.scenario import load_scenario
 
 CALIBRATION_DIR = Path(__file__).resolve().parents[2] / "configs" / "calibration"
@@ -231,8 +231,8 @@ def first_rounds(overrides: dict, seeds) -> tuple[list[float], list[dict[str, tu
     deadlines, openings = [], []
     for seed in seeds:
         model = AllianceModel("hague2025", rng=seed, **overrides)
-        openings.append({a.profile.iso3: (a.initial_position_pct, a.initial_deadline_position)
-                         for a in model.allies if a.profile.iso3 in hawks})
+        openings.append({a.facts.iso3: (a.initial_position_pct, a.initial_deadline_position)
+                         for a in model.allies if a.facts.iso3 in hawks})
         model.step()
         deadlines.append(float(model.draft.deadline_year))
     return deadlines, openings
@@ -330,19 +330,19 @@ def path_hindcast(result, scored: list[int], iso3, start) -> PathHindcast:
     )
 
 
-def calibration_file(case: Case | str, protocol: Protocol | str = Protocol.MEDIATOR) -> Path:
+def calibration_file(case: Case | str, protocol: NegotiationProtocol | str = NegotiationProtocol.MEDIATOR) -> Path:
     """Where `experiments/calibrate.py` keeps a fit: `<case>.json` under the default protocol,
     `<case>-<protocol>.json` under another."""
-    protocol = Protocol(protocol)
-    return CALIBRATION_DIR / (f"{case}.json" if protocol is Protocol.MEDIATOR else f"{case}-{protocol}.json")
+    protocol = NegotiationProtocol(protocol)
+    return CALIBRATION_DIR / (f"{case}.json" if protocol is NegotiationProtocol.MEDIATOR else f"{case}-{protocol}.json")
 
 
-def _calibration(case: Case | str, protocol: Protocol | str = Protocol.MEDIATOR) -> dict | None:
+def _calibration(case: Case | str, protocol: NegotiationProtocol | str = NegotiationProtocol.MEDIATOR) -> dict | None:
     path = calibration_file(case, protocol)
     return json.loads(path.read_text()) if path.is_file() else None
 
 
-def fitted_parameters(case: Case | str, protocol: Protocol | str = Protocol.MEDIATOR) -> dict | None:
+def fitted_parameters(case: Case | str, protocol: NegotiationProtocol | str = NegotiationProtocol.MEDIATOR) -> dict | None:
     fit = _calibration(case, protocol)
     return fit["parameters"] if fit else None
 
@@ -378,7 +378,7 @@ def by_protocol(seeds) -> dict[str, ProtocolResult]:
     """Both cases under each protocol, every other parameter at its default; and under each
     of the protocol's own fits (on both cases, on the Hague alone, on Wales alone)."""
     results = {}
-    for protocol in Protocol:
+    for protocol in NegotiationProtocol:
         overrides = {"protocol": protocol.value}
         fits = []
         for case in (Case.BOTH, Case.HAGUE, Case.WALES):

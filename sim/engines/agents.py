@@ -12,7 +12,7 @@ import numpy as np
 from sim.protocols import challenge
 
 from sim.model import negotiation, rules
-from sim.model.alliance import Profile
+from sim.model.alliance import Alliance
 from sim.model.caucuses import Caucus, CaucusLine
 from sim.model.negotiation import Stance
 
@@ -20,29 +20,29 @@ from sim.model.negotiation import Stance
 class Ally(mesa.Agent):
     """One ally: perceives the threat, holds a position, votes on drafts, bends under pressure."""
 
-    def __init__(self, model, seat: int, profile: Profile, peer_row: np.ndarray, preference_draw: float,
+    def __init__(self, model, seat: int, facts: Alliance, peer_row: np.ndarray, preference_draw: float,
                  expansion_draws: np.ndarray):
         super().__init__(model)
         self.seat = seat  # its row in the alliance's arrays
-        self.profile = profile
+        self.facts = facts
         self.peer_row = peer_row  # how much each ally's reading of the threat weighs with this one
         self.expansion_draws = expansion_draws  # this ally's random factor on win-set growth, per round
-        self.standing = negotiation.standing(profile, model.params, preference_draw)
-        self.stance: Stance = negotiation.open_stance(profile, model.params, self.standing)
+        self.standing = negotiation.standing(facts, model.params, preference_draw)
+        self.stance: Stance = negotiation.open_stance(facts, model.params, self.standing)
         self.opening: Stance = self.stance
 
     # --- one round ---
     def perceive(self):
         """Read the threat: own reading mixed with the neighbours' readings of the last round."""
         m = self.model
-        self.stance = negotiation.perceive(self.profile, m.params, self.standing, self.stance, m.threat_level,
+        self.stance = negotiation.perceive(self.facts, m.params, self.standing, self.stance, m.threat_level,
                                            m.last_round_threats, self.peer_row)
 
     def update_position(self):
         """Follow shifts in the ideal, concede toward the last draft, move toward the caucus's
         line, stay in the win-set."""
         m = self.model
-        self.stance = negotiation.update_position(self.profile, m.params, self.standing, self.stance, m.draft,
+        self.stance = negotiation.update_position(self.facts, m.params, self.standing, self.stance, m.draft,
                                                   self.caucus_line())
 
     @property
@@ -66,7 +66,7 @@ class Ally(mesa.Agent):
         """Challenged by the others: take the offer it must accept that moves it least, on the
         level and on the deadline, within its win-set."""
         m = self.model
-        self.stance = challenge.answer_challenges(self.profile, m.params, self.standing, self.stance, m.challenges,
+        self.stance = challenge.answer_challenges(self.facts, m.params, self.standing, self.stance, m.challenges,
                                                     seat=self.seat)
 
     def table_forecast(self):
@@ -77,7 +77,7 @@ class Ally(mesa.Agent):
 
     def vote(self):
         """Accept the draft if it fits the domestic win-set."""
-        self.stance = negotiation.vote(self.profile, self.model.params, self.standing, self.stance, self.model.draft)
+        self.stance = negotiation.vote(self.facts, self.model.params, self.standing, self.stance, self.model.draft)
 
     def stand_with_caucus(self):
         """Vote no with its caucus, if the caucus rejects the draft as a bloc."""
@@ -86,12 +86,12 @@ class Ally(mesa.Agent):
     def respond_to_pressure(self, share_accepting: float):
         """A holdout spends political capital under US and peer pressure, and gains leverage."""
         m = self.model
-        self.stance = negotiation.respond_to_pressure(self.profile, m.params, self.stance, share_accepting,
+        self.stance = negotiation.respond_to_pressure(self.facts, m.params, self.stance, share_accepting,
                                                       self.expansion_draws[m.round - 1])
 
     def own_spending_ideal(self, threat_level: float) -> float:
         """What it would spend on its own in a given threat environment, after the summit."""
-        return float(negotiation.own_spending_ideal(self.profile, self.model.params, self.standing, threat_level))
+        return float(negotiation.own_spending_ideal(self.facts, self.model.params, self.standing, threat_level))
 
     # --- what it shows (plain numbers for the page, the tables and the outcome) ---
     @property
@@ -136,7 +136,7 @@ class Ally(mesa.Agent):
 
     @property
     def salience(self) -> float:
-        return float(rules.salience(negotiation.urgency(self.profile, self.model.params, self.stance.threat)))
+        return float(rules.salience(negotiation.urgency(self.facts, self.model.params, self.stance.threat)))
 
 
 class SecretaryGeneral(mesa.Agent):

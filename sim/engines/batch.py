@@ -18,7 +18,7 @@ others talk on; concluded runs leave the live arrays once they are a quarter of 
 random numbers are a function of its own seed alone (`negotiation.random_draws`, counter-based:
 `sim.model.streams`), drawn for a whole group in one call, and every array operation works run by
 run, so a run's result never depends on the batch size, the grouping or the other runs. The scenario file,
-the allies' data and the alliance's `Profile` come through a `ScenarioCache`: one per call, or
+the allies' data and the `Alliance` come through a `ScenarioCache`: one per call, or
 the caller's, so calling with one run at a time does not read the files again.
 """
 
@@ -34,7 +34,7 @@ import numpy as np
 from sim.protocols import challenge
 
 from sim.model import implementation, negotiation, rules
-from sim.model.alliance import Profile
+from sim.model.alliance import Alliance
 from sim.model.caucuses import form_caucuses
 from sim.data.loader import AllyFacts
 from sim.model.negotiation import Package, Stance, Standing
@@ -46,7 +46,7 @@ from sim.model.parameters import (
     checked_seeds,
     parameter_columns,
     parameter_fields,
-    Protocol,
+    NegotiationProtocol,
 )
 from sim.model.pledges import Ledger
 from sim.model.scenario import Scenario, ScenarioCache
@@ -106,7 +106,7 @@ class Structure:
     data_year: int
     summit_year: int
     mediator_rule: MediatorRule
-    protocol: Protocol = Protocol.MEDIATOR
+    protocol: NegotiationProtocol = NegotiationProtocol.MEDIATOR
 
     @classmethod
     def groups(cls, columns: ParameterColumns) -> list[tuple[Structure, np.ndarray]]:
@@ -129,7 +129,7 @@ class Structure:
 
 RULES = tuple(MediatorRule)
 RULE_CODES = {rule: code for code, rule in enumerate(RULES)}
-PROTOCOLS = tuple(Protocol)
+PROTOCOLS = tuple(NegotiationProtocol)
 PROTOCOL_CODES = {protocol: code for code, protocol in enumerate(PROTOCOLS)}
 
 
@@ -217,24 +217,24 @@ class Concluded:
         self.rounds[rows] = round_index
 
 
-def open_talks(profile: Profile, facts: AllyFacts, levers: Levers, seeds: Sequence[int],
+def open_talks(alliance: Alliance, facts: AllyFacts, levers: Levers, seeds: Sequence[int],
                cache: ScenarioCache | None = None) -> Opening:
     """Every run's opening state, computed as the model's constructor computes it.
 
     The runs' draws come from one call (`negotiation.random_draws` over the seeds): each
     number depends on its run's seed alone, and a run with fewer rounds than the longest
     simply never reads its later rounds' draws."""
-    runs, allies = len(seeds), profile.count
+    runs, allies = len(seeds), alliance.count
     draws = negotiation.random_draws(np.asarray(seeds), allies, int(levers.max_rounds.max(initial=0)))
     preference, expansion_draws, recognition_draws = draws.preference, draws.expansion, draws.recognition
-    standing = negotiation.standing(profile, levers, preference)
+    standing = negotiation.standing(alliance, levers, preference)
     standing = dataclasses.replace(standing, **{field.name: np.broadcast_to(getattr(standing, field.name),
                                                                             (runs, allies))
                                                 for field in dataclasses.fields(standing)})
     matrices, index = peer_matrices(facts, np.broadcast_to(levers.peer_distance_km, (runs, 1))[:, 0], cache)
-    caucus = np.broadcast_to(form_caucuses(profile, levers, standing.exposure, standing.fiscal), (runs, allies))
+    caucus = np.broadcast_to(form_caucuses(alliance, levers, standing.exposure, standing.fiscal), (runs, allies))
     talks = Talks(run=np.arange(runs), levers=levers, standing=standing,
-                  stance=negotiation.open_stance(profile, levers, standing), draft=None, peer_index=index,
+                  stance=negotiation.open_stance(alliance, levers, standing), draft=None, peer_index=index,
                   caucus=caucus)
     return Opening(talks=talks, expansion_draws=expansion_draws, recognition_draws=recognition_draws,
                    peer_matrices=matrices)
@@ -251,42 +251,42 @@ class Round:
     next_stance: Stance
 
 
-def play_round(profile: Profile, structure: Structure, opening: Opening, talks: Talks, round_index: int,
+def play_round(alliance: Alliance, structure: Structure, opening: Opening, talks: Talks, round_index: int,
                level: np.ndarray, own: np.ndarray) -> Round:
     """`AllianceModel.step` for the live runs: `level` is the round's threat level and `own`
     each ally's own reading of it (`negotiation.own_threat`), which the caller keeps while the
     level holds."""
     p, standing = talks.levers, talks.standing
-    stance = negotiation.perceive(profile, p, standing, talks.stance, level, talks.stance.threat,
+    stance = negotiation.perceive(alliance, p, standing, talks.stance, level, talks.stance.threat,
                                   peer_weights(opening.peer_matrices, talks.peer_index), own)
     ratifiable = negotiation.ramp(p, standing, stance)  # the same through the vote
-    line = negotiation.caucus_lines(profile, p, talks.caucus, stance)
-    stance = negotiation.update_position(profile, p, standing, stance, talks.draft, line, ratifiable)
-    if structure.protocol is Protocol.PROPOSER:
-        proposer = negotiation.recognised(profile, opening.recognition_draws[talks.run, round_index - 1])
-        draft = negotiation.propose_package(profile, p, standing, stance, proposer)
-    elif structure.protocol is Protocol.CHALLENGE:
-        stance = challenge.answer_challenges(profile, p, standing, stance,
-                                             challenge.challenges(profile, p, stance, talks.draft))
-        draft = challenge.forecast_package(profile, p, stance)
+    line = negotiation.caucus_lines(alliance, p, talks.caucus, stance)
+    stance = negotiation.update_position(alliance, p, standing, stance, talks.draft, line, ratifiable)
+    if structure.protocol is NegotiationProtocol.PROPOSER:
+        proposer = negotiation.recognised(alliance, opening.recognition_draws[talks.run, round_index - 1])
+        draft = negotiation.propose_package(alliance, p, standing, stance, proposer)
+    elif structure.protocol is NegotiationProtocol.CHALLENGE:
+        stance = challenge.answer_challenges(alliance, p, standing, stance,
+                                             challenge.challenges(alliance, p, stance, talks.draft))
+        draft = challenge.forecast_package(alliance, p, stance)
     else:
-        draft = negotiation.draft_package(structure.mediator_rule, profile, p, stance)
-    stance = negotiation.vote(profile, p, standing, stance, draft, ratifiable)
-    stance = negotiation.stand_with_caucus(stance, negotiation.caucus_vetoes(profile, p, talks.caucus, stance))
-    share = negotiation.share_accepting(profile, stance.accepted)
-    beyond_reach = negotiation.out_of_reach(profile, p, standing, stance, draft, share, round_index, talks.caucus,
+        draft = negotiation.draft_package(structure.mediator_rule, alliance, p, stance)
+    stance = negotiation.vote(alliance, p, standing, stance, draft, ratifiable)
+    stance = negotiation.stand_with_caucus(stance, negotiation.caucus_vetoes(alliance, p, talks.caucus, stance))
+    share = negotiation.share_accepting(alliance, stance.accepted)
+    beyond_reach = negotiation.out_of_reach(alliance, p, standing, stance, draft, share, round_index, talks.caucus,
                                             ratifiable)
-    decision = negotiation.decide(profile, p, stance.accepted, round_index, beyond_reach)
+    decision = negotiation.decide(alliance, p, stance.accepted, round_index, beyond_reach)
     draws = opening.expansion_draws[:, round_index - 1] if len(talks.run) == len(opening.expansion_draws) \
         else opening.expansion_draws[talks.run, round_index - 1]  # no run dropped yet: a view, not a copy
     return Round(voted=stance, draft=draft, decision=decision,
-                 next_stance=negotiation.respond_to_pressure(profile, p, stance, share, draws))
+                 next_stance=negotiation.respond_to_pressure(alliance, p, stance, share, draws))
 
 
-def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concluded:
+def negotiate(alliance: Alliance, structure: Structure, opening: Opening) -> Concluded:
     """`AllianceModel.step` until every run has concluded, with each run's state frozen when its talks end."""
     talks = opening.talks
-    ended = Concluded.empty(len(talks.run), profile.count)
+    ended = Concluded.empty(len(talks.run), alliance.count)
     recorded = np.zeros(len(talks.run), dtype=bool)  # concluded rows not yet dropped: computed, never read
     round_index = 0
     level = own = None  # the live runs' threat level and own reading of it, kept while the level holds
@@ -294,8 +294,8 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
         round_index += 1
         round_level = negotiation.threat_level_in_round(round_index, talks.levers)
         if level is None or not np.array_equal(round_level, level):
-            level, own = round_level, negotiation.own_threat(profile, talks.levers, talks.standing, round_level)
-        played = play_round(profile, structure, opening, talks, round_index, level, own)
+            level, own = round_level, negotiation.own_threat(alliance, talks.levers, talks.standing, round_level)
+        played = play_round(alliance, structure, opening, talks, round_index, level, own)
         ends = played.decision.concluded[:, 0] & ~recorded
         if ends.any():
             ended.record(talks.run[ends], played.voted, played.draft, played.decision, round_index, ends)
@@ -309,14 +309,14 @@ def negotiate(profile: Profile, structure: Structure, opening: Opening) -> Concl
 
 # --- after the summit -------------------------------------------------------------------------------
 
-def implement(profile: Profile, opening: Talks, ended: Concluded, data_year: int, ledger: Ledger,
+def implement(alliance: Alliance, opening: Talks, ended: Concluded, data_year: int, ledger: Ledger,
               keep_trajectory: bool) -> implementation.Projection:
     """`AllianceModel.project_spending` for every run of the group; a run's path stops at its deadline."""
     levers = opening.levers
     target = implementation.targets(ended.deal[:, None], ended.flexibility, ended.draft.core_pct,
                                     ended.stance.position)
     talks_level = negotiation.threat_level_in_round(ended.rounds[:, None], levers)
-    return implementation.project_spending(profile, levers, opening.standing, ended.stance, target,
+    return implementation.project_spending(alliance, levers, opening.standing, ended.stance, target,
                                            ended.draft.deadline_year, talks_level, data_year, ledger, keep_trajectory)
 
 
@@ -330,15 +330,15 @@ class GroupResult:
     on_track: np.ndarray  # (runs, allies) from `measure`
 
 
-def run_group(profile: Profile, facts: AllyFacts, ledger: Ledger, structure: Structure,
+def run_group(alliance: Alliance, facts: AllyFacts, ledger: Ledger, structure: Structure,
               levers: Levers, seeds: Sequence[int], per_ally: bool, cache: ScenarioCache | None = None) -> GroupResult:
     """A group of runs that share a structure, from the opening positions to the outcome."""
-    opening = open_talks(profile, facts, levers, seeds, cache)
-    ended = negotiate(profile, structure, opening)
-    projection = implement(profile, opening.talks, ended, structure.data_year, ledger, per_ally)
-    measures = measure(profile, ended.deal[:, None], ended.flexibility, projection)
-    weights = negotiation.mediator_weights(profile, levers, opening.talks.stance)
-    baseline = {rule: negotiation.baselines(rule, profile, levers, opening.talks.stance, weights)
+    opening = open_talks(alliance, facts, levers, seeds, cache)
+    ended = negotiate(alliance, structure, opening)
+    projection = implement(alliance, opening.talks, ended, structure.data_year, ledger, per_ally)
+    measures = measure(alliance, ended.deal[:, None], ended.flexibility, projection)
+    weights = negotiation.mediator_weights(alliance, levers, opening.talks.stance)
+    baseline = {rule: negotiation.baselines(rule, alliance, levers, opening.talks.stance, weights)
                 for rule in MediatorRule}
     deal = ended.deal
     columns = {
@@ -347,7 +347,7 @@ def run_group(profile: Profile, facts: AllyFacts, ledger: Ledger, structure: Str
         "related_target_pct": np.where(deal & levers.split_enabled[:, 0], ended.draft.related_pct[:, 0], np.nan),
         "deadline_year": np.where(deal, ended.draft.deadline_year[:, 0], np.nan),
         "rounds": ended.rounds,
-        "holdouts": profile.votes & ~ended.stance.accepted,
+        "holdouts": alliance.votes & ~ended.stance.accepted,
         "flexibility": ended.flexibility,
         "baseline_weighted_mean": baseline[MediatorRule.COMPROMISE],
         "baseline_weighted_median": baseline[MediatorRule.MEDIAN],
@@ -387,8 +387,8 @@ def run_batch(scenario: Scenario | str, overrides: Sequence[Mapping[str, object]
         columns = window_columns(base, overrides, window)
         for structure, rows in Structure.groups(columns):
             where = (structure.data_year, structure.summit_year)
-            profile = cache.derived(facts, ("profile", *where), lambda where=where: Profile.of(facts, *where))
-            result = run_group(profile, facts, base.ledger, structure, Levers.of_columns(columns, rows),
+            alliance = cache.derived(facts, ("alliance", *where), lambda where=where: Alliance.of(facts, *where))
+            result = run_group(alliance, facts, base.ledger, structure, Levers.of_columns(columns, rows),
                                seed_column[rows + first], per_ally, cache)
             collected.add(rows + first, result)
     return BatchResult(scenario=base.name, iso3=tuple(facts.iso3), seed=seed_column, allies=collected.ally_columns(),

@@ -21,11 +21,11 @@ from sim.protocols import challenge
 
 from sim.model import implementation, negotiation, rules
 from sim.engines.agents import Ally, SecretaryGeneral
-from sim.model.alliance import Profile
+from sim.model.alliance import Alliance
 from sim.model.caucuses import CaucusLine, form_caucuses
 from sim.model.negotiation import Decision, Package, Stance, Standing, random_draws
 from sim.engines.outcome import AllyResult, Baselines, Outcome, measure
-from sim.model.parameters import MediatorRule, Protocol, parameter_fields
+from sim.model.parameters import MediatorRule, NegotiationProtocol, parameter_fields
 from sim.model.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
 
@@ -55,7 +55,7 @@ class AllianceModel(mesa.Model):
         # itself, or, given no seed or a Generator, one integer drawn from Mesa's `self.rng`.
         self.draws_key = self.seed if self.seed is not None else int(self.rng.integers(0, 2**63))
         facts = self.scenario_spec.allies()
-        self.alliance = Profile.of(facts, p.data_year, p.summit_year)
+        self.alliance = Alliance.of(facts, p.data_year, p.summit_year)
         peers = rules.peer_weights(facts.capital_lat, facts.capital_lon, p.peer_distance_km)
         draws = random_draws(self.draws_key, self.alliance.count, p.max_rounds)
         for i in range(self.alliance.count):
@@ -89,7 +89,7 @@ class AllianceModel(mesa.Model):
                 "share_accepting": lambda m: m.share_accepting() if m.draft else np.nan,
             },
             agenttype_reporters={Ally: {
-                "iso3": lambda a: a.profile.iso3,
+                "iso3": lambda a: a.facts.iso3,
                 "position_pct": "position_pct",
                 "deadline_position": "deadline_position",
                 "accepted": "accepted",
@@ -119,16 +119,16 @@ class AllianceModel(mesa.Model):
         """The protocol: the Secretary General drafts a single text, the ally recognised this
         round proposes, or allies challenge each other and the forecast (the weighted median
         level and deadline) is tabled, in the name of the ally at the median level."""
-        if self.params.protocol is Protocol.PROPOSER:
+        if self.params.protocol is NegotiationProtocol.PROPOSER:
             proposer = self.proposer()
             proposer.propose()
-            self.tabled_by = proposer.profile.iso3
-        elif self.params.protocol is Protocol.CHALLENGE:
+            self.tabled_by = proposer.facts.iso3
+        elif self.params.protocol is NegotiationProtocol.CHALLENGE:
             self.challenges = challenge.challenges(self.alliance, self.params, self.stances(), self.draft)
             self.allies.do("answer_challenges")
             median_voter = self.median_voter()
             median_voter.table_forecast()
-            self.tabled_by = median_voter.profile.iso3
+            self.tabled_by = median_voter.facts.iso3
         else:
             self.secretary_general.draft_package()
             self.tabled_by = SECRETARY_GENERAL
@@ -170,7 +170,7 @@ class AllianceModel(mesa.Model):
     # --- what the model knows about itself ---
     @property
     def members(self) -> list[Ally]:
-        return [ally for ally in self.allies if ally.profile.votes]
+        return [ally for ally in self.allies if ally.facts.votes]
 
     def votes(self) -> np.ndarray:
         return np.array(self.allies.get("accepted"), dtype=bool)
@@ -187,7 +187,7 @@ class AllianceModel(mesa.Model):
 
     def position_spread(self) -> float:
         """Standard deviation of the positions of the allies at the table (pp of GDP)."""
-        levels = [a.position_pct for a in self.allies if a.profile.at_table]
+        levels = [a.position_pct for a in self.allies if a.facts.at_table]
         return float(np.std(levels))
 
     def baselines(self) -> Baselines:
@@ -215,8 +215,8 @@ class AllianceModel(mesa.Model):
     def paths(self, projection: implementation.Projection) -> dict[str, dict[int, float]]:
         """Each ally's projected path as {year: % of GDP}, empty for an ally without forces."""
         years = range(projection.first_year, projection.first_year + projection.trajectory.shape[-1])
-        return {ally.profile.iso3: ({year: float(value) for year, value in zip(years, path) if not np.isnan(value)}
-                                    if ally.profile.bears_cost else {})
+        return {ally.facts.iso3: ({year: float(value) for year, value in zip(years, path) if not np.isnan(value)}
+                                    if ally.facts.bears_cost else {})
                 for ally, path in zip(self.allies, projection.trajectory)}
 
     def outcome(self) -> Outcome:
@@ -233,8 +233,8 @@ class AllianceModel(mesa.Model):
             related_target_pct=(package.related_pct if package and self.params.split_enabled else None),
             deadline_year=package.deadline_year if package else None,
             rounds=self.round,
-            holdouts=[a.profile.iso3 for a in self.members if not a.accepted],
-            flexibility=[a.profile.iso3 for a in self.flexibility],
+            holdouts=[a.facts.iso3 for a in self.members if not a.accepted],
+            flexibility=[a.facts.iso3 for a in self.flexibility],
             baselines=self.baselines(),
             us_share_before=float(measures.us_share_before),
             us_share_after=float(measures.us_share_after) if self.deal else None,
@@ -256,12 +256,12 @@ class AllianceModel(mesa.Model):
 
     def _ally_result(self, ally: Ally, on_track: bool) -> AllyResult:
         return AllyResult(
-            iso3=ally.profile.iso3, name=ally.profile.name, start_pct=ally.profile.start_pct,
+            iso3=ally.facts.iso3, name=ally.facts.name, start_pct=ally.facts.start_pct,
             initial_position_pct=ally.initial_position_pct, final_position_pct=ally.position_pct,
             initial_deadline=ally.initial_deadline_position, final_deadline=ally.deadline_position,
-            accepted=ally.accepted, flexibility=ally in self.flexibility, votes=ally.profile.votes, on_track=on_track,
+            accepted=ally.accepted, flexibility=ally in self.flexibility, votes=ally.facts.votes, on_track=on_track,
             threat=ally.threat, fiscal_pressure=ally.fiscal,
-            trajectory=self.trajectories.get(ally.profile.iso3, {}),
+            trajectory=self.trajectories.get(ally.facts.iso3, {}),
         )
 
 

@@ -134,15 +134,15 @@ class Measures:
     extra_spending_usd_bn: np.ndarray  # at the end of the projection, at data-year GDP; NaN without a deal
 
 
-def measure(profile, deal, flexibility, projection) -> Measures:
+def measure(alliance, deal, flexibility, projection) -> Measures:
     """The burden shares, the extra spending and who is on track, from the projected paths.
     `deal` keeps the allies axis with length 1 (as `negotiation.Decision` has it). Without a
     deal there is no pledge to implement, so those measures are missing, not zero or the
     drift of each ally toward its own position."""
-    start = np.nan_to_num(profile.start_pct)
+    start = np.nan_to_num(alliance.start_pct)
     final = np.nan_to_num(projection.end)
-    gdp, is_us = profile.gdp_usd_bn, profile.is_us
-    on_track = (deal & profile.bears_cost & ~flexibility
+    gdp, is_us = alliance.gdp_usd_bn, alliance.is_us
+    on_track = (deal & alliance.bears_cost & ~flexibility
                 & (projection.end >= projection.target - ON_TRACK_TOLERANCE_PCT))
     before = np.sum(start * gdp * is_us, axis=-1) / np.sum(start * gdp, axis=-1)
     agreed = np.asarray(deal)[..., 0]

@@ -1,7 +1,7 @@
 """The allies' fixed facts as the talks use them: one ally's (scalars) or the alliance's
 (one entry per ally, in the data's order).
 
-The same dataclass serves both, so a rule that reads `profile.start_pct` runs unchanged for
+The same dataclass serves both, so a rule that reads `alliance.start_pct` runs unchanged for
 a Mesa agent (its own row) and for the alliance or a block of runs (vectors over allies).
 """
 
@@ -17,7 +17,7 @@ from sim.data.us_ties import load_us_ties
 
 
 @dataclass(frozen=True)
-class Profile:
+class Alliance:
     """What the talks know about an ally and never change. Arrays over allies for the
     alliance; plain Python values for one ally (`row`)."""
 
@@ -40,7 +40,7 @@ class Profile:
     exports_to_us_pct_gdp: np.ndarray | float  # goods exports to the US, % of GDP; NaN without a figure (the US)
 
     @classmethod
-    def of(cls, facts: AllyFacts, data_year: int, summit_year: int) -> Profile:
+    def of(cls, facts: AllyFacts, data_year: int, summit_year: int) -> Alliance:
         """The alliance for a scenario's data year and summit."""
         ties = load_us_ties(tuple(facts.iso3))
         votes = facts.accession_year <= summit_year
@@ -67,7 +67,7 @@ class Profile:
     def count(self) -> int:
         return len(self.iso3)
 
-    def row(self, index: int) -> Profile:
+    def row(self, index: int) -> Alliance:
         """One ally's facts, as plain Python values."""
-        return Profile(**{name: np.asarray(value)[index].item() if not isinstance(value, tuple) else value[index]
+        return Alliance(**{name: np.asarray(value)[index].item() if not isinstance(value, tuple) else value[index]
                           for name, value in vars(self).items()})

@@ -16,7 +16,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from sim.model.alliance import Profile
+from sim.model.alliance import Alliance
 
 
 class Caucus(IntEnum):
@@ -38,17 +38,17 @@ class CaucusLine:
     deadline: np.ndarray | float
 
 
-def form_caucuses(profile: Profile, params, exposure, fiscal) -> np.ndarray:
+def form_caucuses(alliance: Alliance, params, exposure, fiscal) -> np.ndarray:
     """Each ally's caucus code, over the allies (last axis). The front line: exposure to Russia
     of at least `front_line_exposure`. The fiscal caucus: not in the front line (that comes
     first), fiscal pressure of at least `fiscal_caucus_pressure` and spending below the median
     of the other allies at the table, so the demand costs it most. The US (the demandeur) and
     allies not at the table join none."""
-    eligible = profile.at_table & ~profile.is_us
-    spending = np.where(eligible, profile.start_pct, np.nan)
+    eligible = alliance.at_table & ~alliance.is_us
+    spending = np.where(eligible, alliance.start_pct, np.nan)
     median = np.nanmedian(spending, axis=-1, keepdims=True)
     front = eligible & (exposure >= params.front_line_exposure)
-    pressed = eligible & ~front & (fiscal >= params.fiscal_caucus_pressure) & (profile.start_pct < median)
+    pressed = eligible & ~front & (fiscal >= params.fiscal_caucus_pressure) & (alliance.start_pct < median)
     return np.where(front, Caucus.FRONT_LINE, np.where(pressed, Caucus.FISCAL, Caucus.NONE)).astype(np.int64)
 
 

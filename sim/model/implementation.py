@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model import rules
-from sim.model.alliance import Profile
+from sim.model.alliance import Alliance
 from sim.model.negotiation import Standing, Stance, own_spending_ideal, ramp
 from sim.model.pledges import Ledger
 
@@ -32,7 +32,7 @@ def targets(deal, flexibility, core_pct, position_pct):
     return np.where(deal & ~flexibility, core_pct, position_pct)
 
 
-def project_spending(profile: Profile, params, standing: Standing, ended: Stance, target, horizon, talks_level,
+def project_spending(alliance: Alliance, params, standing: Standing, ended: Stance, target, horizon, talks_level,
                      data_year: int, ledger: Ledger = Ledger(), keep_trajectory: bool = True) -> Projection:
     """Spending year by year to the deadline (`horizon`): the fastest of the package's path,
     the standing floors of the `ledger` (each where the ally keeps it of its own accord,
@@ -41,21 +41,21 @@ def project_spending(profile: Profile, params, standing: Standing, ended: Stance
     when the talks ended."""
     p = params
     ratifiable = ramp(p, standing, ended)
-    spending = np.broadcast_to(profile.start_pct, np.shape(target)).astype(float)
+    spending = np.broadcast_to(alliance.start_pct, np.shape(target)).astype(float)
     last_year = max(data_year, int(np.max(horizon, initial=data_year)))
     trajectory = np.full((*np.shape(target), last_year - data_year + 1), np.nan) if keep_trajectory else None
     if trajectory is not None:
         trajectory[..., 0] = spending
-    pressed = rules.enforcement_share(p.us_pressure, profile.us_reliance, p.enforcement_rate)
+    pressed = rules.enforcement_share(p.us_pressure, alliance.us_reliance, p.enforcement_rate)
     level = floor = None  # what this year's own ideal and pledges were last computed for
     for year in range(data_year + 1, last_year + 1):
         going = year <= horizon
         year_level = rules.threat_level_in_year(year, talks_level, p.threat_event_year, p.threat_event_level)
         if level is None or not np.array_equal(year_level, level):  # both depend on the year's level alone
             level, floor = year_level, None
-            own_ideal = own_spending_ideal(profile, p, standing, level)
+            own_ideal = own_spending_ideal(alliance, p, standing, level)
             keeps_target = rules.keeps_pledge(own_ideal, target, p.self_enforcing_pledges)
-        year_floor = ledger.floor_pct(year, profile.accession_year)
+        year_floor = ledger.floor_pct(year, alliance.accession_year)
         if floor is None or not np.array_equal(year_floor, floor):
             floor = year_floor
             keeps_floor = rules.keeps_pledge(own_ideal, floor, p.self_enforcing_pledges)
@@ -69,6 +69,6 @@ def project_spending(profile: Profile, params, standing: Standing, ended: Stance
         if trajectory is not None:
             trajectory[..., year - data_year] = np.where(going, spending, np.nan)
     if trajectory is not None:
-        trajectory[..., ~np.asarray(profile.bears_cost), :] = np.nan
-    return Projection(target=target, end=np.where(profile.bears_cost, spending, np.nan), first_year=data_year,
+        trajectory[..., ~np.asarray(alliance.bears_cost), :] = np.nan
+    return Projection(target=target, end=np.where(alliance.bears_cost, spending, np.nan), first_year=data_year,
                       trajectory=trajectory)

@@ -23,7 +23,7 @@ class MediatorRule(StrEnum):
     NASH = "nash"  # weighted Nash bargaining solution
 
 
-class Protocol(StrEnum):
+class NegotiationProtocol(StrEnum):
     """How proposals arise and are answered in each round (DESIGN.md: the protocol is a lever)."""
 
     MEDIATOR = "mediator"  # single negotiating text: the Secretary General drafts from the positions
@@ -32,7 +32,7 @@ class Protocol(StrEnum):
 
 
 #: The parameters whose values are names from a fixed list, by the name of their type.
-CHOICE_TYPES = {"MediatorRule": MediatorRule, "Protocol": Protocol}
+CHOICE_TYPES = {"MediatorRule": MediatorRule, "NegotiationProtocol": NegotiationProtocol}
 
 
 def _spec(default, low=None, high=None, *, doc: str, choices=None):
@@ -56,11 +56,11 @@ class Parameters:
     latest_deadline_years: int = _spec(15, 1, 40, doc="latest deadline on the table, years after the summit")
     mediator_rule: MediatorRule = _spec(MediatorRule.COMPROMISE, doc="how the Secretary General drafts",
                                         choices=tuple(MediatorRule))
-    protocol: Protocol = _spec(Protocol.MEDIATOR, doc="how packages are tabled: the Secretary General's single text, "
+    protocol: NegotiationProtocol = _spec(NegotiationProtocol.MEDIATOR, doc="how packages are tabled: the Secretary General's single text, "
                                "an ally recognised by clout proposes (Baron & Ferejohn 1989), "
                                "or allies challenge each other and the median position is tabled "
                                "(Bueno de Mesquita 1994)",
-                               choices=tuple(Protocol))
+                               choices=tuple(NegotiationProtocol))
     allow_flexibility: bool = _spec(True, doc="holdouts may get flexibility (a side letter) at the summit")
     early_settlement: bool = _spec(True, doc="the Secretary General may carry holdouts with side letters before the summit, once none can be won by it")
     max_flexibility_holdouts: int = _spec(3, 0, 32, doc="most holdouts the summit will carry with side letters")

@@ -281,7 +281,7 @@ class ScenarioCache:
 
     def derived(self, facts: AllyFacts, key: object, build: Callable[[], T]) -> T:
         """`build()`, remembered for `key` as long as these facts (from `allies`) are current: for
-        what is computed from them alone, such as the alliance's `Profile` for a data year."""
+        what is computed from them alone, such as the `Alliance` of a data year."""
         entry = self._derived.get(id(facts))
         if entry is None or entry[0] is not facts:
             return build()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.model import rules
-from sim.model.alliance import Profile
+from sim.model.alliance import Alliance
 from sim.model.negotiation import (Package, Stance, Standing, draft_package, mediator_weights, ramp, taken, urgency,
                              within_win_set)
 from sim.model.parameters import MediatorRule
@@ -88,14 +88,14 @@ def contenders(positions, weights, salience, at_table, status_quo) -> Contenders
                       at_table=np.broadcast_to(at_table, np.shape(positions)))
 
 
-def challenges(profile: Profile, params, stances: Stance, draft: Package | None) -> Challenges:
+def challenges(alliance: Alliance, params, stances: Stance, draft: Package | None) -> Challenges:
     """The round's challenges (Bueno de Mesquita 1994): every ally at the table weighs
     challenging every other on the level and on the deadline; capability is clout, raised by
     vetoes as with the mediator, and salience the ally's (`mediator_weights`); the status quo is
     the package on the table."""
-    weights = mediator_weights(profile, params, stances)
-    salience = rules.salience(urgency(profile, params, stances.threat))
-    at_table = profile.at_table
+    weights = mediator_weights(alliance, params, stances)
+    salience = rules.salience(urgency(alliance, params, stances.threat))
+    at_table = alliance.at_table
     level_now = np.nan if draft is None else draft.core_pct
     deadline_now = np.nan if draft is None else draft.deadline_year
     return Challenges(level=contenders(stances.position, weights, salience, at_table, level_now),
@@ -139,7 +139,7 @@ def settle(targets: Contenders, challengers: Contenders):
     return rules.least_move(targets.position, made.gap, made.moves())
 
 
-def answer_challenges(profile: Profile, params, standing_: Standing, stance: Stance, challenges_: Challenges,
+def answer_challenges(alliance: Alliance, params, standing_: Standing, stance: Stance, challenges_: Challenges,
                       seat: int | None = None) -> Stance:
     """Take, on each issue, the offer it must accept that moves it least (Bueno de Mesquita
     1994), or stay; and stay within the window of deadlines and its win-set for its deadline.
@@ -148,18 +148,18 @@ def answer_challenges(profile: Profile, params, standing_: Standing, stance: Sta
     own = challenges_ if seat is None else challenges_.take(seat)
     deadline = np.clip(settle(own.deadline, challenges_.deadline), p.earliest_deadline, p.latest_deadline)
     level = settle(own.level, challenges_.level)
-    return dataclasses.replace(stance, position=within_win_set(profile, p, standing_, level,
+    return dataclasses.replace(stance, position=within_win_set(alliance, p, standing_, level,
                                                                ramp(p, standing_, stance), deadline),
                                deadline_position=deadline)
 
 
-def forecast_package(profile: Profile, params, stances: Stance) -> Package:
+def forecast_package(alliance: Alliance, params, stances: Stance) -> Package:
     """The package the challenges leave on the table: Bueno de Mesquita's forecast, the weighted
     median of the positions (and of the deadlines), with related spending as in a draft."""
-    return draft_package(MediatorRule.MEDIAN, profile, params, stances)
+    return draft_package(MediatorRule.MEDIAN, alliance, params, stances)
 
 
-def median_voter(profile: Profile, params, stances: Stance):
+def median_voter(alliance: Alliance, params, stances: Stance):
     """Whose position the forecast's level is (a boolean mask over the allies)."""
-    index = rules.weighted_median_index(stances.position, mediator_weights(profile, params, stances))
+    index = rules.weighted_median_index(stances.position, mediator_weights(alliance, params, stances))
     return np.arange(np.shape(stances.position)[-1]) == np.asarray(index)[..., None]

@@ -86,9 +86,9 @@ EMBED_OPTIONS = {"renderer": "svg", "actions": {"export": True, "source": False,
 
 def vote_of(ally: Ally, has_draft: bool, carried: set[str]) -> Vote:
     """A side letter shows over the vote it settled; before the first draft nobody has voted."""
-    if not ally.profile.votes:
+    if not ally.facts.votes:
         return Vote.NOT_AT_TABLE
-    if ally.profile.iso3 in carried:
+    if ally.facts.iso3 in carried:
         return Vote.SIDE_LETTER
     if not has_draft:
         return Vote.NO_DRAFT
@@ -98,16 +98,16 @@ def vote_of(ally: Ally, has_draft: bool, carried: set[str]) -> Vote:
 def tiles_frame(model) -> pd.DataFrame:
     """One row per ally: its tile, position, deadline, vote and what the tooltip says."""
     places = {tile.iso3: tile for tile in TILES}
-    missing = sorted({a.profile.iso3 for a in model.allies} - set(places))
+    missing = sorted({a.facts.iso3 for a in model.allies} - set(places))
     if missing:
         raise KeyError(f"no cartogram tile for {', '.join(missing)}; add it to TILES in {__name__}")
-    carried = {a.profile.iso3 for a in model.flexibility}
+    carried = {a.facts.iso3 for a in model.flexibility}
     rows = []
     for ally in model.allies:
-        tile = places[ally.profile.iso3]
+        tile = places[ally.facts.iso3]
         position = None if math.isnan(ally.position_pct) else round(ally.position_pct, 2)
         rows.append({
-            "iso3": ally.profile.iso3, "name": ally.profile.name, "col": tile.col, "row": tile.row,
+            "iso3": ally.facts.iso3, "name": ally.facts.name, "col": tile.col, "row": tile.row,
             "position": position,
             "label": "no forces" if position is None else f"{position:.2f}",
             "deadline": round(ally.deadline_position),
@@ -121,7 +121,7 @@ def tiles_frame(model) -> pd.DataFrame:
 def position_domain(model) -> tuple[float, float]:
     """A colour range fixed for the whole run, so a colour means the same level every round."""
     levels = [a.initial_position_pct for a in model.allies if not math.isnan(a.initial_position_pct)]
-    low = math.floor(min(levels + [a.profile.start_pct for a in model.allies if not math.isnan(a.profile.start_pct)]))
+    low = math.floor(min(levels + [a.facts.start_pct for a in model.allies if not math.isnan(a.facts.start_pct)]))
     high = math.ceil(max(levels + [model.params.us_demand_pct]))
     return float(low), float(high)
 

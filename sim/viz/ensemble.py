@@ -346,7 +346,7 @@ def EnsemblePanel(model, run: ThisRun | None = None):
     Mesa's update counter: `run` tells it when the talks end)."""
     runs = solara.use_reactive(DEFAULT_RUNS)
     scenario, levers = model.scenario_name, ensemble_levers(model)
-    absent = solara.use_memo(lambda: frozenset(a.profile.iso3 for a in model.allies if not a.profile.votes), [model])
+    absent = solara.use_memo(lambda: frozenset(a.facts.iso3 for a in model.allies if not a.facts.votes), [model])
     n = runs.value
     task = solara.lab.use_task(lambda: compute_ensemble(scenario, levers, n), dependencies=[model, n],
                                raise_error=False)

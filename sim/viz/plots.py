@@ -106,7 +106,7 @@ def standing(model) -> Standing:
     round_row = ("Round", f"{model.round} of {p.max_rounds}")
     if model.running:
         draft = model.draft
-        holdouts = [a.profile.iso3 for a in model.members if not a.accepted] if draft else []
+        holdouts = [a.facts.iso3 for a in model.members if not a.accepted] if draft else []
         rows = (
             round_row,
             ("Tabled by", tabled_words(model) if draft else "-"),

@@ -18,7 +18,7 @@ from sim.model import negotiation, rules
 from sim.model.caucuses import CAUCUSES, Caucus
 from sim.engines.model import SECRETARY_GENERAL
 from sim.model.negotiation import Package
-from sim.model.parameters import Protocol
+from sim.model.parameters import NegotiationProtocol
 from sim.viz.caucus_style import STYLES
 
 PRESSED_NOTE = ("After the vote the US pressed each holdout by name. Named pressure: the widening of its "
@@ -26,8 +26,8 @@ PRESSED_NOTE = ("After the vote the US pressed each holdout by name. Named press
                 "alliance-wide pressure of the US and of the allies on board; the ramp gained is that, times "
                 "the round's random factor. Ramps in pp of GDP a year.")
 # How an ally came to table the draft, by protocol; a protocol not named here is named as itself.
-TABLING = {Protocol.PROPOSER: "recognised to propose",
-           Protocol.CHALLENGE: "at the median level after the challenges"}
+TABLING = {NegotiationProtocol.PROPOSER: "recognised to propose",
+           NegotiationProtocol.CHALLENGE: "at the median level after the challenges"}
 
 
 @dataclass(frozen=True)
@@ -83,7 +83,7 @@ def tabled_words(model) -> str:
     """Who put the draft on the table: the Secretary General, or an ally under the protocol."""
     if model.tabled_by == SECRETARY_GENERAL:
         return "the Secretary General (single text)"
-    names = {ally.profile.iso3: ally.profile.name for ally in model.allies}
+    names = {ally.facts.iso3: ally.facts.name for ally in model.allies}
     protocol = model.params.protocol
     how = TABLING.get(protocol, f"under the {protocol} protocol")
     return f"{names.get(model.tabled_by, model.tabled_by)}, {how}"
@@ -105,7 +105,7 @@ def caucus_stands(model) -> tuple[CaucusStand, ...]:
             continue
         level = math.nan if lines is None else float(lines.level[rows[0]])
         deadline = math.nan if lines is None else float(lines.deadline[rows[0]])
-        stands.append(CaucusStand(caucus, tuple(model.allies[i].profile.iso3 for i in rows), level, deadline,
+        stands.append(CaucusStand(caucus, tuple(model.allies[i].facts.iso3 for i in rows), level, deadline,
                                   bloc=bool(model.caucus_vetoes[rows[0]])))
     return tuple(stands)
 
@@ -117,17 +117,17 @@ def pressed_holdouts(model) -> tuple[tuple[Pressed, ...], str]:
         return (), "none yet: the US presses the holdouts after each vote"
     if not model.running:  # the round's vote ended the talks: no pressure follows
         return (), "none: the talks ended with this round's vote"
-    holdouts = [ally for ally in model.members if not ally.accepted and not ally.profile.is_us]
+    holdouts = [ally for ally in model.members if not ally.accepted and not ally.facts.is_us]
     if not holdouts:
         return (), "none: no ally held out"
     p, share = model.params, model.share_accepting()
     pressed = []
     for ally in holdouts:
-        exports = ally.profile.exports_to_us_pct_gdp
+        exports = ally.facts.exports_to_us_pct_gdp
         named = float(rules.bilateral_pressure(p.us_pressure, exports, p.bilateral_pressure_pct))
-        widening = float(negotiation.widening(ally.profile, p, share))
+        widening = float(negotiation.widening(ally.facts, p, share))
         gained = float(rules.expand_ramp(0.0, True, widening, ally.expansion_draws[model.round - 1]))
-        pressed.append(Pressed(ally.profile.iso3, float(exports), named, widening, gained))
+        pressed.append(Pressed(ally.facts.iso3, float(exports), named, widening, gained))
     return tuple(pressed), ""
 
 
@@ -136,7 +136,7 @@ def settlement(model) -> str | None:
     if model.running:
         return None
     r, last = model.round, model.params.max_rounds
-    letters = ", ".join(ally.profile.iso3 for ally in model.flexibility)
+    letters = ", ".join(ally.facts.iso3 for ally in model.flexibility)
     if not model.deal:
         return f"No deal at the summit (round {r} of {last})"
     if letters and r < last:
