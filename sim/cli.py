@@ -1,4 +1,4 @@
-"""The command line: `alliance-sim run`.
+"""The command line: `alliance-sim run | validate | sweep | viz`, every argument parsed here.
 
 Errors in what the user gave (a scenario, a parameter, an output directory) or in the
 machine around it (a full disk, a port in use) end in one line on stderr and exit status 2,
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import sys
 import time
 from contextlib import nullcontext
@@ -20,12 +21,17 @@ from sim.data.loader import DataError
 from sim.model.parameters import ParameterError, coerce
 from sim.analysis.run_report import OutputDir, OutputError
 from sim.model.scenario import DEFAULT_SCENARIO, ScenarioError, builtin_scenarios, load_scenario
-from sim.sweeps.sweep import ExecutorError, add_sweep_parser, command_sweep
-from sim.viz.server import ServerError, add_viz_parser, command_viz
+from sim.engines.engine import Engine
+from sim.sweeps.executors import LOCAL_SCHEDULER, ExecutorChoice, ExecutorError
+from sim.sweeps.shards import ResultTable
+from sim.sweeps.spec import SweepSpec, builtin_specs, load_spec
+from sim.sweeps.sweep import SweepInterrupted, run_sweep
+from sim.viz.server import DEFAULT_HOST, DEFAULT_PORT, ServerError, serve
 
 DEFAULT_SEED = 0
 USAGE_ERROR = 2
 BROKEN_PIPE = 141  # what a shell reports for a tool ended by SIGPIPE (128 + 13)
+INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl-C
 USER_ERRORS = (ScenarioError, ParameterError, DataError, FileExistsError, ExecutorError, OutputError, ServerError)
 VALIDATION_FILES = ("validation.md", "validation.json")
 
@@ -68,6 +74,37 @@ def build_parser() -> argparse.ArgumentParser:
     add_sweep_parser(commands)
     add_viz_parser(commands)
     return parser
+
+
+def add_sweep_parser(commands) -> None:
+    sweep = commands.add_parser("sweep", help="run a parameter sweep from a spec, writing Parquet shards",
+                                description="Run every run of a sweep spec and write its results as Parquet "
+                                            "shards; a sweep stopped at any moment finishes with --resume.")
+    sweep.add_argument("spec", help=f"sweep spec TOML path, or a built-in spec ({', '.join(builtin_specs())})")
+    sweep.add_argument("--out", type=Path, required=True, help="results directory (one sweep per directory)")
+    sweep.add_argument("--engine", choices=[e.value for e in Engine],
+                       help="engine for the runs (default: the spec's runs.engine, itself batch by default)")
+    sweep.add_argument("--workers", type=int, help="worker processes (default: all cores; 1 runs in this process; "
+                                                   "with --scheduler local, the local Dask workers)")
+    sweep.add_argument("--scheduler", metavar="ADDR",
+                       help=f"run on Dask: '{LOCAL_SCHEDULER}' for a cluster on this machine, or a scheduler "
+                            "address such as tcp://scheduler:8786")
+    sweep.add_argument("--resume", action="store_true", help="finish a sweep already started in --out")
+    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def add_viz_parser(commands) -> None:
+    viz = commands.add_parser(
+        "viz", help="serve the browser visualisation (Mesa on Solara)",
+        description="Serve the browser page on this machine (127.0.0.1 unless --host says otherwise): the "
+                    "levers, a map of the allies' positions and votes, the rounds, the outcome, who keeps the "
+                    "pledge, and the distribution over many runs. Each browser tab has its own model.")
+    viz.add_argument("--host", default=DEFAULT_HOST,
+                     help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
+    viz.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
+    viz.add_argument("--scenario", default=DEFAULT_SCENARIO,
+                     help=f"scenario the page starts with: a built-in name or a TOML path (default "
+                          f"{DEFAULT_SCENARIO}; built-in: {', '.join(builtin_scenarios())})")
 
 
 def parse_override(text: str) -> tuple[str, object]:
@@ -147,6 +184,44 @@ def command_validate(args) -> int:
             paths = target.write(lambda stage: write_report(result, stage))
             print("wrote " + ", ".join(str(p) for p in paths), file=sys.stderr if args.json else sys.stdout)
     return 0
+
+
+def resume_command(args, spec: SweepSpec, own_engine: Engine) -> str:
+    """The command line that finishes this sweep: the same spec, directory and executor, with
+    --resume, and --engine when the sweep does not run on the spec's own engine (without it,
+    the resume would be another sweep, and refused)."""
+    words = ["alliance-sim", "sweep", str(args.spec), "--out", str(args.out)]
+    if spec.engine != own_engine:
+        words += ["--engine", spec.engine.value]
+    if args.workers is not None:
+        words += ["--workers", str(args.workers)]
+    if args.scheduler is not None:
+        words += ["--scheduler", args.scheduler]
+    return shlex.join([*words, "--resume", *(["--quiet"] if args.quiet else [])])
+
+
+def command_sweep(args) -> int:
+    own = load_spec(args.spec)
+    spec = own.with_engine(args.engine)
+    choice = ExecutorChoice(workers=args.workers, scheduler=args.scheduler)
+    resume = resume_command(args, spec, own.engine)
+    try:
+        report = run_sweep(spec, args.out, executor=choice, resume=args.resume, progress=not args.quiet)
+    except SweepInterrupted as stop:
+        print(f"\n{stop.describe(args.out, resume)}", file=sys.stderr)
+        return INTERRUPTED
+    except KeyboardInterrupt:  # while the sweep was still checking its directory: count what is there
+        saved = len(ResultTable.RUNS.shards(args.out)) if args.out.is_dir() else 0  # each whole, or found damaged
+        print(f"\n{SweepInterrupted(saved, spec.batch_count).describe(args.out, resume)}", file=sys.stderr)
+        return INTERRUPTED
+    speed = f" in {report.seconds:.1f} s, {report.rate:.1f} runs/s" if report.computed else ""
+    print(f"sweep {spec.name}: {report.runs} runs in {args.out} ({report.already_done} already done, "
+          f"{report.computed} computed{speed}; engine {spec.engine}, {choice.describe()})")
+    return 0
+
+
+def command_viz(args) -> int:
+    return serve(args.host, args.port, args.scenario)
 
 
 def one_line(error: BaseException) -> str:

@@ -7,13 +7,13 @@ the batches without a whole shard.
     alliance-sim sweep configs/sweeps/us_pressure.toml --out results/us_pressure
     alliance-sim sweep us_pressure --out results/us --workers 8 --resume
     alliance-sim sweep us_pressure --out results/us --scheduler tcp://scheduler:8786
+
+(the command itself, its arguments and messages, is in `sim/cli.py`).
 """
 
 from __future__ import annotations
 
-import argparse
 import concurrent.futures as cf
-import shlex
 import sys
 import time
 from collections.abc import Mapping
@@ -24,15 +24,13 @@ from pathlib import Path
 from tqdm import tqdm
 
 from sim.engines.engine import Engine
-from sim.sweeps.executors import LOCAL_SCHEDULER, ExecutorChoice, ExecutorError, open_executor
+from sim.sweeps.executors import ExecutorChoice, ExecutorError, open_executor
 from sim.sweeps.results import ResultsDir, code_version
 from sim.model.scenario import Scenario
 from sim.sweeps.shards import ResultTable, Shard, build_shard
-from sim.sweeps.spec import RunBatch, SweepSpec, builtin_specs, load_spec
+from sim.sweeps.spec import RunBatch, SweepSpec
 
-__all__ = ["ExecutorError", "SweepInterrupted", "SweepReport", "add_sweep_parser", "command_sweep", "run_sweep"]
-
-INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl-C
+__all__ = ["ExecutorError", "SweepInterrupted", "SweepReport", "run_sweep"]
 
 
 @dataclass(frozen=True)
@@ -153,58 +151,3 @@ def _drive(pool: cf.Executor, slots: int, spec: SweepSpec, todo, version: str, r
     finally:
         for future in pending:
             future.cancel()
-
-
-# --- the command line ------------------------------------------------------------------
-
-def add_sweep_parser(commands) -> argparse.ArgumentParser:
-    """Register `alliance-sim sweep` on the CLI's subcommands."""
-    sweep = commands.add_parser("sweep", help="run a parameter sweep from a spec, writing Parquet shards",
-                                description="Run every run of a sweep spec and write its results as Parquet "
-                                            "shards; a sweep stopped at any moment finishes with --resume.")
-    sweep.add_argument("spec", help=f"sweep spec TOML path, or a built-in spec ({', '.join(builtin_specs())})")
-    sweep.add_argument("--out", type=Path, required=True, help="results directory (one sweep per directory)")
-    sweep.add_argument("--engine", choices=[e.value for e in Engine],
-                       help="engine for the runs (default: the spec's runs.engine, itself batch by default)")
-    sweep.add_argument("--workers", type=int, help="worker processes (default: all cores; 1 runs in this process; "
-                                                   "with --scheduler local, the local Dask workers)")
-    sweep.add_argument("--scheduler", metavar="ADDR",
-                       help=f"run on Dask: '{LOCAL_SCHEDULER}' for a cluster on this machine, or a scheduler "
-                            "address such as tcp://scheduler:8786")
-    sweep.add_argument("--resume", action="store_true", help="finish a sweep already started in --out")
-    sweep.add_argument("--quiet", action="store_true", help="no progress bar")
-    return sweep
-
-
-def resume_command(args, spec: SweepSpec, own_engine: Engine) -> str:
-    """The command line that finishes this sweep: the same spec, directory and executor, with
-    --resume, and --engine when the sweep does not run on the spec's own engine (without it,
-    the resume would be another sweep, and refused)."""
-    words = ["alliance-sim", "sweep", str(args.spec), "--out", str(args.out)]
-    if spec.engine != own_engine:
-        words += ["--engine", spec.engine.value]
-    if args.workers is not None:
-        words += ["--workers", str(args.workers)]
-    if args.scheduler is not None:
-        words += ["--scheduler", args.scheduler]
-    return shlex.join([*words, "--resume", *(["--quiet"] if args.quiet else [])])
-
-
-def command_sweep(args) -> int:
-    own = load_spec(args.spec)
-    spec = own.with_engine(args.engine)
-    choice = ExecutorChoice(workers=args.workers, scheduler=args.scheduler)
-    resume = resume_command(args, spec, own.engine)
-    try:
-        report = run_sweep(spec, args.out, executor=choice, resume=args.resume, progress=not args.quiet)
-    except SweepInterrupted as stop:
-        print(f"\n{stop.describe(args.out, resume)}", file=sys.stderr)
-        return INTERRUPTED
-    except KeyboardInterrupt:  # while the sweep was still checking its directory: count what is there
-        saved = len(ResultTable.RUNS.shards(args.out)) if args.out.is_dir() else 0  # each whole, or found damaged
-        print(f"\n{SweepInterrupted(saved, spec.batch_count).describe(args.out, resume)}", file=sys.stderr)
-        return INTERRUPTED
-    speed = f" in {report.seconds:.1f} s, {report.rate:.1f} runs/s" if report.computed else ""
-    print(f"sweep {spec.name}: {report.runs} runs in {args.out} ({report.already_done} already done, "
-          f"{report.computed} computed{speed}; engine {spec.engine}, {choice.describe()})")
-    return 0

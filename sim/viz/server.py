@@ -14,7 +14,7 @@ import socket
 import sys
 from pathlib import Path
 
-from sim.model.scenario import DEFAULT_SCENARIO, builtin_scenarios, load_scenario
+from sim.model.scenario import builtin_scenarios, load_scenario
 
 SCENARIO_ENV = "ALLIANCE_SIM_VIZ_SCENARIO"  # how the page learns --scenario
 DEFAULT_HOST = "127.0.0.1"
@@ -27,21 +27,6 @@ PORTS = (1, 65535)  # 0 ("any free port") is refused: the address printed must b
 
 class ServerError(ValueError):
     """A page that cannot be served as asked (a port out of range or in use)."""
-
-
-def add_viz_parser(subparsers) -> None:
-    """Register `viz` on the command line's subparsers."""
-    viz = subparsers.add_parser(
-        "viz", help="serve the browser visualisation (Mesa on Solara)",
-        description="Serve the browser page on this machine (127.0.0.1 unless --host says otherwise): the "
-                    "levers, a map of the allies' positions and votes, the rounds, the outcome, who keeps the "
-                    "pledge, and the distribution over many runs. Each browser tab has its own model.")
-    viz.add_argument("--host", default=DEFAULT_HOST,
-                     help=f"address to listen on (default {DEFAULT_HOST}: this machine only)")
-    viz.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port (default {DEFAULT_PORT})")
-    viz.add_argument("--scenario", default=DEFAULT_SCENARIO,
-                     help=f"scenario the page starts with: a built-in name or a TOML path (default "
-                          f"{DEFAULT_SCENARIO}; built-in: {', '.join(builtin_scenarios())})")
 
 
 def scenario_for_page(name_or_path: str) -> str:
@@ -100,11 +85,11 @@ def missing_assets() -> tuple[Path, int]:
     return cache, sum(len(missing_files(cache, spec, paths)) for spec, paths in required_assets().items())
 
 
-def command_viz(args) -> int:
+def serve(host: str, port: int, scenario_name: str) -> int:
     """Check the scenario and the assets, then become the Solara server (exec, so Ctrl-C and
     signals reach the server itself)."""
-    port = checked_port(args.port)
-    scenario = scenario_for_page(args.scenario)
+    port = checked_port(port)
+    scenario = scenario_for_page(scenario_name)
     try:
         import altair  # noqa: F401
         import solara  # noqa: F401
@@ -112,18 +97,18 @@ def command_viz(args) -> int:
         print(f"alliance-sim: error: the browser page needs the viz extra ({error.name} is missing); "
               "install it with: pip install -e '.[viz]'", file=sys.stderr)
         return 2
-    check_port_free(args.host, port)
+    check_port_free(host, port)
     cache, missing = missing_assets()
     if missing:
         print(f"alliance-sim viz: note: {missing} browser files are missing from Solara's asset cache "
               f"({cache}).\n  Solara fetches them from its public CDN on first use; without network the page "
               f"stays on 'Loading app'.\n  Fill the cache once (needs npm) with: {FILL_COMMAND}", file=sys.stderr)
-    if args.host not in LOOPBACK:
-        print(f"alliance-sim viz: warning: listening on {args.host}: anyone who can reach this address can "
+    if host not in LOOPBACK:
+        print(f"alliance-sim viz: warning: listening on {host}: anyone who can reach this address can "
               "use the page (it has no login)", file=sys.stderr)
-    print(f"alliance-sim viz: serving scenario {args.scenario} at http://{args.host}:{args.port} "
+    print(f"alliance-sim viz: serving scenario {scenario_name} at http://{host}:{port} "
           "(Ctrl-C stops)", flush=True)
     sys.stderr.flush()
-    command = solara_command(args.host, args.port)
+    command = solara_command(host, port)
     os.execve(command[0], command, server_env(scenario, dict(os.environ)))
     return 0  # not reached: exec replaced this process
