@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.sweeps.seeds import spawned_states
-from sim.sweeps.spec import run_seed, run_seeds
+from sim.sweeps.seeds import run_seed, run_seeds
 
 
 def numpy_states(root: int, stream: int, keys, words: int) -> np.ndarray:

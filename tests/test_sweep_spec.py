@@ -11,7 +11,8 @@ from sim.cli import main
 from sim.engines.engine import Engine
 from sim.model.parameters import MediatorRule
 from sim.sweeps.sampling import SamplerMethod
-from sim.sweeps.spec import SweepSpecError, builtin_specs, load_spec, parse_spec, run_seed, specs_dir
+from sim.sweeps.seeds import run_seed
+from sim.sweeps.spec import SweepSpecError, builtin_specs, load_spec, parse_spec, specs_dir
 
 GOOD = """
 name = "t"

@@ -25,11 +25,9 @@ scenario uses), so a resume on other inputs is refused instead of mixing rows.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import time
 import uuid
@@ -43,16 +41,16 @@ import pyarrow.parquet as pq
 
 from sim.data.us_ties import load_us_ties
 from sim.model.scenario import Scenario
+from sim.sweeps.lock import LOCK_FILE, DirectoryLock
 from sim.sweeps.shards import ResultTable, Shard, extra_tables, run_columns
 from sim.sweeps.spec import RunBatch, SweepSpec
+from sim.sweeps.versions import code_version, package_versions
 
 METADATA_FILE = "_sweep.json"
 #: The metadata file of the first layout (shards next to it, no folder per table).
 OLD_METADATA_FILE = "sweep.json"
-LOCK_FILE = ".lock"
 DAMAGED_DIR = "_damaged"
 TEMP_SUFFIX = ".tmp"
-VERSIONED_PACKAGES = ("alliance-sim", "mesa", "numpy", "pandas", "pyarrow", "scipy", "dask", "distributed")
 #: Parquet options of every shard: a CRC-32 per page, checked whenever a shard is read.
 WRITE_OPTIONS = {"write_page_checksum": True}
 READ_OPTIONS = {"page_checksum_verification": True}
@@ -328,56 +326,6 @@ class ResultsDir:
         _atomic_write(ResultTable.RUNS.shard_path(self.path, shard.batch), lambda p: _write_shard(shard.runs, p))
 
 
-@dataclasses.dataclass
-class DirectoryLock:
-    """An exclusive flock on `.lock` in a results directory, held while a sweep writes there.
-
-    The sweep that created the file removes it when it ends or refuses, while still holding
-    the lock. Another sweep may have opened the file just before; so after locking, each
-    checks that the name still leads to the file it locked, and starts again if not: two
-    sweeps can never hold locks on files both named `.lock`.
-    """
-
-    path: Path
-    handle: object
-    created: bool
-
-    @classmethod
-    def acquire(cls, directory: Path) -> DirectoryLock:
-        path = directory / LOCK_FILE
-        while True:
-            handle, created = _open_lock_file(path)
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except OSError:
-                handle.close()
-                raise FileExistsError(f"{directory}: another sweep is writing here right now; wait for it to finish "
-                                      "or choose another --out directory") from None
-            if _same_file(handle, path):
-                return cls(path, handle, created)
-            handle.close()  # its creator removed it between our open and our lock: take the new one
-
-    def release(self) -> None:
-        if self.created:
-            self.path.unlink(missing_ok=True)  # still locked: no one else can be holding this name
-        self.handle.close()
-
-
-def _open_lock_file(path: Path):
-    """The lock file, opened for writing; and whether this call created it."""
-    try:
-        return open(path, "x"), True
-    except FileExistsError:
-        return open(path, "a+"), False
-
-
-def _same_file(handle, path: Path) -> bool:
-    try:
-        return os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
-    except FileNotFoundError:
-        return False
-
-
 def _write_shard(table: pa.Table, path: Path) -> None:
     pq.write_table(table, path, **WRITE_OPTIONS)
 
@@ -456,32 +404,6 @@ def _atomic_write(path: Path, write) -> None:
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
-
-
-# --- versions ----------------------------------------------------------------------------
-
-def code_version() -> str:
-    """The package version, with `git describe` when the code is a git checkout."""
-    import sim
-
-    root = Path(sim.__file__).resolve().parent.parent
-    try:
-        described = subprocess.run(["git", "describe", "--always", "--dirty", "--tags"], cwd=root,
-                                   capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.SubprocessError):
-        return sim.__version__
-    tag = described.stdout.strip()
-    return f"{sim.__version__}+{tag}" if described.returncode == 0 and tag else sim.__version__
-
-
-def package_versions() -> dict[str, str]:
-    versions = {}
-    for name in VERSIONED_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
-    return versions
 
 
 # --- reading results back ----------------------------------------------------------------

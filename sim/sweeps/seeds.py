@@ -2,7 +2,7 @@
 keys at once, bit for bit.
 
 Why: a sweep gives every run a seed derived from the root seed and the run's id through
-`SeedSequence` (sim.sweeps.spec.run_seed). One `SeedSequence` per run costs ~20 us of Python in
+`SeedSequence` (`run_seed`). One `SeedSequence` per run costs ~20 us of Python in
 the process that hands out the batches, as much as the run itself on a worker, so a sweep of
 10^6 runs spent ~20 s there. The algorithm (O'Neill's seed_seq hashing, as numpy implements
 it in `numpy/random/bit_generator.pyx`) is a few 32-bit multiply-xorshift steps, done here
@@ -13,6 +13,9 @@ over arrays of keys. The entropy shared by every key (the root's words) is mixed
 from __future__ import annotations
 
 import numpy as np
+
+RUN_SEEDS = 0  # the run seeds' spawn-key namespace under a sweep's root seed
+MAX_VECTOR_KEY = 2**32 - 1  # run ids up to here get their seeds over arrays (`run_seeds`)
 
 POOL_SIZE = 4
 INIT_A = 0x43B0D7E5
@@ -108,3 +111,21 @@ def generate_state(pool: list[np.ndarray], words: int) -> np.ndarray:
     low, high = state[0::2], state[1::2]
     return np.stack([lo.astype(np.uint64) | (hi.astype(np.uint64) << np.uint64(32)) for lo, hi in zip(low, high)],
                     axis=-1)
+
+
+def run_seed(root: int, key: int) -> int:
+    """A 63-bit seed for run `key`: the key-th child of the root's run-seed sequence, the same
+    as `SeedSequence(root).spawn(1)[0].spawn(key + 1)[key]` and independent of batching."""
+    return int(run_seeds(root, np.array([key]))[0])
+
+
+def run_seeds(root: int, keys: np.ndarray) -> np.ndarray:
+    """`run_seed` for many keys at once, as int64 (numpy's SeedSequence hashing over arrays,
+    `spawned_states`: the same bits); keys beyond 32 bits, if a sweep ever has them, one by one."""
+    keys = np.asarray(keys, dtype=np.uint64)
+    if keys.size and int(keys.max()) > MAX_VECTOR_KEY:
+        states = np.array([np.random.SeedSequence(root, spawn_key=(RUN_SEEDS, int(key))).generate_state(1, np.uint64)[0]
+                           for key in keys], dtype=np.uint64)
+    else:
+        states = spawned_states(root, RUN_SEEDS, keys)[:, 0]
+    return (states >> np.uint64(1)).astype(np.int64)

@@ -64,7 +64,8 @@ from sim.model.scenario import (
     display_path,
     load_scenario,
 )
-from sim.sweeps.seeds import spawned_states
+from sim.sweeps.seeds import run_seed, run_seeds
+from sim.sweeps.spec_fields import SweepSpecError, boolean, choice, integer, only, string, table
 
 TOP_LEVEL_KEYS = ("name", "description", "scenario", "runs", "sampler", "parameters", "points")
 RUNS_KEYS = ("replicates", "seed", "engine", "batch_size", "per_ally", "per_round", "common_random_numbers")
@@ -74,13 +75,7 @@ MAX_SEED = 2**63 - 1
 MAX_RUNS = 10**12
 MAX_SAMPLES = 10**8  # the field's own range; the memory limit (samples x parameters) is MAX_SAMPLED_VALUES
 POINTS_CHECKED = 20_000  # designs up to this size are checked point by point before running
-#: Spawn-key namespaces under the root seed: run seeds and the sampler's own generator.
-RUN_SEEDS, SAMPLER_SEED = 0, 1
-MAX_VECTOR_KEY = 2**32 - 1  # run ids up to here get their seeds over arrays (`run_seeds`)
-
-
-class SweepSpecError(ScenarioError):
-    """A sweep spec that cannot be run; the message names the file, the field and what is allowed."""
+SAMPLER_SEED = 1  # the sampler's spawn-key namespace under the root seed (run seeds: `seeds.RUN_SEEDS`)
 
 
 @dataclass(frozen=True)
@@ -196,24 +191,6 @@ class SweepSpec:
         return hashlib.sha256(text.encode()).hexdigest()
 
 
-def run_seed(root: int, key: int) -> int:
-    """A 63-bit seed for run `key`: the key-th child of the root's run-seed sequence, the same
-    as `SeedSequence(root).spawn(1)[0].spawn(key + 1)[key]` and independent of batching."""
-    return int(run_seeds(root, np.array([key]))[0])
-
-
-def run_seeds(root: int, keys: np.ndarray) -> np.ndarray:
-    """`run_seed` for many keys at once, as int64 (`sim.sweeps.seeds`: numpy's SeedSequence
-    hashing over arrays, the same bits); keys beyond 32 bits, if a sweep ever has them, one by one."""
-    keys = np.asarray(keys, dtype=np.uint64)
-    if keys.size and int(keys.max()) > MAX_VECTOR_KEY:
-        states = np.array([np.random.SeedSequence(root, spawn_key=(RUN_SEEDS, int(key))).generate_state(1, np.uint64)[0]
-                           for key in keys], dtype=np.uint64)
-    else:
-        states = spawned_states(root, RUN_SEEDS, keys)[:, 0]
-    return (states >> np.uint64(1)).astype(np.int64)
-
-
 # --- reading and validating a spec ------------------------------------------------------
 
 def specs_dir() -> Path:
@@ -257,31 +234,31 @@ def load_spec(name_or_path: str | Path) -> SweepSpec:
 def parse_spec(raw: Mapping, source: str, *, base_dir: Path = Path("."), default_name: str = "sweep",
                text: str | None = None) -> SweepSpec:
     """Validate a spec read from TOML (or built in code, e.g. an experiment's quick version)."""
-    _only(raw, TOP_LEVEL_KEYS, source, "")
-    name = _string(raw, "name", default_name, source)
-    description = _string(raw, "description", "", source)
+    only(raw, TOP_LEVEL_KEYS, source, "")
+    name = string(raw, "name", default_name, source)
+    description = string(raw, "description", "", source)
     scenario = _scenario(raw.get("scenario", "hague2025"), source, base_dir)
 
-    runs = _table(raw, "runs", source)
-    _only(runs, RUNS_KEYS, source, "runs.")
-    replicates = _integer(runs, "replicates", 1, 1, 10**9, source)
-    seed = _integer(runs, "seed", 0, 0, MAX_SEED, source)
-    engine = _choice(runs, "engine", Engine.BATCH, Engine, source)
-    batch_size = _integer(runs, "batch_size", 256, 1, 10**7, source, prefix="runs.")
-    per_ally = _boolean(runs, "per_ally", False, source)
-    per_round = _boolean(runs, "per_round", False, source)
+    runs = table(raw, "runs", source)
+    only(runs, RUNS_KEYS, source, "runs.")
+    replicates = integer(runs, "replicates", 1, 1, 10**9, source)
+    seed = integer(runs, "seed", 0, 0, MAX_SEED, source)
+    engine = choice(runs, "engine", Engine.BATCH, Engine, source)
+    batch_size = integer(runs, "batch_size", 256, 1, 10**7, source, prefix="runs.")
+    per_ally = boolean(runs, "per_ally", False, source)
+    per_round = boolean(runs, "per_round", False, source)
     _check_per_round(per_round, engine, source,
                      f'runs.engine = "{engine}"' + ("" if "engine" in runs else " (the default)"))
-    crn = _boolean(runs, "common_random_numbers", False, source)
+    crn = boolean(runs, "common_random_numbers", False, source)
 
-    sampler = _table(raw, "sampler", source)
-    _only(sampler, SAMPLER_KEYS, source, "sampler.")
-    method = _choice(sampler, "method", SamplerMethod.GRID, SamplerMethod, source, prefix="sampler.")
+    sampler = table(raw, "sampler", source)
+    only(sampler, SAMPLER_KEYS, source, "sampler.")
+    method = choice(sampler, "method", SamplerMethod.GRID, SamplerMethod, source, prefix="sampler.")
     qmc = method in (SamplerMethod.LATIN_HYPERCUBE, SamplerMethod.SOBOL)
     if "samples" in sampler and not qmc:
         raise SweepSpecError(f"{source}: field sampler.samples is only for methods latin_hypercube and sobol; "
                              f"method {method} takes its points from the {'grid' if method == 'grid' else 'points'}")
-    samples = _integer(sampler, "samples", 64, 1, MAX_SAMPLES, source, prefix="sampler.") if qmc else 0
+    samples = integer(sampler, "samples", 64, 1, MAX_SAMPLES, source, prefix="sampler.") if qmc else 0
     if method == SamplerMethod.SOBOL and samples & (samples - 1):
         raise SweepSpecError(f"{source}: field sampler.samples = {samples} is not allowed for sobol; "
                              "allowed: a power of two (e.g. 64, 128, 256)")
@@ -295,7 +272,7 @@ def parse_spec(raw: Mapping, source: str, *, base_dir: Path = Path("."), default
         if "points" in raw:
             raise SweepSpecError(f"{source}: field points is only for sampler.method = \"list\"; "
                                  "allowed here: [parameters]")
-        axes = _axes(_table(raw, "parameters", source), method, source)
+        axes = _axes(table(raw, "parameters", source), method, source)
         _check_sample_memory(axes, method, samples, source)
         design = sample_design(axes, method, samples, np.random.SeedSequence(seed, spawn_key=(SAMPLER_SEED,)))
     spec = SweepSpec(name=name, description=description, scenario=scenario, sampler=method, axes=axes,
@@ -446,50 +423,6 @@ def _value(name: str, value, where: str):
     if not in_range or (meta["choices"] and coerced not in meta["choices"]):
         raise SweepSpecError(f"{where} = {value!r} is not allowed; allowed: {allowed(name)}")
     return coerced
-
-
-def _only(section: Mapping, keys: tuple[str, ...], source: str, prefix: str) -> None:
-    unknown = sorted(set(section) - set(keys))
-    if unknown:
-        raise SweepSpecError(f"{source}: unknown field {prefix}{unknown[0]}; allowed: {', '.join(keys)}")
-
-
-def _table(raw: Mapping, key: str, source: str) -> Mapping:
-    value = raw.get(key, {})
-    if not isinstance(value, Mapping):
-        raise SweepSpecError(f"{source}: field {key} must be a table ([{key}])")
-    return value
-
-
-def _string(raw: Mapping, key: str, default: str, source: str) -> str:
-    value = raw.get(key, default)
-    if not isinstance(value, str):
-        raise SweepSpecError(f"{source}: field {key} = {value!r} is not allowed; allowed: a string")
-    return value
-
-
-def _integer(section: Mapping, key: str, default: int, low: int, high: int, source: str, prefix: str = "runs.") -> int:
-    value = section.get(key, default)
-    if isinstance(value, bool) or not isinstance(value, int) or not (low <= value <= high):
-        raise SweepSpecError(f"{source}: field {prefix}{key} = {value!r} is not allowed; "
-                             f"allowed: an integer from {low} to {high}")
-    return value
-
-
-def _boolean(section: Mapping, key: str, default: bool, source: str) -> bool:
-    value = section.get(key, default)
-    if not isinstance(value, bool):
-        raise SweepSpecError(f"{source}: field runs.{key} = {value!r} is not allowed; allowed: true or false")
-    return value
-
-
-def _choice(section: Mapping, key: str, default, kind, source: str, prefix: str = "runs."):
-    value = section.get(key, default)
-    try:
-        return kind(value)
-    except ValueError:
-        raise SweepSpecError(f"{source}: field {prefix}{key} = {value!r} is not allowed; "
-                             f"allowed: {', '.join(member.value for member in kind)}") from None
 
 
 def _plain(value):

@@ -25,7 +25,8 @@ from tqdm import tqdm
 
 from sim.engines.engine import Engine
 from sim.sweeps.executors import ExecutorChoice, ExecutorError, open_executor
-from sim.sweeps.results import ResultsDir, code_version
+from sim.sweeps.results import ResultsDir
+from sim.sweeps.versions import code_version
 from sim.model.scenario import Scenario
 from sim.sweeps.shards import ResultTable, Shard, build_shard
 from sim.sweeps.spec import RunBatch, SweepSpec
