@@ -25,7 +25,7 @@ import numpy as np
 
 from experiment import (Z90, Experiment, band, flat_end, fmt, holdout_counts, interval_note, main_guard, markdown_table,
                         provenance, pyplot, save, share, spread, summary_table, write_outputs)
-from sim.model import rules
+from sim.model import win_set
 
 EXPERIMENT = Experiment("protocols", quick_changes={"runs": {"replicates": 4, "batch_size": 12},
                                                     "parameters": {"us_pressure": [0.0, 0.5, 0.85, 0.9, 0.95, 1.0]}})
@@ -80,8 +80,8 @@ def plot(runs, seeds: int):
 
 def us_floor(params, pressure: float) -> tuple[float, float]:
     """The lowest headline the US accepts at this pressure and the lowest core that meets it (% of GDP)."""
-    headline = float(rules.us_reservation_total(pressure, params.us_demand_pct, True))
-    core = float(rules.core_floor(headline, params.related_cap_pct, params.split_enabled))
+    headline = float(win_set.us_reservation_total(pressure, params.us_demand_pct, True))
+    core = float(win_set.core_floor(headline, params.related_cap_pct, params.split_enabled))
     return headline, core
 
 

@@ -64,7 +64,7 @@ def plot(runs, seeds: int):
 
 def effective_threat(base: float, shock):
     """The threat level the talks see after a shock: base + shock, clipped to the 0..1 scale
-    (sim.model.negotiation.threat_level_in_round)."""
+    (sim.model.perception.threat_level_in_round)."""
     return np.clip(base + np.asarray(shock, dtype=float), 0.0, 1.0)
 
 

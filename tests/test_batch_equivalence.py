@@ -18,11 +18,12 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from strategies import SEEDS, quick_overrides
 
-from sim.model import rules
+from sim.protocols import mediator
 from sim.engines.batch import BatchResult, run_batch
-from sim.engines.model import AllianceModel, random_draws
+from sim.engines.model import AllianceModel
 from sim.engines.outcome import RUN_FIELDS, Outcome, outcome_row
 from sim.model.scenario import ScenarioError, builtin_scenarios, load_scenario
+from sim.model.streams import random_draws
 
 TOLERANCE = 1e-9
 SLOW_EXAMPLES = [HealthCheck.too_slow, HealthCheck.data_too_large]  # each example runs whole negotiations
@@ -142,7 +143,7 @@ def test_explicit_deals_no_deals_and_flexibility_agree(name, overrides, expected
 
 def test_both_engines_settle_early_with_side_letters_in_the_same_runs():
     """With the defaults, some Hague runs are settled with side letters before the summit
-    (`negotiation.out_of_reach`); the engines agree run by run, and switching the rule off
+    (`consensus.out_of_reach`); the engines agree run by run, and switching the rule off
     sends every run with holdouts to the last round."""
     seeds = list(range(20))
     result = run_batch(scenario("hague2025"), [{}] * len(seeds), seeds, per_ally=True)
@@ -165,7 +166,7 @@ def test_the_model_draws_the_numbers_of_its_integer_seed():
     model = AllianceModel("hague2025", rng=seed, max_rounds=rounds)
     draws = random_draws(seed, len(model.allies), rounds)
     assert [a.noise_pct for a in model.allies] == list(model.params.noise_sd_pct * draws.preference)
-    np.testing.assert_array_equal(np.array([a.expansion_draws for a in model.allies]).T, draws.expansion)
+    np.testing.assert_array_equal(np.array([a.widening_factors for a in model.allies]).T, draws.widening_factor)
     np.testing.assert_array_equal(model.recognition_draws, draws.recognition)
 
 
@@ -265,7 +266,7 @@ def test_a_bad_override_names_its_run():
 # --- nash_bargaining, rewritten for speed, is unchanged ------------------------------------------------
 
 def reference_nash_bargaining(values, weights, disagreement, grid_points=201):
-    """`rules.nash_bargaining` as it was before the in-place, blocked rewrite (kept verbatim)."""
+    """`mediator.nash_bargaining` as it was before the in-place, blocked rewrite (kept verbatim)."""
     values = np.asarray(values, dtype=float)
     active = weights > 0
     low = np.min(np.where(active, values, np.inf), axis=-1)
@@ -289,7 +290,7 @@ def test_nash_bargaining_matches_the_reference(shape):
     values[..., 1] = np.where(rng.random(shape[:-1]) < 0.3, values[..., 0], values[..., 1])  # ties
     disagreement = np.where(rng.random(shape) < 0.3, values, rng.uniform(0.0, 10.0, shape))
     for d in (disagreement, 2030.0, disagreement[..., :1]):
-        np.testing.assert_allclose(rules.nash_bargaining(values, weights, d),
+        np.testing.assert_allclose(mediator.nash_bargaining(values, weights, d),
                                    reference_nash_bargaining(values, weights, d), rtol=0, atol=1e-12)
 
 
@@ -297,9 +298,9 @@ def test_nash_bargaining_matches_the_reference_on_equal_positions_and_many_grids
     values = np.full((4, 6), 2.5)
     weights = np.ones((4, 6))
     for grid_points in (1, 2, 201, 1000):
-        np.testing.assert_allclose(rules.nash_bargaining(values, weights, values + 1, grid_points),
+        np.testing.assert_allclose(mediator.nash_bargaining(values, weights, values + 1, grid_points),
                                    reference_nash_bargaining(values, weights, values + 1, grid_points), atol=1e-12)
-    single = rules.nash_bargaining(values[0], weights[0], values[0] - 1)
+    single = mediator.nash_bargaining(values[0], weights[0], values[0] - 1)
     assert np.shape(single) == np.shape(reference_nash_bargaining(values[0], weights[0], values[0] - 1))
 
 
@@ -317,5 +318,5 @@ def test_nash_branch_and_bound_is_the_whole_grid(seed, rows, allies, narrow, gri
     reach = np.where(rng.random((rows, allies)) < 0.3, narrow * rng.random((rows, allies)),
                      rng.uniform(0.0, 4.0, (rows, allies)))
     disagreement = values + reach * np.where(rng.random((rows, allies)) < 0.5, 1.0, -1.0)
-    np.testing.assert_array_equal(rules.nash_bargaining(values, weights, disagreement, grid_points),
+    np.testing.assert_array_equal(mediator.nash_bargaining(values, weights, disagreement, grid_points),
                                   reference_nash_bargaining(values, weights, disagreement, grid_points))

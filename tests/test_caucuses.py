@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from sim.model import caucuses, negotiation
+from sim.model import caucuses, consensus, state
 from sim.engines.agents import Ally
 from sim.engines.batch import run_batch
 from sim.model.caucuses import Caucus
@@ -47,9 +47,9 @@ def test_a_caucus_vetoes_exactly_when_most_of_its_weight_rejects(drawn):
         members = caucus == group
         most_reject = weights[members & ~accepted].sum() > weights[members].sum() / 2
         assert (vetoes[members] == most_reject).all()  # all of a caucus, exactly when most of its weight rejects
-    stance = negotiation.Stance(**{field.name: np.zeros(len(accepted))
-                                   for field in dataclasses.fields(negotiation.Stance)})
-    voted = negotiation.stand_with_caucus(dataclasses.replace(stance, accepted=accepted), vetoes)
+    stance = state.Stance(**{field.name: np.zeros(len(accepted))
+                             for field in dataclasses.fields(state.Stance)})
+    voted = consensus.stand_with_caucus(dataclasses.replace(stance, accepted=accepted), vetoes)
     assert (voted.accepted == (accepted & ~vetoes)).all()  # nobody is brought to accept
 
 
@@ -98,12 +98,12 @@ def test_a_member_held_out_by_its_bloc_is_pressed_and_gains_leverage(monkeypatch
     for _ in range(3):
         model.step()
     france = next(ally for ally in model.allies if ally.facts.iso3 == "FRA")
-    before = (france.rejections, float(france.stance.expansion))
+    before = (france.rejections, float(france.stance.ramp_widening))
     model.step()
     assert model.running
     held = [ally for ally in model.allies if own_votes[ally.facts.iso3] and not ally.accepted]
     assert held == [france] and france.caucus is F and model.caucus_vetoes[france.seat]
-    assert france.rejections == before[0] + 1 and float(france.stance.expansion) > before[1]
+    assert france.rejections == before[0] + 1 and float(france.stance.ramp_widening) > before[1]
 
 
 def test_a_bloc_that_cannot_be_won_is_carried_whole_before_the_summit():

@@ -10,9 +10,9 @@ from strategies import quick_overrides
 
 from sim.engines.batch import run_batch
 from sim.engines.model import AllianceModel
-from sim.model.negotiation import Package
+from sim.model.state import Package
 from sim.model.parameters import MediatorRule
-from sim.model.rules import LEVEL_CEILING_PCT
+from sim.model.win_set import LEVEL_CEILING_PCT
 from sim.model.scenario import EscapeClause, load_scenario
 
 SEEDS = range(5)
@@ -77,7 +77,7 @@ def test_a_blocker_before_the_summit_keeps_the_talks_going():
     model.decide()
     assert model.running and model.deal is None
     spain = next(a for a in model.allies if a.facts.iso3 == "ESP")
-    assert spain.rejections == 1 and spain.stance.expansion > 0
+    assert spain.rejections == 1 and spain.stance.ramp_widening > 0
 
 
 def test_the_secretary_general_settles_early_only_when_no_round_left_can_win_the_holdout():
@@ -360,7 +360,7 @@ def test_round_tables_have_one_row_per_round_and_ally():
 
 
 def test_the_protocol_decides_who_tables_the_draft():
-    from sim.model import negotiation
+    from sim.protocols import proposer
     from sim.engines.model import SECRETARY_GENERAL
 
     mediated = AllianceModel("hague2025", rng=0)
@@ -368,7 +368,7 @@ def test_the_protocol_decides_who_tables_the_draft():
     assert mediated.tabled_by == SECRETARY_GENERAL
     proposed = AllianceModel("hague2025", rng=0, protocol="proposer")
     proposed.step()
-    chosen = negotiation.recognised(proposed.alliance, proposed.recognition_draws[0])
+    chosen = proposer.recognised(proposed.alliance, proposed.recognition_draws[0])
     assert proposed.tabled_by == proposed.alliance.iso3[int(np.argmax(chosen))]
     assert proposed.tabled_by != SECRETARY_GENERAL
     challenged = AllianceModel("hague2025", rng=0, protocol="challenge")

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.model import streams
-from sim.model.negotiation import random_draws
+from sim.model.streams import random_draws
 from sim.model.streams import Stream
 
 SEEDS = st.integers(min_value=0, max_value=2**70)  # beyond 64 bits too: every integer seed has a key
@@ -23,7 +23,7 @@ def test_a_runs_draws_depend_on_its_seed_alone(seed, others, position, rounds):
     together = random_draws(np.array(batch, dtype=object if max(batch) >= 2**63 else np.int64), 32, rounds)
     row = min(position, len(others))
     np.testing.assert_array_equal(together.preference[row], alone.preference)
-    np.testing.assert_array_equal(together.expansion[row], alone.expansion)
+    np.testing.assert_array_equal(together.widening_factor[row], alone.widening_factor)
     np.testing.assert_array_equal(together.recognition[row], alone.recognition)
 
 
@@ -31,7 +31,7 @@ def test_a_runs_draws_depend_on_its_seed_alone(seed, others, position, rounds):
 @given(seed=SEEDS, rounds=st.integers(1, 20), more=st.integers(0, 10))
 def test_more_rounds_change_none_of_the_first_rounds_draws(seed, rounds, more):
     short, long = random_draws(seed, 32, rounds), random_draws(seed, 32, rounds + more)
-    np.testing.assert_array_equal(long.expansion[:rounds], short.expansion)
+    np.testing.assert_array_equal(long.widening_factor[:rounds], short.widening_factor)
     np.testing.assert_array_equal(long.recognition[:rounds], short.recognition)
     np.testing.assert_array_equal(long.preference, short.preference)
 
@@ -41,29 +41,29 @@ def test_more_rounds_change_none_of_the_first_rounds_draws(seed, rounds, more):
 def test_draws_lie_in_their_ranges(seeds, rounds):
     draws = random_draws(np.array(seeds, dtype=object), 32, rounds)
     assert draws.preference.shape == (len(seeds), 32) and np.all(np.isfinite(draws.preference))
-    assert draws.expansion.shape == (len(seeds), rounds, 32)
-    assert np.all((draws.expansion >= 0.5) & (draws.expansion < 1.5))
+    assert draws.widening_factor.shape == (len(seeds), rounds, 32)
+    assert np.all((draws.widening_factor >= 0.5) & (draws.widening_factor < 1.5))
     assert draws.recognition.shape == (len(seeds), rounds)
     assert np.all((draws.recognition >= 0.0) & (draws.recognition < 1.0))
 
 
 def test_neighbouring_seeds_and_streams_differ():
     counters = np.arange(64)
-    words = streams.bits(np.arange(100), Stream.EXPANSION, counters)
+    words = streams.bits(np.arange(100), Stream.WIDENING_FACTOR, counters)
     assert len(np.unique(words)) == words.size
-    assert not np.any(streams.bits(5, Stream.EXPANSION, counters) == streams.bits(5, Stream.RECOGNITION, counters))
+    assert not np.any(streams.bits(5, Stream.WIDENING_FACTOR, counters) == streams.bits(5, Stream.RECOGNITION, counters))
 
 
 def test_uniforms_look_uniform():
     """Mean 1/2, variance 1/12, every tenth of [0, 1) about equally full, neighbours uncorrelated:
     over 10^6 numbers from 1000 consecutive seeds (tolerances of several standard errors)."""
-    u = streams.uniform(np.arange(1000), Stream.EXPANSION, np.arange(1000)).ravel()
+    u = streams.uniform(np.arange(1000), Stream.WIDENING_FACTOR, np.arange(1000)).ravel()
     assert abs(u.mean() - 0.5) < 0.002
     assert abs(u.var() - 1 / 12) < 0.001
     counts = np.bincount((u * 10).astype(int), minlength=10)
     assert np.all(np.abs(counts - 100_000) < 2_000)
     assert abs(np.corrcoef(u[:-1], u[1:])[0, 1]) < 0.005
-    across = streams.uniform(np.arange(1000), Stream.EXPANSION, 0)  # the same counter, seed after seed
+    across = streams.uniform(np.arange(1000), Stream.WIDENING_FACTOR, 0)  # the same counter, seed after seed
     assert abs(np.corrcoef(across[:-1], across[1:])[0, 1]) < 0.15
 
 

@@ -72,7 +72,7 @@ def test_a_caucus_line_is_the_weighted_mean_of_its_members_last_positions(rounds
 
 def test_the_pressed_are_the_holdouts_of_the_vote_and_gain_what_their_ramp_gained():
     model = stepped(2)
-    expansion = {ally.facts.iso3: float(ally.stance.expansion) for ally in model.allies}
+    widened = {ally.facts.iso3: float(ally.stance.ramp_widening) for ally in model.allies}
     model.step()
     assert model.running
     holdouts = [ally.facts.iso3 for ally in model.members if not ally.accepted]
@@ -85,7 +85,7 @@ def test_the_pressed_are_the_holdouts_of_the_vote_and_gain_what_their_ramp_gaine
         assert item.named_pp == pytest.approx(p.bilateral_pressure_pct * p.us_pressure * exports[item.iso3])
         assert item.widening_pp > item.named_pp > 0
         ally = next(a for a in model.allies if a.facts.iso3 == item.iso3)
-        assert item.gained_pp == pytest.approx(float(ally.stance.expansion) - expansion[item.iso3])
+        assert item.gained_pp == pytest.approx(float(ally.stance.ramp_widening) - widened[item.iso3])
     if {"CAN", "ESP"} <= set(holdouts):  # Canada sells far more to the US, so is pressed harder
         by_code = {item.iso3: item for item in now.pressed}
         assert by_code["CAN"].named_pp > by_code["ESP"].named_pp

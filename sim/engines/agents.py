@@ -1,7 +1,8 @@
 """The negotiators: 32 allies and the Secretary General.
 
 Each method is one step of a round, applied to the agent's own row: it calls the step's
-single definition in `sim/model/negotiation.py`, which the batch engine runs for many runs at once.
+single definition in `sim.model` (or in the protocol's module of `sim.protocols`), which the
+batch engine runs for many runs at once.
 """
 
 from __future__ import annotations
@@ -9,45 +10,44 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
-from sim.protocols import challenge
-
-from sim.model import negotiation, rules
+from sim.model import clout, concession, consensus, opening, perception, pressure, win_set
 from sim.model.alliance import Alliance
 from sim.model.caucuses import Caucus, CaucusLine
-from sim.model.negotiation import Stance
+from sim.model.state import Stance
+from sim.protocols import challenge, mediator, proposer
 
 
 class Ally(mesa.Agent):
     """One ally: perceives the threat, holds a position, votes on drafts, bends under pressure."""
 
     def __init__(self, model, seat: int, facts: Alliance, peer_row: np.ndarray, preference_draw: float,
-                 expansion_draws: np.ndarray):
+                 widening_factors: np.ndarray):
         super().__init__(model)
         self.seat = seat  # its row in the alliance's arrays
         self.facts = facts
         self.peer_row = peer_row  # how much each ally's reading of the threat weighs with this one
-        self.expansion_draws = expansion_draws  # this ally's random factor on win-set growth, per round
-        self.standing = negotiation.standing(facts, model.params, preference_draw)
-        self.stance: Stance = negotiation.open_stance(facts, model.params, self.standing)
+        self.widening_factors = widening_factors  # this ally's random factor on its ramp widening, per round
+        self.circumstances = opening.circumstances_of(facts, model.params, preference_draw)
+        self.stance: Stance = opening.open_stance(facts, model.params, self.circumstances)
         self.opening: Stance = self.stance
 
     # --- one round ---
     def perceive(self):
         """Read the threat: own reading mixed with the neighbours' readings of the last round."""
         m = self.model
-        self.stance = negotiation.perceive(self.facts, m.params, self.standing, self.stance, m.threat_level,
-                                           m.last_round_threats, self.peer_row)
+        self.stance = perception.perceive(self.facts, m.params, self.circumstances, self.stance, m.threat_level,
+                                          m.last_round_threats, self.peer_row)
 
     def update_position(self):
         """Follow shifts in the ideal, concede toward the last draft, move toward the caucus's
         line, stay in the win-set."""
         m = self.model
-        self.stance = negotiation.update_position(self.facts, m.params, self.standing, self.stance, m.draft,
-                                                  self.caucus_line())
+        self.stance = concession.update_position(self.facts, m.params, self.circumstances, self.stance, m.draft,
+                                                 self.caucus_line())
 
     @property
     def caucus(self) -> Caucus:
-        """The group it argues with (formed once every ally has taken its standing)."""
+        """The group it argues with (formed once every ally knows its circumstances)."""
         return Caucus(int(self.model.caucus_codes[self.seat]))
 
     def caucus_line(self) -> CaucusLine:
@@ -60,14 +60,14 @@ class Ally(mesa.Agent):
         can ratify."""
         m = self.model
         mine = np.array([ally is self for ally in m.allies])
-        m.draft = negotiation.propose_package(m.alliance, m.params, m.standings(), m.stances(), mine).item()
+        m.draft = proposer.propose_package(m.alliance, m.params, m.circumstances(), m.stances(), mine).item()
 
     def answer_challenges(self):
         """Challenged by the others: take the offer it must accept that moves it least, on the
         level and on the deadline, within its win-set."""
         m = self.model
-        self.stance = challenge.answer_challenges(self.facts, m.params, self.standing, self.stance, m.challenges,
-                                                    seat=self.seat)
+        self.stance = challenge.answer_challenges(self.facts, m.params, self.circumstances, self.stance, m.challenges,
+                                                  seat=self.seat)
 
     def table_forecast(self):
         """The median voter after the challenges: table the forecast, the weighted median of the
@@ -77,21 +77,21 @@ class Ally(mesa.Agent):
 
     def vote(self):
         """Accept the draft if it fits the domestic win-set."""
-        self.stance = negotiation.vote(self.facts, self.model.params, self.standing, self.stance, self.model.draft)
+        self.stance = consensus.vote(self.facts, self.model.params, self.circumstances, self.stance, self.model.draft)
 
     def stand_with_caucus(self):
         """Vote no with its caucus, if the caucus rejects the draft as a bloc."""
-        self.stance = negotiation.stand_with_caucus(self.stance, bool(self.model.caucus_vetoes[self.seat]))
+        self.stance = consensus.stand_with_caucus(self.stance, bool(self.model.caucus_vetoes[self.seat]))
 
     def respond_to_pressure(self, share_accepting: float):
         """A holdout spends political capital under US and peer pressure, and gains leverage."""
         m = self.model
-        self.stance = negotiation.respond_to_pressure(self.facts, m.params, self.stance, share_accepting,
-                                                      self.expansion_draws[m.round - 1])
+        self.stance = pressure.respond_to_pressure(self.facts, m.params, self.stance, share_accepting,
+                                                   self.widening_factors[m.round - 1])
 
     def own_spending_ideal(self, threat_level: float) -> float:
         """What it would spend on its own in a given threat environment, after the summit."""
-        return float(negotiation.own_spending_ideal(self.facts, self.model.params, self.standing, threat_level))
+        return float(win_set.own_spending_ideal(self.facts, self.model.params, self.circumstances, threat_level))
 
     # --- what it shows (plain numbers for the page, the tables and the outcome) ---
     @property
@@ -100,11 +100,11 @@ class Ally(mesa.Agent):
 
     @property
     def fiscal(self) -> float:
-        return float(self.standing.fiscal)
+        return float(self.circumstances.fiscal)
 
     @property
     def noise_pct(self) -> float:
-        return float(self.standing.noise)
+        return float(self.circumstances.noise)
 
     @property
     def position_pct(self) -> float:
@@ -132,11 +132,11 @@ class Ally(mesa.Agent):
 
     @property
     def ramp_pct(self) -> float:
-        return float(negotiation.ramp(self.model.params, self.standing, self.stance))
+        return float(win_set.ramp(self.model.params, self.circumstances, self.stance))
 
     @property
     def salience(self) -> float:
-        return float(rules.salience(negotiation.urgency(self.facts, self.model.params, self.stance.threat)))
+        return float(clout.salience(perception.urgency(self.facts, self.model.params, self.stance.threat)))
 
 
 class SecretaryGeneral(mesa.Agent):
@@ -145,11 +145,11 @@ class SecretaryGeneral(mesa.Agent):
     def draft_package(self):
         """Put a draft on the table, by the mediator rule of the scenario."""
         m = self.model
-        m.draft = negotiation.draft_package(m.params.mediator_rule, m.alliance, m.params, m.stances()).item()
+        m.draft = mediator.draft_package(m.params.mediator_rule, m.alliance, m.params, m.stances()).item()
 
     def holdouts_beyond_reach(self, share_accepting: float) -> np.ndarray:
         """The holdouts no round left before the summit can win, reckoned from the capitals'
         reports and, where caucuses vote as blocs, from the caucuses (a mask over the allies)."""
         m = self.model
-        return negotiation.out_of_reach(m.alliance, m.params, m.standings(), m.stances(), m.draft, share_accepting,
-                                        m.round, m.caucus_codes)
+        return consensus.out_of_reach(m.alliance, m.params, m.circumstances(), m.stances(), m.draft, share_accepting,
+                                      m.round, m.caucus_codes)

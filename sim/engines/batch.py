@@ -2,7 +2,7 @@
 
 The Mesa model (`sim/engines/model.py`) is the canonical, inspectable run; sweeps need thousands to
 millions of them. This engine runs the same schedule over a block of runs by calling the
-same steps (`sim/model/negotiation.py`, `sim/model/implementation.py`, `sim.engines.outcome.measure`) on arrays,
+same steps (`sim.model`, `sim.protocols`, `sim.engines.outcome.measure`) on arrays,
 so it is fast and still gives what the model gives, run for run
 (`tests/test_batch_equivalence.py` pins the two together). It needs no Mesa.
 
@@ -15,7 +15,7 @@ shapes or the control flow (data year, summit year, mediator rule) run as one gr
 other parameter varies run by run as a column (runs, 1) that the steps broadcast. A run that
 concludes (a deal, or the summit) is recorded there and then, so it stays frozen while the
 others talk on; concluded runs leave the live arrays once they are a quarter of them. A run's
-random numbers are a function of its own seed alone (`negotiation.random_draws`, counter-based:
+random numbers are a function of its own seed alone (`streams.random_draws`, counter-based:
 `sim.model.streams`), drawn for a whole group in one call, and every array operation works run by
 run, so a run's result never depends on the batch size, the grouping or the other runs. The scenario file,
 the allies' data and the `Alliance` come through a `ScenarioCache`: one per call, or
@@ -31,13 +31,16 @@ from operator import attrgetter
 
 import numpy as np
 
-from sim.protocols import challenge
-
-from sim.model import implementation, negotiation, rules
+from sim.model import concession, consensus, implementation, perception, pressure, win_set
 from sim.model.alliance import Alliance
 from sim.model.caucuses import form_caucuses
 from sim.data.loader import AllyFacts
-from sim.model.negotiation import Package, Stance, Standing
+from sim.model.clout import mediator_weights
+from sim.model.opening import circumstances_of, open_stance
+from sim.model.state import Circumstances, Decision, Package, Stance
+from sim.model.streams import random_draws
+from sim.protocols import challenge, mediator
+from sim.protocols.proposer import propose_package, recognised
 from sim.engines.outcome import AllyColumns, BatchResult, measure
 from sim.model.parameters import (
     MediatorRule,
@@ -141,7 +144,7 @@ def peer_matrices(facts: AllyFacts, scales: np.ndarray, cache: ScenarioCache | N
     unique, index = np.unique(scales, return_inverse=True)
 
     def matrix(scale):
-        return np.ascontiguousarray(rules.peer_weights(facts.capital_lat, facts.capital_lon, scale).T)
+        return np.ascontiguousarray(perception.peer_weights(facts.capital_lat, facts.capital_lon, scale).T)
 
     built = [cache.derived(facts, ("peers", float(scale)), lambda scale=scale: matrix(scale)) if cache else matrix(scale)
              for scale in unique]
@@ -150,7 +153,7 @@ def peer_matrices(facts: AllyFacts, scales: np.ndarray, cache: ScenarioCache | N
 
 def peer_weights(matrices: np.ndarray, index: np.ndarray) -> np.ndarray:
     """The influence matrix for runs laid out as (runs, allies): one shared matrix, or each
-    run's. `rules.peer_influence` multiplies by its transpose, which is then contiguous and laid
+    run's. `perception.peer_influence` multiplies by its transpose, which is then contiguous and laid
     out the same whether one or many scales are in play, so a run's result does not depend on
     the other runs in its batch."""
     return matrices[0].T if len(matrices) == 1 else np.swapaxes(matrices[index], -1, -2)
@@ -160,18 +163,18 @@ def peer_weights(matrices: np.ndarray, index: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Talks:
-    """The live runs: their row in the group, levers, standing and stance, and the last draft."""
+    """The live runs: their row in the group, levers, circumstances and stance, and the last draft."""
 
     run: np.ndarray  # (runs,)
     levers: Levers
-    standing: Standing
+    circumstances: Circumstances
     stance: Stance
     draft: Package | None
     peer_index: np.ndarray  # (runs,) into the group's peer matrices
     caucus: np.ndarray  # (runs, allies) each ally's `Caucus` code
 
     def keep(self, rows: np.ndarray) -> Talks:
-        return Talks(run=self.run[rows], levers=self.levers.take(rows), standing=self.standing.take(rows),
+        return Talks(run=self.run[rows], levers=self.levers.take(rows), circumstances=self.circumstances.take(rows),
                      stance=self.stance.take(rows), draft=self.draft.take(rows) if self.draft else None,
                      peer_index=self.peer_index[rows], caucus=self.caucus[rows])
 
@@ -181,7 +184,7 @@ class Opening:
     """A group as `AllianceModel.__init__` leaves it, with what stays fixed during the talks."""
 
     talks: Talks
-    expansion_draws: np.ndarray  # (runs, rounds, allies) each run's factor on win-set growth per round
+    widening_factors: np.ndarray  # (runs, rounds, allies) each run's factor on its ramp widening per round
     recognition_draws: np.ndarray  # (runs, rounds) each run's draw of who proposes (proposer protocol)
     peer_matrices: np.ndarray  # (scales, allies, allies)
 
@@ -202,12 +205,12 @@ class Concluded:
             return np.zeros((runs, width), dtype=dtype)
 
         stance = Stance(threat=grid(float), ideal=grid(float), position=grid(float), deadline_preference=grid(float),
-                        deadline_position=grid(float), expansion=grid(float), rejections=grid(np.int64),
+                        deadline_position=grid(float), ramp_widening=grid(float), rejections=grid(np.int64),
                         accepted=grid(bool))
         return cls(stance=stance, draft=Package(grid(float, 1), grid(float, 1), grid(np.int64, 1)),
                    flexibility=grid(bool), rounds=np.zeros(runs, dtype=np.int64), deal=np.zeros(runs, dtype=bool))
 
-    def record(self, rows: np.ndarray, stance: Stance, draft: Package, decision: negotiation.Decision,
+    def record(self, rows: np.ndarray, stance: Stance, draft: Package, decision: Decision,
                round_index: int, ends: np.ndarray):
         for state, values in ((self.stance, stance), (self.draft, draft)):
             for field in dataclasses.fields(state):
@@ -221,22 +224,23 @@ def open_talks(alliance: Alliance, facts: AllyFacts, levers: Levers, seeds: Sequ
                cache: ScenarioCache | None = None) -> Opening:
     """Every run's opening state, computed as the model's constructor computes it.
 
-    The runs' draws come from one call (`negotiation.random_draws` over the seeds): each
+    The runs' draws come from one call (`streams.random_draws` over the seeds): each
     number depends on its run's seed alone, and a run with fewer rounds than the longest
     simply never reads its later rounds' draws."""
     runs, allies = len(seeds), alliance.count
-    draws = negotiation.random_draws(np.asarray(seeds), allies, int(levers.max_rounds.max(initial=0)))
-    preference, expansion_draws, recognition_draws = draws.preference, draws.expansion, draws.recognition
-    standing = negotiation.standing(alliance, levers, preference)
-    standing = dataclasses.replace(standing, **{field.name: np.broadcast_to(getattr(standing, field.name),
-                                                                            (runs, allies))
-                                                for field in dataclasses.fields(standing)})
+    draws = random_draws(np.asarray(seeds), allies, int(levers.max_rounds.max(initial=0)))
+    preference, widening_factors, recognition_draws = draws.preference, draws.widening_factor, draws.recognition
+    circumstances = circumstances_of(alliance, levers, preference)
+    circumstances = dataclasses.replace(circumstances, **{
+        field.name: np.broadcast_to(getattr(circumstances, field.name), (runs, allies))
+        for field in dataclasses.fields(circumstances)})
     matrices, index = peer_matrices(facts, np.broadcast_to(levers.peer_distance_km, (runs, 1))[:, 0], cache)
-    caucus = np.broadcast_to(form_caucuses(alliance, levers, standing.exposure, standing.fiscal), (runs, allies))
-    talks = Talks(run=np.arange(runs), levers=levers, standing=standing,
-                  stance=negotiation.open_stance(alliance, levers, standing), draft=None, peer_index=index,
+    caucus = np.broadcast_to(form_caucuses(alliance, levers, circumstances.exposure, circumstances.fiscal),
+                             (runs, allies))
+    talks = Talks(run=np.arange(runs), levers=levers, circumstances=circumstances,
+                  stance=open_stance(alliance, levers, circumstances), draft=None, peer_index=index,
                   caucus=caucus)
-    return Opening(talks=talks, expansion_draws=expansion_draws, recognition_draws=recognition_draws,
+    return Opening(talks=talks, widening_factors=widening_factors, recognition_draws=recognition_draws,
                    peer_matrices=matrices)
 
 
@@ -247,40 +251,40 @@ class Round:
 
     voted: Stance
     draft: Package
-    decision: negotiation.Decision
+    decision: Decision
     next_stance: Stance
 
 
 def play_round(alliance: Alliance, structure: Structure, opening: Opening, talks: Talks, round_index: int,
                level: np.ndarray, own: np.ndarray) -> Round:
     """`AllianceModel.step` for the live runs: `level` is the round's threat level and `own`
-    each ally's own reading of it (`negotiation.own_threat`), which the caller keeps while the
+    each ally's own reading of it (`perception.own_threat`), which the caller keeps while the
     level holds."""
-    p, standing = talks.levers, talks.standing
-    stance = negotiation.perceive(alliance, p, standing, talks.stance, level, talks.stance.threat,
-                                  peer_weights(opening.peer_matrices, talks.peer_index), own)
-    ratifiable = negotiation.ramp(p, standing, stance)  # the same through the vote
-    line = negotiation.caucus_lines(alliance, p, talks.caucus, stance)
-    stance = negotiation.update_position(alliance, p, standing, stance, talks.draft, line, ratifiable)
+    p, circumstances = talks.levers, talks.circumstances
+    stance = perception.perceive(alliance, p, circumstances, talks.stance, level, talks.stance.threat,
+                                 peer_weights(opening.peer_matrices, talks.peer_index), own)
+    ramp_pct = win_set.ramp(p, circumstances, stance)  # the same through the vote
+    line = concession.caucus_lines(alliance, p, talks.caucus, stance)
+    stance = concession.update_position(alliance, p, circumstances, stance, talks.draft, line, ramp_pct)
     if structure.protocol is NegotiationProtocol.PROPOSER:
-        proposer = negotiation.recognised(alliance, opening.recognition_draws[talks.run, round_index - 1])
-        draft = negotiation.propose_package(alliance, p, standing, stance, proposer)
+        proposer = recognised(alliance, opening.recognition_draws[talks.run, round_index - 1])
+        draft = propose_package(alliance, p, circumstances, stance, proposer)
     elif structure.protocol is NegotiationProtocol.CHALLENGE:
-        stance = challenge.answer_challenges(alliance, p, standing, stance,
+        stance = challenge.answer_challenges(alliance, p, circumstances, stance,
                                              challenge.challenges(alliance, p, stance, talks.draft))
         draft = challenge.forecast_package(alliance, p, stance)
     else:
-        draft = negotiation.draft_package(structure.mediator_rule, alliance, p, stance)
-    stance = negotiation.vote(alliance, p, standing, stance, draft, ratifiable)
-    stance = negotiation.stand_with_caucus(stance, negotiation.caucus_vetoes(alliance, p, talks.caucus, stance))
-    share = negotiation.share_accepting(alliance, stance.accepted)
-    beyond_reach = negotiation.out_of_reach(alliance, p, standing, stance, draft, share, round_index, talks.caucus,
-                                            ratifiable)
-    decision = negotiation.decide(alliance, p, stance.accepted, round_index, beyond_reach)
-    draws = opening.expansion_draws[:, round_index - 1] if len(talks.run) == len(opening.expansion_draws) \
-        else opening.expansion_draws[talks.run, round_index - 1]  # no run dropped yet: a view, not a copy
+        draft = mediator.draft_package(structure.mediator_rule, alliance, p, stance)
+    stance = consensus.vote(alliance, p, circumstances, stance, draft, ramp_pct)
+    stance = consensus.stand_with_caucus(stance, consensus.caucus_vetoes(alliance, p, talks.caucus, stance))
+    share = consensus.share_accepting(alliance, stance.accepted)
+    beyond_reach = consensus.out_of_reach(alliance, p, circumstances, stance, draft, share, round_index, talks.caucus,
+                                          ramp_pct)
+    decision = consensus.decide(alliance, p, stance.accepted, round_index, beyond_reach)
+    factors = opening.widening_factors[:, round_index - 1] if len(talks.run) == len(opening.widening_factors) \
+        else opening.widening_factors[talks.run, round_index - 1]  # no run dropped yet: a view, not a copy
     return Round(voted=stance, draft=draft, decision=decision,
-                 next_stance=negotiation.respond_to_pressure(alliance, p, stance, share, draws))
+                 next_stance=pressure.respond_to_pressure(alliance, p, stance, share, factors))
 
 
 def negotiate(alliance: Alliance, structure: Structure, opening: Opening) -> Concluded:
@@ -292,9 +296,9 @@ def negotiate(alliance: Alliance, structure: Structure, opening: Opening) -> Con
     level = own = None  # the live runs' threat level and own reading of it, kept while the level holds
     while not recorded.all():
         round_index += 1
-        round_level = negotiation.threat_level_in_round(round_index, talks.levers)
+        round_level = perception.threat_level_in_round(round_index, talks.levers)
         if level is None or not np.array_equal(round_level, level):
-            level, own = round_level, negotiation.own_threat(alliance, talks.levers, talks.standing, round_level)
+            level, own = round_level, perception.own_threat(alliance, talks.levers, talks.circumstances, round_level)
         played = play_round(alliance, structure, opening, talks, round_index, level, own)
         ends = played.decision.concluded[:, 0] & ~recorded
         if ends.any():
@@ -315,8 +319,8 @@ def implement(alliance: Alliance, opening: Talks, ended: Concluded, data_year: i
     levers = opening.levers
     target = implementation.targets(ended.deal[:, None], ended.flexibility, ended.draft.core_pct,
                                     ended.stance.position)
-    talks_level = negotiation.threat_level_in_round(ended.rounds[:, None], levers)
-    return implementation.project_spending(alliance, levers, opening.standing, ended.stance, target,
+    talks_level = perception.threat_level_in_round(ended.rounds[:, None], levers)
+    return implementation.project_spending(alliance, levers, opening.circumstances, ended.stance, target,
                                            ended.draft.deadline_year, talks_level, data_year, ledger, keep_trajectory)
 
 
@@ -337,8 +341,8 @@ def run_group(alliance: Alliance, facts: AllyFacts, ledger: Ledger, structure: S
     ended = negotiate(alliance, structure, opening)
     projection = implement(alliance, opening.talks, ended, structure.data_year, ledger, per_ally)
     measures = measure(alliance, ended.deal[:, None], ended.flexibility, projection)
-    weights = negotiation.mediator_weights(alliance, levers, opening.talks.stance)
-    baseline = {rule: negotiation.baselines(rule, alliance, levers, opening.talks.stance, weights)
+    weights = mediator_weights(alliance, levers, opening.talks.stance)
+    baseline = {rule: mediator.baselines(rule, alliance, levers, opening.talks.stance, weights)
                 for rule in MediatorRule}
     deal = ended.deal
     columns = {

@@ -4,8 +4,8 @@ One run is one negotiation toward a summit. Each round (simultaneous moves): all
 threat, update their positions, the Secretary General drafts a package, allies vote, and the
 alliance decides by consensus; holdouts then respond to pressure. At the last round the
 summit may carry a few holdouts with side letters. After a deal, each ally's yearly spending
-is projected to the deadline. Every step is defined once, in `sim/model/negotiation.py` and
-`sim/model/implementation.py`; here is only the schedule.
+is projected to the deadline. Every step is defined once, in `sim.model` (and the protocols'
+own in `sim.protocols`); here is only the schedule.
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ import mesa
 import numpy as np
 import pandas as pd
 
-from sim.protocols import challenge
-
-from sim.model import implementation, negotiation, rules
 from sim.engines.agents import Ally, SecretaryGeneral
+from sim.model import concession, consensus, implementation, perception
 from sim.model.alliance import Alliance
 from sim.model.caucuses import CaucusLine, form_caucuses
-from sim.model.negotiation import Decision, Package, Stance, Standing, random_draws
+from sim.model.state import Circumstances, Decision, Package, Stance
+from sim.model.streams import random_draws
+from sim.protocols import challenge, mediator
+from sim.protocols.proposer import recognised
 from sim.engines.outcome import AllyResult, Baselines, Outcome, measure
 from sim.model.parameters import MediatorRule, NegotiationProtocol, parameter_fields
 from sim.model.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
@@ -51,19 +52,19 @@ class AllianceModel(mesa.Model):
         self.scenario_name = scenario_name if isinstance(scenario_name, str) else base.name
         self.params = p = self.scenario_spec.params
         self.seed = int(rng) if isinstance(rng, (int, np.integer)) else None
-        # The run's numbers are a function of one integer (`negotiation.random_draws`): the seed
+        # The run's numbers are a function of one integer (`streams.random_draws`): the seed
         # itself, or, given no seed or a Generator, one integer drawn from Mesa's `self.rng`.
         self.draws_key = self.seed if self.seed is not None else int(self.rng.integers(0, 2**63))
         facts = self.scenario_spec.allies()
         self.alliance = Alliance.of(facts, p.data_year, p.summit_year)
-        peers = rules.peer_weights(facts.capital_lat, facts.capital_lon, p.peer_distance_km)
+        peers = perception.peer_weights(facts.capital_lat, facts.capital_lon, p.peer_distance_km)
         draws = random_draws(self.draws_key, self.alliance.count, p.max_rounds)
         for i in range(self.alliance.count):
-            Ally(self, i, self.alliance.row(i), peers[i], draws.preference[i], draws.expansion[:, i])
+            Ally(self, i, self.alliance.row(i), peers[i], draws.preference[i], draws.widening_factor[:, i])
         self.recognition_draws = draws.recognition
         self.allies = self.agents_by_type[Ally]
-        standings = self.standings()
-        self.caucus_codes = form_caucuses(self.alliance, p, standings.exposure, standings.fiscal)
+        circumstances = self.circumstances()
+        self.caucus_codes = form_caucuses(self.alliance, p, circumstances.exposure, circumstances.fiscal)
         self.caucus_lines: CaucusLine | None = None
         self.caucus_vetoes = np.zeros(self.alliance.count, dtype=bool)  # whose caucus rejected the draft as a bloc
         self.secretary_general = SecretaryGeneral(self)
@@ -103,14 +104,14 @@ class AllianceModel(mesa.Model):
     def step(self):
         """One round of talks: simultaneous moves, so every ally perceives last round's readings."""
         self.round += 1
-        self.threat_level = float(negotiation.threat_level_in_round(self.round, self.params))
+        self.threat_level = float(perception.threat_level_in_round(self.round, self.params))
         self.last_round_threats = np.array(self.allies.get("threat"))
         self.allies.do("perceive")
-        self.caucus_lines = negotiation.caucus_lines(self.alliance, self.params, self.caucus_codes, self.stances())
+        self.caucus_lines = concession.caucus_lines(self.alliance, self.params, self.caucus_codes, self.stances())
         self.allies.do("update_position")
         self.table_package()
         self.allies.do("vote")
-        self.caucus_vetoes = negotiation.caucus_vetoes(self.alliance, self.params, self.caucus_codes, self.stances())
+        self.caucus_vetoes = consensus.caucus_vetoes(self.alliance, self.params, self.caucus_codes, self.stances())
         self.allies.do("stand_with_caucus")
         self.decide()
         self.datacollector.collect(self)
@@ -135,7 +136,7 @@ class AllianceModel(mesa.Model):
 
     def proposer(self) -> Ally:
         """The ally recognised to propose this round (by clout, from the run's own draw)."""
-        chosen = negotiation.recognised(self.alliance, self.recognition_draws[self.round - 1])
+        chosen = recognised(self.alliance, self.recognition_draws[self.round - 1])
         return self.allies[int(np.argmax(chosen))]
 
     def median_voter(self) -> Ally:
@@ -147,7 +148,7 @@ class AllianceModel(mesa.Model):
         or press the holdouts and talk on."""
         share = self.share_accepting()
         beyond_reach = self.secretary_general.holdouts_beyond_reach(share)
-        decision = negotiation.decide(self.alliance, self.params, self.votes(), self.round, beyond_reach)
+        decision = consensus.decide(self.alliance, self.params, self.votes(), self.round, beyond_reach)
         if decision.concluded.item():
             self.conclude(decision)
         else:
@@ -179,11 +180,11 @@ class AllianceModel(mesa.Model):
         """Every ally's stance, as vectors over the allies."""
         return _stacked(Stance, [ally.stance for ally in self.allies])
 
-    def standings(self) -> Standing:
-        return _stacked(Standing, [ally.standing for ally in self.allies])
+    def circumstances(self) -> Circumstances:
+        return _stacked(Circumstances, [ally.circumstances for ally in self.allies])
 
     def share_accepting(self) -> float:
-        return float(negotiation.share_accepting(self.alliance, self.votes()).item())
+        return float(consensus.share_accepting(self.alliance, self.votes()).item())
 
     def position_spread(self) -> float:
         """Standard deviation of the positions of the allies at the table (pp of GDP)."""
@@ -193,7 +194,7 @@ class AllianceModel(mesa.Model):
     def baselines(self) -> Baselines:
         """What the one-shot models predict from the initial positions and weights."""
         opening = _stacked(Stance, [ally.opening for ally in self.allies])
-        predict = {rule: float(negotiation.baselines(rule, self.alliance, self.params, opening)) for rule in MediatorRule}
+        predict = {rule: float(mediator.baselines(rule, self.alliance, self.params, opening)) for rule in MediatorRule}
         return Baselines(weighted_mean=predict[MediatorRule.COMPROMISE],
                          weighted_median=predict[MediatorRule.MEDIAN], nash=predict[MediatorRule.NASH])
 
@@ -209,8 +210,8 @@ class AllianceModel(mesa.Model):
         target = implementation.targets(bool(self.deal), self.flexibility_mask(), self.draft.core_pct,
                                         stances.position)
         return implementation.project_spending(
-            self.alliance, p, self.standings(), stances, target, self.draft.deadline_year,
-            negotiation.threat_level_in_round(self.round, p), p.data_year, self.scenario_spec.ledger)
+            self.alliance, p, self.circumstances(), stances, target, self.draft.deadline_year,
+            perception.threat_level_in_round(self.round, p), p.data_year, self.scenario_spec.ledger)
 
     def paths(self, projection: implementation.Projection) -> dict[str, dict[int, float]]:
         """Each ally's projected path as {year: % of GDP}, empty for an ally without forces."""

@@ -136,7 +136,7 @@ class Measures:
 
 def measure(alliance, deal, flexibility, projection) -> Measures:
     """The burden shares, the extra spending and who is on track, from the projected paths.
-    `deal` keeps the allies axis with length 1 (as `negotiation.Decision` has it). Without a
+    `deal` keeps the allies axis with length 1 (as `state.Decision` has it). Without a
     deal there is no pledge to implement, so those measures are missing, not zero or the
     drift of each ally toward its own position."""
     start = np.nan_to_num(alliance.start_pct)

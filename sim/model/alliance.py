@@ -11,9 +11,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model import rules
 from sim.data.loader import AllyFacts
 from sim.data.us_ties import load_us_ties
+
+
+def us_reliance(exports_pct_gdp, us_troops, gdp_usd_bn):
+    """How much an ally stands to lose if the United States turns against it, 0..1: the mean
+    of its rank among the allies (0 lowest, 1 highest) in goods exports to the US (% of GDP)
+    and in US personnel based on its soil per USD bn of GDP. Trade and basing are the two
+    levers a patron holds over its clients (Hirschman 1945 on trade dependence; Lanoszka 2018
+    on US forces as the guarantee's hostage). Ranks, because the two measures share no unit
+    and a few outliers (Canada's exports, Germany's bases) would otherwise decide alone. An
+    ally with no figure (the US itself) relies on nobody: 0. Over allies (the last axis)."""
+    def rank(values):
+        values = np.asarray(values, dtype=float)
+        known = ~np.isnan(values)
+        ranks = np.full(values.shape, np.nan)
+        order = np.argsort(np.argsort(values[known], kind="stable"), kind="stable")
+        ranks[known] = order / max(np.sum(known) - 1, 1)
+        return ranks
+
+    reliance = (rank(exports_pct_gdp) + rank(np.asarray(us_troops, dtype=float) / gdp_usd_bn)) / 2.0
+    return np.nan_to_num(reliance, nan=0.0)
 
 
 @dataclass(frozen=True)
@@ -36,7 +55,7 @@ class Alliance:
     votes: np.ndarray | bool  # a member at the summit (joined no later than the summit year)
     clout: np.ndarray | float  # share of the GDP of the allies at the table; 0 for those not at it
     accession_year: np.ndarray | int  # when it joined: a standing pledge binds it from then on
-    us_reliance: np.ndarray | float  # 0..1, what it stands to lose if the US turns against it (rules.us_reliance)
+    us_reliance: np.ndarray | float  # 0..1, what it stands to lose if the US turns against it (`us_reliance`)
     exports_to_us_pct_gdp: np.ndarray | float  # goods exports to the US, % of GDP; NaN without a figure (the US)
 
     @classmethod
@@ -54,7 +73,7 @@ class Alliance:
             borders_russia=facts.borders_russia, is_us=np.array([code == "USA" for code in facts.iso3]),
             bears_cost=facts.has_forces, votes=votes, clout=gdp_at_table / np.sum(gdp_at_table),
             accession_year=facts.accession_year,
-            us_reliance=rules.us_reliance(ties.exports_pct_gdp, ties.troops, facts.gdp_usd_bn),
+            us_reliance=us_reliance(ties.exports_pct_gdp, ties.troops, facts.gdp_usd_bn),
             exports_to_us_pct_gdp=ties.exports_pct_gdp,
         )
 

@@ -1,7 +1,9 @@
 """After the summit: each ally's yearly spending from the data year to the deadline.
 
-One function over arrays, called by the Mesa model for its alliance (allies) and by the
-batch engine for a block of runs (runs x allies); the yearly rules are in `sim/model/rules.py`.
+The yearly rules (the path to a target or a floor, whether an ally keeps a pledge, how far the
+US enforces it, its own adjustment), and the projection that combines them: one function over
+arrays, called by the Mesa model for its alliance (allies) and by the batch engine for a block
+of runs (runs x allies).
 """
 
 from __future__ import annotations
@@ -10,10 +12,71 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model import rules
 from sim.model.alliance import Alliance
-from sim.model.negotiation import Standing, Stance, own_spending_ideal, ramp
 from sim.model.pledges import Ledger
+from sim.model.state import Circumstances, Stance
+from sim.model.win_set import own_spending_ideal, ramp
+
+PLEDGE_TIE_PCT = 1e-9  # a target equal to an ally's ideal up to rounding counts as wanted (no-deal targets often are)
+
+
+def yearly_step(spending_pct, target_pct, years_left, ramp_pct, fiscal, compliance_drag):
+    """One year of implementation: a credible linear path to the target (the Hague's "credible
+    yearly path"), slowed by fiscal pressure and capped by what parliament ratifies. Allies
+    already at or above their target hold their level."""
+    planned = (target_pct - spending_pct) / np.maximum(years_left, 1.0)
+    step = np.minimum(planned * (1.0 - compliance_drag * fiscal), ramp_pct)
+    return spending_pct + np.maximum(step, 0.0)
+
+
+def keeps_pledge(own_ideal_pct, target_pct, self_enforcing):
+    """Whether an ally implements the pledge this year: with `self_enforcing`, only where the
+    target is within what it would spend on its own in this year's threat environment;
+    without, always (every signature is kept).
+
+    Pledges are self-enforcing or not kept (Downs, Rocke & Barsoom 1996: high compliance
+    mostly means agreements that ask what states would do anyway; Barrett 1994). An ally for
+    whom the target is above its own ideal signs, ratifies and then lets the path slip; a
+    rise in threat (an event, fear of abandonment) can bring it back to the path later.
+    """
+    return np.logical_not(self_enforcing) | (own_ideal_pct >= target_pct - PLEDGE_TIE_PCT)
+
+
+def floor_step(spending_pct, floor_pct, ramp_pct, fiscal, compliance_drag):
+    """One year toward a floor pledge ("at least 2% of GDP annually", Vilnius 2023): the
+    whole gap if parliament ratifies that much, else its ramp; slowed by fiscal
+    pressure as the path to a target is. Allies at or above the floor hold their level."""
+    gap = np.maximum(floor_pct - spending_pct, 0.0)
+    return spending_pct + np.minimum(gap * (1.0 - compliance_drag * fiscal), ramp_pct)
+
+
+def enforcement_share(us_pressure, reliance, rate):
+    """The share of a pledged step an ally takes in a year it would not take it on its own,
+    because it is pressed to. Downs, Rocke & Barsoom (1996): agreements that ask more than
+    states would do anyway hold only where defection is punished; in the alliance the
+    punisher that counts is the United States, and what it can withhold (markets, forces,
+    the guarantee) weighs by how much the ally relies on it (`reliance`, 0..1)."""
+    return np.clip(rate * us_pressure * reliance, 0.0, 1.0)
+
+
+def comply(spending_pct, pledged_pct, keeps, enforced_share):
+    """A year's spending under a pledge: the pledged level where the ally keeps it of its own
+    accord (`keeps_pledge`), elsewhere only the enforced share of the way there (none: it
+    lets the pledge slip)."""
+    return np.where(keeps, pledged_pct, spending_pct + enforced_share * (pledged_pct - spending_pct))
+
+
+def threat_level_in_year(year, talks_level, event_year, event_level):
+    """The threat environment in a year after the summit: the level the talks ended in, or
+    an exogenous event's level from its year on (e.g. the full-scale invasion of 2022)."""
+    return np.where((event_year > 0) & (year >= event_year), event_level, talks_level)
+
+
+def adjust_toward_ideal(spending_pct, ideal_pct, rate):
+    """Beside the pledge, an ally moves on its own a share `rate` of the way toward the level
+    its threat calls for each year (partial adjustment: defence budgets carry strong inertia);
+    it never cuts on that account."""
+    return spending_pct + np.maximum(rate * (ideal_pct - spending_pct), 0.0)
 
 
 @dataclass(frozen=True)
@@ -32,39 +95,39 @@ def targets(deal, flexibility, core_pct, position_pct):
     return np.where(deal & ~flexibility, core_pct, position_pct)
 
 
-def project_spending(alliance: Alliance, params, standing: Standing, ended: Stance, target, horizon, talks_level,
-                     data_year: int, ledger: Ledger = Ledger(), keep_trajectory: bool = True) -> Projection:
+def project_spending(alliance: Alliance, params, circumstances: Circumstances, ended: Stance, target, horizon,
+                     talks_level, data_year: int, ledger: Ledger = Ledger(),
+                     keep_trajectory: bool = True) -> Projection:
     """Spending year by year to the deadline (`horizon`): the fastest of the package's path,
     the standing floors of the `ledger` (each where the ally keeps it of its own accord,
-    `rules.keeps_pledge`, or as far as it is pressed to, `rules.enforcement_share`), and its
+    `keeps_pledge`, or as far as it is pressed to, `enforcement_share`), and its
     own adjustment toward what the year's threat calls for. `ended` is each ally's stance
     when the talks ended."""
     p = params
-    ratifiable = ramp(p, standing, ended)
+    ramp_pct = ramp(p, circumstances, ended)
     spending = np.broadcast_to(alliance.start_pct, np.shape(target)).astype(float)
     last_year = max(data_year, int(np.max(horizon, initial=data_year)))
     trajectory = np.full((*np.shape(target), last_year - data_year + 1), np.nan) if keep_trajectory else None
     if trajectory is not None:
         trajectory[..., 0] = spending
-    pressed = rules.enforcement_share(p.us_pressure, alliance.us_reliance, p.enforcement_rate)
+    pressed = enforcement_share(p.us_pressure, alliance.us_reliance, p.enforcement_rate)
     level = floor = None  # what this year's own ideal and pledges were last computed for
     for year in range(data_year + 1, last_year + 1):
         going = year <= horizon
-        year_level = rules.threat_level_in_year(year, talks_level, p.threat_event_year, p.threat_event_level)
+        year_level = threat_level_in_year(year, talks_level, p.threat_event_year, p.threat_event_level)
         if level is None or not np.array_equal(year_level, level):  # both depend on the year's level alone
             level, floor = year_level, None
-            own_ideal = own_spending_ideal(alliance, p, standing, level)
-            keeps_target = rules.keeps_pledge(own_ideal, target, p.self_enforcing_pledges)
+            own_ideal = own_spending_ideal(alliance, p, circumstances, level)
+            keeps_target = keeps_pledge(own_ideal, target, p.self_enforcing_pledges)
         year_floor = ledger.floor_pct(year, alliance.accession_year)
         if floor is None or not np.array_equal(year_floor, floor):
             floor = year_floor
-            keeps_floor = rules.keeps_pledge(own_ideal, floor, p.self_enforcing_pledges)
-        pledged = rules.yearly_step(spending, target, horizon - year + 1, ratifiable, standing.fiscal,
-                                    p.compliance_drag)
-        on_path = rules.comply(spending, pledged, keeps_target, pressed)
-        floored = rules.comply(spending, rules.floor_step(spending, floor, ratifiable, standing.fiscal,
-                                                          p.compliance_drag), keeps_floor, pressed)
-        own = rules.adjust_toward_ideal(spending, own_ideal, p.adjustment_rate)
+            keeps_floor = keeps_pledge(own_ideal, floor, p.self_enforcing_pledges)
+        pledged = yearly_step(spending, target, horizon - year + 1, ramp_pct, circumstances.fiscal, p.compliance_drag)
+        on_path = comply(spending, pledged, keeps_target, pressed)
+        floored = comply(spending, floor_step(spending, floor, ramp_pct, circumstances.fiscal,
+                                              p.compliance_drag), keeps_floor, pressed)
+        own = adjust_toward_ideal(spending, own_ideal, p.adjustment_rate)
         spending = np.where(going, np.maximum(np.maximum(on_path, floored), own), spending)
         if trajectory is not None:
             trajectory[..., year - data_year] = np.where(going, spending, np.nan)

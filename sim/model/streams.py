@@ -23,6 +23,7 @@ Integers are numpy uint64, whose arithmetic wraps modulo 2^64 as the method want
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -39,7 +40,7 @@ class Stream(enum.IntEnum):
     """A run's independent streams of numbers, one per use (a number's stream is part of its key)."""
 
     PREFERENCE = 1  # each ally's domestic preference shock
-    EXPANSION = 2  # each round's and ally's factor on win-set growth
+    WIDENING_FACTOR = 2  # each round's and ally's random factor on a holdout's ramp widening
     RECOGNITION = 3  # each round's draw of who proposes
 
 
@@ -105,3 +106,28 @@ def standard_normal(keys, stream: Stream, counters) -> np.ndarray:
     pairs = uniform(keys, stream, np.stack([2 * counters, 2 * counters + np.uint64(1)], axis=-1))
     radius = np.sqrt(-2.0 * np.log1p(-pairs[..., 0]))  # 1 - u in (0, 1]: never log(0)
     return radius * np.cos(2.0 * np.pi * pairs[..., 1])
+
+
+@dataclass(frozen=True)
+class Draws:
+    """A run's only random numbers (a block of runs': the same with a leading runs axis)."""
+
+    preference: np.ndarray  # (allies,) each ally's domestic preference shock, standard normal
+    widening_factor: np.ndarray  # (rounds, allies) the factor on a holdout's ramp widening, uniform 0.5..1.5
+    recognition: np.ndarray  # (rounds,) which ally is recognised to propose (proposer protocol), uniform 0..1
+
+
+def random_draws(seeds, allies: int, rounds: int) -> Draws:
+    """The random numbers of a run (`seeds` an integer) or of a block of runs (an array of
+    integer seeds, one per run), by both engines alike.
+
+    Each number is a pure function of the run's seed, its stream and its place in it
+    (counter-based), so a run gets the same numbers whatever the batch, and
+    drawing more rounds changes none of the first rounds' numbers: the widening factor of
+    round r and ally a is number r x allies + a of its stream."""
+    return Draws(
+        preference=standard_normal(seeds, Stream.PREFERENCE, np.arange(allies)),
+        widening_factor=uniform(seeds, Stream.WIDENING_FACTOR, np.arange(rounds * allies), 0.5, 1.5).reshape(
+            np.shape(seeds) + (rounds, allies)),
+        recognition=uniform(seeds, Stream.RECOGNITION, np.arange(rounds)),
+    )

@@ -1,25 +1,167 @@
 """The challenge protocol: a round of bilateral challenges after Bueno de Mesquita's expected
 utility model (docs/ODD.md, 7.6c).
 
-Allies perceive and update their positions as in every protocol (`sim/model/negotiation.py`); then,
-on the core level and on the deadline, every ally at the table weighs challenging every other,
-each answers the offers it must accept by the one that moves it least, and the forecast, the
-weighted median, is tabled. The formulas, with their sources, are in `sim/model/rules.py`; like every
-step, each function here runs for one ally (its own row), the alliance, or runs x allies.
+Allies perceive and update their positions as in every protocol (`sim.model.perception`,
+`sim.model.concession`); then, on the core level and on the deadline, every ally at the table
+weighs challenging every other, each answers the offers it must accept by the one that moves
+it least, and the forecast, the weighted median, is tabled. Like every step, each function
+here runs for one ally (its own row), the alliance, or runs x allies.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from enum import IntEnum
 
 import numpy as np
 
-from sim.model import rules
+from sim.model import clout
 from sim.model.alliance import Alliance
-from sim.model.negotiation import (Package, Stance, Standing, draft_package, mediator_weights, ramp, taken, urgency,
-                             within_win_set)
+from sim.model.clout import mediator_weights
 from sim.model.parameters import MediatorRule
+from sim.model.perception import urgency
+from sim.model.state import Circumstances, Package, Stance, taken
+from sim.model.win_set import ramp, within_win_set
+from sim.protocols.mediator import draft_package, weighted_median, weighted_median_index
+
+
+# Bueno de Mesquita (1994; 2002) as laid out by Scholz, Calbert & Smith (2011) and used on EU
+# decisions by Thomson et al. (2006): each ally weighs challenging each other ally on an issue,
+# and the challenged ally answers the offers it cannot refuse. Linear loss throughout (risk
+# neutral, r = 1), so positions need no rescaling to 0..1: every expected utility below scales
+# with the unit of the issue (pp of GDP or years), and only its sign and the ratio of two of
+# them on the same issue are read.
+
+CHALLENGE_STATUS_QUO_HOLDS = 0.5  # Q: the chance nothing changes if i does not challenge (BdM 1994)
+
+
+class Answer(IntEnum):
+    """How a challenged ally answers a challenger's proposal (an array of these codes)."""
+
+    REJECT = 0  # the challenge does not pay the challenger: the target stays where it is
+    COUNTER = 1  # compromise: the target offers back a position part of the way to the challenger's
+    SUPPORT = 2  # compelled (or already there): the target takes the challenger's position
+
+
+def weighted_distance(positions, weights):
+    """D_j = sum_k w_k |x_k - x_j| for every ally j over the last axis (allies): how much weighted
+    support a rival of j draws, whoever the rival is. Allies of zero weight count for nothing
+    (their position may be NaN). From the sorted positions and running sums of weight and
+    weight x position, so O(allies log allies) per run: below j, x_j W_below - S_below; above,
+    S_above - x_j W_above (positions taken from their least, which keeps the sums small). An
+    ally of zero weight still gets its own D at its own position; one without a position (NaN)
+    gets a stand-in value, never read."""
+    present = weights > 0
+    least = np.min(np.where(present, positions, np.inf), axis=-1, keepdims=True)
+    positions = np.where(np.isnan(positions), 0.0, positions - np.where(np.isfinite(least), least, 0.0))
+    order = np.argsort(positions, axis=-1, kind="stable")
+    x = np.take_along_axis(positions, order, axis=-1)
+    w = np.take_along_axis(np.where(present, weights, 0.0), order, axis=-1)
+    weight_below, sum_below = np.cumsum(w, axis=-1), np.cumsum(w * x, axis=-1)
+    weight_above, sum_above = weight_below[..., -1:] - weight_below, sum_below[..., -1:] - sum_below
+    distance = np.empty_like(x)
+    np.put_along_axis(distance, order, x * weight_below - sum_below + sum_above - x * weight_above, axis=-1)
+    return distance
+
+
+def prevail_probability(challenger_distance, target_distance):
+    """The chance that challenger i prevails over target j: the share of the third parties'
+    weighted support that goes to i, P_ij = D_j / (D_i + D_j) (`weighted_distance`).
+
+    Bueno de Mesquita (1994): every ally k votes for the nearer of x_i and x_j with weight
+    capability x salience x |U_k(x_i) - U_k(x_j)|, and P_ij is i's share of the votes, which
+    costs O(allies^3) for all pairs. Here each k splits its weight w_k between the two in
+    proportion to its distance from the other (w_k |x_k - x_j| to i, w_k |x_k - x_i| to j). Its
+    net vote for i is BdM's vote under linear loss, w_k (|x_k - x_j| - |x_k - x_i|), so i is
+    favoured (P_ij > 1/2) exactly when it is in BdM's count; the denominator is the gross
+    support D_i + D_j rather than the sum of the net votes, so probabilities lie nearer 1/2.
+    P_ij + P_ji = 1; with nobody between or apart (D_i + D_j = 0), 1/2."""
+    total = np.add(challenger_distance, target_distance)
+    supported = total > 0
+    return np.where(supported, np.asarray(target_distance) / np.where(supported, total, 1.0), 0.5)
+
+
+def status_quo_drift(position, forecast, status_quo):
+    """T: the chance that, without a challenge, the outcome moves toward the ally: 1 if the
+    forecast (the median of this round's positions) is nearer its position than the package on
+    the table, 0 if farther, 1/2 if as near or with nothing on the table yet (BdM 1994: T = 1
+    when the median is moving toward i)."""
+    gain = np.abs(position - status_quo) - np.abs(position - forecast)
+    return np.where(np.isnan(gain), 0.5, 0.5 + 0.5 * np.sign(np.nan_to_num(gain)))
+
+
+def challenge_utility(prevail, distance, target_salience, forecast_distance, drift,
+                      status_quo_holds=CHALLENGE_STATUS_QUO_HOLDS):
+    """i's expected utility of challenging j on one issue (Bueno de Mesquita 1994, in Scholz,
+    Calbert & Smith 2011's notation) with linear loss:
+
+        EU_ij = s_j [P_ij U_s + (1 - P_ij) U_f] + (1 - s_j) U_s - [Q U_sq + (1 - Q)(T U_b + (1 - T) U_w)]
+
+    j resists with probability s_j, its salience; if it does, i wins (j moves to x_i, U_s =
+    |x_i - x_j| = d) with probability P_ij or loses (i moves to x_j, U_f = -d); if not, i gets
+    its way. Not challenging, the status quo holds (U_sq = 0) with probability Q, else it moves
+    toward i (U_b = (|x_i - mu| + d) / 2, mu the forecast) with probability T (`status_quo_drift`)
+    or away (U_w = -U_b). BdM's risk-neutral utilities are these doubled. Collected:
+    EU_ij = d (1 - k_i - 2 s_j (1 - P_ij)) - k_i |x_i - mu|, with k_i = (1 - Q)(T_i - 1/2)."""
+    drift_weight = (1.0 - status_quo_holds) * (np.asarray(drift) - 0.5)
+    resisted = (1.0 - np.asarray(prevail)) * (2.0 * np.asarray(target_salience))
+    return ((1.0 - drift_weight) - resisted) * distance - drift_weight * forecast_distance
+
+
+def challenge_classes(challenger_utility, target_utility, able=True):
+    """Which challenges are made and which of them compel (Bueno de Mesquita 1994), from i's
+    expected utility EU_ij and j's of the same contest EU_ji, as two masks: i challenges j when
+    it is `able` to and EU_ij > 0; it compels j when, besides, EU_ji <= 0 and EU_ij > |EU_ji|
+    (j loses less by giving in than i gains by pressing). See `challenge_answer`."""
+    challenges = (np.asarray(challenger_utility) > 0) & able
+    compelled = (np.asarray(target_utility) <= 0) & (np.add(challenger_utility, target_utility) > 0) & challenges
+    return challenges, compelled
+
+
+def challenge_answer(challenger_utility, target_utility, able=True):
+    """The outcome class of i's challenge to j, from i's expected utility EU_ij and j's of the
+    same contest EU_ji (Bueno de Mesquita 1994): i does not challenge (EU_ij <= 0, or i is not
+    `able` to) and j rejects; i compels j (EU_ij > 0 >= EU_ji, EU_ij > |EU_ji|: j loses less by
+    giving in than i gains by pressing) and j supports x_i; otherwise, a compromise (EU_ij > 0 >
+    EU_ji, EU_ij <= |EU_ji|) or a conflict (both > 0), which in expectation ends the same way, and
+    j counters part of the way. `Answer` codes: REJECT 0, COUNTER 1, SUPPORT 2 (from the masks of
+    `challenge_classes`)."""
+    challenges, compelled = challenge_classes(challenger_utility, target_utility, able)
+    return np.asarray(challenges).view(np.int8) + np.asarray(compelled).view(np.int8)
+
+
+def offered_move(apart, prevail, challenges, compelled):
+    """How far the target would move on answering a challenge, |x_i - x_j| = `apart` away: all
+    the way to the challenger's position if it is compelled (supports it), the share P_ij of the
+    way if it counters (the expected result of the contest), and never (infinitely far) if it is
+    not challenged (rejects). Which way: toward the challenger (`offered_step`)."""
+    return np.where(challenges, np.where(compelled, 1.0, prevail) * apart, np.inf)
+
+
+def offered_step(target_position, challenger_position, prevail, answer):
+    """How far, and which way, the target would move on answering (`offered_move` toward the
+    challenger): to the challenger's position if it supports it, the share P_ij of the way there
+    if it counters, nowhere if it rejects. Its offered position is its own plus this step."""
+    answer = np.asarray(answer)
+    gap = np.subtract(challenger_position, target_position, dtype=float)
+    move = offered_move(np.abs(gap), prevail, answer != Answer.REJECT, answer == Answer.SUPPORT)
+    return np.copysign(np.where(answer == Answer.REJECT, 0.0, move), gap)
+
+
+def least_move(position, gap, moves):
+    """The offer an ally must accept that moves it least (Bueno de Mesquita 1994), over the
+    last axis (challengers), or its own position if it must accept none. `position` is the
+    ally's (...); `gap` (the challengers' positions less its own) and `moves` (`offered_move`)
+    its (..., challengers), of one shape. The move is taken toward the challenger: position +
+    sign(gap) x move, which is the position + P_ij (x_i - x_j) of a counter and x_j + (x_i - x_j)
+    of a support. Ties go to the first challenger."""
+    position = np.asarray(position, dtype=float)
+    moves = np.asarray(moves)
+    best = np.argmin(moves, axis=-1)
+    at = best + moves.shape[-1] * np.arange(best.size).reshape(best.shape)  # the least move's place, flat
+    move, toward = np.take(moves, at), np.take(gap, at)
+    return np.where(np.isfinite(move), position + np.copysign(move, toward), position)
 
 
 @dataclass(frozen=True)
@@ -28,10 +170,10 @@ class Contenders:
     answers (over allies, or runs x allies)."""
 
     position: np.ndarray
-    distance: np.ndarray  # D_j, the weighted support any rival of the ally draws (rules.weighted_distance)
+    distance: np.ndarray  # D_j, the weighted support any rival of the ally draws (weighted_distance)
     salience: np.ndarray
     to_forecast: np.ndarray  # |x - mu|, the distance from the forecast (the weighted median)
-    drift: np.ndarray  # T, the chance the outcome moves its way unchallenged (rules.status_quo_drift)
+    drift: np.ndarray  # T, the chance the outcome moves its way unchallenged (status_quo_drift)
     at_table: np.ndarray  # who may challenge
 
     def take(self, rows) -> Contenders:
@@ -53,9 +195,9 @@ class Challenges:
 @dataclass(frozen=True)
 class Offers:
     """What each challenger's proposal asks of a target on one issue, over the challengers (last
-    axis): whether it challenges and whether it compels (`rules.challenge_classes`), the
-    challenger's position less the target's (`gap`) and P_ij; its answer (`rules.Answer` codes)
-    and how far it would move (`rules.offered_step`; the offered position is its own plus the
+    axis): whether it challenges and whether it compels (`challenge_classes`), the
+    challenger's position less the target's (`gap`) and P_ij; its answer (`Answer` codes)
+    and how far it would move (`offered_step`; the offered position is its own plus the
     step) follow from these."""
 
     challenges: np.ndarray
@@ -70,21 +212,21 @@ class Offers:
 
     @property
     def step(self) -> np.ndarray:
-        return rules.offered_step(0.0, self.gap, self.prevail, self.answer)
+        return offered_step(0.0, self.gap, self.prevail, self.answer)
 
     def moves(self) -> np.ndarray:
-        """How far each offer would move the target (`rules.offered_move`; infinite: none made)."""
-        return rules.offered_move(self.apart, self.prevail, self.challenges, self.compelled)
+        """How far each offer would move the target (`offered_move`; infinite: none made)."""
+        return offered_move(self.apart, self.prevail, self.challenges, self.compelled)
 
 
 def contenders(positions, weights, salience, at_table, status_quo) -> Contenders:
     """The allies as parties to challenges on one issue: `positions`, `weights` (capability x
     salience) and `salience` over allies; `status_quo` the issue's value in the package on the
     table (NaN before the first)."""
-    forecast = rules.weighted_median(positions, weights)[..., None]
-    return Contenders(position=positions, distance=rules.weighted_distance(positions, weights), salience=salience,
+    forecast = weighted_median(positions, weights)[..., None]
+    return Contenders(position=positions, distance=weighted_distance(positions, weights), salience=salience,
                       to_forecast=np.abs(positions - forecast),
-                      drift=rules.status_quo_drift(positions, forecast, status_quo),
+                      drift=status_quo_drift(positions, forecast, status_quo),
                       at_table=np.broadcast_to(at_table, np.shape(positions)))
 
 
@@ -94,7 +236,7 @@ def challenges(alliance: Alliance, params, stances: Stance, draft: Package | Non
     vetoes as with the mediator, and salience the ally's (`mediator_weights`); the status quo is
     the package on the table."""
     weights = mediator_weights(alliance, params, stances)
-    salience = rules.salience(urgency(alliance, params, stances.threat))
+    salience = clout.salience(urgency(alliance, params, stances.threat))
     at_table = alliance.at_table
     level_now = np.nan if draft is None else draft.core_pct
     deadline_now = np.nan if draft is None else draft.deadline_year
@@ -117,29 +259,29 @@ def offers(targets: Contenders, challengers: Contenders) -> Offers:
     x_j, x_i = target(targets.position), challenger(challengers.position)
     gap = x_i - x_j
     apart = np.abs(gap)
-    prevails = rules.prevail_probability(challenger(challengers.distance), target(targets.distance))  # P_ij
-    pressing = rules.challenge_utility(prevails, apart, target(targets.salience), challenger(challengers.to_forecast),
-                                       challenger(challengers.drift))  # EU_ij
+    prevails = prevail_probability(challenger(challengers.distance), target(targets.distance))  # P_ij
+    pressing = challenge_utility(prevails, apart, target(targets.salience), challenger(challengers.to_forecast),
+                                 challenger(challengers.drift))  # EU_ij
     if targets is challengers:  # every ally against every other: j's view of i's challenge is j's challenge to i
         resisting = np.swapaxes(pressing, -1, -2)
     else:
-        resisting = rules.challenge_utility(rules.prevail_probability(target(targets.distance),
-                                                                      challenger(challengers.distance)),
-                                            apart, challenger(challengers.salience), target(targets.to_forecast),
-                                            target(targets.drift))  # EU_ji
+        resisting = challenge_utility(prevail_probability(target(targets.distance),
+                                                          challenger(challengers.distance)),
+                                      apart, challenger(challengers.salience), target(targets.to_forecast),
+                                      target(targets.drift))  # EU_ji
     able = (apart > 0) & challenger(challengers.at_table) & target(targets.at_table)  # only allies at the table
-    challenges_, compelled = rules.challenge_classes(pressing, resisting, able)
+    challenges_, compelled = challenge_classes(pressing, resisting, able)
     return Offers(challenges=challenges_, compelled=compelled, gap=gap, apart=apart, prevail=prevails)
 
 
 def settle(targets: Contenders, challengers: Contenders):
     """Where the targets end on one issue: each takes the offer it must accept that moves it
-    least (`rules.least_move`)."""
+    least (`least_move`)."""
     made = offers(targets, challengers)
-    return rules.least_move(targets.position, made.gap, made.moves())
+    return least_move(targets.position, made.gap, made.moves())
 
 
-def answer_challenges(alliance: Alliance, params, standing_: Standing, stance: Stance, challenges_: Challenges,
+def answer_challenges(alliance: Alliance, params, circumstances: Circumstances, stance: Stance, challenges_: Challenges,
                       seat: int | None = None) -> Stance:
     """Take, on each issue, the offer it must accept that moves it least (Bueno de Mesquita
     1994), or stay; and stay within the window of deadlines and its win-set for its deadline.
@@ -148,8 +290,8 @@ def answer_challenges(alliance: Alliance, params, standing_: Standing, stance: S
     own = challenges_ if seat is None else challenges_.take(seat)
     deadline = np.clip(settle(own.deadline, challenges_.deadline), p.earliest_deadline, p.latest_deadline)
     level = settle(own.level, challenges_.level)
-    return dataclasses.replace(stance, position=within_win_set(alliance, p, standing_, level,
-                                                               ramp(p, standing_, stance), deadline),
+    return dataclasses.replace(stance, position=within_win_set(alliance, p, circumstances, level,
+                                                               ramp(p, circumstances, stance), deadline),
                                deadline_position=deadline)
 
 
@@ -161,5 +303,5 @@ def forecast_package(alliance: Alliance, params, stances: Stance) -> Package:
 
 def median_voter(alliance: Alliance, params, stances: Stance):
     """Whose position the forecast's level is (a boolean mask over the allies)."""
-    index = rules.weighted_median_index(stances.position, mediator_weights(alliance, params, stances))
+    index = weighted_median_index(stances.position, mediator_weights(alliance, params, stances))
     return np.arange(np.shape(stances.position)[-1]) == np.asarray(index)[..., None]

@@ -2,7 +2,7 @@
 
 The outcome panel says where the talks stand; this panel says why they moved this round.
 Every number is read from the model or computed by the model's own rules
-(`rules.bilateral_pressure`, `negotiation.widening`, `rules.expand_ramp`), so the page
+(`pressure.bilateral_pressure`, `pressure.widening_per_round`, `pressure.widen_ramp`), so the page
 cannot drift from what the model did.
 """
 
@@ -14,17 +14,17 @@ from dataclasses import dataclass
 import solara
 from mesa.visualization.utils import update_counter
 
-from sim.model import negotiation, rules
+from sim.model import pressure
 from sim.model.caucuses import CAUCUSES, Caucus
 from sim.engines.model import SECRETARY_GENERAL
-from sim.model.negotiation import Package
+from sim.model.state import Package
 from sim.model.parameters import NegotiationProtocol
 from sim.viz.caucus_style import STYLES
 
 PRESSED_NOTE = ("After the vote the US pressed each holdout by name. Named pressure: the widening of its "
-                "ratifiable ramp bought by what the US could tariff (its exports); all pressure adds the "
-                "alliance-wide pressure of the US and of the allies on board; the ramp gained is that, times "
-                "the round's random factor. Ramps in pp of GDP a year.")
+                "ramp (the yearly increase its parliament ratifies) bought by what the US could tariff (its "
+                "exports); all pressure adds the alliance-wide pressure of the US and of the allies on board; "
+                "the ramp gained is that, times the round's random factor. Ramps in pp of GDP a year.")
 # How an ally came to table the draft, by protocol; a protocol not named here is named as itself.
 TABLING = {NegotiationProtocol.PROPOSER: "recognised to propose",
            NegotiationProtocol.CHALLENGE: "at the median level after the challenges"}
@@ -61,9 +61,9 @@ class Pressed:
 
     iso3: str
     exports_to_us_pct_gdp: float  # goods exports to the US, % of GDP: what a tariff would hit
-    named_pp: float  # widening from the named pressure alone (pp/year of ramp, rules.bilateral_pressure)
-    widening_pp: float  # all pressure this round, before the round's random factor (negotiation.widening)
-    gained_pp: float  # what its ramp widened this round, with the random factor (rules.expand_ramp)
+    named_pp: float  # widening from the named pressure alone (pp/year of ramp, pressure.bilateral_pressure)
+    widening_pp: float  # all pressure this round, before the round's random factor (pressure.widening_per_round)
+    gained_pp: float  # what its ramp widened this round, with the random factor (pressure.widen_ramp)
 
 
 @dataclass(frozen=True)
@@ -124,9 +124,9 @@ def pressed_holdouts(model) -> tuple[tuple[Pressed, ...], str]:
     pressed = []
     for ally in holdouts:
         exports = ally.facts.exports_to_us_pct_gdp
-        named = float(rules.bilateral_pressure(p.us_pressure, exports, p.bilateral_pressure_pct))
-        widening = float(negotiation.widening(ally.facts, p, share))
-        gained = float(rules.expand_ramp(0.0, True, widening, ally.expansion_draws[model.round - 1]))
+        named = float(pressure.bilateral_pressure(p.us_pressure, exports, p.bilateral_pressure_pct))
+        widening = float(pressure.widening_per_round(ally.facts, p, share))
+        gained = float(pressure.widen_ramp(0.0, True, widening, ally.widening_factors[model.round - 1]))
         pressed.append(Pressed(ally.facts.iso3, float(exports), named, widening, gained))
     return tuple(pressed), ""
 

@@ -1,0 +1,40 @@
+"""Before the first round: what each ally brings to the talks (`Circumstances`) and where it
+opens (`Stance`), at its ideal and asking for the deadline its urgency prefers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.alliance import Alliance
+from sim.model.perception import exposure, fiscal_pressure, own_threat, urgency
+from sim.model.state import Circumstances, Stance
+from sim.model.win_set import core_floor, current_ideal, preferred_deadline, us_reservation_total
+
+
+def circumstances_of(alliance: Alliance, params, preference_draw) -> Circumstances:
+    """An ally's exposure, fiscal pressure, floor and domestic shock for these talks. The EU's
+    escape clause for defence eases the deficit rule for an ally that asked for it (the
+    scenario's list), or for every EU ally with `eu_escape_clause` (a counterfactual)."""
+    p = params
+    escape = np.where((p.eu_escape_clause & alliance.eu_member) | alliance.escape_clause, p.escape_room_pct, 0.0)
+    reservation = us_reservation_total(p.us_pressure, p.us_demand_pct, alliance.is_us)
+    return Circumstances(
+        exposure=exposure(alliance.distance_to_moscow_km, alliance.borders_russia, p.proximity_reference_km,
+                          p.proximity_decay_km),
+        fiscal=fiscal_pressure(alliance.debt_pct_gdp, alliance.deficit_pct_gdp, escape),
+        reservation_total=reservation,
+        floor=core_floor(reservation, p.related_cap_pct, p.split_enabled),
+        noise=p.noise_sd_pct * preference_draw,
+    )
+
+
+def open_stance(alliance: Alliance, params, circumstances: Circumstances) -> Stance:
+    """Where an ally stands before the first round: at its ideal, asking for the deadline its
+    urgency prefers."""
+    threat = own_threat(alliance, params, circumstances, params.threat_level)
+    ideal = current_ideal(alliance, params, circumstances, threat)
+    wanted = preferred_deadline(urgency(alliance, params, threat), params.earliest_deadline, params.latest_deadline)
+    return Stance(threat=threat, ideal=ideal, position=ideal, deadline_preference=wanted, deadline_position=wanted,
+                  ramp_widening=np.zeros_like(ideal), rejections=np.zeros_like(ideal, dtype=np.int64),
+                  accepted=np.zeros_like(ideal, dtype=bool))

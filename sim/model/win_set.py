@@ -1,0 +1,129 @@
+"""What an ally wants and what its parliament will ratify: its ideal level, its ramp (the
+yearly increase, pp of GDP, its parliament and public ratify; Putnam 1988's domestic
+win-set), the highest level it can ratify by a deadline, the deadline it prefers, the US
+floor on the headline, and whether a package fits.
+
+Levels are % of GDP, deadlines calendar years, ramps percentage points per year.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.alliance import Alliance
+from sim.model.perception import own_threat
+from sim.model.state import Circumstances, Stance
+
+LEVEL_CEILING_PCT = 10.0  # no ally's parliament ratifies more than this; bounds every position
+MIN_RAMP_PCT = 1e-6  # keeps "years needed" finite for an ally that cannot raise spending at all
+
+
+def ideal_level(start_pct, threat, fiscal, need_scale_pct, fiscal_drag):
+    """The level an ally would choose alone: its security need, held back by fiscal pressure.
+
+    Need rises with threat (Olson & Zeckhauser 1966: demand for the alliance good rises with
+    what is at stake for the ally); no ally proposes to cut (the Wales pledge to halt any
+    decline), so the ideal never falls below current spending.
+    """
+    shortfall = np.maximum(need_scale_pct * threat - start_pct, 0.0)
+    return np.clip(start_pct + shortfall * (1.0 - fiscal_drag * fiscal), 0.0, LEVEL_CEILING_PCT)
+
+
+def shocked_ideal(start_pct, threat, fiscal, need_scale_pct, fiscal_drag, shock_pct):
+    """The ideal level plus the ally's idiosyncratic domestic shock, kept within bounds."""
+    ideal = ideal_level(start_pct, threat, fiscal, need_scale_pct, fiscal_drag)
+    return np.clip(ideal + shock_pct, 0.0, LEVEL_CEILING_PCT)
+
+
+def base_ramp(threat, fiscal, base_pct, threat_extra_pct):
+    """The yearly increase (pp of GDP) the ally's parliament and public will ratify before any
+    pressure in the talks (`ramp` adds what pressure has won).
+
+    Putnam (1988): the win-set shrinks with the domestic cost of the agreement (here fiscal
+    pressure) and widens with the cost of no agreement (here threat).
+    """
+    return np.maximum(base_pct * (1.0 - fiscal) + threat_extra_pct * threat, MIN_RAMP_PCT)
+
+
+def win_set_ceiling(start_pct, ramp_pct, deadline, summit_year):
+    """The highest level the ally can ratify for a given deadline: today's spending plus
+    the ramp over the years to the deadline."""
+    years = np.maximum(deadline - summit_year, 0.0)
+    return np.minimum(start_pct + ramp_pct * years, LEVEL_CEILING_PCT)
+
+
+def needed_deadline(level_pct, start_pct, ramp_pct, summit_year):
+    """The earliest deadline at which the ally could ratify `level_pct` (inverse of the
+    win-set ceiling)."""
+    return summit_year + np.maximum(level_pct - start_pct, 0.0) / np.maximum(ramp_pct, MIN_RAMP_PCT)
+
+
+def preferred_deadline(urgency, earliest, latest):
+    """An urgent ally wants the earliest deadline on the table, a relaxed one the latest."""
+    return latest - (latest - earliest) * np.clip(urgency, 0.0, 1.0)
+
+
+def us_reservation_total(us_pressure, us_demand_pct, is_us):
+    """The lowest headline (core plus related) the US accepts: its demand scaled by how hard
+    it presses. Other allies set no floor (0)."""
+    return np.where(is_us, us_pressure * us_demand_pct, 0.0)
+
+
+def core_floor(reservation_total_pct, related_cap_pct, split_enabled):
+    """The lowest core level compatible with an ally's floor on the headline, when the
+    related category can fill up to its cap."""
+    fill = np.where(split_enabled, related_cap_pct, 0.0)
+    return np.maximum(reservation_total_pct - fill, 0.0)
+
+
+def related_component(core_pct, us_demand_pct, related_cap_pct, split_enabled):
+    """The defence-related share of the package: the mediator tops the core up towards the
+    US headline with related spending (infrastructure, resilience, industry), up to what
+    allies can count as related. Zero when the split is off."""
+    return np.where(split_enabled, np.clip(us_demand_pct - core_pct, 0.0, related_cap_pct), 0.0)
+
+
+def fits_win_set(core_pct, ceiling_pct):
+    """Whether a core level is within what an ally can ratify (ties count as within, to 1e-9 pp,
+    so the engines cannot split on rounding)."""
+    return core_pct <= ceiling_pct + 1e-9
+
+
+def accepts(core_pct, related_pct, deadline, ceiling_pct, reservation_total_pct, bears_cost):
+    """Whether an ally ratifies the package: the core level fits its win-set for that
+    deadline and the headline meets its floor. An ally with no armed forces (Iceland)
+    bears no cost and accepts."""
+    fits = fits_win_set(core_pct, ceiling_pct)
+    enough = core_pct + related_pct >= reservation_total_pct - 1e-9
+    return np.where(bears_cost, fits & enough, True)
+
+
+def current_ideal(alliance: Alliance, params, circumstances: Circumstances, threat):
+    """The level an ally wants now: the US its demand on the others, everyone else its need
+    held back by the purse, each with its domestic shock."""
+    us = np.clip(params.us_demand_pct + circumstances.noise, 0.0, LEVEL_CEILING_PCT)
+    ideal = shocked_ideal(alliance.start_pct, threat, circumstances.fiscal, params.need_scale_pct,
+                          params.fiscal_drag, circumstances.noise)
+    return np.where(alliance.is_us, us, ideal)
+
+
+def own_spending_ideal(alliance: Alliance, params, circumstances: Circumstances, threat_level):
+    """What an ally would spend on its own in a threat environment, after the summit (the US
+    included, whose position in the talks is its demand on the others)."""
+    return shocked_ideal(alliance.start_pct, own_threat(alliance, params, circumstances, threat_level),
+                         circumstances.fiscal, params.need_scale_pct, params.fiscal_drag, circumstances.noise)
+
+
+def ramp(params, circumstances: Circumstances, stance: Stance):
+    """The yearly increase an ally's parliament ratifies, widened by pressure during the talks."""
+    base = base_ramp(stance.threat, circumstances.fiscal, params.ramp_base_pct, params.ramp_threat_pct)
+    return base + stance.ramp_widening
+
+
+def within_win_set(alliance: Alliance, params, circumstances: Circumstances, level, ramp_pct, deadline):
+    """A level an ally can argue for: no higher than it can ratify by `deadline` at its ramp
+    `ramp_pct` (`win_set_ceiling`), no lower than its floor, within 0..the ceiling of
+    any level. Wherever a step moves a position, it ends here."""
+    ceiling = win_set_ceiling(alliance.start_pct, ramp_pct, deadline, params.summit_year)
+    level = np.where(alliance.bears_cost, np.fmin(np.fmax(level, circumstances.floor), ceiling), level)
+    return np.clip(level, 0.0, LEVEL_CEILING_PCT)

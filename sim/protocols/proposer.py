@@ -1,0 +1,45 @@
+"""The proposer protocol: each round one ally, recognised with probability equal to its clout,
+proposes the package the others must take or leave (Baron & Ferejohn 1989).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from sim.model.alliance import Alliance
+from sim.model.state import Circumstances, Package, Stance
+from sim.model.win_set import needed_deadline, ramp, related_component, win_set_ceiling
+
+
+def recognised(alliance: Alliance, draw):
+    """Which ally is recognised to propose this round (a boolean mask over the allies): each
+    ally at the table with probability equal to its clout (Baron & Ferejohn 1989 recognition,
+    weighted by economic weight as in Snyder, Ting & Ansolabehere 2005). `draw` is the round's
+    uniform number, one per run."""
+    cumulative = np.cumsum(alliance.clout, axis=-1)
+    threshold = np.asarray(draw, dtype=float)[..., None] * cumulative[..., -1:]
+    index = np.argmax(cumulative > threshold, axis=-1)
+    return np.arange(np.shape(cumulative)[-1]) == np.asarray(index)[..., None]
+
+
+def propose_package(alliance: Alliance, params, circumstances: Circumstances, stances: Stance, proposer) -> Package:
+    """The recognised ally's proposal under unanimity, with full information (Baron & Ferejohn
+    1989): its own level, raised to the US floor if below it, by the earliest deadline at which
+    every member can ratify it; if none can by the latest deadline on the table, the most every
+    member ratifies by then. The proposer keeps what the others leave it, the level, and pays
+    in time (Rubinstein 1982: the proposer's advantage)."""
+    p = params
+    at_stake = alliance.bears_cost & alliance.votes
+    own = np.sum(np.where(proposer, stances.position, 0.0), axis=-1, keepdims=True)
+    floor = np.max(np.where(alliance.votes, circumstances.floor, 0.0), axis=-1, keepdims=True)
+    level = np.maximum(own, floor)
+    ramp_pct = ramp(p, circumstances, stances)
+    needed = np.max(np.where(at_stake, needed_deadline(level, alliance.start_pct, ramp_pct, p.summit_year),
+                             -np.inf), axis=-1, keepdims=True)
+    latest = np.asarray(p.latest_deadline, dtype=float)
+    most_by_latest = np.min(np.where(at_stake, win_set_ceiling(alliance.start_pct, ramp_pct, latest,
+                                                               p.summit_year), np.inf), axis=-1, keepdims=True)
+    core = np.where(needed > latest, most_by_latest, level)
+    deadline = np.clip(np.ceil(needed), p.earliest_deadline, p.latest_deadline).astype(np.int64)
+    related = related_component(core, p.us_demand_pct, p.related_cap_pct, p.split_enabled)
+    return Package(core_pct=core, related_pct=related, deadline_year=deadline)

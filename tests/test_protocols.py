@@ -1,0 +1,150 @@
+"""The protocols' steps on hand-worked cases: the mediator's draft, the proposer's recognition and
+proposal, and a round of bilateral challenges, for one ally, an alliance and a block of runs."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from hand_cases import ALLY, PARAMS, stances_at, three_allies
+from sim.model import state
+from sim.model.state import Circumstances, Package
+from sim.protocols import challenge, mediator, proposer
+
+
+# --- the mediator protocol --------------------------------------------------------------------------
+
+def test_a_draft_keeps_the_allies_axis_so_it_broadcasts_against_them():
+    rule = PARAMS.mediator_rule
+    stances = state.Stance(threat=np.full((2, 3), 0.5), ideal=np.ones((2, 3)),
+                           position=np.array([[1.0, 2.0, 3.0], [2.0, 2.0, 2.0]]),
+                           deadline_preference=np.full((2, 3), 2035.0), deadline_position=np.full((2, 3), 2035.0),
+                           ramp_widening=np.zeros((2, 3)), rejections=np.zeros((2, 3), dtype=np.int64),
+                           accepted=np.zeros((2, 3), dtype=bool))
+    three = dataclasses.replace(ALLY, start_pct=np.full(3, 2.0), is_us=np.zeros(3, bool), clout=np.full(3, 1 / 3))
+    draft = mediator.draft_package(rule, three, PARAMS, stances)
+    assert draft.core_pct.shape == (2, 1) and draft.deadline_year.shape == (2, 1)
+    np.testing.assert_allclose(draft.core_pct[:, 0], [2.0, 2.0])  # equal weights: the plain mean
+    assert (draft.deadline_year == 2035).all()
+
+
+# --- the proposer protocol -------------------------------------------------------------------------
+
+def test_recognition_follows_clout():
+    alliance, _ = three_allies()
+    # cumulative clout 0.2, 0.5, 1.0: draws below 0.2 pick the first ally, below 0.5 the second
+    picks = [int(np.argmax(proposer.recognised(alliance, draw))) for draw in (0.0, 0.19, 0.2, 0.49, 0.5, 0.99)]
+    assert picks == [0, 0, 1, 1, 2, 2]
+    block = proposer.recognised(alliance, np.array([0.1, 0.7]))  # one draw per run: (runs, allies)
+    assert block.tolist() == [[True, False, False], [False, False, True]]
+
+
+def test_the_proposer_keeps_the_level_and_pays_in_time():
+    alliance, circumstances = three_allies()
+    stances = stances_at([4.0, 1.5, 5.0], ramps=[0.3, 0.2, 0.3])
+    hawk = np.array([True, False, False])
+    package = proposer.propose_package(alliance, PARAMS, circumstances, stances, hawk)
+    # the hawk's 4.0%: the laggard needs (4.0 - 1.0) / 0.2 = 15 years -> 2040, the latest on the table
+    assert float(package.core_pct.item()) == pytest.approx(4.0) and int(package.deadline_year.item()) == 2040
+    laggard = np.array([False, True, False])
+    package = proposer.propose_package(alliance, PARAMS, circumstances, stances, laggard)
+    # the laggard's 1.5% is below the US floor of 3.0: 3.0%, which the laggard ratifies in 10 years
+    assert float(package.core_pct.item()) == pytest.approx(3.0) and int(package.deadline_year.item()) == 2035
+    us = np.array([False, False, True])
+    package = proposer.propose_package(alliance, PARAMS, circumstances, stances, us)
+    # the US's 5.0% would take the laggard 20 years: the most it ratifies by 2040 is 1.0 + 0.2 x 15 = 4.0
+    assert float(package.core_pct.item()) == pytest.approx(4.0) and int(package.deadline_year.item()) == 2040
+
+
+# --- the challenge protocol ------------------------------------------------------------------------
+
+def challenge_round(alliance, circumstances, stances):
+    """One round's challenges and answers, and the package tabled after them."""
+    challenges = challenge.challenges(alliance, PARAMS, stances, None)
+    answered = challenge.answer_challenges(alliance, PARAMS, circumstances, stances, challenges)
+    return challenges, answered, challenge.forecast_package(alliance, PARAMS, answered)
+
+
+def test_one_round_of_challenges_follows_the_hand_derived_trace():
+    """The hawk at 4.0 (threat 1: salience 1, ramp 0.5), the laggard at 1.5 (threat 0: salience
+    0.5, ramp 0.1), the US at 5.0 (its urgency is US pressure 0.5: salience 0.75; ramp 0.3), all
+    asking for 2035, nothing on the table yet (no drift, T = 1/2, so EU_ij = d (1 - 2 s_j (1 - P_ij))).
+
+    Weights clout x salience: 0.2, 0.15, 0.375. Weighted distances: D_H = 0.15 x 2.5 + 0.375 x 1
+    = 0.75, D_L = 0.2 x 2.5 + 0.375 x 3.5 = 1.8125, D_U = 0.2 x 1 + 0.15 x 3.5 = 0.725, so
+    P_HL = 1.8125 / 2.5625 = 29/41, P_UL = 1.8125 / 2.5375 = 5/7, P_UH = 0.75 / 1.475 = 30/59.
+
+    - the hawk challenges the laggard: EU = 2.5 (1 - 2 x 0.5 x 12/41) = 2.5 x 29/41 > 0; the
+      laggard's view: 2.5 (1 - 2 x 1 x 29/41) = -2.5 x 17/41, smaller: compelled, it supports 4.0;
+    - the US challenges the laggard: EU = 3.5 (1 - 2 x 0.5 x 2/7) = 2.5; the laggard's view:
+      3.5 (1 - 2 x 0.75 x 5/7) = -0.25: compelled, it supports 5.0;
+    - the US and the hawk challenge each other: EU_UH = 1 - 2 x 1 x 29/59 = 1/59 and EU_HU =
+      1 - 2 x 0.75 x 30/59 = 14/59, both > 0: a conflict, each counters part of the way: the
+      hawk 4 + 30/59, the US 5 - 29/59 (= 4 + 30/59 too);
+    - the laggard challenges nobody: against the hawk 2.5 (1 - 2 x 29/41) < 0, against the US
+      3.5 (1 - 2 x 0.75 x 5/7) < 0.
+
+    The laggard takes the offer that moves it least, 4.0, but ratifies at most 1.0 + 0.1 x 10
+    = 2.0 by 2035: 2.0. The hawk and the US end at 4 + 30/59 = 4.508 (within 7.0 and 6.0). The
+    deadlines all agree: nobody challenges. The weighted median of 2.0 (0.15), 4.508 (0.2),
+    4.508 (0.375) is 4.508, the US's position: the package, topped up by 0.492 related, by 2035.
+    """
+    alliance, circumstances = three_allies()
+    stances = dataclasses.replace(stances_at([4.0, 1.5, 5.0], ramps=[0.5, 0.1, 0.3]),
+                                  deadline_position=np.full(3, 2035.0), deadline_preference=np.full(3, 2035.0))
+    challenges, answered, package = challenge_round(alliance, circumstances, stances)
+    S, C, R = (int(a) for a in (challenge.Answer.SUPPORT, challenge.Answer.COUNTER, challenge.Answer.REJECT))
+    # rows: the target; columns: the challenger (hawk, laggard, US)
+    level = challenge.offers(challenges.level, challenges.level)
+    assert level.answer.tolist() == [[R, R, C], [S, R, S], [C, R, R]]
+    np.testing.assert_allclose(stances.position[:, None] + level.step, [[4.0, 4.0, 4 + 30 / 59], [4.0, 1.5, 5.0],
+                                                                        [5 - 29 / 59, 5.0, 5.0]])
+    np.testing.assert_allclose(challenges.level.distance, [0.75, 1.8125, 0.725])
+    assert (challenge.offers(challenges.deadline, challenges.deadline).answer == R).all()
+    # one target's row, as a Mesa agent reads it, is its row of the table
+    laggard = challenge.offers(challenges.level.take(1), challenges.level)
+    assert laggard.answer.tolist() == [S, R, S]
+    np.testing.assert_allclose(answered.position, [4 + 30 / 59, 2.0, 4 + 30 / 59])
+    np.testing.assert_allclose(answered.deadline_position, 2035.0)
+    assert float(package.core_pct.item()) == pytest.approx(4 + 30 / 59)
+    assert float(package.related_pct.item()) == pytest.approx(1 - 30 / 59)
+    assert int(package.deadline_year.item()) == 2035
+    assert challenge.median_voter(alliance, PARAMS, answered).tolist() == [False, False, True]
+    # as a Mesa agent answers: its own row of the offers, its own stance
+    for ally in range(3):
+        row = dataclasses.replace(ALLY, **{name: getattr(alliance, name)[ally] for name in ("start_pct", "is_us",
+                                                                                            "clout")})
+        own = challenge.answer_challenges(row, PARAMS, circumstances.take(ally), stances.take(ally), challenges,
+                                          seat=ally)
+        assert float(own.position) == pytest.approx(answered.position[ally])
+    # as the batch engine lays them out: two runs (runs, allies)
+    block = state.Stance(**{name: np.stack([value, value]) for name, value in vars(stances).items()})
+    block_circumstances = Circumstances(**{name: np.stack([value, value])
+                                           for name, value in vars(circumstances).items()})
+    _, answered_block, package_block = challenge_round(alliance, block_circumstances, block)
+    np.testing.assert_allclose(answered_block.position, [answered.position] * 2)
+    assert package_block.core_pct.shape == (2, 1)
+    np.testing.assert_allclose(package_block.core_pct, 4 + 30 / 59)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.floats(0.0, 10.0), min_size=3, max_size=3), st.lists(st.floats(2030.0, 2040.0), min_size=3,
+                                                                        max_size=3),
+       st.lists(st.floats(0.1, 0.5), min_size=3, max_size=3), st.one_of(st.none(), st.floats(0.0, 10.0)))
+def test_an_answer_never_leaves_the_win_set(levels, deadlines, ramps, on_table):
+    """Whatever it is offered, an ally ends no higher than it can ratify by the deadline it
+    ends asking for, no lower than its floor unless the floor is out of its reach, and asks
+    for a deadline in the window."""
+    alliance, circumstances = three_allies()
+    stances = dataclasses.replace(stances_at(levels, ramps), deadline_position=np.array(deadlines))
+    draft = None if on_table is None else Package(on_table, 0.0, 2035)
+    challenges = challenge.challenges(alliance, PARAMS, stances, draft)
+    answered = challenge.answer_challenges(alliance, PARAMS, circumstances, stances, challenges)
+    assert ((answered.deadline_position >= 2030) & (answered.deadline_position <= 2040)).all()
+    ceiling = alliance.start_pct + np.asarray(ramps) * (answered.deadline_position - 2025)
+    assert (answered.position <= ceiling + 1e-9).all()
+    assert (answered.position >= np.minimum(circumstances.floor, ceiling) - 1e-9).all()

@@ -1,0 +1,59 @@
+"""What an ally wants and can ratify: the win-set rules against values worked out by hand."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.model import win_set
+
+
+def test_ideal_level_closes_part_of_the_shortfall_and_never_cuts():
+    # need 5 x 0.8 = 4; shortfall 2; kept 1 - 0.5 x 0.5 = 0.75 -> 2 + 1.5
+    assert win_set.ideal_level(2.0, 0.8, 0.5, 5.0, 0.5) == pytest.approx(3.5)
+    assert win_set.ideal_level(4.0, 0.5, 0.0, 5.0, 0.5) == pytest.approx(4.0)
+
+
+def test_win_set_ceiling_and_needed_deadline_are_inverse():
+    assert win_set.base_ramp(0.5, 0.4, 0.2, 0.1) == pytest.approx(0.17)
+    assert win_set.win_set_ceiling(1.5, 0.2, 2035, 2025) == pytest.approx(3.5)
+    assert win_set.needed_deadline(3.5, 1.5, 0.2, 2025) == pytest.approx(2035)
+    assert win_set.needed_deadline(1.0, 1.5, 0.2, 2025) == pytest.approx(2025)  # already there
+
+
+def test_preferred_deadline_runs_from_latest_to_earliest_with_urgency():
+    assert win_set.preferred_deadline(1.0, 2030, 2040) == 2030
+    assert win_set.preferred_deadline(0.0, 2030, 2040) == 2040
+    assert win_set.preferred_deadline(0.5, 2030, 2040) == 2035
+
+
+def test_us_floor_and_the_related_top_up():
+    assert win_set.us_reservation_total(0.9, 5.0, True) == pytest.approx(4.5)
+    assert win_set.us_reservation_total(0.9, 5.0, False) == 0.0
+    assert win_set.core_floor(4.5, 1.5, True) == pytest.approx(3.0)
+    assert win_set.core_floor(4.5, 1.5, False) == pytest.approx(4.5)
+    assert win_set.related_component(3.5, 5.0, 1.5, True) == pytest.approx(1.5)
+    assert win_set.related_component(4.0, 5.0, 1.5, True) == pytest.approx(1.0)
+    assert win_set.related_component(5.5, 5.0, 1.5, True) == 0.0
+    assert win_set.related_component(3.5, 5.0, 1.5, False) == 0.0
+
+
+@pytest.mark.parametrize("ceiling, reservation, bears_cost, expected", [
+    (3.2, 4.5, True, True),
+    (2.9, 4.5, True, False),   # core above what parliament ratifies
+    (3.2, 5.0, True, False),   # headline below the floor
+    (2.0, 9.0, False, True),   # no armed forces, no cost
+])
+def test_accepts(ceiling, reservation, bears_cost, expected):
+    assert bool(win_set.accepts(3.0, 1.5, 2035, ceiling, reservation, bears_cost)) is expected
+
+
+@given(st.integers(1, 5), st.integers(1, 8), st.integers(0, 2**32 - 1))
+def test_the_ideal_broadcasts_over_runs_and_allies(runs, allies, seed):
+    rng = np.random.default_rng(seed)
+    threat, fiscal, start = rng.uniform(size=(runs, allies)), rng.uniform(size=(runs, allies)), rng.uniform(0, 4, (runs, allies))
+    need = rng.uniform(2, 6, size=(runs, 1))
+    batch = win_set.ideal_level(start, threat, fiscal, need, 0.5)
+    for r in range(runs):
+        for a in range(allies):
+            assert batch[r, a] == pytest.approx(float(win_set.ideal_level(start[r, a], threat[r, a], fiscal[r, a], need[r, 0], 0.5)))
