@@ -39,15 +39,14 @@ import pandas as pd
 
 from sim.engines.batch import run_batch
 from sim.engines.outcome import BatchResult
-from sim.engines.schema import RUN_OUTCOMES, OutcomeField
+from sim.engines.schema import RUN_OUTCOMES
 from sim.model.parameters import ParameterError
 from sim.model.scenario import DEFAULT_SCENARIO, Scenario, ScenarioCache, load_scenario
 
 #: The outcomes `simulate` and `simulate_many` give, in RUN_FIELDS order: every field of the
 #: schema with a scalar type (`OutcomeField.scalar_type`; the lists of ISO3 codes left out,
 #: their counts kept).
-SCALAR_OUTCOMES: tuple[OutcomeField, ...] = tuple(spec for spec in RUN_OUTCOMES if spec.scalar_type is not None)
-OUTCOME_FIELDS = tuple(spec.name for spec in SCALAR_OUTCOMES)
+OUTCOME_FIELDS = tuple(spec.name for spec in RUN_OUTCOMES if spec.scalar_type is not None)
 SEED_COLUMN = "seed"
 
 
@@ -67,7 +66,7 @@ def simulate(params: Mapping[str, object] | None = None, seed: int = 0,
     base = scenario_of(scenario, cache)
     overrides = checked_parameters(base, params or {})
     result = run_batch(base, [overrides], [checked_seed(seed)], cache=cache)
-    return {spec.name: spec.scalar_type(column[0]) for spec, column in zip(SCALAR_OUTCOMES, outcome_columns(result).values())}
+    return {name: column[0].item() for name, column in outcome_columns(result).items()}
 
 
 def simulate_many(design: pd.DataFrame, seeds: Sequence[int] | int,
@@ -170,4 +169,5 @@ def seed_list(seeds: Sequence[int] | int) -> list[int]:
 def outcome_columns(result: BatchResult) -> dict[str, np.ndarray]:
     """The batch's outcome columns, typed as the schema says: bool, int64 or float64 (NaN
     where missing)."""
-    return {spec.name: np.asarray(getattr(result, spec.name), dtype=spec.scalar_type) for spec in SCALAR_OUTCOMES}
+    return {spec.name: np.asarray(getattr(result, spec.name), dtype=spec.scalar_type)
+            for spec in RUN_OUTCOMES if spec.scalar_type is not None}

@@ -69,13 +69,17 @@ class Levers:
     rule and the protocol apart, which group runs), so the steps read `params.us_pressure`
     whether they get one run's `Parameters` or a group's `Levers`.
 
-    The columns are held by name (`columns`, keyed by `LEVER_NAMES`) and read as attributes
-    through `__getattr__`, typed `np.ndarray`: listing the 40-odd parameters again as fields
-    would be a second copy of the parameter table (`sim.model.parameters.Parameters`), which
-    already says what each one is; a name that is not a lever raises AttributeError, as a
-    missing field would."""
+    The columns are held by name (`columns`, keyed by `LEVER_NAMES`) and each is also an
+    instance attribute, so `levers.us_pressure` reads as fast as a field; `__getattr__` types
+    every such read as `np.ndarray` for a type checker and raises AttributeError for a name
+    that is not a lever, as a missing field would. Listing the 40-odd parameters again as
+    fields would be a second copy of the parameter table (`sim.model.parameters.Parameters`),
+    which already says what each one is and which this class follows by construction."""
 
     columns: Mapping[str, np.ndarray]
+
+    def __post_init__(self):
+        self.__dict__.update(self.columns)  # each lever an instance attribute: read at plain attribute speed
 
     @classmethod
     def of(cls, params: Sequence[Parameters]) -> Levers:
@@ -102,10 +106,9 @@ class Levers:
         return self.summit_year + self.latest_deadline_years
 
     def __getattr__(self, name: str) -> np.ndarray:
-        columns = self.__dict__.get("columns")  # absent while copy or pickle rebuilds the object
-        if columns is None or name not in columns:
-            raise AttributeError(f"{type(self).__name__!r} has no lever {name!r}")
-        return columns[name]
+        """Only called for a name that is not a lever (`__post_init__` set every lever as an
+        attribute); declared so that a type checker reads `levers.us_pressure` as an array."""
+        raise AttributeError(f"{type(self).__name__!r} has no lever {name!r}")
 
 
 def shared(column: np.ndarray) -> np.ndarray:

@@ -175,7 +175,7 @@ class RunOutcomes:
                                                 "null without a deal", nullable=True)
 
     def __post_init__(self):
-        for spec in outcome_fields(RunOutcomes):
+        for spec in RUN_OUTCOMES:
             if spec.count_of is None:
                 continue
             count = np.sum(getattr(self, spec.count_of), axis=-1)
