@@ -6,13 +6,13 @@ run-level outcomes (`RUN_FIELDS`) as scalars, which is what EMA workbench, SALib
 DuckDB read without help (DESIGN.md, "Style": a model is a function from parameters to
 outcomes, as in EMA workbench):
 
-- `deal` is a bool; `rounds`, `n_holdouts` and `n_flexibility` are ints; every other
-  outcome is a float (`allies_on_track` too, a whole number with a deal).
-- Missing is NaN: a run without a deal has no core or related level, no deadline and no
-  implementation, so `core_target_pct`, `related_target_pct`, `deadline_year`,
-  `us_share_after`, `allies_on_track` and `extra_spending_usd_bn` are NaN (never -1 or None);
-  `related_target_pct` is NaN too for a deal without the core/related split. The deadline
-  is a float for that reason (2035.0).
+- Each is typed as the outcome schema (`sim.engines.schema.RunOutcomes`) declares it: a bool
+  stays a bool (`deal`), an int that is never missing an int (`rounds`, the counts), and
+  every other outcome is a float.
+- Missing is NaN (never -1 or None): a run without a deal has no core or related level, no
+  deadline and no implementation, so every field the schema declares nullable is NaN for it
+  (`allies_on_track` and the deadline are floats for that reason: 2035.0); the related level
+  is NaN too for a deal without the core/related split.
 - Which allies hold out or get a side letter are lists, so they are given only as counts
   (`n_holdouts`, `n_flexibility`); `holdouts` and `flexibility` are left out. For the codes,
   use `run_batch(...).rows()` or a sweep's results (`sim.sweeps.results.load_results`).
@@ -38,16 +38,15 @@ import numpy as np
 import pandas as pd
 
 from sim.engines.batch import run_batch
-from sim.engines.outcome import RUN_FIELDS, BatchResult
+from sim.engines.outcome import BatchResult
+from sim.engines.schema import RUN_OUTCOMES
 from sim.model.parameters import ParameterError
 from sim.model.scenario import DEFAULT_SCENARIO, Scenario, ScenarioCache, load_scenario
 
-#: The outcomes `simulate` and `simulate_many` give, in RUN_FIELDS order (the lists of ISO3
-#: codes left out, their counts kept).
-OUTCOME_FIELDS = tuple(name for name in RUN_FIELDS if name not in ("holdouts", "flexibility"))
-#: Outcomes that are bools or ints; every other one is a float, NaN where missing.
-BOOL_OUTCOMES = frozenset({"deal"})
-INT_OUTCOMES = frozenset({"rounds", "n_holdouts", "n_flexibility"})
+#: The outcomes `simulate` and `simulate_many` give, in RUN_FIELDS order: every field of the
+#: schema with a scalar type (`OutcomeField.scalar_type`; the lists of ISO3 codes left out,
+#: their counts kept).
+OUTCOME_FIELDS = tuple(spec.name for spec in RUN_OUTCOMES if spec.scalar_type is not None)
 SEED_COLUMN = "seed"
 
 
@@ -67,7 +66,7 @@ def simulate(params: Mapping[str, object] | None = None, seed: int = 0,
     base = scenario_of(scenario, cache)
     overrides = checked_parameters(base, params or {})
     result = run_batch(base, [overrides], [checked_seed(seed)], cache=cache)
-    return {name: scalar(name, column[0]) for name, column in outcome_columns(result).items()}
+    return {name: column[0].item() for name, column in outcome_columns(result).items()}
 
 
 def simulate_many(design: pd.DataFrame, seeds: Sequence[int] | int,
@@ -168,18 +167,7 @@ def seed_list(seeds: Sequence[int] | int) -> list[int]:
 
 
 def outcome_columns(result: BatchResult) -> dict[str, np.ndarray]:
-    """The batch's outcome columns, typed: bool, int64 or float64 (NaN where missing)."""
-    def typed(name):
-        kind = bool if name in BOOL_OUTCOMES else np.int64 if name in INT_OUTCOMES else np.float64
-        return np.asarray(getattr(result, name), dtype=kind)
-
-    return {name: typed(name) for name in OUTCOME_FIELDS}
-
-
-def scalar(name: str, value: np.generic) -> bool | int | float:
-    """One outcome as a plain Python bool, int or float."""
-    if name in BOOL_OUTCOMES:
-        return bool(value)
-    if name in INT_OUTCOMES:
-        return int(value)
-    return float(value)
+    """The batch's outcome columns, typed as the schema says: bool, int64 or float64 (NaN
+    where missing)."""
+    return {spec.name: np.asarray(getattr(result, spec.name), dtype=spec.scalar_type)
+            for spec in RUN_OUTCOMES if spec.scalar_type is not None}

@@ -41,7 +41,7 @@ from sim.model.state import Circumstances, Decision, Package, Stance
 from sim.model.streams import random_draws
 from sim.protocols import challenge, mediator
 from sim.protocols.proposer import propose_package, recognised
-from sim.engines.outcome import AllyColumns, BatchResult, measure
+from sim.engines.outcome import Baselines, BatchResult, Collected, GroupResult, measure, run_outcomes
 from sim.model.parameters import (
     MediatorRule,
     ParameterColumns,
@@ -61,40 +61,57 @@ STRUCTURAL = ("mediator_rule", "protocol")  # parameters that group runs rather 
 
 # --- the runs' inputs -----------------------------------------------------------------------------
 
-def _levers_class() -> type:
-    """A frozen dataclass with one (runs, 1) column per model parameter ((1, 1) where every run
-    of the group has the same value, see `shared`), named as in
-    `Parameters` (the mediator rule and the protocol apart, which group runs), so the steps read
-    `params.us_pressure` whether they get one run's `Parameters` or a group's `Levers`."""
-    names = [name for name in parameter_fields() if name not in STRUCTURAL]
+#: The parameters a group's runs vary as columns: every parameter but those that group runs.
+LEVER_NAMES = tuple(name for name in parameter_fields() if name not in STRUCTURAL)
 
-    def of(cls, params: Sequence[Parameters]):
-        values = list(zip(*map(attrgetter(*names), params))) or [()] * len(names)
-        return cls(**{name: shared(np.array(column))[:, None] for name, column in zip(names, values)})
 
-    def of_columns(cls, columns: ParameterColumns, rows: np.ndarray):
+@dataclass(frozen=True, eq=False)
+class Levers:
+    """A group's parameters: one (runs, 1) column per model parameter ((1, 1) where every run
+    of the group has the same value, see `shared`), named as in `Parameters` (the mediator
+    rule and the protocol apart, which group runs), so the steps read `params.us_pressure`
+    whether they get one run's `Parameters` or a group's `Levers`.
+
+    The columns are held by name (`columns`, keyed by `LEVER_NAMES`) and each is also an
+    instance attribute, so `levers.us_pressure` reads as fast as a field; `__getattr__` types
+    every such read as `np.ndarray` for a type checker and raises AttributeError for a name
+    that is not a lever, as a missing field would. Listing the 40-odd parameters again as
+    fields would be a second copy of the parameter table (`sim.model.parameters.Parameters`),
+    which already says what each one is and which this class follows by construction."""
+
+    columns: Mapping[str, np.ndarray]
+
+    def __post_init__(self):
+        self.__dict__.update(self.columns)  # each lever an instance attribute: read at plain attribute speed
+
+    @classmethod
+    def of(cls, params: Sequence[Parameters]) -> Levers:
+        values = list(zip(*map(attrgetter(*LEVER_NAMES), params))) or [()] * len(LEVER_NAMES)
+        return cls({name: shared(np.array(column))[:, None] for name, column in zip(LEVER_NAMES, values)})
+
+    @classmethod
+    def of_columns(cls, columns: ParameterColumns, rows: np.ndarray) -> Levers:
         """The given runs' levers, taken from a window's validated columns. A lever every run
         of the group shares is kept as one value, shape (1, 1): it broadcasts over the runs
         as a scalar does, which numpy computes several times faster than a (runs, 1) column
         against (runs, allies), and every run still reads its own (equal) value."""
-        return cls(**{name: shared(columns.values[name][rows])[:, None] for name in names})
+        return cls({name: shared(columns.values[name][rows])[:, None] for name in LEVER_NAMES})
 
-    def take(self, rows):
-        return dataclasses.replace(self, **{field.name: getattr(self, field.name)[rows]
-                                            for field in dataclasses.fields(self)
-                                            if len(getattr(self, field.name)) > 1})
+    def take(self, rows) -> Levers:
+        return Levers({name: column[rows] if len(column) > 1 else column for name, column in self.columns.items()})
 
-    namespace = {
-        "of": classmethod(of), "of_columns": classmethod(of_columns), "take": take,
-        "earliest_deadline": property(lambda self: self.summit_year + self.earliest_deadline_years),
-        "latest_deadline": property(lambda self: self.summit_year + self.latest_deadline_years),
-        "__doc__": _levers_class.__doc__,
-    }
-    return dataclasses.make_dataclass("Levers", [(name, np.ndarray) for name in names], frozen=True,
-                                      namespace=namespace, module=__name__)
+    @property
+    def earliest_deadline(self) -> np.ndarray:
+        return self.summit_year + self.earliest_deadline_years
 
+    @property
+    def latest_deadline(self) -> np.ndarray:
+        return self.summit_year + self.latest_deadline_years
 
-Levers = _levers_class()
+    def __getattr__(self, name: str) -> np.ndarray:
+        """Only called for a name that is not a lever (`__post_init__` set every lever as an
+        attribute); declared so that a type checker reads `levers.us_pressure` as an array."""
+        raise AttributeError(f"{type(self).__name__!r} has no lever {name!r}")
 
 
 def shared(column: np.ndarray) -> np.ndarray:
@@ -324,16 +341,6 @@ def implement(alliance: Alliance, opening: Talks, ended: Concluded, data_year: i
                                            ended.draft.deadline_year, talks_level, data_year, ledger, keep_trajectory)
 
 
-@dataclass(frozen=True)
-class GroupResult:
-    """One group's run-level columns (as `BatchResult` holds them) and per-ally arrays."""
-
-    columns: dict[str, np.ndarray]
-    ended: Concluded
-    projection: implementation.Projection
-    on_track: np.ndarray  # (runs, allies) from `measure`
-
-
 def run_group(alliance: Alliance, facts: AllyFacts, ledger: Ledger, structure: Structure,
               levers: Levers, seeds: Sequence[int], per_ally: bool, cache: ScenarioCache | None = None) -> GroupResult:
     """A group of runs that share a structure, from the opening positions to the outcome."""
@@ -344,24 +351,13 @@ def run_group(alliance: Alliance, facts: AllyFacts, ledger: Ledger, structure: S
     weights = mediator_weights(alliance, levers, opening.talks.stance)
     baseline = {rule: mediator.baselines(rule, alliance, levers, opening.talks.stance, weights)
                 for rule in MediatorRule}
-    deal = ended.deal
-    columns = {
-        "deal": deal,
-        "core_target_pct": np.where(deal, ended.draft.core_pct[:, 0], np.nan),
-        "related_target_pct": np.where(deal & levers.split_enabled[:, 0], ended.draft.related_pct[:, 0], np.nan),
-        "deadline_year": np.where(deal, ended.draft.deadline_year[:, 0], np.nan),
-        "rounds": ended.rounds,
-        "holdouts": alliance.votes & ~ended.stance.accepted,
-        "flexibility": ended.flexibility,
-        "baseline_weighted_mean": baseline[MediatorRule.COMPROMISE],
-        "baseline_weighted_median": baseline[MediatorRule.MEDIAN],
-        "baseline_nash": baseline[MediatorRule.NASH],
-        "us_share_before": measures.us_share_before,
-        "us_share_after": measures.us_share_after,
-        "allies_on_track": measures.allies_on_track,
-        "extra_spending_usd_bn": measures.extra_spending_usd_bn,
-    }
-    return GroupResult(columns=columns, ended=ended, projection=projection, on_track=measures.on_track)
+    outcomes = run_outcomes(alliance, levers, ended.deal, ended.draft, ended.rounds, ended.stance.accepted,
+                            ended.flexibility, Baselines.of(baseline), measures)
+    if not per_ally:
+        return GroupResult(outcomes)
+    return GroupResult(outcomes, final_position_pct=ended.stance.position, accepted=ended.stance.accepted,
+                       on_track=measures.on_track, first_year=projection.first_year,
+                       trajectory=projection.trajectory)
 
 
 # --- the public entry point ------------------------------------------------------------------------
@@ -418,60 +414,3 @@ def window_columns(base: Scenario, overrides: Sequence[Mapping[str, object]], wi
         raise AssertionError(f"run {index}: the column check refused {window_overrides[refused]!r}, "
                              "which Parameters accepts")  # a bug in parameter_columns: the two must agree
     return columns
-
-
-@dataclass
-class Collected:
-    """The groups' results, put back in the order the runs were given."""
-
-    columns: dict[str, np.ndarray]
-    positions: np.ndarray | None
-    accepted: np.ndarray | None
-    on_track: np.ndarray | None
-    paths: list[tuple[np.ndarray, int, np.ndarray]]
-
-    @classmethod
-    def empty(cls, runs: int, allies: int, per_ally: bool) -> Collected:
-        columns = {name: np.empty((runs, allies) if name in ("holdouts", "flexibility") else runs, dtype=kind)
-                   for name, kind in RESULT_TYPES.items()}
-        return cls(columns=columns, positions=np.empty((runs, allies)) if per_ally else None,
-                   accepted=np.empty((runs, allies), dtype=bool) if per_ally else None,
-                   on_track=np.empty((runs, allies), dtype=bool) if per_ally else None, paths=[])
-
-    def add(self, rows: np.ndarray, result: GroupResult) -> None:
-        for name, values in result.columns.items():
-            self.columns[name][rows] = values
-        if self.positions is not None:
-            self.positions[rows] = result.ended.stance.position
-            self.accepted[rows] = result.ended.stance.accepted
-            self.on_track[rows] = result.on_track
-            self.paths.append((rows, result.projection.first_year, result.projection.trajectory))
-
-    def ally_columns(self) -> AllyColumns | None:
-        """The per-ally arrays, every run's path on one calendar of years."""
-        if self.positions is None:
-            return None
-        years = trajectory_years(self.paths)
-        trajectory = np.full((*self.positions.shape, len(years)), np.nan)
-        for rows, first_year, path in self.paths:
-            offset = first_year - years[0]
-            trajectory[rows, :, offset:offset + path.shape[2]] = path
-        return AllyColumns(years=years, final_position_pct=self.positions, accepted=self.accepted,
-                           flexibility=self.columns["flexibility"].copy(), trajectory_pct=trajectory,
-                           on_track=self.on_track)
-
-
-#: `BatchResult`'s run-level arrays and their types (holdouts and side letters are runs x allies).
-RESULT_TYPES = {"deal": bool, "core_target_pct": float, "related_target_pct": float, "deadline_year": float,
-                "rounds": np.int64, "holdouts": bool, "flexibility": bool, "baseline_weighted_mean": float,
-                "baseline_weighted_median": float, "baseline_nash": float, "us_share_before": float,
-                "us_share_after": float, "allies_on_track": float, "extra_spending_usd_bn": float}
-
-
-def trajectory_years(paths: list[tuple[np.ndarray, int, np.ndarray]]) -> tuple[int, ...]:
-    """The calendar years spanned by every group's projected paths."""
-    if not paths:
-        return ()
-    first = min(first_year for _, first_year, _ in paths)
-    last = max(first_year + path.shape[2] - 1 for _, first_year, path in paths)
-    return tuple(range(first, last + 1))

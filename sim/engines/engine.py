@@ -17,7 +17,7 @@ from enum import StrEnum
 import numpy as np
 
 from sim.engines import batch
-from sim.engines.outcome import ALLY_ROUND_FIELDS, ROUND_FIELDS, BatchResult, RoundColumns
+from sim.engines.outcome import ALLY_ROUND_FIELDS, ROUND_FIELDS, BatchResult, RoundColumns, ally_columns
 from sim.model.parameters import checked_seeds
 from sim.model.scenario import Scenario, ScenarioError, load_scenario
 
@@ -26,22 +26,26 @@ def run_mesa(scenario: str | Scenario, overrides: Sequence[Mapping[str, object]]
              per_ally: bool = False, per_round: bool = False) -> BatchResult:
     """Each run through the Mesa model, one after another: slow, but the canonical model.
     Returns what `run_batch` returns, plus with `per_round` each run's round-by-round tables
-    (taken as each run ends, so the models need not be kept). Mesa is imported only here."""
+    (taken as each run ends, so the models need not be kept). Each run's outcome is filled by
+    `AllianceModel.result`, with the function the batch engine fills its own with. Mesa is
+    imported only here."""
     from sim.engines.model import AllianceModel
 
     if len(overrides) != len(seeds):
         raise ValueError(f"{len(overrides)} sets of overrides but {len(seeds)} seeds; give one of each per run")
     seed_column = checked_seeds(seeds)
     base = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    outcomes, records = [], []
+    outcomes, runs, records = [], [], []
     for changes, seed in zip(overrides, seeds):
         model = AllianceModel(base, rng=int(seed), **dict(changes))
         outcomes.append(model.run())
+        runs.append(model.result())
         if per_round:
             records.append((model.rounds_table(), model.allies_table()))
     codes = tuple(a.iso3 for a in outcomes[0].allies) if outcomes else tuple(base.allies().iso3)
-    return BatchResult.of_outcomes(base.name, codes, seed_column, outcomes, per_ally=per_ally,
-                                   per_round=_round_columns(records) if per_round else None)
+    return BatchResult.of_runs(base.name, codes, seed_column, runs,
+                               allies=ally_columns(outcomes, len(codes)) if per_ally else None,
+                               per_round=_round_columns(records) if per_round else None)
 
 
 def _round_columns(records) -> RoundColumns:

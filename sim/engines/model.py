@@ -25,7 +25,7 @@ from sim.model.state import Circumstances, Decision, Package, Stance
 from sim.model.streams import random_draws
 from sim.protocols import challenge, mediator
 from sim.protocols.proposer import recognised
-from sim.engines.outcome import AllyResult, Baselines, Outcome, measure
+from sim.engines.outcome import AllyResult, Baselines, BatchResult, Measures, Outcome, measure, run_outcomes
 from sim.model.parameters import MediatorRule, NegotiationProtocol, parameter_fields
 from sim.model.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
@@ -195,8 +195,7 @@ class AllianceModel(mesa.Model):
         """What the one-shot models predict from the initial positions and weights."""
         opening = _stacked(Stance, [ally.opening for ally in self.allies])
         predict = {rule: float(mediator.baselines(rule, self.alliance, self.params, opening)) for rule in MediatorRule}
-        return Baselines(weighted_mean=predict[MediatorRule.COMPROMISE],
-                         weighted_median=predict[MediatorRule.MEDIAN], nash=predict[MediatorRule.NASH])
+        return Baselines.of(predict)
 
     # --- implementation after the summit ---
     def flexibility_mask(self) -> np.ndarray:
@@ -220,29 +219,26 @@ class AllianceModel(mesa.Model):
                                     if ally.facts.bears_cost else {})
                 for ally, path in zip(self.allies, projection.trajectory)}
 
-    def outcome(self) -> Outcome:
+    def measures(self) -> Measures:
+        """What the run's end means for the alliance (`measure`, as the batch engine computes it)."""
         if self.running:
             raise RuntimeError("the talks are still running; call run() or step() until running is False")
-        flexibility = self.flexibility_mask()
-        measures = measure(self.alliance, np.array([bool(self.deal)]), flexibility, self.projection)
-        package = self.package
-        return Outcome(
-            scenario=self.scenario_spec.name,
-            seed=self.seed,
-            deal=bool(self.deal),
-            core_target_pct=package.core_pct if package else None,
-            related_target_pct=(package.related_pct if package and self.params.split_enabled else None),
-            deadline_year=package.deadline_year if package else None,
-            rounds=self.round,
-            holdouts=[a.facts.iso3 for a in self.members if not a.accepted],
-            flexibility=[a.facts.iso3 for a in self.flexibility],
-            baselines=self.baselines(),
-            us_share_before=float(measures.us_share_before),
-            us_share_after=float(measures.us_share_after) if self.deal else None,
-            allies_on_track=int(measures.allies_on_track) if self.deal else None,
-            extra_spending_usd_bn=float(measures.extra_spending_usd_bn) if self.deal else None,
-            allies=[self._ally_result(a, bool(on_track)) for a, on_track in zip(self.allies, measures.on_track)],
-        )
+        return measure(self.alliance, np.array([bool(self.deal)]), self.flexibility_mask(), self.projection)
+
+    def result(self, measures: Measures | None = None) -> BatchResult:
+        """This run as a one-run `BatchResult`, its outcome filled by `run_outcomes` as the
+        batch engine fills its runs'; the seed column holds the integer the run's numbers
+        come from (`draws_key`), so the run can be repeated with it."""
+        measures = measures if measures is not None else self.measures()
+        outcomes = run_outcomes(self.alliance, self.params, bool(self.deal), self.draft, self.round, self.votes(),
+                                self.flexibility_mask(), self.baselines(), measures)
+        return BatchResult.of(outcomes, scenario=self.scenario_spec.name, iso3=tuple(self.alliance.iso3),
+                              seed=np.array([self.draws_key]))
+
+    def outcome(self) -> Outcome:
+        measures = self.measures()
+        return Outcome.of_row(self.scenario_spec.name, self.seed, self.result(measures).rows()[0],
+                              [self._ally_result(a, bool(on_track)) for a, on_track in zip(self.allies, measures.on_track)])
 
     def rounds_table(self) -> pd.DataFrame:
         """One row per round: the draft, the spread of positions, the share accepting."""

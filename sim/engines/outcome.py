@@ -1,8 +1,10 @@
 """What a run produces: the deal (or its absence), per-ally results and the baselines.
 
 Plain dataclasses with one JSON form, so the command line, the sweeps and the browser page
-report the same fields under the same names; `BatchResult` holds many runs as arrays,
-whichever engine computed them, and `measure` computes the figures both engines report.
+report the same fields under the same names. The fields are declared once, in
+`sim.engines.schema`; `measure` computes the figures both engines report and `run_outcomes`
+fills the schema's columns from a run's end, for both engines; `BatchResult` holds many
+runs as those columns, whichever engine computed them, and `Outcome` is one run's view.
 """
 
 from __future__ import annotations
@@ -10,18 +12,41 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 
 import numpy as np
+
+from sim.engines.schema import (
+    NO_UNIT,
+    RUN_OUTCOMES,
+    Kind,
+    OutcomeField,
+    RunOutcomes,
+    iso3_codes,
+    outcome,
+    outcome_fields,
+)
+from sim.model.parameters import MediatorRule
 
 
 @dataclass(frozen=True)
 class Baselines:
-    """What the classic one-shot models predict from the initial positions (levels, % GDP)."""
+    """What the classic one-shot models predict from the initial positions (levels, % GDP):
+    one value per run (an array in the batch engine). Each is the run-level outcome field
+    named `baseline_` + its name."""
 
-    weighted_mean: float
-    weighted_median: float
-    nash: float
+    weighted_mean: float | np.ndarray
+    weighted_median: float | np.ndarray
+    nash: float | np.ndarray
+
+    @classmethod
+    def of(cls, predict: Mapping[MediatorRule, float | np.ndarray]) -> Baselines:
+        """The predictions by the mediator rule that computes each."""
+        return cls(weighted_mean=predict[MediatorRule.COMPROMISE], weighted_median=predict[MediatorRule.MEDIAN],
+                   nash=predict[MediatorRule.NASH])
+
+
+BASELINE_PREFIX = "baseline_"
 
 
 @dataclass(frozen=True)
@@ -44,6 +69,16 @@ class AllyResult:
 
 @dataclass(frozen=True)
 class Outcome:
+    """One run's outcome as plain Python values, with its allies' results.
+
+    Its run-level attributes are the schema's (`RunOutcomes`) under the same names, but this
+    is a view of a different shape, kept typed because the command line, the reports and the
+    browser page read it attribute by attribute and its JSON keys are a published form: the
+    baselines are nested (`baselines.nash`), the counts are left to the lists' lengths, and
+    missing is None. It is built from one row of the schema (`of_row`) and gives that row
+    back (`row`), both by iterating the schema, so a field the schema has and this view does
+    not is an error there (tests/test_outcome_schema.py)."""
+
     scenario: str
     seed: int | None
     deal: bool
@@ -59,6 +94,33 @@ class Outcome:
     allies_on_track: int | None
     extra_spending_usd_bn: float | None
     allies: list[AllyResult]
+
+    @classmethod
+    def of_row(cls, scenario: str, seed: int | None, row: Mapping[str, object],
+               allies: list[AllyResult]) -> Outcome:
+        """The outcome of a run whose run-level row (`BatchResult.rows()`) is `row`."""
+        own = {f.name for f in fields(cls)}
+        values = {}
+        for spec in RUN_OUTCOMES:
+            if spec.name in own:
+                values[spec.name] = row[spec.name]
+            elif spec.filled and not spec.name.startswith(BASELINE_PREFIX):
+                raise TypeError(f"the outcome field {spec.name} has no place in Outcome")
+        baselines = Baselines(**{f.name: row[BASELINE_PREFIX + f.name] for f in fields(Baselines)})
+        return cls(scenario=scenario, seed=seed, baselines=baselines, allies=allies, **values)
+
+    def row(self) -> dict:
+        """This run as a flat row of plain Python values, keyed as `BatchResult.rows()`."""
+        values = {}
+        for spec in RUN_OUTCOMES:
+            if spec.count_of is not None:
+                values[spec.name] = len(getattr(self, spec.count_of))
+            elif spec.name.startswith(BASELINE_PREFIX):
+                values[spec.name] = getattr(self.baselines, spec.name.removeprefix(BASELINE_PREFIX))
+            else:
+                value = getattr(self, spec.name)
+                values[spec.name] = list(value) if isinstance(value, list) else value
+        return values
 
     def to_dict(self) -> dict:
         """A JSON-ready dict: NaN becomes None, trajectory years become strings."""
@@ -81,14 +143,7 @@ def without_nan(value):
 
 
 #: The run-level table's outcome columns (one row per run), shared by both engines.
-RUN_FIELDS = (
-    "deal", "core_target_pct", "related_target_pct", "deadline_year", "rounds",
-    "holdouts", "flexibility", "n_holdouts", "n_flexibility",
-    "baseline_weighted_mean", "baseline_weighted_median", "baseline_nash",
-    "us_share_before", "us_share_after", "allies_on_track", "extra_spending_usd_bn",
-)
-#: The per-ally outcome arrays (runs x allies) a sweep keeps when asked for them.
-ALLY_FIELDS = ("final_position_pct", "accepted", "flexibility")
+RUN_FIELDS = tuple(spec.name for spec in RUN_OUTCOMES)
 #: The columns of `AllianceModel.rounds_table()` (one row per round) and `allies_table()`
 #: (one row per round and ally), in their order.
 ROUND_FIELDS = ("round", "draft_core_pct", "draft_related_pct", "draft_deadline", "position_spread_pct",
@@ -98,26 +153,9 @@ ON_TRACK_TOLERANCE_PCT = 0.05  # ending less than this below the target still co
 
 
 def outcome_row(outcome: Outcome) -> dict:
-    """One run as a flat row of plain Python values: lists of ISO3 codes, None for what a run
-    without a deal does not have."""
-    return {
-        "deal": outcome.deal,
-        "core_target_pct": outcome.core_target_pct,
-        "related_target_pct": outcome.related_target_pct,
-        "deadline_year": outcome.deadline_year,
-        "rounds": outcome.rounds,
-        "holdouts": list(outcome.holdouts),
-        "flexibility": list(outcome.flexibility),
-        "n_holdouts": len(outcome.holdouts),
-        "n_flexibility": len(outcome.flexibility),
-        "baseline_weighted_mean": outcome.baselines.weighted_mean,
-        "baseline_weighted_median": outcome.baselines.weighted_median,
-        "baseline_nash": outcome.baselines.nash,
-        "us_share_before": outcome.us_share_before,
-        "us_share_after": outcome.us_share_after,
-        "allies_on_track": outcome.allies_on_track,
-        "extra_spending_usd_bn": outcome.extra_spending_usd_bn,
-    }
+    """One run as a flat row of plain Python values (`Outcome.row`): lists of ISO3 codes, None
+    for what a run without a deal does not have."""
+    return outcome.row()
 
 
 # --- the measures both engines report ---------------------------------------------------------
@@ -156,16 +194,53 @@ def measure(alliance, deal, flexibility, projection) -> Measures:
     )
 
 
+# --- the one function both engines fill the outcome with ----------------------------------------
+
+def run_outcomes(alliance, params, deal, draft, rounds, accepted, flexibility, baselines: Baselines,
+                 measures: Measures) -> RunOutcomes:
+    """The run-level outcomes from what both engines have when the talks end: the deal, the
+    last draft (a `sim.model.state.Package`), the rounds played, who accepts it, who has a side
+    letter, the baselines and the measures of the deal's implementation (`measure`).
+
+    The batch engine passes its runs' arrays (runs, allies), the draft as (runs, 1) columns
+    and its `Levers`; the Mesa model one run's vectors (allies,), scalars and `Parameters`.
+    Either way every column comes back with the runs axis, so both engines fill the outcome
+    here alike. A measure or a baseline is the column of the same name (`baseline_` + the
+    baseline's name)."""
+    agreed = np.reshape(deal, -1)
+    runs = len(agreed)
+
+    def per_run(value):
+        return np.broadcast_to(np.reshape(value, -1), (runs,))
+
+    def per_ally(value):
+        return np.broadcast_to(value, (runs, alliance.count))
+
+    measured = {f.name: per_run(getattr(measures, f.name)) for f in fields(Measures) if f.name in RUN_FIELDS}
+    predicted = {BASELINE_PREFIX + f.name: per_run(getattr(baselines, f.name)) for f in fields(Baselines)}
+    return RunOutcomes(
+        deal=agreed,
+        core_target_pct=np.where(agreed, per_run(draft.core_pct), np.nan),
+        related_target_pct=np.where(agreed & per_run(params.split_enabled), per_run(draft.related_pct), np.nan),
+        deadline_year=np.where(agreed, per_run(draft.deadline_year), np.nan),
+        rounds=per_run(rounds),
+        holdouts=per_ally(alliance.votes & ~np.asarray(accepted)),
+        flexibility=per_ally(flexibility),
+        **predicted, **measured)
+
+
 # --- many runs at once ------------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class AllyColumns:
-    """Per-ally results, allies in the model's order (runs x allies; trajectories runs x allies x years)."""
+    """Per-ally results, allies in the model's order (runs x allies; trajectories runs x allies x
+    years). The fields declared with `outcome` are the per-ally table a sweep keeps (`ALLY_FIELDS`)."""
 
     years: tuple[int, ...]
-    final_position_pct: np.ndarray  # NaN for an ally without armed forces, as in the model
-    accepted: np.ndarray
-    flexibility: np.ndarray
+    final_position_pct: np.ndarray = outcome(Kind.FLOAT, "% of GDP", "the ally's position at the end of the "
+                                             "talks; null for an ally without armed forces (Iceland)", nullable=True)
+    accepted: np.ndarray = outcome(Kind.BOOL, NO_UNIT, "whether the ally accepted the final draft")
+    flexibility: np.ndarray = outcome(Kind.BOOL, NO_UNIT, "whether the ally was carried with a side letter")
     trajectory_pct: np.ndarray  # NaN outside the run's data year..deadline and for allies without forces
     on_track: np.ndarray  # with a deal and no side letter, reaches the core level by the deadline (`measure`)
 
@@ -188,6 +263,11 @@ class AllyColumns:
         return np.where(reached > 0, last, np.nan)
 
 
+#: The per-ally outcome fields (runs x allies) a sweep keeps when asked for them.
+ALLY_OUTCOMES: tuple[OutcomeField, ...] = outcome_fields(AllyColumns)
+ALLY_FIELDS = tuple(spec.name for spec in ALLY_OUTCOMES)
+
+
 @dataclass(frozen=True)
 class RoundColumns:
     """The runs' round-by-round records, stacked in run order: `rounds` holds one row per run
@@ -199,67 +279,36 @@ class RoundColumns:
     allies: Mapping[str, np.ndarray]
 
 
-@dataclass(frozen=True)
-class BatchResult:
-    """Every run's outcome, one array per field of RUN_FIELDS in the order the runs were
-    given. Missing is missing: a run without a deal has NaN for its levels and its deadline
-    (the deadline column is float for that reason; `rows` gives None); holdouts and side
-    letters are boolean masks (runs x allies) in the order of `iso3`."""
+@dataclass(frozen=True, kw_only=True)
+class BatchResult(RunOutcomes):
+    """Every run's outcome: the schema's columns (`RunOutcomes`, one array per field of
+    RUN_FIELDS) in the order the runs were given, with the runs' scenario, allies and seeds.
+    Missing is missing: a run without a deal has NaN for its levels and its deadline (the
+    deadline column is float for that reason; `rows` gives None); holdouts and side letters
+    are boolean masks (runs x allies) in the order of `iso3`."""
 
     scenario: str
     iso3: tuple[str, ...]
     seed: np.ndarray
-    deal: np.ndarray
-    core_target_pct: np.ndarray
-    related_target_pct: np.ndarray
-    deadline_year: np.ndarray
-    rounds: np.ndarray
-    holdouts: np.ndarray
-    flexibility: np.ndarray
-    baseline_weighted_mean: np.ndarray
-    baseline_weighted_median: np.ndarray
-    baseline_nash: np.ndarray
-    us_share_before: np.ndarray
-    us_share_after: np.ndarray
-    allies_on_track: np.ndarray
-    extra_spending_usd_bn: np.ndarray
     allies: AllyColumns | None = None  # only when asked for per-ally results
     per_round: RoundColumns | None = None  # only the Mesa engine keeps rounds
 
     def __len__(self) -> int:
         return len(self.seed)
 
-    @property
-    def n_holdouts(self) -> np.ndarray:
-        return np.sum(self.holdouts, axis=1)
-
-    @property
-    def n_flexibility(self) -> np.ndarray:
-        return np.sum(self.flexibility, axis=1)
-
     def codes(self, mask: np.ndarray) -> list[list[str]]:
         """Each run's ISO3 codes where `mask` (runs x allies) is set."""
-        names = np.array(self.iso3, dtype=object)
-        return [names[row].tolist() for row in mask]
+        return iso3_codes(mask, self.iso3)
 
     def columns(self) -> dict[str, np.ndarray | list]:
         """The run-level columns, named and ordered as RUN_FIELDS; holdouts and side letters
         as lists of ISO3 codes."""
-        data = {name: getattr(self, name) for name in RUN_FIELDS}
-        data["holdouts"], data["flexibility"] = self.codes(self.holdouts), self.codes(self.flexibility)
-        return data
+        return {spec.name: self.codes(getattr(self, spec.name)) if spec.kind is Kind.CODES
+                else getattr(self, spec.name) for spec in RUN_OUTCOMES}
 
     def rows(self) -> list[dict]:
         """One dict per run, with the keys and plain Python values of `outcome_row`."""
-        values = []
-        for name, column in self.columns().items():
-            if name in NULLABLE_INTEGER_FIELDS:
-                column = [None if math.isnan(value) else int(value) for value in column]
-            elif name in FLOAT_FIELDS:
-                column = [None if math.isnan(value) else value for value in column.tolist()]
-            elif isinstance(column, np.ndarray):
-                column = column.tolist()
-            values.append(column)
+        values = [spec.plain(getattr(self, spec.name), self.iso3) for spec in RUN_OUTCOMES]
         return [dict(zip(RUN_FIELDS, row)) for row in zip(*values)]
 
     def to_arrow(self):
@@ -267,19 +316,7 @@ class BatchResult:
         where a value is missing, lists of ISO3 codes, integer years."""
         import pyarrow as pa
 
-        arrays = {}
-        for name, column in self.columns().items():
-            if name in ("holdouts", "flexibility"):
-                arrays[name] = pa.array(column, type=pa.list_(pa.string()))
-            elif name in FLOAT_FIELDS or name in NULLABLE_INTEGER_FIELDS:
-                values = np.asarray(column, dtype=float)
-                missing = np.isnan(values)
-                kind = pa.int64() if name in NULLABLE_INTEGER_FIELDS else pa.float64()
-                arrays[name] = pa.array(np.where(missing, 0, values).astype(kind.to_pandas_dtype()), type=kind,
-                                        mask=missing)
-            else:
-                arrays[name] = pa.array(np.asarray(column, dtype=COLUMN_TYPES[name]))
-        return pa.table(arrays)
+        return pa.table({spec.name: spec.arrow(getattr(self, spec.name), self.iso3) for spec in RUN_OUTCOMES})
 
     def to_pandas(self):
         """The run-level table as a pandas DataFrame (one row per run); the deadline year and
@@ -288,52 +325,91 @@ class BatchResult:
         import pandas as pd
 
         frame = self.to_arrow().to_pandas()
-        for name in NULLABLE_INTEGER_FIELDS:
-            frame[name] = frame[name].astype(pd.Int64Dtype())
+        for spec in RUN_OUTCOMES:
+            if spec.kind is Kind.INT and spec.nullable:
+                frame[spec.name] = frame[spec.name].astype(pd.Int64Dtype())
         return frame
 
     @classmethod
-    def of_outcomes(cls, scenario: str, iso3: tuple[str, ...], seeds: np.ndarray, outcomes: Sequence[Outcome],
-                    per_ally: bool = False, per_round: RoundColumns | None = None) -> BatchResult:
-        """The Mesa engine's outcomes, one by one, laid out as the batch engine lays out its own."""
-        def column(read, dtype):
-            return np.array([read(o) for o in outcomes], dtype=dtype)
+    def of(cls, outcomes: RunOutcomes, *, scenario: str, iso3: tuple[str, ...], seed: np.ndarray) -> BatchResult:
+        """`outcomes` (as `run_outcomes` fills them) with the runs' scenario, allies and seeds."""
+        return cls(scenario=scenario, iso3=iso3, seed=seed,
+                   **{spec.name: getattr(outcomes, spec.name) for spec in RUN_OUTCOMES if spec.filled})
 
-        def mask(codes_of):
-            return np.array([[code in set(codes_of(o)) for code in iso3] for o in outcomes], dtype=bool).reshape(
-                len(outcomes), len(iso3))
-
-        def level(value):
-            return np.nan if value is None else value
-
-        return cls(
-            scenario=scenario, iso3=iso3, seed=seeds,
-            deal=column(lambda o: o.deal, bool),
-            core_target_pct=column(lambda o: level(o.core_target_pct), float),
-            related_target_pct=column(lambda o: level(o.related_target_pct), float),
-            deadline_year=column(lambda o: level(o.deadline_year), float),
-            rounds=column(lambda o: o.rounds, np.int64),
-            holdouts=mask(lambda o: o.holdouts), flexibility=mask(lambda o: o.flexibility),
-            baseline_weighted_mean=column(lambda o: o.baselines.weighted_mean, float),
-            baseline_weighted_median=column(lambda o: o.baselines.weighted_median, float),
-            baseline_nash=column(lambda o: o.baselines.nash, float),
-            us_share_before=column(lambda o: o.us_share_before, float),
-            us_share_after=column(lambda o: level(o.us_share_after), float),
-            allies_on_track=column(lambda o: level(o.allies_on_track), float),
-            extra_spending_usd_bn=column(lambda o: level(o.extra_spending_usd_bn), float),
-            allies=ally_columns(outcomes, len(iso3)) if per_ally else None,
-            per_round=per_round,
-        )
+    @classmethod
+    def of_runs(cls, scenario: str, iso3: tuple[str, ...], seeds: np.ndarray, runs: Sequence[RunOutcomes],
+                allies: AllyColumns | None = None, per_round: RoundColumns | None = None) -> BatchResult:
+        """Runs computed one by one (the Mesa engine's, one `RunOutcomes` each) as one result."""
+        collected = Collected.empty(len(runs), len(iso3), per_ally=False)
+        for index, run in enumerate(runs):
+            collected.add(np.array([index]), GroupResult(outcomes=run))
+        return cls(scenario=scenario, iso3=iso3, seed=seeds, allies=allies, per_round=per_round, **collected.columns)
 
 
-#: The run-level columns that hold floats (NaN where missing); the others are
-#: booleans, integers, the (float) deadline year or lists of codes.
-FLOAT_FIELDS = frozenset({"core_target_pct", "related_target_pct", "baseline_weighted_mean",
-                          "baseline_weighted_median", "baseline_nash", "us_share_before", "us_share_after",
-                          "extra_spending_usd_bn"})
-#: Integer columns that are missing for some runs: float in memory (NaN), nullable int64 on disk.
-NULLABLE_INTEGER_FIELDS = frozenset({"deadline_year", "allies_on_track"})
-COLUMN_TYPES = {"deal": bool, "rounds": np.int64, "n_holdouts": np.int64, "n_flexibility": np.int64}
+# --- the batch engine's groups of runs, put back in order -------------------------------------
+
+@dataclass(frozen=True)
+class GroupResult:
+    """A group of runs' outcomes, and with per-ally results their final positions, votes,
+    who is on track (`measure`) and their projected paths from `first_year`."""
+
+    outcomes: RunOutcomes
+    final_position_pct: np.ndarray | None = None  # (runs, allies)
+    accepted: np.ndarray | None = None
+    on_track: np.ndarray | None = None
+    first_year: int = 0
+    trajectory: np.ndarray | None = None  # (runs, allies, years)
+
+
+@dataclass
+class Collected:
+    """The groups' results, put back in the order the runs were given: one column per field
+    of the schema that an engine fills, in its in-memory type (`OutcomeField.dtype`)."""
+
+    columns: dict[str, np.ndarray]
+    positions: np.ndarray | None
+    accepted: np.ndarray | None
+    on_track: np.ndarray | None
+    paths: list[tuple[np.ndarray, int, np.ndarray]]
+
+    @classmethod
+    def empty(cls, runs: int, allies: int, per_ally: bool) -> Collected:
+        columns = {spec.name: np.empty((runs, allies) if spec.per_ally else runs, dtype=spec.dtype)
+                   for spec in RUN_OUTCOMES if spec.filled}
+        return cls(columns=columns, positions=np.empty((runs, allies)) if per_ally else None,
+                   accepted=np.empty((runs, allies), dtype=bool) if per_ally else None,
+                   on_track=np.empty((runs, allies), dtype=bool) if per_ally else None, paths=[])
+
+    def add(self, rows: np.ndarray, result: GroupResult) -> None:
+        for name, column in self.columns.items():
+            column[rows] = getattr(result.outcomes, name)
+        if self.positions is not None:
+            self.positions[rows] = result.final_position_pct
+            self.accepted[rows] = result.accepted
+            self.on_track[rows] = result.on_track
+            self.paths.append((rows, result.first_year, result.trajectory))
+
+    def ally_columns(self) -> AllyColumns | None:
+        """The per-ally arrays, every run's path on one calendar of years."""
+        if self.positions is None:
+            return None
+        years = trajectory_years(self.paths)
+        trajectory = np.full((*self.positions.shape, len(years)), np.nan)
+        for rows, first_year, path in self.paths:
+            offset = first_year - years[0]
+            trajectory[rows, :, offset:offset + path.shape[2]] = path
+        return AllyColumns(years=years, final_position_pct=self.positions, accepted=self.accepted,
+                           flexibility=self.columns["flexibility"].copy(), trajectory_pct=trajectory,
+                           on_track=self.on_track)
+
+
+def trajectory_years(paths: list[tuple[np.ndarray, int, np.ndarray]]) -> tuple[int, ...]:
+    """The calendar years spanned by every group's projected paths."""
+    if not paths:
+        return ()
+    first = min(first_year for _, first_year, _ in paths)
+    last = max(first_year + path.shape[2] - 1 for _, first_year, path in paths)
+    return tuple(range(first, last + 1))
 
 
 def ally_columns(outcomes: Sequence[Outcome], allies: int) -> AllyColumns:

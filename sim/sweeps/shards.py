@@ -19,7 +19,8 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from sim.engines.outcome import ALLY_FIELDS, ALLY_ROUND_FIELDS, ROUND_FIELDS, RUN_FIELDS
+from sim.engines.outcome import ALLY_FIELDS, ALLY_OUTCOMES, ALLY_ROUND_FIELDS, ROUND_FIELDS, RUN_FIELDS
+from sim.engines.schema import ISO3_UNIT, NO_UNIT, RUN_OUTCOMES, OutcomeField
 from sim.model.parameters import parameter_fields
 from sim.sweeps.spec import RunBatch, SweepSpec
 
@@ -71,18 +72,24 @@ class ColumnDoc:
     unit: str
     description: str
 
+    @classmethod
+    def of(cls, spec: OutcomeField) -> ColumnDoc:
+        """An outcome field's column, as the outcome schema declares it."""
+        return cls(spec.arrow_type, spec.unit, spec.description)
+
     def field(self, name: str) -> pa.Field:
         return pa.field(name, self.type, metadata={"unit": self.unit, "description": self.description})
 
 
-NO_UNIT = "none"  # identifiers, flags, codes and text
 _LIST = pa.list_(pa.string())
 _RUN_ID = ColumnDoc(pa.int64(), NO_UNIT, "the run's index in the sweep (0 .. runs - 1); the key joining every table")
 _ROUND = ColumnDoc(pa.int64(), "round", "negotiation round; 0 is the opening positions before any draft")
-_ISO3 = ColumnDoc(pa.string(), "ISO 3166-1 alpha-3", "the ally")
+_ISO3 = ColumnDoc(pa.string(), ISO3_UNIT, "the ally")
 
 #: Each table's fixed columns (the run table's parameter columns come from the spec: see
-#: `parameter_doc`). Kept in step with docs/results.md by tests/test_results_dataset.py.
+#: `parameter_doc`); the outcomes' come from the outcome schema (`sim.engines.schema`). The
+#: tables in docs/results.md are these, rendered by `markdown_table`
+#: (tests/test_outcome_schema.py keeps the page in step).
 COLUMN_DOCS: dict[ResultTable, dict[str, ColumnDoc]] = {
     ResultTable.RUNS: {
         "run_id": _RUN_ID,
@@ -90,42 +97,12 @@ COLUMN_DOCS: dict[ResultTable, dict[str, ColumnDoc]] = {
         "point": ColumnDoc(pa.int64(), NO_UNIT, "the design point (run_id // replicates)"),
         "replicate": ColumnDoc(pa.int64(), NO_UNIT, "the replicate within its design point (0 .. replicates - 1)"),
         "code_version": ColumnDoc(pa.string(), NO_UNIT, "version (and git describe) of the code that computed it"),
-        "deal": ColumnDoc(pa.bool_(), NO_UNIT, "whether the summit agreed a package (unanimous or with side letters)"),
-        "core_target_pct": ColumnDoc(pa.float64(), "% of GDP", "core defence level agreed; null without a deal"),
-        "related_target_pct": ColumnDoc(pa.float64(), "% of GDP", "defence-related level agreed on top of the core; "
-                                        "null without a deal or when the package has no split"),
-        "deadline_year": ColumnDoc(pa.int64(), "calendar year", "year by which the levels are to be reached; "
-                                   "null without a deal"),
-        "rounds": ColumnDoc(pa.int64(), "rounds", "negotiation rounds played until the talks concluded"),
-        "holdouts": ColumnDoc(_LIST, "ISO 3166-1 alpha-3", "allies rejecting the final draft (with a deal, those "
-                              "carried by side letters); empty list when none"),
-        "flexibility": ColumnDoc(_LIST, "ISO 3166-1 alpha-3", "holdouts carried with side letters (flexibility) at "
-                                 "the summit; empty list when none"),
-        "n_holdouts": ColumnDoc(pa.int64(), "allies", "number of holdouts (length of holdouts)"),
-        "n_flexibility": ColumnDoc(pa.int64(), "allies", "number of allies with side letters (length of flexibility)"),
-        "baseline_weighted_mean": ColumnDoc(pa.float64(), "% of GDP", "one-shot baseline: mean of the opening "
-                                            "positions, weighted by clout x salience"),
-        "baseline_weighted_median": ColumnDoc(pa.float64(), "% of GDP", "one-shot baseline: median of the "
-                                              "opening positions, weighted by clout x salience"),
-        "baseline_nash": ColumnDoc(pa.float64(), "% of GDP", "one-shot baseline: the Nash bargaining solution over "
-                                   "the opening positions"),
-        "us_share_before": ColumnDoc(pa.float64(), "share (0-1)", "US share of the allies' defence spending in the "
-                                     "data year"),
-        "us_share_after": ColumnDoc(pa.float64(), "share (0-1)", "US share of the allies' defence spending at the end "
-                                    "of the projection; null without a deal"),
-        "allies_on_track": ColumnDoc(pa.int64(), "allies", "allies reaching the core level by the deadline, with "
-                                     "no side letter; null without a deal"),
-        "extra_spending_usd_bn": ColumnDoc(pa.float64(), "USD bn per year", "extra yearly defence spending at the "
-                                           "end of the projection over the data year, at data-year GDP; null "
-                                           "without a deal"),
+        **{spec.name: ColumnDoc.of(spec) for spec in RUN_OUTCOMES},
     },
     ResultTable.ALLIES: {
         "run_id": _RUN_ID,
         "iso3": _ISO3,
-        "final_position_pct": ColumnDoc(pa.float64(), "% of GDP", "the ally's position at the end of the talks; "
-                                        "null for an ally without armed forces (Iceland)"),
-        "accepted": ColumnDoc(pa.bool_(), NO_UNIT, "whether the ally accepted the final draft"),
-        "flexibility": ColumnDoc(pa.bool_(), NO_UNIT, "whether the ally was carried with a side letter"),
+        **{spec.name: ColumnDoc.of(spec) for spec in ALLY_OUTCOMES},
     },
     ResultTable.ROUNDS: {
         "run_id": _RUN_ID,
@@ -183,6 +160,22 @@ def run_schema(spec_names: Sequence[str]) -> pa.Schema:
     return pa.schema([*(docs[name].field(name) for name in RUN_KEYS),
                       *(parameter_doc(name).field(name) for name in spec_names),
                       *(docs[name].field(name) for name in ("code_version", *RUN_FIELDS))])
+
+
+#: How DuckDB names each Arrow type the tables use, for the docs' "type (Arrow / DuckDB)" column.
+DUCKDB_TYPES = {"int64": "BIGINT", "double": "DOUBLE", "bool": "BOOLEAN", "string": "VARCHAR",
+                "list<string>": "VARCHAR[]"}
+
+
+def markdown_table(columns: Mapping[str, ColumnDoc]) -> str:
+    """Columns as docs/results.md tabulates them: name, type (Arrow / DuckDB), unit, description."""
+    def shown(kind: pa.DataType) -> str:
+        return "list<string>" if kind == pa.list_(pa.string()) else str(kind)
+
+    lines = ["| column | type (Arrow / DuckDB) | unit | description |", "|---|---|---|---|"]
+    lines += [f"| `{name}` | {shown(doc.type)} / {DUCKDB_TYPES[shown(doc.type)]} | {doc.unit} | {doc.description} |"
+              for name, doc in columns.items()]
+    return "\n".join(lines)
 
 
 def extra_tables(spec: SweepSpec) -> tuple[ResultTable, ...]:
@@ -245,9 +238,8 @@ def build_shard(batch: RunBatch, spec_names: Sequence[str], points: Sequence[int
         allies = pa.Table.from_arrays([
             pa.array(np.repeat(np.arange(batch.start, batch.stop, dtype=np.int64), allies_count)),
             pa.array(list(result.iso3) * len(batch), type=pa.string()),
-            pa.array(np.asarray(result.allies.final_position_pct, dtype=float).ravel(), from_pandas=True),  # NaN: null
-            pa.array(np.asarray(result.allies.accepted, dtype=bool).ravel()),
-            pa.array(np.asarray(result.allies.flexibility, dtype=bool).ravel()),
+            *(pa.array(np.asarray(getattr(result.allies, spec.name), dtype=spec.dtype).ravel(), type=spec.arrow_type,
+                       from_pandas=True) for spec in ALLY_OUTCOMES),  # NaN: null
         ], schema=ResultTable.ALLIES.schema)
     if result.per_round is None:
         return Shard(batch.index, runs, allies)
