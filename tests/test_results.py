@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from conftest import ROOT
 
 from sim.sweeps.executors import ExecutorChoice
 from sim.sweeps.results import DAMAGED_DIR, ResultsDir, load_results, read_metadata
@@ -22,7 +23,6 @@ from sim.sweeps.spec import parse_spec, specs_dir
 
 ENGINES = ["mesa", "batch"]
 IN_PROCESS = ExecutorChoice(workers=1)
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def smoke_raw(engine: str, **runs) -> dict:

@@ -3,11 +3,11 @@ documented, and on the real model gives a complete, finite and reproducible tabl
 
 import importlib
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import EXPERIMENTS
 from SALib.test_functions import Ishigami
 
 from sim.analysis import sensitivity
@@ -16,7 +16,6 @@ from sim.analysis.sensitivity import (DEFAULT_FACTORS, DUMMY, TABLE_COLUMNS, Fac
                              sensitivity_figure, sobol_analysis, sobol_indices)
 
 TOLERANCE = 0.05
-EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 
 
 def ishigami_indices(a: float = 7.0, b: float = 0.1) -> tuple[list[float], list[float]]:

@@ -8,10 +8,10 @@ import json
 import math
 import os
 from dataclasses import asdict, replace
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import BASELINES
 from test_regression import differences, table
 
 from sim.cli import main
@@ -21,7 +21,7 @@ from sim.model.parameters import Parameters, NegotiationProtocol
 from sim.analysis.validation import HagueTargets, Hindcast, HindcastTargets, validate, wales_case
 from sim.analysis.validation_report import table_text
 
-BASELINE = Path(__file__).parent / "baselines" / "validation_seeds0-4.json"
+BASELINE = BASELINES / "validation_seeds0-4.json"
 SEEDS = range(5)
 
 
