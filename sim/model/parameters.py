@@ -24,7 +24,7 @@ class MediatorRule(StrEnum):
 
 
 class NegotiationProtocol(StrEnum):
-    """How proposals arise and are answered in each round (DESIGN.md: the protocol is a lever)."""
+    """How proposals arise and are answered in each round (docs/design.md: the protocol is a lever)."""
 
     MEDIATOR = "mediator"  # single negotiating text: the Secretary General drafts from the positions
     PROPOSER = "proposer"  # proposer rounds under unanimity: an ally recognised by clout tables a package
