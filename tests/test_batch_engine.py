@@ -76,6 +76,7 @@ def one_by_one(overrides):
 # --- a run does not depend on its batch -------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=SLOW_EXAMPLES)
 @given(batch=batches(max_runs=24), data=st.data())
 def test_result_does_not_depend_on_order_or_chunking(batch, data):
@@ -211,6 +212,7 @@ ODD_VALUES = st.one_of(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.one_of(st.dictionaries(st.sampled_from(NAMES + ["no_such_parameter"]), ODD_VALUES, max_size=4),
                           parameter_overrides(), st.none()), min_size=1, max_size=8))

@@ -40,6 +40,7 @@ def test_summary_names_the_package_and_the_allies(capsys):
     assert "ESP" in out and "flexibility" in out
 
 
+@pytest.mark.slow
 def test_out_writes_tables_and_figure_and_never_overwrites(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", "--out", str(out)]) == 0
@@ -65,6 +66,7 @@ def test_every_command_describes_itself(command, capsys):
     assert rest.split("\n\n")[0].strip() and not rest.startswith(("positional", "options")), rest[:80]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
 def test_run_files_respect_the_umask(tmp_path, capsys, umask, mode):
     previous = os.umask(umask)

@@ -62,6 +62,7 @@ def slow_disk_cli(*args: str) -> subprocess.Popen:
 # --- concurrent runs into one directory -------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("attempt", range(3))
 def test_two_runs_into_one_directory_give_one_result_and_one_refusal(tmp_path, attempt):
     """Two runs started together must not mix their files: one wins whole, the other refuses."""
@@ -147,6 +148,7 @@ def test_disk_full_while_writing_leaves_nothing_partial(tmp_path, capsys, monkey
     assert leftovers(out) == []
 
 
+@pytest.mark.slow
 def test_a_failed_write_never_touches_an_earlier_run(tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
     assert main(["run", "--out", str(out)]) == 0
@@ -205,6 +207,7 @@ def test_viz_port_in_use_is_one_line(capsys, no_exec):
     assert not no_exec
 
 
+@pytest.mark.slow
 def test_json_into_a_closed_pipe_exits_quietly():
     """`alliance-sim run --json | true`: no BrokenPipeError, no traceback, as Unix tools do."""
     read_end, write_end = os.pipe()

@@ -64,6 +64,7 @@ def assert_same_run(outcome: Outcome, result: BatchResult, run: int):
 # --- random parameters and seeds --------------------------------------------------------------
 
 
+@pytest.mark.slow
 @settings(max_examples=50, deadline=None, suppress_health_check=SLOW_EXAMPLES)
 @given(batches(max_runs=3))
 def test_batch_matches_the_mesa_model(batch):

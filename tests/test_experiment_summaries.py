@@ -50,6 +50,7 @@ def test_threat_shocks_report_the_largest_distinct_escalation(experiment):
     assert (calm, worst) == (-0.1, 0.1) and "does not saturate" in sentence
 
 
+@pytest.mark.slow
 def test_the_threat_shocks_summary_says_where_it_saturates_and_explains_reversals(tmp_path, experiment):
     threat_shocks = importlib.import_module("threat_shocks")
     out = tmp_path / "threat_shocks"

@@ -279,6 +279,7 @@ def test_ctrl_c_prints_the_whole_command_that_resumes_the_sweep(tmp_path, monkey
     assert read_metadata(out)["engine"] == engine and len(load_results(out)) == 9
 
 
+@pytest.mark.slow
 def test_a_resume_without_the_sweeps_engine_names_the_flag(tmp_path, capsys):
     out = tmp_path / "out"
     assert run_sweep(dataset_spec().with_engine(Engine.MESA), out, executor=IN_PROCESS, progress=False).runs == 36

@@ -115,6 +115,7 @@ def test_bad_override_on_the_command_line(capsys):
     assert "expected NAME=VALUE" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_console_script_exits_non_zero_without_traceback(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("[parameters]\nthreat_level = 7\n")

@@ -317,7 +317,8 @@ BUILTIN_DESIGNS = {
 }
 
 
-@pytest.mark.parametrize("name", sorted(BUILTIN_DESIGNS))
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name == "million" else name
+                                  for name in sorted(BUILTIN_DESIGNS)])
 def test_builtin_specs_keep_their_design_points_and_seeds(name):
     runs, first, last, first_seed, last_seed, table = BUILTIN_DESIGNS[name]
     spec = load_spec(name)
@@ -334,7 +335,7 @@ def reference_table_digest(spec) -> str:
     return hashlib.sha256(json.dumps(points, separators=(",", ":")).encode()).hexdigest()
 
 
-@pytest.mark.parametrize("name", ["sensitivity", "million", "hague_variants"])
+@pytest.mark.parametrize("name", ["sensitivity", pytest.param("million", marks=pytest.mark.slow), "hague_variants"])
 def test_design_fingerprints_are_the_whole_table_digest(name):
     spec = load_spec(name)
     assert spec.design.table_sha256 == reference_table_digest(spec)

@@ -143,6 +143,7 @@ def strict_json(constant: str):
     raise AssertionError(f"{constant} is not JSON")
 
 
+@pytest.mark.slow
 def test_validate_command_prints_json_and_writes_a_report(tmp_path, capsys):
     assert main(["validate", "--seeds", "2", "--json"]) == 0
     data = json.loads(capsys.readouterr().out, parse_constant=strict_json)

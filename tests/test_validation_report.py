@@ -2,8 +2,10 @@
 do not overlap, Iceland's empty panel explained, Sobol' indices that are noise marked so."""
 
 import pandas as pd
+import pytest
 
 
+@pytest.mark.slow
 def test_hindcast_labels_do_not_overlap(tmp_path, monkeypatch):
     from sim.analysis import validation_report
     from sim.analysis.validation import validate
@@ -28,6 +30,7 @@ def test_hindcast_labels_do_not_overlap(tmp_path, monkeypatch):
     assert not overlaps
 
 
+@pytest.mark.slow
 def test_the_trajectories_panel_of_iceland_says_why_it_is_empty(tmp_path, monkeypatch):
     import matplotlib.figure
 
