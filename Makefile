@@ -1,6 +1,7 @@
 # make run   - set up .venv and run the default scenario (Hague 2025), writing results/default
 # make test  - set up .venv, fill the browser page's asset cache, install Debian's chromium if
 #              missing (scripts/install-chromium), and run the test suite
+# make test-fast - the same, without the tests marked slow (pytest -m "not slow")
 # make viz   - set up .venv and open the browser page on http://127.0.0.1:8765
 # make setup - only create .venv with a Python >= 3.12 and install the project
 
@@ -9,7 +10,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 OUT ?= results/default
 
-.PHONY: setup assets run test viz clean
+.PHONY: setup assets run test test-fast viz clean
 
 setup: $(STAMP)
 
@@ -40,7 +41,11 @@ run: setup
 test: setup assets
 	@skip="$${ALLIANCE_SIM_SKIP_BROWSER:-}"; \
 	if [ "$$skip" != 1 ] && ! scripts/install-chromium && [ "$${CI:-}" != true ]; then skip=1; fi; \
-	ALLIANCE_SIM_SKIP_BROWSER="$$skip" $(PY) -m pytest
+	ALLIANCE_SIM_SKIP_BROWSER="$$skip" $(PY) -m pytest $(PYTEST_ARGS)
+
+# The tests marked slow (more than a few seconds each) left out: a quick check while working.
+test-fast: PYTEST_ARGS = -m "not slow"
+test-fast: test
 
 viz: setup assets
 	$(VENV)/bin/alliance-sim viz

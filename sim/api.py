@@ -3,7 +3,7 @@
 `simulate` runs the talks once and `simulate_many` runs a design of parameter sets, each with
 one or more seeds, both on the batch engine (`sim.engines.batch.run_batch`), and both give the
 run-level outcomes (`RUN_FIELDS`) as scalars, which is what EMA workbench, SALib, pandas and
-DuckDB read without help (DESIGN.md, "Style": a model is a function from parameters to
+DuckDB read without help (docs/design.md, "Style": a model is a function from parameters to
 outcomes, as in EMA workbench):
 
 - Each is typed as the outcome schema (`sim.engines.schema.RunOutcomes`) declares it: a bool

@@ -1,4 +1,4 @@
-"""Reusable hypothesis strategies: valid model parameter overrides and seeds.
+"""Reusable hypothesis strategies: valid model parameter overrides, seeds and batches of runs.
 
 Built from the parameter table itself (`sim.model.parameters`), so a new parameter or a changed
 range is covered without editing the tests. Every override drawn is accepted by
@@ -8,10 +8,13 @@ range is covered without editing the tests. Every override drawn is accepted by
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from functools import cache
 
+from hypothesis import HealthCheck
 from hypothesis import strategies as st
 
 from sim.model.parameters import Parameters, parameter_fields
+from sim.model.scenario import builtin_scenarios, load_scenario
 
 SEEDS = st.integers(min_value=0, max_value=2**32 - 1)
 
@@ -54,3 +57,22 @@ QUICK_RUNS = {"max_rounds": st.integers(min_value=1, max_value=25), "threat_shoc
 def quick_overrides(base: Parameters | None = None, min_size: int = 0) -> st.SearchStrategy[dict]:
     """Overrides of every parameter over its whole range, except talks of at most 25 rounds."""
     return parameter_overrides(base=base, narrowed=QUICK_RUNS, min_size=min_size)
+
+
+#: Health checks to suppress where each example runs whole negotiations.
+SLOW_EXAMPLES = [HealthCheck.too_slow, HealthCheck.data_too_large]
+
+
+@cache
+def scenario(name: str):
+    """A built-in scenario, loaded once."""
+    return load_scenario(name)
+
+
+@st.composite
+def batches(draw, max_runs: int):
+    """A built-in scenario and a list of (valid overrides, seed) runs on it."""
+    name = draw(st.sampled_from(builtin_scenarios()))
+    runs = draw(st.lists(st.tuples(quick_overrides(base=scenario(name).params), SEEDS), min_size=1,
+                         max_size=max_runs))
+    return name, [overrides for overrides, _ in runs], [seed for _, seed in runs]

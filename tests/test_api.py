@@ -51,6 +51,7 @@ def test_simulate_gives_the_mesa_models_outcome(scenario, overrides, seed):
     assert_matches_model(scenario, overrides, seed, simulate(overrides, seed=seed, scenario=scenario))
 
 
+@pytest.mark.slow
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(overrides=quick_overrides(), seed=SEEDS)
 def test_simulate_gives_the_mesa_models_outcome_for_any_parameters(overrides, seed):

@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from conftest import ROOT
 
 from sim.model.scenario import load_scenario
 
 CHROMIUM = Path("/usr/bin/chromium")
 SKIP_ENV = "ALLIANCE_SIM_SKIP_BROWSER"
-REPO = Path(__file__).resolve().parent.parent
-SCREENSHOT = REPO / "docs" / "img" / "viz.png"
+SCREENSHOT = ROOT / "docs" / "img" / "viz.png"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 VIEWPORT = {"width": 1400, "height": 1100}  # the whole page, for the screenshot

@@ -1,11 +1,15 @@
 """`alliance-sim run`: the summary, the JSON contract and the files --out writes."""
 
 import json
+import os
+import stat
 
 import pandas as pd
 import pytest
 
 from sim.cli import main
+
+RUN_FILES = ("outcome.json", "rounds.parquet", "allies_by_round.parquet", "convergence.png")
 
 
 def test_json_output_has_the_documented_fields(capsys):
@@ -36,6 +40,7 @@ def test_summary_names_the_package_and_the_allies(capsys):
     assert "ESP" in out and "flexibility" in out
 
 
+@pytest.mark.slow
 def test_out_writes_tables_and_figure_and_never_overwrites(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["run", "--out", str(out)]) == 0
@@ -59,3 +64,15 @@ def test_every_command_describes_itself(command, capsys):
     assert stop.value.code == 0
     usage, _, rest = capsys.readouterr().out.partition("\n\n")
     assert rest.split("\n\n")[0].strip() and not rest.startswith(("positional", "options")), rest[:80]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
+def test_run_files_respect_the_umask(tmp_path, capsys, umask, mode):
+    previous = os.umask(umask)
+    try:
+        assert main(["run", "--out", str(tmp_path / "out")]) == 0
+    finally:
+        os.umask(previous)
+    modes = {name: stat.S_IMODE((tmp_path / "out" / name).stat().st_mode) for name in RUN_FILES}
+    assert modes == dict.fromkeys(RUN_FILES, mode)

@@ -94,3 +94,14 @@ def test_overrides_change_only_the_named_ally():
     assert changed.debt_pct_gdp[spain] == 60.0
     assert facts.debt_pct_gdp[spain] == pytest.approx(101.6)  # original untouched
     assert np.array_equal(np.delete(changed.debt_pct_gdp, spain), np.delete(facts.debt_pct_gdp, spain))
+
+
+def test_duplicated_ally_names_its_line(tmp_path):
+    lines = default_allies_path().read_text(encoding="utf-8").splitlines()
+    lines[5] = lines[3]  # line 6 of the file repeats line 4's ally
+    path = tmp_path / "allies.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    code = lines[3].split(",")[0]
+    with pytest.raises(DataError, match=f"line 6, column iso3: ally listed twice: {code} \\(first at line 4\\)"):
+        load_allies(path)
+

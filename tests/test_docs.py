@@ -1,11 +1,12 @@
 """The documentation stays true to the code: ODD's parameter table matches sim/model/parameters.py."""
 
 import re
-from pathlib import Path
+
+from conftest import DOCS
 
 from sim.model.parameters import Parameters, allowed, parameter_fields, shown
 
-ODD = Path(__file__).resolve().parent.parent / "docs" / "ODD.md"
+ODD = DOCS / "ODD.md"
 
 
 def odd_parameter_rows() -> dict[str, tuple[str, str]]:

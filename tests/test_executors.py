@@ -54,6 +54,7 @@ def test_in_process_executor_keeps_results_and_errors_in_futures():
         executor.submit(abs, 1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ENGINES)
 def test_one_and_two_workers_give_the_same_dataset(tmp_path, engine):
     spec = smoke(engine)
@@ -62,6 +63,7 @@ def test_one_and_two_workers_give_the_same_dataset(tmp_path, engine):
     assert_same_dataset(tmp_path / "one", tmp_path / "two")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ENGINES)
 def test_dask_local_cluster_gives_the_same_dataset(tmp_path, engine):
     spec = smoke(engine)

@@ -14,6 +14,7 @@ from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 from unittest import mock
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import quick_overrides
@@ -105,6 +106,7 @@ def scenario_texts(draw) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
+@pytest.mark.slow
 @FUZZ
 @given(scenario_texts())
 def test_any_scenario_runs_or_is_refused_in_one_line(text):
@@ -123,6 +125,7 @@ def mangled_builtin_scenarios(draw) -> bytes:
     return text
 
 
+@pytest.mark.slow
 @FUZZ
 @given(st.one_of(mangled_builtin_scenarios(), st.binary(max_size=200)))
 def test_garbage_scenario_files_are_refused_in_one_line(data):
@@ -186,6 +189,7 @@ def corrupted_allies_csv(draw) -> str:
     return out.getvalue()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(corrupted_allies_csv())
 def test_any_allies_csv_runs_or_is_refused_in_one_line(text):

@@ -6,6 +6,7 @@ import json
 import math
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from strategies import parameter_value
@@ -123,6 +124,7 @@ def assert_parses_or_one_line(path: Path) -> None:
         assert spec.runs >= 1 and spec.design.point(0) is not None
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=spec_texts())
 def test_any_spec_text_parses_or_is_refused_in_one_line(tmp_path, text):
@@ -131,6 +133,7 @@ def test_any_spec_text_parses_or_is_refused_in_one_line(tmp_path, text):
     assert_parses_or_one_line(path)
 
 
+@pytest.mark.slow
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=near_valid_specs())
 def test_near_valid_specs_parse_or_are_refused_in_one_line(tmp_path, text):

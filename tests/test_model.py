@@ -224,6 +224,7 @@ def test_us_pressure_moves_an_ally_a_share_of_the_way_along_a_pledge_it_would_le
     assert paths[0] < paths[1] < paths[2]
 
 
+@pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(overrides=quick_overrides(), name=st.sampled_from(["hague2025", "wales2014"]), seed=ANY_SEED)
 def test_keeping_every_pledge_never_spends_less_than_keeping_only_the_wanted_ones(overrides, name, seed):
@@ -269,12 +270,14 @@ def mean_outcome(scenario, **overrides):
     }
 
 
+@pytest.mark.slow
 def test_more_us_pressure_raises_the_level_or_speeds_the_deal():
     relaxed, pressed = mean_outcome("us_relaxed"), mean_outcome("hague2025")
     assert pressed["core"] > relaxed["core"] + 0.1
     assert pressed["deadline"] <= relaxed["deadline"]
 
 
+@pytest.mark.slow
 def test_a_ceasefire_lowers_the_level_and_an_escalation_raises_it():
     base = mean_outcome("hague2025")
     assert mean_outcome("ceasefire")["core"] < base["core"]
@@ -286,6 +289,7 @@ def test_lower_threat_lowers_the_level():
     assert calm["deal_share"] > 0 and calm["core"] < tense["core"]
 
 
+@pytest.mark.slow
 def test_the_eu_escape_clause_raises_what_the_alliance_commits_to():
     """The clause as the 16 allies asked for it (the Hague scenario) against no clause: a higher
     core target and more extra spending. Eased for every EU ally (Spain, Italy and France too),
@@ -321,6 +325,7 @@ valid_overrides = st.fixed_dictionaries({
 })
 
 
+@pytest.mark.slow
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(valid_overrides, st.integers(0, 2**31 - 1))
 def test_any_valid_scenario_runs_and_keeps_its_invariants(overrides, seed):

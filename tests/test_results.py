@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from conftest import ROOT
 
 from sim.sweeps.executors import ExecutorChoice
 from sim.sweeps.results import DAMAGED_DIR, ResultsDir, load_results, read_metadata
@@ -22,7 +23,6 @@ from sim.sweeps.spec import parse_spec, specs_dir
 
 ENGINES = ["mesa", "batch"]
 IN_PROCESS = ExecutorChoice(workers=1)
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def smoke_raw(engine: str, **runs) -> dict:
@@ -107,6 +107,7 @@ def kill_when(process: subprocess.Popen, out: Path, shards: int, timeout_s: floa
     raise AssertionError("the sweep wrote no shard in time")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ENGINES)
 def test_killed_sweeps_resume_to_exactly_the_uninterrupted_dataset(tmp_path, engine):
     spec_path = tmp_path / "kill.toml"
@@ -140,6 +141,7 @@ def test_killed_sweeps_resume_to_exactly_the_uninterrupted_dataset(tmp_path, eng
     assert not list(out.glob("**/.*.tmp")) and not (out / DAMAGED_DIR).exists()
 
 
+@pytest.mark.slow
 def test_ctrl_c_stops_the_workers_at_once_and_keeps_finished_batches(tmp_path):
     spec_path = tmp_path / "kill.toml"
     spec_path.write_text(KILL_SPEC.format(engine="mesa").replace("replicates = 16", "replicates = 200"))

@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 import pytest
+from conftest import DOCS
 
 from sim.cli import main
 from sim.engines.engine import Engine
@@ -31,7 +32,7 @@ from sim.sweeps.shards import COLUMN_DOCS, ResultTable, parameter_doc, run_schem
 from sim.sweeps.sweep import run_sweep
 from sim.sweeps.spec import parse_spec
 
-DOCS = Path(__file__).resolve().parent.parent / "docs" / "results.md"
+RESULTS_DOC = DOCS / "results.md"
 IN_PROCESS = ExecutorChoice(workers=1)
 #: 3 pressure levels x 12 seeds in short talks: always a deal at 0.6, in 7 of 12
 #: runs at 0.9 (so the mean deadline must skip the others' nulls), never at 1.0.
@@ -194,7 +195,7 @@ def test_every_column_carries_its_unit_and_description(sweep):
 def documented_tables() -> dict[str, dict[str, tuple[str, str]]]:
     """docs/results.md's tables: section (a table's folder, or 'parameters') -> column -> (type, unit)."""
     tables, section = {}, None
-    for line in DOCS.read_text(encoding="utf-8").splitlines():
+    for line in RESULTS_DOC.read_text(encoding="utf-8").splitlines():
         heading = re.match(r"#+ `(\w+)/`", line)
         if heading:
             section = heading.group(1)
@@ -278,6 +279,7 @@ def test_ctrl_c_prints_the_whole_command_that_resumes_the_sweep(tmp_path, monkey
     assert read_metadata(out)["engine"] == engine and len(load_results(out)) == 9
 
 
+@pytest.mark.slow
 def test_a_resume_without_the_sweeps_engine_names_the_flag(tmp_path, capsys):
     out = tmp_path / "out"
     assert run_sweep(dataset_spec().with_engine(Engine.MESA), out, executor=IN_PROCESS, progress=False).runs == 36

@@ -1,6 +1,7 @@
 """Scenario files: every built-in one runs; every kind of mistake gets one clear line and exit 2."""
 
 import json
+import os
 import subprocess
 import sys
 
@@ -8,7 +9,7 @@ import pytest
 
 from sim.cli import main
 from sim.engines.model import AllianceModel
-from sim.model.scenario import ScenarioError, builtin_scenarios, load_scenario
+from sim.model.scenario import ScenarioCache, ScenarioError, builtin_scenarios, load_scenario
 
 BUILT_IN = builtin_scenarios()
 
@@ -114,6 +115,7 @@ def test_bad_override_on_the_command_line(capsys):
     assert "expected NAME=VALUE" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_console_script_exits_non_zero_without_traceback(tmp_path):
     path = tmp_path / "bad.toml"
     path.write_text("[parameters]\nthreat_level = 7\n")
@@ -127,3 +129,34 @@ def test_mesa_keyword_overrides_are_checked():
     with pytest.raises(ScenarioError, match="us_pressure"):
         AllianceModel("hague2025", rng=0, us_pressure=-1.0)
     assert json.loads(json.dumps(AllianceModel("hague2025", rng=0, us_pressure=0.5).run().to_dict()))["deal"] in (True, False)
+
+
+# --- the scenario cache -----------------------------------------------------------------------
+
+
+def test_cache_returns_the_loaded_scenario_and_facts_until_a_file_changes(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('name = "mine"\n[parameters]\nus_pressure = 0.3\n')
+    cache = ScenarioCache()
+    first = cache.scenario(str(path))
+    assert cache.scenario(str(path)) is first and first.params.us_pressure == 0.3
+    facts = cache.allies(first)
+    assert cache.allies(first) is facts
+    assert cache.derived(facts, "x", object) is cache.derived(facts, "x", object)
+
+    path.write_text('name = "mine"\n[parameters]\nus_pressure = 0.7\n')
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a new version even on a coarse clock
+    assert cache.scenario(str(path)).params.us_pressure == 0.7
+
+
+def test_cache_does_not_remember_errors(tmp_path):
+    path = tmp_path / "broken.toml"
+    path.write_text("[parameters]\nus_pressure = 7\n")
+    cache = ScenarioCache()
+    with pytest.raises(ScenarioError, match="us_pressure"):
+        cache.scenario(str(path))
+    path.write_text("[parameters]\nus_pressure = 0.5\n")
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert cache.scenario(str(path)).params.us_pressure == 0.5

@@ -3,11 +3,11 @@ documented, and on the real model gives a complete, finite and reproducible tabl
 
 import importlib
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import EXPERIMENTS
 from SALib.test_functions import Ishigami
 
 from sim.analysis import sensitivity
@@ -16,7 +16,6 @@ from sim.analysis.sensitivity import (DEFAULT_FACTORS, DUMMY, TABLE_COLUMNS, Fac
                              sensitivity_figure, sobol_analysis, sobol_indices)
 
 TOLERANCE = 0.05
-EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 
 
 def ishigami_indices(a: float = 7.0, b: float = 0.1) -> tuple[list[float], list[float]]:
@@ -132,6 +131,7 @@ def test_the_dummy_is_sampled_but_never_passed_to_the_model():
     assert problem.with_dummy() == problem
 
 
+@pytest.mark.slow
 def test_the_real_model_gives_a_complete_finite_table(tiny_table, tmp_path):
     assert list(tiny_table.columns) == list(TABLE_COLUMNS)
     assert len(tiny_table) == len(Response) * (len(DEFAULT_FACTORS) + 1)  # and the dummy
@@ -142,6 +142,7 @@ def test_the_real_model_gives_a_complete_finite_table(tiny_table, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_the_same_seed_gives_the_same_table_whatever_the_slicing(tiny_table, monkeypatch):
     monkeypatch.setattr(sensitivity, "POINTS_PER_CALL", 7)
     problem = tiny_problem()
@@ -151,6 +152,7 @@ def test_the_same_seed_gives_the_same_table_whatever_the_slicing(tiny_table, mon
     assert not np.allclose(tiny_table["ST"], other["ST"], equal_nan=True)
 
 
+@pytest.mark.slow
 def test_quick_experiment_writes_table_figure_and_summary(tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(EXPERIMENTS))
     script = importlib.import_module("sensitivity")

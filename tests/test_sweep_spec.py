@@ -1,5 +1,8 @@
 """Sweep specs: every bad input gets one clear line, samplers and seeds behave as documented."""
 
+import hashlib
+import json
+import time
 import tomllib
 
 import numpy as np
@@ -10,7 +13,7 @@ from hypothesis import strategies as st
 from sim.cli import main
 from sim.engines.engine import Engine
 from sim.model.parameters import MediatorRule
-from sim.sweeps.sampling import SamplerMethod
+from sim.sweeps.sampling import MAX_GRID_STEPS, MAX_SAMPLED_VALUES, SamplerMethod
 from sim.sweeps.seeds import run_seed
 from sim.sweeps.spec import SweepSpecError, builtin_specs, load_spec, parse_spec, specs_dir
 
@@ -275,3 +278,74 @@ def test_any_batching_covers_the_runs_once_with_the_same_seeds(replicates, steps
     assert [spec.seed_of(i) for i in ids] == [unbatched.seed_of(i) for i in ids]
     values = [spec.overrides(i)["us_pressure"] for i in ids]
     assert all(low <= v <= high for v in values)
+
+
+# --- designs: too large refused, built-in points and digests kept -----------------------------
+
+
+@pytest.mark.parametrize("method, samples", [("latin_hypercube", 10**8), ("sobol", 2**23)])
+def test_a_sampled_design_too_large_for_memory_is_refused_before_drawing(method, samples):
+    """The issue's case: a Latin hypercube of 10^8 samples reached 11.4 GB while drawing."""
+    raw = {"sampler": {"method": method, "samples": samples},
+           "parameters": {"us_pressure": {"low": 0.0, "high": 1.0}}}
+    started = time.monotonic()
+    with pytest.raises(SweepSpecError) as refused:
+        parse_spec(raw, "big.toml")
+    message = str(refused.value)
+    assert time.monotonic() - started < 1 and "\n" not in message
+    assert f"sampler.samples = {samples} is too many to hold in memory" in message
+    assert f"allowed: at most {MAX_SAMPLED_VALUES} values" in message
+
+
+def test_a_grid_axis_too_long_to_keep_is_refused():
+    raw = {"parameters": {"us_pressure": {"low": 0.0, "high": 1.0, "steps": 10**12}}}
+    with pytest.raises(SweepSpecError, match=rf"steps = {10**12} is not allowed; allowed: .* <= {MAX_GRID_STEPS}"):
+        parse_spec(raw, "long.toml")
+
+
+#: Built-in specs before the lazy designs (HEAD 675ef6e): runs, first and last design point,
+#: first and last run seed, and the sampled table's digest. They must never move: a change
+#: here changes every existing sweep's rows. (The spec hashes also cover the scenario's
+#: parameters, which move with the model; these do not.)
+BUILTIN_DESIGNS = {
+    'smoke': (9, {'us_pressure': 0.2, 'max_rounds': 6}, {'us_pressure': 1.0, 'max_rounds': 6}, 6716045083268726496, 1690407961062022205, None),
+    'us_pressure': (840, {'us_pressure': 0.0}, {'us_pressure': 1.0}, 7321742964704065497, 6230276067264430832, None),
+    'threat_shocks': (990, {'threat_shock': -0.5, 'threat_shock_round': 2}, {'threat_shock': 0.5, 'threat_shock_round': 10}, 4563621435906591598, 1259589235184663981, None),
+    'fiscal_rules': (420, {'eu_escape_clause': False, 'escape_room_pct': 0.0}, {'eu_escape_clause': True, 'escape_room_pct': 3.0}, 5034311676600317577, 2922854948633217747, None),
+    'mediator_rules': (360, {'mediator_rule': 'compromise', 'us_pressure': 0.4}, {'mediator_rule': 'nash', 'us_pressure': 1.0}, 6093118484019055769, 7105030921803578999, None),
+    'sensitivity': (1024, {'shared_threat': 0.6875050190836192, 'abandonment_weight': 0.14418435841798782, 'peer_weight': 0.3513206890784204, 'need_scale_pct': 4.7374584171921015, 'fiscal_drag': 0.4372720833867788, 'concession_rate': 0.4306496491655707, 'leverage': 1.4155626241117716, 'expansion_rate_pct': 0.015755631504580377}, {'shared_threat': 0.6895387477241457, 'abandonment_weight': 0.21592186391353607, 'peer_weight': 0.04042323445901275, 'need_scale_pct': 5.686672953888774, 'fiscal_drag': 0.24296640008687975, 'concession_rate': 0.6797890204936266, 'leverage': 0.31953427381813526, 'expansion_rate_pct': 0.020561919528990984}, 6303505170278911127, 1585768159703638873, 'a671406444febc41e535f4ff7fc473f3be693dbc1023225fa2e6dd0fb232ebe8'),
+    'million': (1000000, {'us_pressure': 0.9588805066793544}, {'us_pressure': 0.6079474629876254}, 3095235501369198119, 2150141238773604413, '5b96d452252f1cd5e2c4d61b5373c811b52a0882e9596d7250af4e94375121b6'),
+}
+
+
+@pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.slow) if name == "million" else name
+                                  for name in sorted(BUILTIN_DESIGNS)])
+def test_builtin_specs_keep_their_design_points_and_seeds(name):
+    runs, first, last, first_seed, last_seed, table = BUILTIN_DESIGNS[name]
+    spec = load_spec(name)
+    plain = lambda point: {k: getattr(v, "value", v) for k, v in point.items()}
+    assert spec.runs == runs and plain(spec.design.point(0)) == first
+    assert plain(spec.design.point(len(spec.design) - 1)) == last
+    assert (spec.seed_of(0), spec.seed_of(runs - 1)) == (first_seed, last_seed)
+    assert spec.canonical()["design"].get("table_sha256") == table
+
+
+def reference_table_digest(spec) -> str:
+    """The design digest as computed before (one JSON text of the whole table)."""
+    points = [[getattr(v, "value", v) for v in spec.design.point(i).values()] for i in range(len(spec.design))]
+    return hashlib.sha256(json.dumps(points, separators=(",", ":")).encode()).hexdigest()
+
+
+@pytest.mark.parametrize("name", ["sensitivity", pytest.param("million", marks=pytest.mark.slow), "hague_variants"])
+def test_design_fingerprints_are_the_whole_table_digest(name):
+    spec = load_spec(name)
+    assert spec.design.table_sha256 == reference_table_digest(spec)
+
+
+def test_grid_points_by_mixed_radix_match_numpy_order():
+    spec = load_spec("mediator_rules")
+    shape = tuple(len(values) for values in spec.design.grid)
+    for index in range(len(spec.design)):
+        position = np.unravel_index(index, shape)
+        expected = {n: v[int(i)] for n, v, i in zip(spec.design.names, spec.design.grid, position)}
+        assert spec.design.point(index) == expected

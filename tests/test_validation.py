@@ -8,10 +8,10 @@ import json
 import math
 import os
 from dataclasses import asdict, replace
-from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import BASELINES
 from test_regression import differences, table
 
 from sim.cli import main
@@ -21,7 +21,7 @@ from sim.model.parameters import Parameters, NegotiationProtocol
 from sim.analysis.validation import HagueTargets, Hindcast, HindcastTargets, validate, wales_case
 from sim.analysis.validation_report import table_text
 
-BASELINE = Path(__file__).parent / "baselines" / "validation_seeds0-4.json"
+BASELINE = BASELINES / "validation_seeds0-4.json"
 SEEDS = range(5)
 
 
@@ -143,6 +143,7 @@ def strict_json(constant: str):
     raise AssertionError(f"{constant} is not JSON")
 
 
+@pytest.mark.slow
 def test_validate_command_prints_json_and_writes_a_report(tmp_path, capsys):
     assert main(["validate", "--seeds", "2", "--json"]) == 0
     data = json.loads(capsys.readouterr().out, parse_constant=strict_json)

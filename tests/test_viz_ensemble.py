@@ -156,11 +156,7 @@ def test_the_ensemble_runs_the_models_levers_over_seeds():
     ensemble = compute_ensemble(model.scenario_name, levers, 20, curve_points=3, curve_seeds=4)
     assert ensemble.runs == 20 and ensemble.result.seed.tolist() == list(range(20))
     assert ensemble.curve["us_pressure"].tolist() == [0.0, 0.5, 1.0] and set(ensemble.curve["runs"]) == {4}
-    # each run is the model's own run with that seed
-    for seed in (0, 13):
-        outcome = AllianceModel("hague2025", rng=seed, **levers).run()
-        assert ensemble.result.deal[seed] == outcome.deal
-        assert keeps_pledge(ensemble.result)[seed].tolist() == [ally.on_track for ally in outcome.allies]
+    # that each run is the model's own run with these levers: tests/test_engine_equivalence.py
 
 
 def test_levers_line_says_what_is_held_fixed():

@@ -28,3 +28,10 @@ def test_the_hague_projection_has_allies_keeping_and_slipping():
     status = dict(zip(*pledge_frame(outcome)[["iso3", "status"]].T.values))
     assert status["POL"] == PledgeStatus.KEEPS  # it wants more than the core level anyway
     assert status["FRA"] == PledgeStatus.SLIPS  # signed a level above its own ideal at today's threat
+
+
+def test_the_pledge_chart_says_iceland_is_left_out():
+    from sim.viz.pledge import pledge_chart
+
+    title = pledge_chart(AllianceModel("hague2025", rng=0).run()).to_dict()["title"]
+    assert "Iceland" in title["subtitle"] and "no armed forces" in title["subtitle"]

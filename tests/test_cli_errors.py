@@ -1,22 +1,22 @@
-"""Issue 13: bad input or an environment fault ends in one clear line and exit status 2,
-never a traceback, and nothing computed before is lost, overwritten or left half-written."""
+"""The command line under bad input or an environment fault: one clear line and exit status 2,
+never a traceback, and nothing computed before is lost, overwritten or left half-written.
+A bug is the exception: it keeps its traceback, under a line saying it is one."""
 
 import errno
 import json
 import os
 import socket
-import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import ROOT
 
 from sim.cli import main
-from sim.data.loader import DataError, load_allies
 
-ROOT = Path(__file__).resolve().parent.parent
+
 RUN_FILES = ("outcome.json", "rounds.parquet", "allies_by_round.parquet", "convergence.png")
 
 
@@ -59,8 +59,10 @@ def slow_disk_cli(*args: str) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
-# --- 1. concurrent runs into one directory -------------------------------------------
+# --- concurrent runs into one directory -------------------------------------------------------
 
+
+@pytest.mark.slow
 @pytest.mark.parametrize("attempt", range(3))
 def test_two_runs_into_one_directory_give_one_result_and_one_refusal(tmp_path, attempt):
     """Two runs started together must not mix their files: one wins whole, the other refuses."""
@@ -93,7 +95,8 @@ def test_run_checks_the_output_directory_before_computing(tmp_path, capsys, monk
     one_error_line(capsys)
 
 
-# --- 2. output-directory faults --------------------------------------------------------
+# --- output-directory faults ------------------------------------------------------------------
+
 
 def test_out_under_a_file_is_one_line(tmp_path, capsys):
     (tmp_path / "file").write_text("x")
@@ -145,6 +148,7 @@ def test_disk_full_while_writing_leaves_nothing_partial(tmp_path, capsys, monkey
     assert leftovers(out) == []
 
 
+@pytest.mark.slow
 def test_a_failed_write_never_touches_an_earlier_run(tmp_path, capsys, monkeypatch):
     out = tmp_path / "out"
     assert main(["run", "--out", str(out)]) == 0
@@ -167,15 +171,14 @@ def test_validate_out_under_a_file_is_one_line_before_computing(tmp_path, capsys
     assert "--out" in one_error_line(capsys)
 
 
-# --- 3. seeds ----------------------------------------------------------------------------
+# --- seeds, the viz port, a closed pipe -------------------------------------------------------
+
 
 def test_negative_seed_is_one_line(capsys):
     assert main(["run", "--seed", "-1"]) == 2
     line = one_error_line(capsys)
     assert "--seed -1" in line and "non-negative integer" in line
 
-
-# --- 4. the viz port ------------------------------------------------------------------------
 
 @pytest.fixture
 def no_exec(monkeypatch):
@@ -204,8 +207,7 @@ def test_viz_port_in_use_is_one_line(capsys, no_exec):
     assert not no_exec
 
 
-# --- 5. a closed pipe ------------------------------------------------------------------------
-
+@pytest.mark.slow
 def test_json_into_a_closed_pipe_exits_quietly():
     """`alliance-sim run --json | true`: no BrokenPipeError, no traceback, as Unix tools do."""
     read_end, write_end = os.pipe()
@@ -218,7 +220,8 @@ def test_json_into_a_closed_pipe_exits_quietly():
     assert process.returncode != 0
 
 
-# --- 6. --set ---------------------------------------------------------------------------------
+# --- --set and --workers ----------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("override, words", [
     ("us_pressure=5", "us_pressure"), ("no_such=1", "unknown parameter"),
@@ -231,8 +234,6 @@ def test_set_errors_name_set_not_the_scenario_file(capsys, override, words):
     assert "hague2025" not in line and ".toml" not in line
 
 
-# --- 7. --workers ------------------------------------------------------------------------------
-
 def test_absurd_worker_count_is_refused_saying_what_is_allowed(tmp_path, capsys):
     assert main(["sweep", "smoke", "--out", str(tmp_path / "s"), "--workers", "100000", "--quiet"]) == 2
     line = one_error_line(capsys)
@@ -240,7 +241,8 @@ def test_absurd_worker_count_is_refused_saying_what_is_allowed(tmp_path, capsys)
     assert not (tmp_path / "s").exists() or not any((tmp_path / "s").iterdir())
 
 
-# --- 8. empty and huge scenario files ----------------------------------------------------------
+# --- scenario files and allies.csv ------------------------------------------------------------
+
 
 @pytest.mark.parametrize("text", ["", "\n  \n", "# only a comment\n"])
 def test_empty_scenario_file_is_refused(tmp_path, capsys, text):
@@ -266,8 +268,6 @@ def test_huge_scenario_file_is_refused_before_reading(tmp_path, capsys, monkeypa
     assert "huge.toml" in line and "1 MB" in line
 
 
-# --- 9. allies.csv ----------------------------------------------------------------------------------
-
 def test_allies_csv_replaced_by_a_directory_is_one_line(tmp_path, capsys, monkeypatch):
     import sim.data.loader
 
@@ -278,36 +278,8 @@ def test_allies_csv_replaced_by_a_directory_is_one_line(tmp_path, capsys, monkey
     assert "allies.csv" in one_error_line(capsys)
 
 
-def test_duplicated_ally_names_its_line(tmp_path):
-    lines = Path(sim_allies_csv()).read_text(encoding="utf-8").splitlines()
-    lines[5] = lines[3]  # line 6 of the file repeats line 4's ally
-    path = tmp_path / "allies.csv"
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    code = lines[3].split(",")[0]
-    with pytest.raises(DataError, match=f"line 6, column iso3: ally listed twice: {code} \\(first at line 4\\)"):
-        load_allies(path)
+# --- what is not the user's fault -------------------------------------------------------------
 
-
-def sim_allies_csv() -> Path:
-    from sim.data.loader import default_allies_path
-
-    return default_allies_path()
-
-
-# --- 10. file modes ------------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("umask, mode", [(0o022, 0o644), (0o027, 0o640)])
-def test_run_files_respect_the_umask(tmp_path, capsys, umask, mode):
-    previous = os.umask(umask)
-    try:
-        assert main(["run", "--out", str(tmp_path / "out")]) == 0
-    finally:
-        os.umask(previous)
-    modes = {name: stat.S_IMODE((tmp_path / "out" / name).stat().st_mode) for name in RUN_FILES}
-    assert modes == dict.fromkeys(RUN_FILES, mode)
-
-
-# --- what is not the user's fault ------------------------------------------------------------------
 
 def test_a_mistyped_option_is_one_line(capsys):
     with pytest.raises(SystemExit) as stop:
