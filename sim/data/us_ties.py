@@ -51,7 +51,8 @@ def load_us_ties(iso3: tuple[str, ...], path: Path | None = None) -> UsTies:
         _cell(path, line, row, "goods_exports_to_us_year")
     absent = [code for code in iso3 if code not in values]
     if absent:
-        raise DataError(f"{path}: no row for {absent[0]}; every ally needs one (empty cells for no figure)")
+        raise DataError(f"{path}: no row for {absent[0]}, an ally in allies.csv; every ally needs one "
+                        "(empty cells for no figure)")
     return UsTies(iso3=tuple(iso3), exports_pct_gdp=np.array([values[code][0] for code in iso3]),
                   troops=np.array([values[code][1] for code in iso3]))
 

@@ -199,7 +199,8 @@ def _escape_clause(section, facts: AllyFacts, source: str) -> EscapeClause:
         raise ScenarioError(f"{where}.source must say where the list comes from (a non-empty text)")
     for code in codes:
         if code not in facts.iso3:
-            raise ScenarioError(f"{where}.allies: unknown ally {code}; allowed: {', '.join(sorted(facts.iso3))}")
+            raise ScenarioError(f"{where}.allies: unknown ally {code}; allowed, the allies in allies.csv: "
+                                f"{', '.join(sorted(facts.iso3))}")
         if not facts.eu_member[facts.index(code)]:
             raise ScenarioError(f"{where}.allies: {code} is not an EU member; the escape clause is the EU's")
         if codes.count(code) > 1:
@@ -213,7 +214,8 @@ def _ally_overrides(section, codes: tuple[str, ...], source: str) -> dict[str, d
     overrides = {}
     for code, facts in section.items():
         if code not in codes:
-            raise ScenarioError(f"{source}: unknown ally allies.{code}; allowed: {', '.join(sorted(codes))}")
+            raise ScenarioError(f"{source}: unknown ally allies.{code}; allowed, the allies in allies.csv: "
+                                f"{', '.join(sorted(codes))}")
         if not isinstance(facts, dict):
             raise ScenarioError(f"{source}: allies.{code} must be a table of fact = value")
         checked = {}
