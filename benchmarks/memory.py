@@ -8,7 +8,7 @@ sweep is the default scenario with one US pressure and threat level per run and 
 engine's and its outputs', not the input list's. The last row splits the largest sweep
 over two processes running at once, and reports the wall time and each process's peak.
 
-    python benchmarks/memory.py [--sizes 10000 100000 1000000] [--processes 2]
+    python -m benchmarks.memory [--sizes 10000 100000 1000000] [--processes 2]
 """
 
 from __future__ import annotations
@@ -22,6 +22,11 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.timing import ONE_BLAS_THREAD
+
+REPOSITORY = Path(__file__).resolve().parent.parent  # where `python -m benchmarks.memory` finds its package
 
 GOLDEN = 0.6180339887498949  # low-discrepancy steps: spread the levers evenly over 0..1
 PLASTIC = 0.7548776662466927
@@ -71,9 +76,9 @@ def child(first: int, count: int) -> None:
 
 
 def spawn(first: int, count: int) -> subprocess.Popen:
-    env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1", MKL_NUM_THREADS="1")
-    return subprocess.Popen([sys.executable, __file__, "--child", str(first), str(count)],
-                            stdout=subprocess.PIPE, text=True, env=env)
+    env = {**os.environ, **ONE_BLAS_THREAD}
+    return subprocess.Popen([sys.executable, "-m", "benchmarks.memory", "--child", str(first), str(count)],
+                            stdout=subprocess.PIPE, text=True, env=env, cwd=REPOSITORY)
 
 
 def collect(process: subprocess.Popen) -> Measurement:

@@ -17,7 +17,7 @@ capture-phase listener, the end from a check on every animation frame), so Playw
 round trips are not counted. The server runs in its own process group and is stopped (SIGTERM,
 then SIGKILL) whatever happens.
 
-    .venv/bin/python benchmarks/page_ensemble.py [--repeat 5]
+    .venv/bin/python -m benchmarks.page_ensemble [--repeat 5]
 
 Target (the issue): the ensemble ready within 1 s of Reset.
 """

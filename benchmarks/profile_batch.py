@@ -1,6 +1,6 @@
 """Where `run_batch`'s time goes: cProfile of one sweep on one core, top functions by own time.
 
-    python benchmarks/profile_batch.py [--runs 20000] [--sweep varied|default|single] [--top 15]
+    python -m benchmarks.profile_batch [--runs 20000] [--sweep varied|default|single] [--top 15]
 
 `varied`: us_pressure uniform 0..1 and max_rounds 4..20 per run (seeded, so repeatable);
 `default`: [{}] * runs (every run the scenario as it is); `single`: `--runs` calls of
@@ -10,21 +10,15 @@ unless `--no-cache`.
 
 from __future__ import annotations
 
-import os
+import argparse
+import cProfile
+import pstats
 
-for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # one core: no BLAS threads
-    os.environ[_threads] = "1"
+import numpy as np
 
-import argparse  # noqa: E402
-import cProfile  # noqa: E402
-import inspect  # noqa: E402
-import pstats  # noqa: E402
-import time  # noqa: E402
-
-import numpy as np  # noqa: E402
-
-from sim import batch  # noqa: E402
-from sim.model.scenario import load_scenario  # noqa: E402
+from benchmarks.timing import pin_to_one_core, timed
+from sim.engines.batch import run_batch
+from sim.model.scenario import ScenarioCache, load_scenario
 
 
 def sweep(kind: str, runs: int) -> list[dict]:
@@ -43,36 +37,31 @@ def main(argv=None) -> int:
     parser.add_argument("--no-cache", action="store_true", help="single: pass the scenario by name, no cache")
     parser.add_argument("--no-profile", action="store_true", help="only time it")
     args = parser.parse_args(argv)
-    os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
+    pin_to_one_core()
 
     scenario = load_scenario("hague2025")
     if args.sweep == "single":
         overrides = sweep("varied", args.runs)
-        cached = "cache" in inspect.signature(batch.run_batch).parameters and not args.no_cache
-        options = {"cache": batch.ScenarioCache()} if cached else {}
+        options = {} if args.no_cache else {"cache": ScenarioCache()}
 
         def work():
             for row, changes in enumerate(overrides):
-                batch.run_batch("hague2025", [changes], [row], **options)
+                run_batch("hague2025", [changes], [row], **options)
     else:
         overrides = sweep(args.sweep, args.runs)
 
         def work():
-            batch.run_batch(scenario, overrides, range(args.runs))
+            run_batch(scenario, overrides, range(args.runs))
 
-    work_once = work if args.sweep != "single" else (lambda: batch.run_batch("hague2025", [{}], [0]))
+    work_once = work if args.sweep != "single" else (lambda: run_batch("hague2025", [{}], [0]))
     work_once()  # warm imports and caches
     if args.no_profile:
-        started = time.perf_counter()
-        work()
-        seconds = time.perf_counter() - started
+        seconds, _ = timed(work)
         print(f"{args.sweep}: {args.runs} runs in {seconds:.2f} s: {args.runs / seconds:.0f} runs/s, "
               f"{seconds / args.runs * 1e6:.0f} us a run")
         return 0
     profiler = cProfile.Profile()
-    started = time.perf_counter()
-    profiler.runcall(work)
-    seconds = time.perf_counter() - started
+    seconds, _ = timed(lambda: profiler.runcall(work))
     print(f"{args.sweep}: {args.runs} runs in {seconds:.2f} s under cProfile ({seconds / args.runs * 1e6:.0f} us a run)")
     stats = pstats.Stats(profiler)
     stats.sort_stats("tottime").print_stats(args.top)

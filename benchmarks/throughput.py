@@ -6,62 +6,30 @@ the same sweep, checked to give the plain loop's outcomes, and then a much large
 US pressure per run, so nothing is shared between runs), and one run per call (`--single-runs`
 calls of `run_batch("hague2025", [overrides], [seed])`, as EMA workbench calls a model), with a
 `ScenarioCache` held across the calls and without. The large sweep is also run once per
-protocol (`sim.model.parameters.Protocol`: the Secretary General's single text, proposer rounds,
-bilateral challenges), side
-by side, with each protocol's runs/s against the mediator's; where numba is installed, the
-challenge protocol also once with its compiled loops switched off (`sim/compiled.py`).
-Measurements alternate between the engines and the best of `--repeat` is kept, so a busy
-machine skews the ratios less.
+protocol (`sim.model.parameters.NegotiationProtocol`: the Secretary General's single text,
+proposer rounds, bilateral challenges), side by side, with each protocol's time per run against
+the mediator's. Measurements alternate between the engines and the best of `--repeat` is kept,
+so a busy machine skews the ratios less (`benchmarks.timing`).
 
-    python benchmarks/throughput.py [--pressures 20] [--seeds 10] [--batch-runs 100000] [--single-runs 200] [--repeat 3]
+    python -m benchmarks.throughput [--pressures 20] [--seeds 10] [--batch-runs 100000] [--single-runs 200] [--repeat 3]
 """
 
 from __future__ import annotations
 
-import os
+import argparse
+import math
 
-for _threads in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # one core: no BLAS threads
-    os.environ[_threads] = "1"
+import mesa
+import numpy as np
 
-import argparse  # noqa: E402
-import inspect  # noqa: E402
-import math  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from dataclasses import dataclass  # noqa: E402
+from benchmarks.timing import Measured, Timing, best_of, load_average, pin_to_one_core
+from sim.engines.batch import run_batch
+from sim.engines.model import AllianceModel
+from sim.engines.outcome import RUN_FIELDS, outcome_row
+from sim.model.parameters import NegotiationProtocol
+from sim.model.scenario import ScenarioCache, load_scenario
 
-import mesa  # noqa: E402
-import numpy as np  # noqa: E402
-
-from sim.engines.batch import run_batch  # noqa: E402
-from sim.engines.model import AllianceModel  # noqa: E402
-from sim.engines.outcome import RUN_FIELDS, outcome_row  # noqa: E402
-from sim.model.parameters import NegotiationProtocol  # noqa: E402
-from sim.model.scenario import load_scenario  # noqa: E402
-
-
-@dataclass(frozen=True)
-class Timing:
-    engine: str
-    runs: int
-    seconds: float
-
-    @property
-    def runs_per_second(self) -> float:
-        return self.runs / self.seconds
-
-
-def pin_to_one_core() -> int:
-    """Run on a single core, so the figures compare engines, not core counts."""
-    core = min(os.sched_getaffinity(0))
-    os.sched_setaffinity(0, {core})
-    return core
-
-
-def timed(work: Callable[[], object]) -> tuple[float, object]:
-    started = time.perf_counter()
-    result = work()
-    return time.perf_counter() - started, result
+PROTOCOL_ROW = "run_batch, protocol "
 
 
 def same_outcomes(expected_rows: list[dict], batch_rows: list[dict]) -> bool:
@@ -107,13 +75,9 @@ def main(argv=None) -> int:
 
     single = [({"us_pressure": p}, seed) for p, seed in zip(np.linspace(0.0, 1.0, args.single_runs),
                                                              range(args.single_runs))]
-    takes_cache = "cache" in inspect.signature(run_batch).parameters  # older trees have no ScenarioCache
 
     def one_at_a_time(cached: bool):
-        options = {}
-        if cached:
-            from sim.model.scenario import ScenarioCache
-            options["cache"] = ScenarioCache()
+        options = {"cache": ScenarioCache()} if cached else {}
         for changes, seed in single:
             run_batch(args.scenario, [changes], [seed], **options)
 
@@ -121,30 +85,19 @@ def main(argv=None) -> int:
         return [outcome_row(AllianceModel(scenario, rng=seed, **o).run()) for o, seed in zip(overrides, run_seeds)]
 
     print(f"scenario {scenario.name}, one core (cpu {core}); sweep: {args.pressures} US pressures x "
-          f"{args.seeds} seeds = {runs} runs; batch engine also on {large} runs; best of {args.repeat}")
-    best: dict[str, Timing] = {}
-    loop_rows = batch_rows = None
-    for _ in range(args.repeat):
-        for engine, count, work in (
-            ("mesa.batch_run", runs, mesa_batch_run),
-            ("plain loop", runs, plain_loop),
-            ("run_batch (same sweep)", runs, lambda: run_batch(scenario, overrides, run_seeds)),
-            (f"run_batch ({large} runs)", large, lambda: run_batch(scenario, large_overrides, range(large))),
-            ("run_batch, 1 run a call", len(single), lambda: one_at_a_time(False)),
-            *([("  same, ScenarioCache", len(single), lambda: one_at_a_time(True))] if takes_cache else []),
-            *((f"{PROTOCOL_ROW}{name}", large, lambda sweep=sweep: run_batch(scenario, sweep, range(large)))
-              for name, sweep in by_protocol.items()),
-            *([(f"{PROTOCOL_ROW}{NegotiationProtocol.CHALLENGE.value}{NUMPY_PATH}", large,
-                lambda: numpy_path(lambda: run_batch(scenario, by_protocol[NegotiationProtocol.CHALLENGE.value], range(large))))]
-              if compiled_loops_installed() else []),
-        ):
-            seconds, result = timed(work)
-            if engine == "plain loop":
-                loop_rows = result
-            elif engine == "run_batch (same sweep)":
-                batch_rows = result.rows()
-            if engine not in best or seconds < best[engine].seconds:
-                best[engine] = Timing(engine, count, seconds)
+          f"{args.seeds} seeds = {runs} runs; batch engine also on {large} runs; best of {args.repeat}; "
+          f"{load_average()}")
+    best, results = best_of([
+        Measured("mesa.batch_run", runs, mesa_batch_run),
+        Measured("plain loop", runs, plain_loop, keep=True),
+        Measured("run_batch (same sweep)", runs, lambda: run_batch(scenario, overrides, run_seeds), keep=True),
+        Measured(f"run_batch ({large} runs)", large, lambda: run_batch(scenario, large_overrides, range(large))),
+        Measured("run_batch, 1 run a call", len(single), lambda: one_at_a_time(False)),
+        Measured("  same, ScenarioCache", len(single), lambda: one_at_a_time(True)),
+        *(Measured(f"{PROTOCOL_ROW}{name}", large, lambda sweep=sweep: run_batch(scenario, sweep, range(large)))
+          for name, sweep in by_protocol.items()),
+    ], args.repeat)
+    loop_rows, batch_rows = results["plain loop"], results["run_batch (same sweep)"].rows()
 
     agree = same_outcomes(loop_rows, batch_rows)
     mesa_rate = best["mesa.batch_run"].runs_per_second
@@ -152,39 +105,12 @@ def main(argv=None) -> int:
     print(f"\n{'engine':<40}{'runs':>9}{'seconds':>10}{'runs/s':>11}{'ms/run':>8}{'x mesa.batch_run':>18}"
           f"{'x plain loop':>14}")
     for timing in best.values():
-        print(f"{timing.engine:<40}{timing.runs:>9}{timing.seconds:>10.2f}{timing.runs_per_second:>11.1f}"
+        print(f"{timing.name:<40}{timing.runs:>9}{timing.seconds:>10.2f}{timing.runs_per_second:>11.1f}"
               f"{1e3 / timing.runs_per_second:>8.3f}{timing.runs_per_second / mesa_rate:>18.1f}"
               f"{timing.runs_per_second / loop_rate:>14.1f}")
     print(f"\nrun_batch gives the plain loop's outcomes on the shared sweep: {'yes' if agree else 'NO'}")
     protocol_table(best, large)
     return 0 if agree else 1
-
-
-PROTOCOL_ROW = "run_batch, protocol "
-NUMPY_PATH = " (numpy)"  # the challenge protocol with numba installed but switched off (sim/compiled.py)
-
-
-def compiled_loops_installed() -> bool:
-    """Whether the challenge protocol runs its compiled loops here (numba installed, not switched off)."""
-    try:
-        from sim import compiled
-    except ImportError:  # a tree from before the compiled loops
-        return False
-    return compiled.compiled_loops() is not None
-
-
-def numpy_path(work: Callable[[], object]) -> object:
-    """`work` with the compiled loops switched off, as without numba; the switch is then put back."""
-    from sim import compiled
-    before = os.environ.get(compiled.SWITCH)
-    os.environ[compiled.SWITCH] = "0"
-    try:
-        return work()
-    finally:
-        if before is None:
-            del os.environ[compiled.SWITCH]
-        else:
-            os.environ[compiled.SWITCH] = before
 
 
 def protocol_table(best: dict[str, Timing], large: int) -> None:
@@ -196,11 +122,9 @@ def protocol_table(best: dict[str, Timing], large: int) -> None:
     for name, timing in rows.items():
         print(f"{name:<19}{timing.runs:>9}{timing.seconds:>10.2f}{timing.runs_per_second:>11.1f}"
               f"{1e3 / timing.runs_per_second:>8.3f}{mediator / timing.runs_per_second:>23.2f}")
-    installed = {name: timing for name, timing in rows.items() if not name.endswith(NUMPY_PATH)}
-    slowest = min(installed, key=lambda name: installed[name].runs_per_second)
-    ratio = mediator / installed[slowest].runs_per_second
-    print(f"slowest: {slowest}, {ratio:.2f}x the mediator's time per run (issue 10 asks for at most 3x): "
-          f"{'within' if ratio <= 3 else 'OVER'}{'' if compiled_loops_installed() else ' (without numba)'}")
+    slowest = min(rows, key=lambda name: rows[name].runs_per_second)
+    print(f"slowest: {slowest}, {mediator / rows[slowest].runs_per_second:.2f}x the mediator's time per run; "
+          f"{load_average()}")
 
 
 if __name__ == "__main__":

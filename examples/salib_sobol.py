@@ -9,7 +9,7 @@ A point's deal probability is the share of its seeds that end in a deal; its cor
 the mean over its seeds with a deal, so it is the level *given a deal*. A point where no seed
 ends in a deal has no core level, and SALib's estimators need every point of a base row's
 block, so the core level's indices use only the blocks with a value throughout (`base_rows`).
-`sim/analysis/sensitivity.py` and `experiments/sensitivity.py` do the full analysis; this is the
+`sim/analysis/sensitivity.py` and `experiments/global_sensitivity.py` do the full analysis; this is the
 short version on the public API.
 
     .venv/bin/python examples/salib_sobol.py            # 512 base rows x 20 seeds, about 10 s

@@ -12,9 +12,9 @@ sample (`alliance-sim validate` reports both directions); `--case both` fitted t
 in `sim/model/parameters.py`. The best values, and the ten best sets of the search (which
 `validate` also tests on the other case), are written to configs/calibration/<case>.json:
 
-    .venv/bin/python experiments/calibrate.py --case hague
-    .venv/bin/python experiments/calibrate.py --case both --from-defaults   # refine the defaults
-    .venv/bin/python experiments/calibrate.py --case hague --protocol proposer  # -> hague-proposer.json
+    .venv/bin/python -m experiments.calibrate --case hague
+    .venv/bin/python -m experiments.calibrate --case both --from-defaults   # refine the defaults
+    .venv/bin/python -m experiments.calibrate --case hague --protocol proposer  # -> hague-proposer.json
 
 Under another protocol than the default the fit goes to `<case>-<protocol>.json`, so each
 protocol can be fitted on one case and tested on the other (`validate`, "by protocol").
@@ -22,7 +22,6 @@ protocol can be fitted on one case and tested on the other (`validate`, "by prot
 
 from __future__ import annotations
 
-import argparse
 import json
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
@@ -32,6 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
+from experiments.common import argument_parser
 from sim.analysis import metrics
 from sim.engines.batch import run_batch
 from sim.data.loader import load_allies
@@ -163,7 +163,7 @@ class Fit:
     held: dict  # the parameters not searched (the case cannot pin them), at the middle of their range
 
     def to_json(self) -> str:
-        refit = f"python experiments/calibrate.py --case {self.case}"
+        refit = f"python -m experiments.calibrate --case {self.case}"
         if self.protocol is not NegotiationProtocol.MEDIATOR:
             refit += f" --protocol {self.protocol}"
         return json.dumps({"case": str(self.case), "protocol": str(self.protocol), "loss": self.loss,
@@ -208,7 +208,7 @@ def calibrate(case: Case, candidates: int, refine: int, seed: int, workers: int,
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argument_parser("calibrate", __doc__.splitlines()[0])
     parser.add_argument("--case", choices=[str(c) for c in Case], default=str(Case.BOTH))
     parser.add_argument("--candidates", type=int, default=600, help="global random candidates")
     parser.add_argument("--refine", type=int, default=300, help="local candidates around the best")

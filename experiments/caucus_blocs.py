@@ -6,8 +6,8 @@ A bloc trades its members' single vetoes for one veto, which the summit can carr
 grants as many side letters as the caucus has members (docs/ODD.md 7.5b, 7.8); so the sweep
 crosses `caucus_bloc_votes` with `max_flexibility_holdouts`.
 
-    .venv/bin/python experiments/caucus_blocs.py            # configs/sweeps/caucus_blocs.toml
-    .venv/bin/python experiments/caucus_blocs.py --quick    # alone/blocs x 3 room levels x 4 seeds
+    .venv/bin/python -m experiments.caucus_blocs            # configs/sweeps/caucus_blocs.toml
+    .venv/bin/python -m experiments.caucus_blocs --quick    # alone/blocs x 3 room levels x 4 seeds
 
 Writes to results/experiments/caucus_blocs/ (results/experiments/caucus_blocs_quick/ with --quick):
 sweep/ (the sweep's results directory), caucus_blocs_summary.parquet (one row per setting and room),
@@ -20,10 +20,13 @@ import sys
 
 import pandas as pd
 
-from experiment import (Experiment, band, fmt, interval_note, main_guard, markdown_table, provenance, pyplot,
-                        saturation_sentence, save, share, spread, summary_table, write_outputs)
-from sim.model.caucuses import Caucus
+from experiments.aggregate import share, spread, summary_table
+from experiments.common import Experiment, Findings, SweepRun
+from experiments.figures import band, interval_note, pyplot
+from experiments.prose import fmt, markdown_table, provenance
+from experiments.saturation import saturation_sentence
 from sim.engines.model import AllianceModel
+from sim.model.caucuses import Caucus
 
 EXPERIMENT = Experiment("caucus_blocs", quick_changes={
     "runs": {"replicates": 4, "batch_size": 8}, "parameters": {"max_flexibility_holdouts": [0, 3, 8]}})
@@ -33,19 +36,16 @@ SETTING = {False: "every ally votes alone (the record)", True: "caucuses vote as
 FLAGGED = "ESP"  # the ally the record flags: a side letter, or holding out
 
 
-def analyse(experiment: Experiment, args) -> None:
-    runs, meta = experiment.run(args)
-    fiscal = fiscal_caucus(experiment.spec(args.quick).scenario)
+def analyse(sweep: SweepRun) -> Findings:
+    runs = sweep.runs
+    fiscal = fiscal_caucus(sweep.spec.scenario)
     left_out = [len((set(holdouts) | set(letters)) & fiscal) for holdouts, letters in zip(runs["holdouts"],
                                                                                          runs["flexibility"])]
     runs = runs.assign(spain_flagged=flagged(runs, FLAGGED), fiscal_left_out=left_out)
     table = summary_table(runs, BY).merge(
         share(runs, BY, "spain_flagged")[[*BY, "mean"]].rename(columns={"mean": "spain_flagged"}), on=BY).merge(
         spread(runs, BY, "fiscal_left_out")[[*BY, "mean"]].rename(columns={"mean": "fiscal_left_out"}), on=BY)
-    figure = plot(runs, runs.groupby(BY).size().min())
-    saved = [save(figure, args.out / "caucus_blocs.png")]
-    saved += write_outputs(args.out, "caucus_blocs", table, summary(table, meta, fiscal))
-    print("wrote " + ", ".join(str(p) for p in saved))
+    return Findings(table, plot(runs, runs.groupby(BY).size().min()), summary(table, sweep.meta, fiscal))
 
 
 def fiscal_caucus(scenario) -> set[str]:
@@ -131,7 +131,7 @@ Figure: `caucus_blocs.png` (means with 90% intervals over seeds).
 
 
 def main(argv=None) -> int:
-    return main_guard(analyse, EXPERIMENT, argv, __doc__)
+    return EXPERIMENT.main(analyse, argv, __doc__)
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ over every ally-year, and 2024, as `alliance-sim validate` scores them) and what
 becomes (allies reaching the core level, extra spending, each ally's spending at the deadline,
 where it signed the core level rather than a side letter).
 
-    .venv/bin/python experiments/compliance.py               # 10 seeds, a few seconds
-    .venv/bin/python experiments/compliance.py --seeds 40 --out results/experiments/compliance40
+    .venv/bin/python -m experiments.compliance               # 10 seeds, a few seconds
+    .venv/bin/python -m experiments.compliance --seeds 40 --out results/experiments/compliance40
 
 Writes to results/experiments/compliance/: compliance_summary.parquet (one row per rule),
 compliance_allies.parquet (each ally's 2024 hindcast and Hague spending at the deadline per rule),
@@ -21,22 +21,23 @@ compliance.png and summary.md. Refuses to overwrite an earlier summary.
 from __future__ import annotations
 
 import argparse
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from experiment import default_out, fmt, markdown_table, pyplot, save
-from sim.engines.batch import run_batch
-from sim.data.loader import load_allies
-from sim.engines.outcome import ON_TRACK_TOLERANCE_PCT
-from sim.model.parameters import Parameters
-from sim.sweeps.results import code_version
-from sim.model.scenario import display_path, load_scenario
+from experiments.common import argument_parser, default_out, guarded
+from experiments.figures import pyplot, save
+from experiments.prose import fmt, markdown_table
 from sim.analysis.validation import HindcastTargets, mean_over_runs, mean_with_deal, wales_case
 from sim.analysis.validation_report import LABEL_MISS_PP, label_points
+from sim.data.loader import load_allies
+from sim.engines.batch import run_batch
+from sim.engines.outcome import ON_TRACK_TOLERANCE_PCT
+from sim.model.parameters import Parameters
+from sim.model.scenario import display_path, load_scenario
+from sim.sweeps.results import code_version
 
 DEFAULT_OUT = default_out("compliance")
 SLIP_PCT = ON_TRACK_TOLERANCE_PCT  # less than this below the path counts as keeping it
@@ -66,12 +67,12 @@ RULES = (FIRST_VERSION, EVERY_PLEDGE_KEPT, ComplianceRule("self-enforcing only, 
 
 
 def options(argv) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=10, help="seeds per rule (default 10)")
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
-    args = parser.parse_args(argv)
+    flags = argument_parser("compliance", __doc__)
+    flags.add_argument("--seeds", type=int, default=10, help="seeds per rule (default 10)")
+    flags.add_argument("--out", type=Path, default=DEFAULT_OUT, help=f"output directory (default {DEFAULT_OUT})")
+    args = flags.parse_args(argv)
     if args.seeds < 1:
-        parser.error("--seeds must be at least 1")
+        flags.error("--seeds must be at least 1")
     return args
 
 
@@ -202,19 +203,15 @@ def analyse(args) -> list[Path]:
     allies.to_parquet(saved[1], index=False)
     saved.append(save(plot(allies, float(core), len(seeds)), args.out / "compliance.png"))
     summary_path.write_text(summary(table, allies, seeds), encoding="utf-8")
-    return [*saved, summary_path]
+    saved.append(summary_path)
+    print("wrote " + ", ".join(display_path(path) for path in saved))
+    return saved
 
 
 def main(argv=None) -> int:
     args = options(argv)
-    try:
-        saved = analyse(args)
-    except FileExistsError as error:
-        print(f"compliance: error: {error}", file=sys.stderr)
-        return 2
-    print("wrote " + ", ".join(display_path(path) for path in saved))
-    return 0
+    return guarded("compliance", lambda: analyse(args), (FileExistsError,))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

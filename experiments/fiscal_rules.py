@@ -7,8 +7,8 @@ The model has no per-run lever to scale debt, so the sweep moves who has the cla
 room it gives (`escape_room_pct`). With no room the clause exempts nothing, so at room 0 the
 two arms must coincide: that is the control.
 
-    .venv/bin/python experiments/fiscal_rules.py            # configs/sweeps/fiscal_rules.toml
-    .venv/bin/python experiments/fiscal_rules.py --quick    # clause off/on x 4 room levels x 4 seeds
+    .venv/bin/python -m experiments.fiscal_rules            # configs/sweeps/fiscal_rules.toml
+    .venv/bin/python -m experiments.fiscal_rules --quick    # clause off/on x 4 room levels x 4 seeds
 
 Writes to results/experiments/fiscal_rules/ (results/experiments/fiscal_rules_quick/ with --quick): sweep/ (the sweep's results directory, with per-ally results),
 fiscal_rules_summary.parquet (one row per clause and room), fiscal_rules.png and summary.md.
@@ -20,8 +20,11 @@ import sys
 
 import pandas as pd
 
-from experiment import (RUNS_DIR, Experiment, band, fmt, interval_note, main_guard, markdown_table, provenance, pyplot,
-                        saturation_sentence, save, share, spread, summary_table, write_outputs)
+from experiments.aggregate import share, spread, summary_table, with_spread
+from experiments.common import Experiment, Findings, SweepRun
+from experiments.figures import band, interval_note, pyplot
+from experiments.prose import fmt, markdown_table, provenance
+from experiments.saturation import saturation_sentence
 from sim.data.loader import load_allies
 from sim.sweeps.results import load_results
 
@@ -32,17 +35,11 @@ HIGH_DEBT_PCT = 90.0  # "high debt": above 90% of GDP (Reinhart & Rogoff's thres
 CLAUSE = {False: "the 16 allies that asked (the record)", True: "every EU ally"}
 
 
-def analyse(experiment: Experiment, args) -> None:
-    runs, meta = experiment.run(args)
-    indebted = indebted_eu_positions(runs, load_results(args.out / RUNS_DIR, "allies"))
-    table = summary_table(runs, BY).merge(
-        spread(indebted, BY, "indebted_eu_position_pct").drop(columns="n").rename(
-            columns={"mean": "indebted_eu_position_pct", "low": "indebted_eu_position_pct_low",
-                     "high": "indebted_eu_position_pct_high"}), on=BY, how="left")
-    figure = plot(runs, indebted, runs.groupby(BY).size().min())
-    saved = [save(figure, args.out / "fiscal_rules.png")]
-    saved += write_outputs(args.out, "fiscal_rules", table, summary(table, meta))
-    print("wrote " + ", ".join(str(p) for p in saved))
+def analyse(sweep: SweepRun) -> Findings:
+    runs = sweep.runs
+    indebted = indebted_eu_positions(runs, load_results(sweep.directory, "allies"))
+    table = with_spread(summary_table(runs, BY), indebted, BY, "indebted_eu_position_pct")
+    return Findings(table, plot(runs, indebted, runs.groupby(BY).size().min()), summary(table, sweep.meta))
 
 
 def indebted_eu_positions(runs: pd.DataFrame, allies: pd.DataFrame) -> pd.DataFrame:
@@ -127,7 +124,7 @@ Figure: `fiscal_rules.png` (means with 90% intervals over seeds).
 
 
 def main(argv=None) -> int:
-    return main_guard(analyse, EXPERIMENT, argv, __doc__)
+    return EXPERIMENT.main(analyse, argv, __doc__)
 
 
 if __name__ == "__main__":

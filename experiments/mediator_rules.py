@@ -3,8 +3,8 @@ salience weighted mean; the weighted median; Nash bargaining; Thomson et al. 200
 light, Hague-like and maximal US pressure, against the outcome and the one-shot prediction
 of the same rule from the opening positions.
 
-    .venv/bin/python experiments/mediator_rules.py            # configs/sweeps/mediator_rules.toml
-    .venv/bin/python experiments/mediator_rules.py --quick    # 3 rules x 3 pressure levels x 4 seeds
+    .venv/bin/python -m experiments.mediator_rules            # configs/sweeps/mediator_rules.toml
+    .venv/bin/python -m experiments.mediator_rules --quick    # 3 rules x 3 pressure levels x 4 seeds
 
 Writes to results/experiments/mediator_rules/ (results/experiments/mediator_rules_quick/ with --quick): sweep/ (the sweep's results directory), mediator_rules_summary.parquet
 (one row per rule and pressure), mediator_rules.png and summary.md.
@@ -16,8 +16,11 @@ import sys
 
 import numpy as np
 
-from experiment import (Experiment, band, flat_end, fmt, interval_note, main_guard, markdown_table, provenance,
-                        pyplot, save, share, spread, summary_table, write_outputs)
+from experiments.aggregate import share, spread, summary_table, with_spread
+from experiments.common import Experiment, Findings, SweepRun
+from experiments.figures import band, interval_note, pyplot
+from experiments.prose import fmt, markdown_table, provenance
+from experiments.saturation import flat_end
 
 EXPERIMENT = Experiment("mediator_rules", quick_changes={"runs": {"replicates": 4, "batch_size": 12}})
 BY = ["mediator_rule", "us_pressure"]
@@ -32,17 +35,10 @@ PANELS = (  # column, y label, runs with a deal only
 )
 
 
-def analyse(experiment: Experiment, args) -> None:
-    runs, meta = experiment.run(args)
-    runs = runs.assign(versus_baseline_pp=runs["core_target_pct"] - baseline_of(runs))
-    table = summary_table(runs, BY).merge(
-        spread(runs[runs["deal"]], BY, "versus_baseline_pp").drop(columns="n").rename(
-            columns={"mean": "versus_baseline_pp", "low": "versus_baseline_pp_low",
-                     "high": "versus_baseline_pp_high"}), on=BY, how="left")
-    figure = plot(runs, runs.groupby(BY).size().min())
-    saved = [save(figure, args.out / "mediator_rules.png")]
-    saved += write_outputs(args.out, "mediator_rules", table, summary(table, meta))
-    print("wrote " + ", ".join(str(p) for p in saved))
+def analyse(sweep: SweepRun) -> Findings:
+    runs = sweep.runs.assign(versus_baseline_pp=sweep.runs["core_target_pct"] - baseline_of(sweep.runs))
+    table = with_spread(summary_table(runs, BY), runs[runs["deal"]], BY, "versus_baseline_pp")
+    return Findings(table, plot(runs, runs.groupby(BY).size().min()), summary(table, sweep.meta))
 
 
 def baseline_of(runs):
@@ -125,7 +121,7 @@ Figure: `mediator_rules.png` (means with 90% intervals over seeds).
 
 
 def main(argv=None) -> int:
-    return main_guard(analyse, EXPERIMENT, argv, __doc__)
+    return EXPERIMENT.main(analyse, argv, __doc__)
 
 
 if __name__ == "__main__":

@@ -4,8 +4,8 @@ rounds under unanimity, where an ally recognised by clout tables a package (Baro
 tabled (Bueno de Mesquita 1994; 7.6c), side by side across US pressure: the probability of a
 deal, the core level, the deadline, the rounds and the holdouts.
 
-    .venv/bin/python experiments/protocols.py            # configs/sweeps/protocols.toml
-    .venv/bin/python experiments/protocols.py --quick    # 3 protocols x 6 pressure levels x 4 seeds
+    .venv/bin/python -m experiments.protocols            # configs/sweeps/protocols.toml
+    .venv/bin/python -m experiments.protocols --quick    # 3 protocols x 6 pressure levels x 4 seeds
 
 Writes to results/experiments/protocols/ (results/experiments/protocols_quick/ with --quick): sweep/ (the
 sweep's results directory), protocols_summary.parquet (one row per protocol and pressure level),
@@ -23,8 +23,11 @@ import sys
 
 import numpy as np
 
-from experiment import (Z90, Experiment, band, flat_end, fmt, holdout_counts, interval_note, main_guard, markdown_table,
-                        provenance, pyplot, save, share, spread, summary_table, write_outputs)
+from experiments.aggregate import Z90, holdout_counts, share, spread, summary_table
+from experiments.common import Experiment, Findings, SweepRun
+from experiments.figures import band, interval_note, pyplot
+from experiments.prose import fmt, markdown_table, provenance
+from experiments.saturation import flat_end
 from sim.model import win_set
 
 EXPERIMENT = Experiment("protocols", quick_changes={"runs": {"replicates": 4, "batch_size": 12},
@@ -41,14 +44,10 @@ PANELS = (  # column, y label, runs with a deal only
 )
 
 
-def analyse(experiment: Experiment, args) -> None:
-    runs, meta = experiment.run(args)
-    params = experiment.spec(args.quick).scenario.params
+def analyse(sweep: SweepRun) -> Findings:
+    runs, params = sweep.runs, sweep.spec.scenario.params
     table = summary_table(runs, BY)
-    figure = plot(runs, runs.groupby(BY).size().min())
-    saved = [save(figure, args.out / "protocols.png")]
-    saved += write_outputs(args.out, "protocols", table, summary(runs, table, meta, params))
-    print("wrote " + ", ".join(str(p) for p in saved))
+    return Findings(table, plot(runs, runs.groupby(BY).size().min()), summary(runs, table, sweep.meta, params))
 
 
 def plot(runs, seeds: int):
@@ -219,7 +218,7 @@ Figure: `protocols.png` (means with 90% intervals over seeds; one panel per outc
 
 
 def main(argv=None) -> int:
-    return main_guard(analyse, EXPERIMENT, argv, __doc__)
+    return EXPERIMENT.main(analyse, argv, __doc__)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,8 @@
 """Threat shocks during the talks: an escalation (the threat level jumps up) or a ceasefire (it
 drops), arriving early, midway or late, against the deal the allies reach.
 
-    .venv/bin/python experiments/threat_shocks.py            # configs/sweeps/threat_shocks.toml
-    .venv/bin/python experiments/threat_shocks.py --quick    # 5 shock sizes x 2 timings x 4 seeds
+    .venv/bin/python -m experiments.threat_shocks            # configs/sweeps/threat_shocks.toml
+    .venv/bin/python -m experiments.threat_shocks --quick    # 5 shock sizes x 2 timings x 4 seeds
 
 Writes to results/experiments/threat_shocks/ (results/experiments/threat_shocks_quick/ with --quick): sweep/ (the sweep's results directory), threat_shocks_summary.parquet
 (one row per shock and timing), threat_shocks.png and summary.md.
@@ -14,8 +14,11 @@ import sys
 
 import numpy as np
 
-from experiment import (Experiment, band, fmt, interval_note, main_guard, markdown_table, provenance, pyplot,
-                        same_runs, save, share, spread, summary_table, write_outputs)
+from experiments.aggregate import share, spread, summary_table
+from experiments.common import Experiment, Findings, SweepRun
+from experiments.figures import band, interval_note, pyplot
+from experiments.prose import fmt, markdown_table, provenance
+from experiments.saturation import same_runs
 
 EXPERIMENT = Experiment("threat_shocks", quick_changes={
     "runs": {"replicates": 4, "batch_size": 10},
@@ -28,14 +31,10 @@ PANELS = (  # column, y label, runs with a deal only
 )
 
 
-def analyse(experiment: Experiment, args) -> None:
-    runs, meta = experiment.run(args)
-    table = summary_table(runs, BY)
-    figure = plot(runs, runs.groupby(BY).size().min())
-    saved = [save(figure, args.out / "threat_shocks.png")]
-    params = experiment.spec(args.quick).scenario.params  # the base the shocks are added to
-    saved += write_outputs(args.out, "threat_shocks", table, summary(table, meta, params))
-    print("wrote " + ", ".join(str(p) for p in saved))
+def analyse(sweep: SweepRun) -> Findings:
+    table = summary_table(sweep.runs, BY)
+    params = sweep.spec.scenario.params  # the base the shocks are added to
+    return Findings(table, plot(sweep.runs, sweep.runs.groupby(BY).size().min()), summary(table, sweep.meta, params))
 
 
 def plot(runs, seeds: int):
@@ -160,7 +159,7 @@ Figure: `threat_shocks.png` (means with 90% intervals over seeds).
 
 
 def main(argv=None) -> int:
-    return main_guard(analyse, EXPERIMENT, argv, __doc__)
+    return EXPERIMENT.main(analyse, argv, __doc__)
 
 
 if __name__ == "__main__":

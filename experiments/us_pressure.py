@@ -1,8 +1,8 @@
 """US pressure against the deal: how hard and how credibly the US presses (0..1) against the
 level agreed, the deadline, the rounds it takes, the holdouts and the probability of a deal.
 
-    .venv/bin/python experiments/us_pressure.py            # configs/sweeps/us_pressure.toml
-    .venv/bin/python experiments/us_pressure.py --quick    # 11 pressure levels x 4 seeds
+    .venv/bin/python -m experiments.us_pressure            # configs/sweeps/us_pressure.toml
+    .venv/bin/python -m experiments.us_pressure --quick    # 11 pressure levels x 4 seeds
 
 Writes to results/experiments/us_pressure/ (results/experiments/us_pressure_quick/ with --quick): sweep/ (the sweep's results directory), us_pressure_summary.parquet
 (one row per pressure level), us_pressure.png and summary.md.
@@ -14,9 +14,11 @@ import sys
 
 import numpy as np
 
-from experiment import (Experiment, band, fmt, holdout_counts, interval_note, main_guard, markdown_table,
-                        provenance, pyplot, saturation_sentence, save, share, spread, summary_table,
-                        write_outputs)
+from experiments.aggregate import holdout_counts, share, spread, summary_table
+from experiments.common import Experiment, Findings, SweepRun
+from experiments.figures import band, interval_note, pyplot
+from experiments.prose import fmt, markdown_table, provenance
+from experiments.saturation import saturation_sentence
 
 EXPERIMENT = Experiment("us_pressure", quick_changes={"runs": {"replicates": 4, "batch_size": 12},
                                                       "parameters": {"us_pressure": {"steps": 11}}})
@@ -30,14 +32,10 @@ PANELS = (  # column, y label, runs with a deal only
 )
 
 
-def analyse(experiment: Experiment, args) -> None:
-    runs, meta = experiment.run(args)
-    by = ["us_pressure"]
+def analyse(sweep: SweepRun) -> Findings:
+    runs, by = sweep.runs, ["us_pressure"]
     table = summary_table(runs, by)
-    figure = plot(runs, by, runs.groupby(by).size().min())
-    saved = [save(figure, args.out / "us_pressure.png")]
-    saved += write_outputs(args.out, "us_pressure", table, summary(runs, table, meta))
-    print("wrote " + ", ".join(str(p) for p in saved))
+    return Findings(table, plot(runs, by, runs.groupby(by).size().min()), summary(runs, table, sweep.meta))
 
 
 def plot(runs, by, seeds: int):
@@ -103,7 +101,7 @@ Figure: `us_pressure.png` (means with 90% intervals over seeds).
 
 
 def main(argv=None) -> int:
-    return main_guard(analyse, EXPERIMENT, argv, __doc__)
+    return EXPERIMENT.main(analyse, argv, __doc__)
 
 
 if __name__ == "__main__":

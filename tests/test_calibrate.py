@@ -1,25 +1,17 @@
 """The calibration's search (experiments/calibrate.py): what a fit on one case searches, what it
 holds, and that it never starts from or settles on the defaults, which saw both cases."""
 
-import importlib
 import json
-from pathlib import Path
 
 import pytest
 
+from experiments import calibrate
 from sim.model.parameters import Parameters
 from sim.analysis.validation import Case
 
-EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 
 
-@pytest.fixture
-def calibrate(monkeypatch):
-    monkeypatch.syspath_prepend(str(EXPERIMENTS))
-    return importlib.import_module("calibrate")
-
-
-def test_a_hague_fit_holds_what_acts_after_the_summit_at_mid_range(calibrate):
+def test_a_hague_fit_holds_what_acts_after_the_summit_at_mid_range():
     space = calibrate.SEARCH_SPACE
     assert set(calibrate.searched(Case.WALES)) == set(calibrate.searched(Case.BOTH)) == set(space)
     assert set(calibrate.searched(Case.HAGUE)) == set(space) - set(calibrate.AFTER_THE_SUMMIT)
@@ -27,7 +19,7 @@ def test_a_hague_fit_holds_what_acts_after_the_summit_at_mid_range(calibrate):
     assert calibrate.held(Case.WALES) == {}
 
 
-def test_a_small_hague_fit_searches_around_its_own_candidates(calibrate, tmp_path):
+def test_a_small_hague_fit_searches_around_its_own_candidates(tmp_path):
     fit = calibrate.calibrate(Case.HAGUE, candidates=3, refine=2, seed=7, workers=1, from_defaults=False)
     defaults = {name: getattr(Parameters(), name) for name in calibrate.SEARCH_SPACE}
     assert fit.values != defaults and all(values != defaults for _, values in fit.ensemble)
@@ -37,7 +29,7 @@ def test_a_small_hague_fit_searches_around_its_own_candidates(calibrate, tmp_pat
     assert written["held"] == fit.held and written["parameters"]["adjustment_rate"] == 0.15
 
 
-def test_refining_the_defaults_is_for_a_fit_on_both_cases(calibrate, capsys):
+def test_refining_the_defaults_is_for_a_fit_on_both_cases(capsys):
     with pytest.raises(SystemExit) as stop:
         calibrate.main(["--case", "hague", "--from-defaults"])
     assert stop.value.code == 2 and "fitted on both cases" in capsys.readouterr().err

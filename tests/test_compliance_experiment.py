@@ -1,22 +1,13 @@
 """`experiments/compliance.py`: the implementation rules side by side, and the first version
 of the model reproduced by its flag."""
 
-import importlib
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
-EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
+from experiments import compliance
 
 
-@pytest.fixture
-def compliance(monkeypatch):
-    monkeypatch.syspath_prepend(str(EXPERIMENTS))
-    return importlib.import_module("compliance")
-
-
-def test_compliance_experiment_writes_its_tables_figure_and_summary(tmp_path, compliance, capsys):
+def test_compliance_experiment_writes_its_tables_figure_and_summary(tmp_path, capsys):
     out = tmp_path / "compliance"
     assert compliance.main(["--seeds", "2", "--out", str(out)]) == 0
     table = pd.read_parquet(out / "compliance_summary.parquet").set_index("rule")

@@ -7,22 +7,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXPERIMENTS
 
 
 @pytest.fixture
-def experiment(monkeypatch):
-    monkeypatch.syspath_prepend(str(EXPERIMENTS))
-    return importlib.import_module("experiment")
+def experiment():
+    return importlib.import_module("experiments.saturation")
 
 
-def test_experiments_write_apart_from_the_sweep_examples(experiment, monkeypatch):
+def test_experiments_write_apart_from_the_sweep_examples():
     for name in ("us_pressure", "threat_shocks", "fiscal_rules", "mediator_rules"):
-        script = importlib.import_module(name)
+        script = importlib.import_module(f"experiments.{name}")
         assert script.EXPERIMENT.options([]).out == Path("results/experiments") / name
         assert script.EXPERIMENT.options(["--quick"]).out == Path("results/experiments") / f"{name}_quick"
         assert f"results/experiments/{name}/" in script.__doc__
-    compliance = importlib.import_module("compliance")
+    compliance = importlib.import_module("experiments.compliance")
     assert compliance.options([]).out == Path("results/experiments/compliance")
 
 
@@ -42,7 +40,7 @@ def test_flat_end_finds_where_the_outcomes_stop_changing(experiment):
 
 
 def test_threat_shocks_report_the_largest_distinct_escalation(experiment):
-    threat_shocks = importlib.import_module("threat_shocks")
+    threat_shocks = importlib.import_module("experiments.threat_shocks")
     calm, worst, sentence = threat_shocks.distinct_ends([-0.5, -0.25, 0.0, 0.25, 0.5], 0.8)
     assert (calm, worst) == (-0.5, 0.25)
     assert "+0.25 to +0.50" in sentence and "1.00" in sentence and "saturates" in sentence
@@ -52,7 +50,7 @@ def test_threat_shocks_report_the_largest_distinct_escalation(experiment):
 
 @pytest.mark.slow
 def test_the_threat_shocks_summary_says_where_it_saturates_and_explains_reversals(tmp_path, experiment):
-    threat_shocks = importlib.import_module("threat_shocks")
+    threat_shocks = importlib.import_module("experiments.threat_shocks")
     out = tmp_path / "threat_shocks"
     assert threat_shocks.main(["--quick", "--out", str(out), "--workers", "1", "--quiet"]) == 0
     summary = (out / "summary.md").read_text(encoding="utf-8")

@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import EXPERIMENTS
 from SALib.test_functions import Ishigami
 
 from sim.analysis import sensitivity
@@ -154,8 +153,7 @@ def test_the_same_seed_gives_the_same_table_whatever_the_slicing(tiny_table, mon
 
 @pytest.mark.slow
 def test_quick_experiment_writes_table_figure_and_summary(tmp_path, monkeypatch):
-    monkeypatch.syspath_prepend(str(EXPERIMENTS))
-    script = importlib.import_module("sensitivity")
+    script = importlib.import_module("experiments.global_sensitivity")
     out = tmp_path / "sensitivity"
     arguments = ["--quick", "--base-samples", "8", "--replicates", "2", "--out", str(out), "--quiet"]
     assert script.main(arguments) == 0

@@ -2,23 +2,20 @@
 figure and a summary computed from the results."""
 
 import importlib
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from sim.sweeps.results import METADATA_FILE
 
-EXPERIMENTS = Path(__file__).resolve().parent.parent / "experiments"
 ENGINE = "batch"
 
 
 @pytest.mark.parametrize("name, rows", [("us_pressure", 11), ("threat_shocks", 10), ("fiscal_rules", 8),
                                         ("mediator_rules", 9), ("protocols", 18),
                                         ("caucus_blocs", 6)])
-def test_quick_experiment_writes_table_figure_and_summary(tmp_path, monkeypatch, name, rows):
-    monkeypatch.syspath_prepend(str(EXPERIMENTS))
-    script = importlib.import_module(name)
+def test_quick_experiment_writes_table_figure_and_summary(tmp_path, name, rows):
+    script = importlib.import_module(f"experiments.{name}")
     out = tmp_path / name
     assert script.main(["--quick", "--out", str(out), "--workers", "1", "--quiet", "--engine", ENGINE]) == 0
     table = pd.read_parquet(out / f"{name}_summary.parquet")

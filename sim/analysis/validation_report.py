@@ -202,7 +202,7 @@ def path_rows(w: WalesResult, seeds) -> list[tuple]:
     return rows
 
 
-SOBOL_BASE_SAMPLES = 256  # a quick analysis for the report; experiments/sensitivity.py runs the full one
+SOBOL_BASE_SAMPLES = 256  # a quick analysis for the report; experiments/global_sensitivity.py runs the full one
 SOBOL_REPLICATES = 4
 SOBOL_SEED = 1966
 
@@ -220,7 +220,7 @@ def sobol_section(out: Path) -> tuple[str, list[Path]]:
     lines = ["## Global sensitivity (Hague 2025)", "",
              (f"Sobol' indices with SALib over the batch engine: {SOBOL_BASE_SAMPLES} base samples x "
               f"{SOBOL_REPLICATES} seeds, each parameter within +-30% of its value (a quick version of "
-              "`experiments/sensitivity.py`; see docs/sensitivity.md). Total-order index ST, top three; "
+              "`experiments/global_sensitivity.py`; see docs/sensitivity.md). Total-order index ST, top three; "
               "an index at or below the dummy factor's ST plus its 95% interval (the dummy is sampled "
               "like a parameter but changes nothing) cannot be told from noise and is marked so:"), ""]
     for response in Response:

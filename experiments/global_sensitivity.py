@@ -3,12 +3,13 @@ core level, the deadline, the number of holdouts and the allies keeping the pled
 and the fitted behavioural parameters, each over the scenario's value +-30% (clipped to its
 allowed range).
 
-    .venv/bin/python experiments/sensitivity.py            # 2048 base rows x 18 factors x 16 seeds (about a minute)
-    .venv/bin/python experiments/sensitivity.py --quick    # 64 base rows x 18 factors x 4 seeds (seconds)
+    .venv/bin/python -m experiments.global_sensitivity            # 2048 base rows x 18 factors x 16 seeds (about a minute)
+    .venv/bin/python -m experiments.global_sensitivity --quick    # 64 base rows x 18 factors x 4 seeds (seconds)
 
 Writes to results/sensitivity/ (results/sensitivity_quick/ with --quick): sobol_indices.parquet
-(one row per outcome x parameter), sobol_indices.png and summary.md. How runs without a deal
-enter the outcomes given a deal, and what the seed noise does to the indices: `sim/analysis/sensitivity.py`.
+(one row per outcome x parameter), sobol_indices.png and summary.md. The method (the design,
+how runs without a deal enter the outcomes given a deal, and what the seed noise does to the
+indices) is `sim/analysis/sensitivity.py`; this module runs it on the Hague scenario and reports.
 """
 
 from __future__ import annotations
@@ -20,13 +21,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from experiment import fmt, markdown_table
-from sim.sweeps.results import code_version
-from sim.model.scenario import ScenarioError, load_scenario
+from experiments.common import add_output_flags, argument_parser, default_out, guarded
+from experiments.prose import fmt, markdown_table
 from sim.analysis.sensitivity import (DUMMY, RELATIVE_SPREAD, Response, SensitivityProblem, ranked, sensitivity_figure,
-                             sobol_analysis)
+                                      sobol_analysis)
+from sim.model.scenario import ScenarioError, load_scenario
+from sim.sweeps.results import code_version
 
-NAME = "sensitivity"
+MODULE = "global_sensitivity"
+RESULTS = "sensitivity"  # results/sensitivity[_quick]: where docs/sensitivity.md points
 SCENARIO = "hague2025"
 SEED = 1966
 BASE_SAMPLES, REPLICATES = 2048, 16
@@ -38,20 +41,16 @@ TABLE, FIGURE, SUMMARY = "sobol_indices.parquet", "sobol_indices.png", "summary.
 
 
 def options(argv) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog=f"{NAME}.py", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="a small design (seconds) to check the pipeline")
-    parser.add_argument("--base-samples", type=int, help=f"Sobol' base rows, a power of two (default {BASE_SAMPLES}, "
-                                                         f"{QUICK_BASE_SAMPLES} with --quick)")
-    parser.add_argument("--replicates", type=int, help=f"seeds per design point (default {REPLICATES}, "
-                                                       f"{QUICK_REPLICATES} with --quick)")
-    parser.add_argument("--seed", type=int, default=SEED, help=f"root seed (default {SEED})")
-    parser.add_argument("--out", type=Path, help=f"output directory (default results/{NAME}, "
-                                                 f"or results/{NAME}_quick with --quick)")
-    parser.add_argument("--force", action="store_true", help="replace results already in --out")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-    args = parser.parse_args(argv)
-    args.out = args.out or Path("results") / (f"{NAME}_quick" if args.quick else NAME)
+    flags = argument_parser(MODULE, __doc__)
+    add_output_flags(flags, RESULTS, root=Path("results"), quick_help="a small design (seconds) to check the pipeline")
+    flags.add_argument("--base-samples", type=int, help=f"Sobol' base rows, a power of two (default {BASE_SAMPLES}, "
+                                                        f"{QUICK_BASE_SAMPLES} with --quick)")
+    flags.add_argument("--replicates", type=int, help=f"seeds per design point (default {REPLICATES}, "
+                                                      f"{QUICK_REPLICATES} with --quick)")
+    flags.add_argument("--seed", type=int, default=SEED, help=f"root seed (default {SEED})")
+    flags.add_argument("--force", action="store_true", help="replace results already in --out")
+    args = flags.parse_args(argv)
+    args.out = args.out or default_out(RESULTS, args.quick, root=Path("results"))
     args.base_samples = args.base_samples or (QUICK_BASE_SAMPLES if args.quick else BASE_SAMPLES)
     args.replicates = args.replicates or (QUICK_REPLICATES if args.quick else REPLICATES)
     return args
@@ -69,9 +68,9 @@ def analyse(args: argparse.Namespace) -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_parquet(args.out / TABLE, index=False)
     sensitivity_figure(table, args.out / FIGURE)
-    command = "experiments/sensitivity.py" + (" --quick" if args.quick else "")
+    command = f"-m experiments.{MODULE}" + (" --quick" if args.quick else "")
     (args.out / SUMMARY).write_text(summary(table, args, runs, seconds, command), encoding="utf-8")
-    print(f"{NAME}: {runs} runs in {seconds:.0f} s; wrote " + ", ".join(str(args.out / f)
+    print(f"{MODULE}: {runs} runs in {seconds:.0f} s; wrote " + ", ".join(str(args.out / f)
                                                                         for f in (TABLE, FIGURE, SUMMARY)))
 
 
@@ -159,12 +158,7 @@ Table: `{TABLE}` (all indices with intervals); figure: `{FIGURE}`.
 
 def main(argv=None) -> int:
     args = options(argv)
-    try:
-        analyse(args)
-    except (ScenarioError, FileExistsError, ValueError) as error:
-        print(f"{NAME}: error: {error}", file=sys.stderr)
-        return 2
-    return 0
+    return guarded(MODULE, lambda: analyse(args), (ScenarioError, FileExistsError, ValueError))
 
 
 if __name__ == "__main__":
