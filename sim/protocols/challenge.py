@@ -33,6 +33,7 @@ from sim.protocols.mediator import draft_package, weighted_median, weighted_medi
 # with the unit of the issue (pp of GDP or years), and only its sign and the ratio of two of
 # them on the same issue are read.
 
+PAIRS_PER_BLOCK = 1 << 15  # pairs of allies settled at once over runs (`settle`): 256 kB a float array
 CHALLENGE_STATUS_QUO_HOLDS = 0.5  # Q: the chance nothing changes if i does not challenge (BdM 1994)
 
 
@@ -78,6 +79,8 @@ def prevail_probability(challenger_distance, target_distance):
     support D_i + D_j rather than the sum of the net votes, so probabilities lie nearer 1/2.
     P_ij + P_ji = 1; with nobody between or apart (D_i + D_j = 0), 1/2."""
     total = np.add(challenger_distance, target_distance)
+    if np.all(np.asarray(challenger_distance) > 0) or np.all(np.asarray(target_distance) > 0):
+        return np.divide(target_distance, total)  # every pair has support: the usual case, one pass
     supported = total > 0
     return np.where(supported, np.asarray(target_distance) / np.where(supported, total, 1.0), 0.5)
 
@@ -103,10 +106,15 @@ def challenge_utility(prevail, distance, target_salience, forecast_distance, dri
     its way. Not challenging, the status quo holds (U_sq = 0) with probability Q, else it moves
     toward i (U_b = (|x_i - mu| + d) / 2, mu the forecast) with probability T (`status_quo_drift`)
     or away (U_w = -U_b). BdM's risk-neutral utilities are these doubled. Collected:
-    EU_ij = d (1 - k_i - 2 s_j (1 - P_ij)) - k_i |x_i - mu|, with k_i = (1 - Q)(T_i - 1/2)."""
+    EU_ij = d (1 - k_i - 2 s_j (1 - P_ij)) - k_i |x_i - mu|, with k_i = (1 - Q)(T_i - 1/2).
+    Computed in place on one new array (the pairs are allies x allies per run)."""
     drift_weight = (1.0 - status_quo_holds) * (np.asarray(drift) - 0.5)
-    resisted = (1.0 - np.asarray(prevail)) * (2.0 * np.asarray(target_salience))
-    return ((1.0 - drift_weight) - resisted) * distance - drift_weight * forecast_distance
+    utility = np.subtract(1.0, prevail, dtype=float)
+    utility *= 2.0 * np.asarray(target_salience)
+    utility = np.subtract(1.0 - drift_weight, utility, out=utility if utility.ndim else None)
+    utility *= distance
+    utility -= drift_weight * forecast_distance
+    return utility
 
 
 def challenge_classes(challenger_utility, target_utility, able=True):
@@ -114,8 +122,11 @@ def challenge_classes(challenger_utility, target_utility, able=True):
     expected utility EU_ij and j's of the same contest EU_ji, as two masks: i challenges j when
     it is `able` to and EU_ij > 0; it compels j when, besides, EU_ji <= 0 and EU_ij > |EU_ji|
     (j loses less by giving in than i gains by pressing). See `challenge_answer`."""
-    challenges = (np.asarray(challenger_utility) > 0) & able
-    compelled = (np.asarray(target_utility) <= 0) & (np.add(challenger_utility, target_utility) > 0) & challenges
+    challenges = np.asarray(challenger_utility) > 0
+    challenges &= able
+    compelled = np.asarray(target_utility) <= 0
+    compelled &= np.add(challenger_utility, target_utility) > 0
+    compelled &= challenges
     return challenges, compelled
 
 
@@ -135,8 +146,12 @@ def offered_move(apart, prevail, challenges, compelled):
     """How far the target would move on answering a challenge, |x_i - x_j| = `apart` away: all
     the way to the challenger's position if it is compelled (supports it), the share P_ij of the
     way if it counters (the expected result of the contest), and never (infinitely far) if it is
-    not challenged (rejects). Which way: toward the challenger (`offered_step`)."""
-    return np.where(challenges, np.where(compelled, 1.0, prevail) * apart, np.inf)
+    not challenged (rejects). Which way: toward the challenger (`offered_step`). The share is
+    max(P_ij, compelled): 1 or P_ij, since P_ij <= 1."""
+    move = np.maximum(prevail, compelled, dtype=float)
+    move *= apart
+    np.putmask(move, ~np.asarray(challenges, dtype=bool), np.inf)
+    return move
 
 
 def offered_step(target_position, challenger_position, prevail, answer):
@@ -276,9 +291,21 @@ def offers(targets: Contenders, challengers: Contenders) -> Offers:
 
 def settle(targets: Contenders, challengers: Contenders):
     """Where the targets end on one issue: each takes the offer it must accept that moves it
-    least (`least_move`)."""
-    made = offers(targets, challengers)
-    return least_move(targets.position, made.gap, made.moves())
+    least (`least_move`). Every ally against every other over many runs is settled a block of
+    runs at a time (`PAIRS_PER_BLOCK`): the pairs' arrays then stay small enough to be reused
+    from the heap rather than mapped and faulted in afresh at every step, which costs more than
+    the arithmetic on them. Each run's numbers are the same either way."""
+    if challengers is not targets or np.ndim(targets.position) < 2:
+        made = offers(targets, challengers)
+        return least_move(targets.position, made.gap, made.moves())
+    runs, allies = np.shape(targets.position)
+    block = max(1, PAIRS_PER_BLOCK // max(allies * allies, 1))
+    settled = np.empty((runs, allies))
+    for first in range(0, runs, block):
+        own = targets.take(slice(first, first + block))
+        made = offers(own, own)
+        settled[first:first + block] = least_move(own.position, made.gap, made.moves())
+    return settled
 
 
 def answer_challenges(alliance: Alliance, params, circumstances: Circumstances, stance: Stance, challenges_: Challenges,
