@@ -54,7 +54,7 @@ def under_way(round_: int, scenario=HAGUE) -> str:
     return f"Talks under way: round {round_} of {scenario.params.max_rounds}"
 
 
-pytestmark = pytest.mark.skipif(os.environ.get(SKIP_ENV) == "1", reason=f"{SKIP_ENV}=1")
+pytestmark = [pytest.mark.skipif(os.environ.get(SKIP_ENV) == "1", reason=f"{SKIP_ENV}=1"), pytest.mark.slow]
 
 
 def _free_port() -> int:
