@@ -58,6 +58,14 @@ def add_output_flags(options: argparse.ArgumentParser, name: str, root: Path = R
     options.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
+def add_sweep_flags(options: argparse.ArgumentParser) -> None:
+    """The flags that say how an experiment's sweeps run: --engine, --workers, --scheduler and --resume."""
+    options.add_argument("--engine", choices=["batch", "mesa"], help="engine (default: the spec's)")
+    options.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    options.add_argument("--scheduler", help="Dask: 'local' or a scheduler address")
+    options.add_argument("--resume", action="store_true", help="finish (or reuse) a sweep already in --out")
+
+
 def guarded(name: str, action: Callable[[], object], errors: tuple[type[Exception], ...] = USER_ERRORS) -> int:
     """Run an experiment, turning the errors a user can fix into one line on stderr and status 2
     (a traceback is for the errors that are the code's)."""
@@ -112,10 +120,7 @@ class Experiment:
     def options(self, argv: Sequence[str] | None, description: str | None = None) -> argparse.Namespace:
         options = argument_parser(self.name, description)
         add_output_flags(options, self.name)
-        options.add_argument("--engine", choices=["batch", "mesa"], help="engine (default: the spec's)")
-        options.add_argument("--workers", type=int, help="worker processes (default: all cores)")
-        options.add_argument("--scheduler", help="Dask: 'local' or a scheduler address")
-        options.add_argument("--resume", action="store_true", help="finish (or reuse) a sweep already in --out")
+        add_sweep_flags(options)
         args = options.parse_args(argv)
         if args.out is None:
             args.out = default_out(self.name, args.quick)
@@ -129,10 +134,11 @@ class Experiment:
         return parse_spec(_merged(raw, self.quick_changes), f"{display_path(path)} (quick)", base_dir=path.parent,
                           default_name=self.name)
 
-    def run(self, args: argparse.Namespace) -> SweepRun:
-        """Run (or finish) the sweep into `<out>/sweep` and return it as the analysis sees it."""
+    def run(self, args: argparse.Namespace, runs_dir: Path | None = None) -> SweepRun:
+        """Run (or finish) the sweep into `runs_dir` (default `<out>/sweep`; an experiment of several
+        sweeps gives each its own) and return it as the analysis sees it."""
         spec = self.spec(args.quick).with_engine(args.engine)
-        runs_dir = args.out / RUNS_DIR
+        runs_dir = runs_dir or args.out / RUNS_DIR
         report = run_sweep(spec, runs_dir, executor=ExecutorChoice(workers=args.workers, scheduler=args.scheduler),
                            resume=args.resume, progress=not args.quiet)
         print(f"{spec.name}: {report.runs} runs in {runs_dir} ({report.computed} computed, "
