@@ -11,6 +11,7 @@ CI installs it and a silent skip would hide a broken page.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -82,43 +83,63 @@ def _require_assets() -> None:
                     f"fill it with: {FILL_COMMAND}")
 
 
-@pytest.fixture(scope="module")
-def server_url(tmp_path_factory):
+@dataclass
+class Server:
+    """A running `alliance-sim viz`: its address and the file its output goes to."""
+
+    url: str
+    log_path: Path
+    process: subprocess.Popen
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@contextlib.contextmanager
+def serve_page(workdir: Path):
+    """`alliance-sim viz` on a free loopback port, its output in workdir/server.log; stopped on exit."""
     _require_assets()
-    workdir = tmp_path_factory.mktemp("viz-server")  # solara reads a .env in its cwd
     port = _free_port()
     env = {**os.environ,
+           # this checkout's code, whichever checkout the installed command was installed from
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
            "SOLARA_ASSETS_CDN": "http://127.0.0.1:9/",  # a cache miss fails at once, never goes online
            "PYTHONUNBUFFERED": "1"}
     log_path = workdir / "server.log"
     with open(log_path, "wb") as log:
-        server = subprocess.Popen([_entry_point(), "viz", "--host", "127.0.0.1", "--port", str(port)],
-                                  cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                  stdin=subprocess.DEVNULL, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+        process = subprocess.Popen([_entry_point(), "viz", "--host", "127.0.0.1", "--port", str(port)],
+                                   cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    server = Server(f"http://127.0.0.1:{port}", log_path, process)
     try:
         deadline = time.monotonic() + SERVER_START_S
         while True:  # /readyz answers once the app module has been imported
-            if server.poll() is not None:
-                pytest.fail(f"alliance-sim viz exited with {server.returncode}:\n{log_path.read_text()}")
+            if process.poll() is not None:
+                pytest.fail(f"alliance-sim viz exited with {process.returncode}:\n{server.log()}")
             try:
-                with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
+                with urllib.request.urlopen(server.url + "/readyz", timeout=2) as response:
                     if response.status == 200:
                         break
             except OSError:
                 pass
             if time.monotonic() > deadline:
-                pytest.fail(f"alliance-sim viz not ready after {SERVER_START_S} s:\n{log_path.read_text()}")
+                pytest.fail(f"alliance-sim viz not ready after {SERVER_START_S} s:\n{server.log()}")
             time.sleep(0.25)
-        yield url
+        yield server
     finally:
-        if server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
             try:
-                server.wait(timeout=15)
+                process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                os.killpg(server.pid, signal.SIGKILL)
-                server.wait()
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory):
+    with serve_page(tmp_path_factory.mktemp("viz-server")) as server:  # solara reads a .env in its cwd
+        yield server.url
 
 
 @pytest.fixture(scope="module")

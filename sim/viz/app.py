@@ -1,7 +1,12 @@
 """The browser page: the alliance's levers, Mesa's model controller, the map, the plots and the outcome.
 
 Served by `alliance-sim viz` (`solara run sim.viz.app:Page`). Nothing is built at import:
-every browser session renders its own `Page`, and so gets its own model.
+every browser session renders its own `Page`, and so gets its own model. Sessions render in
+threads of one process, so they share nothing mutable: the charts are drawn without Altair's
+process-wide renderer (`sim/viz/vegalite.py`), and an error inside a session shows as one
+line in that session's page, not as a traceback (`sim/viz/errors.py`). Importing this module
+in the server also keeps the HTTP library's tracebacks out of the server's log
+(`sim/viz/server_log.py`).
 """
 
 from __future__ import annotations
@@ -14,9 +19,11 @@ from mesa.visualization.utils import update_counter
 
 from sim.engines.model import AllianceModel
 from sim.model.scenario import DEFAULT_SCENARIO
+from sim.viz import server_log
 from sim.viz.cartogram import Cartogram
 from sim.viz.controls import DEFAULT_SEED, ControlPanel, use_controls
 from sim.viz.ensemble import EnsemblePanel, this_run
+from sim.viz.errors import Guarded
 from sim.viz.pledge import PledgePlot
 from sim.viz.plots import OutcomePanel, RoundPlots
 from sim.viz.this_round import ThisRoundPanel
@@ -24,6 +31,8 @@ from sim.viz.server import SCENARIO_ENV
 
 TITLE = "The NATO allies negotiate their defence-spending target"
 PLAY_INTERVAL_MS = 300  # slow enough to watch the allies move
+
+server_log.install()
 
 
 def starting_scenario() -> str:
@@ -41,23 +50,31 @@ def Dashboard(model):
     solara.Text(f"{spec.name} (seed {seed}): {' '.join(spec.description.split())}",
                 classes=["alliance-scenario"], style={"font-size": "13px", "color": "#555"})
     with solara.Columns([3, 2]):
-        with solara.Card("The allies' positions", margin=0):
+        with solara.Card("The allies' positions", margin=0), Guarded("The map"):
             Cartogram(model)
-        with solara.Card("Where the talks stand", margin=0):
+        with solara.Card("Where the talks stand", margin=0), Guarded("Where the talks stand"):
             OutcomePanel(model)
     with solara.Card("This round: the draft, the caucuses, the US pressing holdouts", margin=0):
-        ThisRoundPanel(model)
-    with solara.Card("Over the rounds", margin=0):
+        with Guarded("This round"):
+            ThisRoundPanel(model)
+    with solara.Card("Over the rounds", margin=0), Guarded("The plots over the rounds"):
         RoundPlots(model)
-    with solara.Card("After the summit: who keeps the pledge", margin=0):
+    with solara.Card("After the summit: who keeps the pledge", margin=0), Guarded("The pledge chart"):
         PledgePlot(model)
-    with solara.Card("Across many runs: the distribution behind this run", margin=0):
+    with solara.Card("Across many runs: the distribution behind this run", margin=0), Guarded("The ensemble"):
         EnsemblePanel(model, this_run(model))
 
 
 @solara.component
 def Page():
-    """One session's page. The model lives in a reactive variable made here, so Reset
+    """One session's page; whatever fails inside it shows as one line, not a traceback."""
+    with Guarded("The page"):
+        PageContent()
+
+
+@solara.component
+def PageContent():
+    """The page's content (not named `Layout`: Solara takes a module's `Layout` for its app layout). The model lives in a reactive variable made here, so Reset
     replaces it for this session only, and this page sees the replacement."""
     first = solara.use_memo(lambda: AllianceModel(starting_scenario(), rng=DEFAULT_SEED), [])
     model = solara.use_reactive(first)
@@ -78,4 +95,5 @@ def Page():
             ModelController(model, model_parameters=arguments, play_interval=play_interval,
                             render_interval=render_interval, use_threads=use_threads)
             ShowSteps(model.value)
-    Dashboard(model.value)
+    with Guarded("The views"):
+        Dashboard(model.value)

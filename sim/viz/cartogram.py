@@ -22,6 +22,7 @@ from mesa.visualization.utils import update_counter
 from sim.engines.agents import Ally
 from sim.model.caucuses import CAUCUSES, Caucus
 from sim.viz.caucus_style import STYLES
+from sim.viz.vegalite import AltairChart
 
 
 @dataclass(frozen=True)
@@ -232,5 +233,5 @@ def Cartogram(model):
     colour_by = solara.use_reactive(ColourBy.POSITION)
     with solara.Column(classes=["alliance-map"], gap="4px"):
         solara.ToggleButtonsSingle(value=colour_by, values=list(ColourBy), dense=True)
-        solara.FigureAltair(cartogram_chart(model, colour_by.value))
+        AltairChart(cartogram_chart(model, colour_by.value))
         solara.Text(CAPTIONS[colour_by.value], style={"font-size": "12px", "color": "#666"})

@@ -31,6 +31,8 @@ from sim.model.parameters import parameter_fields
 from sim.model.scenario import load_scenario
 from sim.viz.cartogram import EMBED_OPTIONS, TILES
 from sim.viz.controls import LEVERS
+from sim.viz.errors import log_failure, short_error
+from sim.viz.vegalite import AltairChart
 
 DEFAULT_RUNS = 500
 RUN_CHOICES = (100, 200, 500, 1000, 2000, 5000)
@@ -324,16 +326,16 @@ def EnsembleView(ensemble: Ensemble, run: ThisRun | None, current_pressure: floa
     with solara.Columns([1, 1]):
         with solara.Column(gap="4px"):
             with solara.Div(classes=["alliance-ensemble-histograms"]):
-                solara.FigureAltair(histograms)
+                AltairChart(histograms)
             solara.Text("Red line: this run's deal, once its talks end.",
                         style={"font-size": "12px", "color": "#666"})
             with solara.Div(classes=["alliance-ensemble-pressure"]):
-                solara.FigureAltair(curve)
+                AltairChart(curve)
             solara.Text(f"The same levers at {CURVE_POINTS} US pressures; red line: the pressure now.",
                         style={"font-size": "12px", "color": "#666"})
         with solara.Column(gap="4px", classes=["alliance-ensemble-allies"]):
             solara.ToggleButtonsSingle(value=measure, values=list(AllyMeasure), dense=True)
-            solara.FigureAltair(grid)
+            AltairChart(grid)
             solara.Text("Share of all runs, per ally. Holds out: rejects the last draft. Keeps the pledge: a deal, "
                         "no side letter, and at the core level by the deadline. Faded: not at the table.",
                         style={"font-size": "12px", "color": "#666"})
@@ -350,6 +352,8 @@ def EnsemblePanel(model, run: ThisRun | None = None):
     n = runs.value
     task = solara.lab.use_task(lambda: compute_ensemble(scenario, levers, n), dependencies=[model, n],
                                raise_error=False)
+    failure = task.exception if task.error else None
+    solara.use_effect(lambda: log_failure("The ensemble", failure), [failure])
     with solara.Column(classes=["alliance-ensemble"], gap="6px"):
         with solara.Row(style={"align-items": "center"}):
             solara.Select("Runs", value=runs, values=list(RUN_CHOICES), style={"max-width": "120px"})
@@ -359,6 +363,6 @@ def EnsemblePanel(model, run: ThisRun | None = None):
             solara.Text(f"computing {n} runs…", classes=["alliance-ensemble-pending"])
             solara.ProgressLinear(True)
         elif task.error:
-            solara.Error(f"The ensemble failed: {task.exception}")
+            solara.Error(short_error("The ensemble", task.exception))
         elif task.finished and task.value is not None:
             EnsembleView(task.value, run, model.params.us_pressure, absent)

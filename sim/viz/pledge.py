@@ -16,6 +16,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.engines.outcome import AllyResult, Outcome
 from sim.viz.cartogram import EMBED_OPTIONS
+from sim.viz.vegalite import AltairChart
 
 ROW_HEIGHT = 12
 CHART_WIDTH = 520
@@ -106,4 +107,4 @@ def PledgePlot(model):
             solara.Text("Projected once the talks end: who keeps the pledge, and who signs but lets it slip.",
                         style={"font-size": "13px", "color": "#555"})
         else:
-            solara.FigureAltair(pledge_chart(model.outcome()))
+            AltairChart(pledge_chart(model.outcome()))

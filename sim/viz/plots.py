@@ -17,6 +17,7 @@ from mesa.visualization.utils import update_counter
 
 from sim.viz.cartogram import EMBED_OPTIONS
 from sim.viz.this_round import tabled_words
+from sim.viz.vegalite import AltairChart
 
 PANEL_WIDTH = 165
 PANEL_HEIGHT = 120
@@ -68,7 +69,7 @@ def rounds_chart(model) -> alt.HConcatChart:
 def RoundPlots(model):
     update_counter.get()
     with solara.Column(classes=["alliance-rounds"]):
-        solara.FigureAltair(rounds_chart(model))
+        AltairChart(rounds_chart(model))
 
 
 class Stage(StrEnum):
