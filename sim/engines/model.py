@@ -102,7 +102,11 @@ class AllianceModel(mesa.Model):
 
     # --- the schedule ---
     def step(self):
-        """One round of talks: simultaneous moves, so every ally perceives last round's readings."""
+        """One round of talks: simultaneous moves, so every ally perceives last round's readings.
+        Once the talks have ended (`running` is False) it does nothing, so stepping by hand
+        until then, or past it, gives what `run()` gives."""
+        if not self.running:
+            return
         self.round += 1
         self.threat_level = float(perception.threat_level_in_round(self.round, self.params))
         self.last_round_threats = np.array(self.allies.get("threat"))
