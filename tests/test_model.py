@@ -415,3 +415,16 @@ def test_stepping_a_fixed_number_of_times_stops_where_the_talks_end():
             model.step()
         assert not model.running and model.round == expected.rounds
         assert repr(model.outcome()) == repr(expected)  # repr: NaN (Iceland's spending) equals itself
+
+
+def test_allies_with_equal_ties_to_the_us_share_their_rank_whatever_the_row_order():
+    """`us_reliance` ranks allies; a tie (Spain and Turkey both export 1.22% of GDP to the US)
+    shares the mean rank, so reversing the rows gives every ally the same reliance."""
+    from sim.model.alliance import us_reliance
+
+    exports, troops, gdp = np.array([1.0, 2.0, 2.0, 3.0, np.nan]), np.array([5.0, 1.0, 1.0, 0.0, np.nan]), np.ones(5)
+    reliance = us_reliance(exports, troops, gdp)
+    assert reliance[1] == reliance[2] and reliance[4] == 0.0
+    np.testing.assert_array_equal(us_reliance(exports[::-1], troops[::-1], gdp)[::-1], reliance)
+    # exports rank 0, 1.5, 1.5, 3 and troops per GDP 3, 1.5, 1.5, 0 (of 3): each ally's mean is a half
+    np.testing.assert_array_equal(reliance, [0.5, 0.5, 0.5, 0.5, 0.0])
