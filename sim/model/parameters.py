@@ -15,6 +15,9 @@ from types import MappingProxyType
 import numpy as np
 
 
+NATO_FOUNDED = 1949  # the North Atlantic Treaty: no summit of the alliance before it
+
+
 class MediatorRule(StrEnum):
     """How the Secretary General turns positions into a draft (Thomson et al. 2006)."""
 
@@ -187,6 +190,11 @@ def parameter_problems(params: Parameters) -> list[tuple[str, str]]:
     if params.latest_deadline_years < params.earliest_deadline_years:
         problems.append(("latest_deadline_years", "must not be before earliest_deadline_years "
                                                   f"({params.earliest_deadline_years})"))
+    if isinstance(params.summit_year, (int, np.integer)) and isinstance(params.data_year, (int, np.integer)) \
+            and params.summit_year < max(params.data_year, NATO_FOUNDED):
+        problems.append(("summit_year", f"{params.summit_year} is before the data year ({params.data_year}); "
+                                        f"the talks start from the data year's spending, so the summit must not "
+                                        f"precede it (nor NATO's founding, {NATO_FOUNDED})"))
     return problems
 
 
@@ -203,7 +211,8 @@ class ParameterColumns:
     """Every parameter of a block of runs as a column (one array of length runs per parameter,
     in `COLUMN_TYPES`), the base's value where a run does not override it, and which runs'
     overrides a one-run `Parameters` would refuse (`refused`), checked by the same table
-    (`parameter_fields()`: types, ranges, choices, and latest >= earliest deadline)."""
+    (`parameter_fields()`: types, ranges, choices, latest >= earliest deadline, and a summit
+    not before the data year)."""
 
     values: dict[str, np.ndarray]
     refused: np.ndarray  # (runs,) bool
@@ -250,6 +259,8 @@ def parameter_columns(base: Parameters, overrides: Sequence[Mapping[str, object]
         refused[rows[bad]] = True
     if "earliest_deadline_years" in given or "latest_deadline_years" in given:
         refused |= values["latest_deadline_years"] < values["earliest_deadline_years"]
+    if "summit_year" in given or "data_year" in given:
+        refused |= values["summit_year"] < np.maximum(values["data_year"], NATO_FOUNDED)
     return ParameterColumns(values=values, refused=refused)
 
 
