@@ -7,6 +7,7 @@ so a parameter is declared once and validated the same way everywhere.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -150,31 +151,42 @@ def allowed(name: str) -> str:
 
 
 def coerce(name: str, value):
-    """Turn a raw value (from TOML, a CLI flag or a slider) into the parameter's type, or raise."""
+    """A value (from TOML, a CLI flag, a slider or Python) as the parameter's type, or raise.
+
+    One rule for every kind, whatever the caller: a number parameter takes a real number (a
+    Python or numpy int or float; an integer parameter a whole one, 12.0 included), a switch a
+    bool (Python's or numpy's), a choice its name (or the enum member). Text is never read as a
+    number or a switch here: scenario files and `--set` are parsed as TOML before they reach
+    this, so `0.5` arrives as a float and `true` as a bool, while the Python API's "0.5",
+    "true" or Decimal("0.5") is refused, naming the parameter and what it allows."""
     if name not in _FIELDS:
         raise ParameterError(f"unknown parameter {name!r}; known: {', '.join(sorted(_FIELDS))}")
     spec = _FIELDS[name]
     kind = spec.type
     try:
         if kind in ("bool", bool):
-            if isinstance(value, bool):
-                return value
+            if isinstance(value, (bool, np.bool_)):
+                return bool(value)
             raise TypeError
+        if kind in CHOICE_TYPES:
+            if not isinstance(value, str):
+                raise TypeError
+            return CHOICE_TYPES[kind](value)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError  # text, Decimal, None, lists: not a number of this model
         if kind in ("int", int):
-            if isinstance(value, bool) or float(value) != int(value):
+            if float(value) != int(value):
                 raise TypeError
             return int(value)
         if kind in ("float", float):
-            if isinstance(value, bool):
-                raise TypeError
             return float(value)
-        if kind in CHOICE_TYPES:
-            return CHOICE_TYPES[kind](value)
     except (TypeError, ValueError, OverflowError):
         pass
     else:
         return value
-    raise ParameterError(f"{name} = {value!r} is not allowed; allowed: {allowed(name)}")
+    text = " (text is not read as a number or a switch: pass a Python number or bool)" \
+        if isinstance(value, str) and kind not in CHOICE_TYPES else ""
+    raise ParameterError(f"{name} = {value!r} is not allowed; allowed: {allowed(name)}{text}")
 
 
 def parameter_problems(params: Parameters) -> list[tuple[str, str]]:
