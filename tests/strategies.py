@@ -38,7 +38,7 @@ def parameter_overrides(draw, base: Parameters | None = None, names: Iterable[st
     """A dict of overrides valid on `base` (default parameters if None): a random subset of
     `names` (default: every parameter), each drawn from `narrowed[name]` if given, else from
     its whole allowed range. Cross-field rules hold (the latest deadline is never before the
-    earliest)."""
+    earliest, the summit never before the data year)."""
     base = base or Parameters()
     narrowed = dict(narrowed or {})
     chosen = draw(st.lists(st.sampled_from(sorted(names or parameter_fields())), min_size=min_size, unique=True))
@@ -47,6 +47,12 @@ def parameter_overrides(draw, base: Parameters | None = None, names: Iterable[st
     latest = values.get("latest_deadline_years", base.latest_deadline_years)
     if latest < earliest:
         values["earliest_deadline_years"], values["latest_deadline_years"] = latest, earliest
+    data_year = values.get("data_year", base.data_year)
+    summit_year = values.get("summit_year", base.summit_year)
+    if summit_year < data_year:  # a summit is never before its data year: drawn again, from the data year on
+        high = parameter_fields()["summit_year"].metadata["high"]
+        values["summit_year"] = draw(narrowed.get("summit_year", st.integers(data_year, high)).filter(
+            lambda year: year >= data_year))
     return values
 
 

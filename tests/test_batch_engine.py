@@ -182,6 +182,7 @@ def test_a_bad_override_names_its_run():
     ({"no_such_parameter": 1}, ParameterError),
     ({"mediator_rule": "vote"}, ParameterError),
     ({"data_year": 2020}, ScenarioError),
+    ({"summit_year": 2000}, ScenarioError),  # before the data year
     ({"max_rounds": 12.5}, ParameterError),
     ({"split_enabled": 1}, ParameterError),
 ])

@@ -69,6 +69,9 @@ def set_cell(code, column, value):
     (set_cell("ESP", "eu_member", "maybe"), "(ESP), column eu_member: 'maybe' is not a boolean"),
     (set_cell("ESP", "iso3", "POL"), "ally listed twice: POL"),
     (set_cell("ESP", "iso3", "Spain"), "column iso3: 'Spain' is not an ISO 3166 alpha-3 code"),
+    (set_cell("ESP", "iso3", "ÉSP"), "column iso3: 'ÉSP' is not an ISO 3166 alpha-3 code"),
+    (set_cell("ESP", "accession_year", "1982.5"),
+     "(ESP), column accession_year: '1982.5' is not a whole year; allowed a whole number from 1949 to 2030"),
 ])
 def test_bad_file_is_refused_with_a_precise_message(tmp_path, change, expected):
     path = rewrite(tmp_path, change)
@@ -105,3 +108,30 @@ def test_duplicated_ally_names_its_line(tmp_path):
     with pytest.raises(DataError, match=f"line 6, column iso3: ally listed twice: {code} \\(first at line 4\\)"):
         load_allies(path)
 
+
+
+def test_a_column_named_twice_in_the_header_is_refused_naming_it(tmp_path):
+    """csv.DictReader would silently keep the last of two same-named columns."""
+    lines = default_allies_path().read_text(encoding="utf-8").splitlines()
+    lines = [line + "," + line.split(",")[3] if index else line + ",gdp_2024_usd_bn" for index, line in enumerate(lines)]
+    path = tmp_path / "allies.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert lines[0].split(",")[3] == "gdp_2024_usd_bn"
+    with pytest.raises(DataError) as error:
+        load_allies(path)
+    assert str(error.value) == (f"{path}: column gdp_2024_usd_bn appears 2 times in the header; "
+                                "each column must appear once")
+
+
+def test_a_byte_order_mark_is_read_past(tmp_path):
+    """Spreadsheet programs save UTF-8 CSV with a byte-order mark: the same facts."""
+    path = tmp_path / "allies.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + default_allies_path().read_bytes())
+    assert load_allies(path).iso3 == load_allies().iso3
+    np.testing.assert_array_equal(load_allies(path).gdp_usd_bn, load_allies().gdp_usd_bn)
+
+
+def test_whole_years_are_read_as_integers(tmp_path):
+    path = rewrite(tmp_path, set_cell("ESP", "accession_year", "1982.0"))
+    facts = load_allies(path)
+    assert facts.accession_year[facts.index("ESP")] == 1982 and facts.accession_year.dtype.kind == "i"

@@ -142,7 +142,7 @@ def test_the_model_draws_the_numbers_of_its_integer_seed():
     must get exactly these numbers (Mesa's own generator plays no part)."""
     seed, rounds = 2025, 7
     model = AllianceModel("hague2025", rng=seed, max_rounds=rounds)
-    draws = random_draws(seed, len(model.allies), rounds)
+    draws = random_draws(seed, model.alliance.iso3, rounds)
     assert [a.noise_pct for a in model.allies] == list(model.params.noise_sd_pct * draws.preference)
     np.testing.assert_array_equal(np.array([a.widening_factors for a in model.allies]).T, draws.widening_factor)
     np.testing.assert_array_equal(model.recognition_draws, draws.recognition)
@@ -154,7 +154,7 @@ def test_a_model_without_a_seed_draws_its_key_from_its_generator():
     model = AllianceModel("hague2025", rng=np.random.default_rng(7), max_rounds=3)
     again = AllianceModel("hague2025", rng=np.random.default_rng(7), max_rounds=3)
     assert isinstance(model.draws_key, int) and model.draws_key == again.draws_key
-    np.testing.assert_array_equal(model.recognition_draws, random_draws(model.draws_key, len(model.allies), 3).recognition)
+    np.testing.assert_array_equal(model.recognition_draws, random_draws(model.draws_key, model.alliance.iso3, 3).recognition)
 
 
 # --- the page's ensemble (batch) is the page's model (Mesa), seed by seed ---------------------
@@ -168,3 +168,64 @@ def test_the_pages_ensemble_runs_are_the_models_runs_with_its_levers():
         outcome = AllianceModel("hague2025", rng=seed, **levers).run()
         assert ensemble.result.deal[seed] == outcome.deal
         assert keeps_pledge(ensemble.result)[seed].tolist() == [ally.on_track for ally in outcome.allies]
+
+
+# --- an ally's numbers follow its code, not its row in the data --------------------------------
+
+
+def reordered_allies(tmp_path, order: str):
+    """allies.csv with its rows in another order ("reversed", or "rotated" by seven rows), in tmp_path."""
+    from sim.data.loader import default_allies_path
+
+    lines = default_allies_path().read_text(encoding="utf-8").splitlines(keepends=True)
+    header, rows = lines[0], lines[1:]
+    rows = rows[::-1] if order == "reversed" else rows[7:] + rows[:7]
+    path = tmp_path / "allies.csv"
+    path.write_text(header + "".join(rows), encoding="utf-8")
+    return path
+
+
+def assert_same_outcome_by_ally(before: Outcome, after: Outcome):
+    """The same outcome with the allies in another order: every field equal (the lists of
+    codes as sets, the floats to TOLERANCE, as sums over the allies in another order may
+    round their last bit differently), every ally's result equal, found by its code."""
+    expected, actual = outcome_row(before), outcome_row(after)
+    for name in RUN_FIELDS:
+        if isinstance(expected[name], float):
+            assert same_float(expected[name], actual[name]), (name, expected[name], actual[name])
+        elif isinstance(expected[name], list):
+            assert sorted(expected[name]) == sorted(actual[name]), name
+        else:
+            assert actual[name] == expected[name], (name, expected[name], actual[name])
+    allies = {ally.iso3: ally for ally in after.allies}
+    assert set(allies) == {ally.iso3 for ally in before.allies}
+    for ally in before.allies:
+        other = allies[ally.iso3]
+        for field in ("accepted", "flexibility", "votes", "on_track"):
+            assert getattr(other, field) == getattr(ally, field), (ally.iso3, field)
+        for field in ("initial_position_pct", "final_position_pct", "initial_deadline", "final_deadline", "threat",
+                      "fiscal_pressure"):
+            assert same_float(getattr(ally, field), getattr(other, field)), (ally.iso3, field)
+        assert set(other.trajectory) == set(ally.trajectory), ally.iso3
+        for year, value in ally.trajectory.items():
+            assert same_float(value, other.trajectory[year]), (ally.iso3, year)
+
+
+@pytest.mark.parametrize("order", ["reversed", "rotated"])
+@pytest.mark.parametrize(("name", "overrides"), [("hague2025", {}), ("hague2025", {"protocol": "proposer"}),
+                                                 ("hague2025", {"protocol": "challenge"}), ("wales2014", {})])
+def test_reordering_the_allies_rows_changes_no_outcome_on_either_engine(tmp_path, order, name, overrides):
+    """Each ally's draws are keyed by its ISO3 code (`streams.ally_index`), and the proposer is
+    recognised in the order of the codes: the same seeds give the same outcomes, ally by ally,
+    however allies.csv orders its rows, on the Mesa model and on the batch engine."""
+    from unittest import mock
+
+    seeds = [0, 1, 2]
+    expected = [AllianceModel(name, rng=seed, **overrides).run() for seed in seeds]
+    with mock.patch("sim.data.loader.default_allies_path", return_value=reordered_allies(tmp_path, order)):
+        reordered = [AllianceModel(name, rng=seed, **overrides).run() for seed in seeds]
+        batch_reordered = run_batch(name, [overrides] * len(seeds), seeds, per_ally=True)
+    assert [ally.iso3 for ally in reordered[0].allies] != [ally.iso3 for ally in expected[0].allies]  # rows moved
+    for run, (before, after) in enumerate(zip(expected, reordered)):
+        assert_same_outcome_by_ally(before, after)
+        assert_same_run(after, batch_reordered, run)

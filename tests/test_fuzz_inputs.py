@@ -87,6 +87,9 @@ def scenario_texts(draw) -> bytes:
     if draw(RARELY):
         lines.append(f"{draw(st.sampled_from(['colour', 'params', 'Name']))} = 1")
     parameters = draw(quick_overrides())
+    if draw(RARELY):  # a summit and a data year that may not fit together (a summit before its data)
+        parameters["summit_year"] = draw(st.integers(1900, 2110))
+        parameters["data_year"] = draw(st.sampled_from([2014, 2024]))
     names = sorted(parameter_fields()) + ["no_such_parameter"]
     broken = draw(st.dictionaries(st.sampled_from(names), SCALARS, max_size=2)) if draw(RARELY) else {}
     lines.append("[parameters]")
@@ -201,3 +204,37 @@ def test_any_allies_csv_runs_or_is_refused_in_one_line(text):
     assert_runs_or_one_clear_line(status, err)
     if status:
         assert "allies.csv" in err
+
+
+# --- the summit year against the data year ----------------------------------------------------------
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(summit=st.integers(1900, 2110), data_year=st.sampled_from([2014, 2024]), scenario=st.sampled_from(["hague2025", "wales2014"]))
+def test_a_summit_before_its_data_year_is_refused_alike_by_file_parameters_and_columns(summit, data_year, scenario):
+    """A summit from the data year to 2100 runs; one before it (or before NATO's founding in
+    1949, or outside 1990..2100) is refused in one line naming parameters.summit_year, by the
+    scenario parser, by `Parameters` and by the batch engine's column check alike."""
+    from sim.engines.batch import run_batch
+    from sim.model.parameters import ParameterError, Parameters, parameter_columns
+    from sim.model.scenario import ScenarioError, load_scenario
+
+    allowed = max(data_year, 1990) <= summit <= 2100
+    text = f"[parameters]\nsummit_year = {summit}\ndata_year = {data_year}\n".encode()
+    status, err = run_scenario_text(text)
+    assert_runs_or_one_clear_line(status, err)
+    assert (status == 0) == allowed, err
+    if not allowed:
+        assert "fuzzed.toml: field parameters.summit_year" in err
+    try:
+        Parameters(summit_year=summit, data_year=data_year)
+    except ParameterError as error:
+        assert not allowed and str(error).startswith("summit_year:")
+    else:
+        assert allowed
+    base = load_scenario(scenario)
+    overrides = [{"summit_year": summit, "data_year": data_year}, {}]
+    assert bool(parameter_columns(base.params, overrides).refused[0]) == (not allowed)
+    if not allowed:
+        with pytest.raises(ScenarioError, match=r"^run 0: .*summit_year"):
+            run_batch(base, overrides, [0, 1])

@@ -381,3 +381,50 @@ def test_the_protocol_decides_who_tables_the_draft():
     tabler = challenged.alliance.iso3.index(challenged.tabled_by)
     assert challenged.draft.core_pct == challenged.stances().position[tabler]
     assert challenged.tabled_by != SECRETARY_GENERAL
+
+
+# --- stepping by hand (Mesa's idiom) gives what run() gives ------------------------------------
+
+
+@pytest.mark.parametrize("protocol", ["mediator", "proposer", "challenge"])
+@pytest.mark.parametrize("seed", [1, 7, 2025])
+def test_stepping_by_hand_until_running_is_false_gives_the_runs_outcome(protocol, seed):
+    """`while m.running: m.step()` is `run()`; once the talks have ended, `step()` does nothing."""
+    expected = AllianceModel("hague2025", rng=seed, protocol=protocol).run()
+    model = AllianceModel("hague2025", rng=seed, protocol=protocol)
+    steps = 0
+    while model.running:
+        model.step()
+        steps += 1
+    assert steps == expected.rounds
+    assert repr(model.outcome()) == repr(expected)  # repr: NaN (Iceland's spending) equals itself
+    rounds_table = model.rounds_table()
+    for _ in range(5):  # extra steps after the end change nothing
+        model.step()
+    assert model.round == expected.rounds
+    assert repr(model.outcome()) == repr(expected)  # repr: NaN (Iceland's spending) equals itself
+    assert model.rounds_table().equals(rounds_table)
+
+
+def test_stepping_a_fixed_number_of_times_stops_where_the_talks_end():
+    """Twelve steps (the summit) or forty give the run's outcome, not further rounds of talks."""
+    expected = AllianceModel("hague2025", rng=1).run()
+    for steps in (expected.rounds, 12, 40):
+        model = AllianceModel("hague2025", rng=1)
+        for _ in range(steps):
+            model.step()
+        assert not model.running and model.round == expected.rounds
+        assert repr(model.outcome()) == repr(expected)  # repr: NaN (Iceland's spending) equals itself
+
+
+def test_allies_with_equal_ties_to_the_us_share_their_rank_whatever_the_row_order():
+    """`us_reliance` ranks allies; a tie (Spain and Turkey both export 1.22% of GDP to the US)
+    shares the mean rank, so reversing the rows gives every ally the same reliance."""
+    from sim.model.alliance import us_reliance
+
+    exports, troops, gdp = np.array([1.0, 2.0, 2.0, 3.0, np.nan]), np.array([5.0, 1.0, 1.0, 0.0, np.nan]), np.ones(5)
+    reliance = us_reliance(exports, troops, gdp)
+    assert reliance[1] == reliance[2] and reliance[4] == 0.0
+    np.testing.assert_array_equal(us_reliance(exports[::-1], troops[::-1], gdp)[::-1], reliance)
+    # exports rank 0, 1.5, 1.5, 3 and troops per GDP 3, 1.5, 1.5, 0 (of 3): each ally's mean is a half
+    np.testing.assert_array_equal(reliance, [0.5, 0.5, 0.5, 0.5, 0.0])

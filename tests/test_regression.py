@@ -112,8 +112,8 @@ def sampled_overrides(runs: int, seed: int) -> list[dict]:
     """Runs over every parameter's whole allowed range, and the protocols in turn (each has a
     third of the runs). Even runs draw every parameter: talks that mostly settle in a round or
     two. Odd runs keep the Hague scenario and draw `PARTIAL_DRAWS` parameters: long talks with
-    holdouts and side letters. At most 40 rounds and a summit between 2015 and 2040, so that
-    the projected paths stay a few decades long."""
+    holdouts and side letters. At most 40 rounds and a summit between 2015 and 2040, not
+    before the data year, so that the projected paths stay a few decades long."""
     rng = np.random.default_rng(seed)
     protocols = parameter_fields()["protocol"].metadata["choices"]
     draws = []
@@ -134,6 +134,8 @@ def sampled_overrides(runs: int, seed: int) -> list[dict]:
             values["earliest_deadline_years"], values["latest_deadline_years"] = (
                 values["latest_deadline_years"], values["earliest_deadline_years"])
         values["summit_year"] = int(rng.integers(2015, 2041))
+        if values["summit_year"] < values["data_year"]:  # a summit is never before its data year
+            values["summit_year"] = values["data_year"] + (values["summit_year"] - 2015) % (2041 - values["data_year"])
         if run % 2:
             kept = rng.choice(PARTIAL_NAMES, size=PARTIAL_DRAWS, replace=False)
             values = {name: values[name] for name in kept}

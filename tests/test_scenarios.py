@@ -4,11 +4,14 @@ import json
 import os
 import subprocess
 import sys
+from decimal import Decimal
 
+import numpy as np
 import pytest
 
 from sim.cli import main
 from sim.engines.model import AllianceModel
+from sim.model.parameters import MediatorRule
 from sim.model.scenario import ScenarioCache, ScenarioError, builtin_scenarios, load_scenario
 
 BUILT_IN = builtin_scenarios()
@@ -70,7 +73,19 @@ BAD_FILES = [
     ("ally.toml", "[allies.XYZ]\ndebt_pct_gdp = 50\n", "unknown ally allies.XYZ; allowed, the allies in allies.csv: ALB"),
     ("fact.toml", "[allies.ESP]\nmood = 3\n", "field allies.ESP.mood is unknown; allowed facts:"),
     ("fact_range.toml", "[allies.ESP]\ndebt_pct_gdp = -5\n", "field allies.ESP.debt_pct_gdp = -5 is not allowed; allowed: a number from 0 to 400"),
+    ("accession.toml", "[allies.ESP]\naccession_year = 1982.5\n",
+     "field allies.ESP.accession_year = 1982.5 is not allowed; allowed: a whole year from 1949 to 2100"),
+    ("pledge_source.toml", '[[pledges]]\nname = "Vilnius 2023"\nkind = "floor"\nlevel_pct = 2.0\nfrom_year = 2024\n'
+                           'source = "  "\n',
+     "field pledges[1].source must not be empty; allowed: a non-empty text saying where the pledge comes from"),
+    ("pledge_name.toml", '[[pledges]]\nname = ""\nkind = "floor"\nlevel_pct = 2.0\nfrom_year = 2024\nsource = "s"\n',
+     "field pledges[1].name must not be empty; allowed: a non-empty text"),
     ("data_year.toml", "[parameters]\ndata_year = 2019\n", "allowed: one of 2014, 2024"),
+    ("summit_1990.toml", "[parameters]\nsummit_year = 1990\n",
+     "field parameters.summit_year: 1990 is before the data year (2024)"),
+    ("summit_2013.toml", "[parameters]\nsummit_year = 2013\ndata_year = 2014\n",
+     "field parameters.summit_year: 2013 is before the data year (2014)"),
+    ("summit_1948.toml", "[parameters]\nsummit_year = 1948\n", "field parameters.summit_year: 1948 is out of range"),
     ("clause_ally.toml", '[escape_clause]\nallies = ["DEU", "XYZ"]\nsource = "s"\n',
      "field escape_clause.allies: unknown ally XYZ; allowed, the allies in allies.csv: ALB"),
     ("clause_eu.toml", '[escape_clause]\nallies = ["NOR"]\nsource = "s"\n',
@@ -160,3 +175,62 @@ def test_cache_does_not_remember_errors(tmp_path):
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert cache.scenario(str(path)).params.us_pressure == 0.5
+
+
+# --- one rule for parameter values, whatever the kind and the caller ------------------------------
+
+
+TEXT_AND_OTHER_NON_VALUES = [  # (parameter, value, what the message says is allowed)
+    ("us_pressure", "0.5", "a number from 0 to 1"),
+    ("max_rounds", "12", "an integer from 1 to 100"),
+    ("split_enabled", "true", "true or false"),
+    ("us_pressure", Decimal("0.5"), "a number from 0 to 1"),
+    ("max_rounds", 12.5, "an integer from 1 to 100"),
+    ("split_enabled", 1, "true or false"),
+    ("us_pressure", True, "a number from 0 to 1"),
+    ("mediator_rule", 1, "one of compromise, median, nash"),
+]
+
+
+@pytest.mark.parametrize("name, value, allowed", TEXT_AND_OTHER_NON_VALUES)
+def test_the_python_api_refuses_text_for_numbers_and_switches_alike(name, value, allowed):
+    """Numbers and switches follow one rule through every entry point: a Python (or numpy)
+    number or bool, never text; the message is one line naming the parameter and what it allows."""
+    from sim.api import simulate
+    from sim.engines.batch import run_batch
+    from sim.engines.model import AllianceModel
+    from sim.model.parameters import ParameterError
+
+    expected = f"{name} = {value!r} is not allowed; allowed: {allowed}"
+    for call in (lambda: simulate({name: value}, seed=0), lambda: AllianceModel("hague2025", rng=0, **{name: value}),
+                 lambda: run_batch("hague2025", [{name: value}], [0])):
+        with pytest.raises(ParameterError) as error:
+            call()
+        assert expected in str(error.value) and "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize("changes", [
+    {"us_pressure": 0.5, "max_rounds": 12, "split_enabled": False, "mediator_rule": "median"},
+    {"us_pressure": np.float64(0.5), "max_rounds": np.int64(12), "split_enabled": np.bool_(False),
+     "mediator_rule": MediatorRule.MEDIAN},
+    {"us_pressure": 1, "max_rounds": 12.0, "split_enabled": False, "mediator_rule": "median"},
+])
+def test_python_and_numpy_numbers_and_bools_are_taken_as_the_same_values(changes):
+    params = load_scenario("hague2025").with_parameters(**changes).params
+    assert (params.us_pressure, params.max_rounds, params.split_enabled, params.mediator_rule) == \
+        (float(changes["us_pressure"]), 12, False, MediatorRule.MEDIAN)
+    assert type(params.us_pressure) is float and type(params.max_rounds) is int and type(params.split_enabled) is bool
+
+
+def test_a_scenario_file_reads_its_values_as_toml_types(tmp_path, capsys):
+    """In a file, 0.5 is a number and true a switch; "0.5" in quotes is text, refused alike."""
+    good = tmp_path / "typed.toml"
+    good.write_text("[parameters]\nus_pressure = 0.5\nsplit_enabled = true\nmax_rounds = 12\n")
+    params = load_scenario(good).params
+    assert (params.us_pressure, params.split_enabled, params.max_rounds) == (0.5, True, 12)
+    for line, allowed in (('us_pressure = "0.5"', "a number from 0 to 1"), ('split_enabled = "true"', "true or false")):
+        bad = tmp_path / "quoted.toml"
+        bad.write_text(f"[parameters]\n{line}\n")
+        assert main(["run", str(bad)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "quoted.toml: field parameters." in err[0] and f"allowed: {allowed}" in err[0]

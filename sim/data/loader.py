@@ -31,10 +31,11 @@ class Column:
     low: float
     high: float
     may_be_empty: bool = False
+    whole: bool = False  # a year: a whole number, never truncated
 
 
 NUMERIC_COLUMNS = (
-    Column("accession_year", 1949, 2030),
+    Column("accession_year", 1949, 2030, whole=True),
     Column("gdp_2024_usd_bn", 0.1, 100_000),
     Column("defence_pct_gdp_2014", 0.0, 15.0, may_be_empty=True),
     Column("defence_pct_gdp_2024_est", 0.0, 15.0, may_be_empty=True),
@@ -127,9 +128,15 @@ def load_allies(path: Path | None = None) -> AllyFacts:
     """Read allies.csv, checking its shape and every value; raise DataError on the first fault."""
     path = Path(path) if path is not None else default_allies_path()
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
+        # utf-8-sig: a byte-order mark (as spreadsheet programs write) is read past, not taken
+        # as part of the first column's name
+        with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
             header = reader.fieldnames or []
+            repeated = sorted({name for name in header if header.count(name) > 1}, key=header.index)
+            if repeated:
+                raise DataError(f"{path}: column {repeated[0]} appears {header.count(repeated[0])} times in the "
+                                f"header; each column must appear once")
             missing = [c for c in REQUIRED_COLUMNS if c not in header]
             if missing:
                 raise DataError(f"{path}: missing column(s) {', '.join(missing)}")
@@ -145,7 +152,7 @@ def load_allies(path: Path | None = None) -> AllyFacts:
         raise DataError(f"{path}: expected {EXPECTED_ALLIES} allies, found {len(rows)} rows")
     codes = [row["iso3"] for row in rows]
     for line, code in enumerate(codes, start=2):
-        if not (isinstance(code, str) and len(code) == 3 and code.isalpha() and code.isupper()):
+        if not (isinstance(code, str) and len(code) == 3 and all("A" <= letter <= "Z" for letter in code)):
             raise DataError(f"{path}: line {line}, column iso3: {code!r} is not an ISO 3166 alpha-3 code")
     first_line: dict[str, int] = {}
     for line, code in enumerate(codes, start=2):
@@ -195,6 +202,9 @@ def _number(path: Path, line: int, row: dict, column: Column) -> float:
         raise DataError(f"{where}: {text!r} is not a number") from None
     if not (column.low <= value <= column.high):
         raise DataError(f"{where}: {value:g} is out of range; allowed {column.low:g} to {column.high:g}")
+    if column.whole and value != int(value):
+        raise DataError(f"{where}: {text!r} is not a whole year; allowed a whole number from {column.low:g} "
+                        f"to {column.high:g}")
     return value
 
 

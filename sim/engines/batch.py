@@ -245,7 +245,7 @@ def open_talks(alliance: Alliance, facts: AllyFacts, levers: Levers, seeds: Sequ
     number depends on its run's seed alone, and a run with fewer rounds than the longest
     simply never reads its later rounds' draws."""
     runs, allies = len(seeds), alliance.count
-    draws = random_draws(np.asarray(seeds), allies, int(levers.max_rounds.max(initial=0)))
+    draws = random_draws(np.asarray(seeds), alliance.iso3, int(levers.max_rounds.max(initial=0)))
     preference, widening_factors, recognition_draws = draws.preference, draws.widening_factor, draws.recognition
     circumstances = circumstances_of(alliance, levers, preference)
     circumstances = dataclasses.replace(circumstances, **{

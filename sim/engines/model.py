@@ -58,7 +58,7 @@ class AllianceModel(mesa.Model):
         facts = self.scenario_spec.allies()
         self.alliance = Alliance.of(facts, p.data_year, p.summit_year)
         peers = perception.peer_weights(facts.capital_lat, facts.capital_lon, p.peer_distance_km)
-        draws = random_draws(self.draws_key, self.alliance.count, p.max_rounds)
+        draws = random_draws(self.draws_key, self.alliance.iso3, p.max_rounds)
         for i in range(self.alliance.count):
             Ally(self, i, self.alliance.row(i), peers[i], draws.preference[i], draws.widening_factor[:, i])
         self.recognition_draws = draws.recognition
@@ -102,7 +102,11 @@ class AllianceModel(mesa.Model):
 
     # --- the schedule ---
     def step(self):
-        """One round of talks: simultaneous moves, so every ally perceives last round's readings."""
+        """One round of talks: simultaneous moves, so every ally perceives last round's readings.
+        Once the talks have ended (`running` is False) it does nothing, so stepping by hand
+        until then, or past it, gives what `run()` gives."""
+        if not self.running:
+            return
         self.round += 1
         self.threat_level = float(perception.threat_level_in_round(self.round, self.params))
         self.last_round_threats = np.array(self.allies.get("threat"))

@@ -22,13 +22,17 @@ def us_reliance(exports_pct_gdp, us_troops, gdp_usd_bn):
     levers a patron holds over its clients (Hirschman 1945 on trade dependence; Lanoszka 2018
     on US forces as the guarantee's hostage). Ranks, because the two measures share no unit
     and a few outliers (Canada's exports, Germany's bases) would otherwise decide alone. An
-    ally with no figure (the US itself) relies on nobody: 0. Over allies (the last axis)."""
+    ally with no figure (the US itself) relies on nobody: 0. Allies with equal figures share
+    the mean of their ranks, so an ally's rank never depends on the data's row order. Over
+    allies (the last axis)."""
     def rank(values):
         values = np.asarray(values, dtype=float)
         known = ~np.isnan(values)
         ranks = np.full(values.shape, np.nan)
-        order = np.argsort(np.argsort(values[known], kind="stable"), kind="stable")
-        ranks[known] = order / max(np.sum(known) - 1, 1)
+        given = values[known]
+        below = np.sum(given[None, :] < given[:, None], axis=1)
+        equal = np.sum(given[None, :] == given[:, None], axis=1)
+        ranks[known] = (below + (equal - 1) / 2.0) / max(np.sum(known) - 1, 1)
         return ranks
 
     reliance = (rank(exports_pct_gdp) + rank(np.asarray(us_troops, dtype=float) / gdp_usd_bn)) / 2.0

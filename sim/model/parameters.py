@@ -7,12 +7,16 @@ so a parameter is declared once and validated the same way everywhere.
 from __future__ import annotations
 
 import dataclasses
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
 import numpy as np
+
+
+NATO_FOUNDED = 1949  # the North Atlantic Treaty: no summit of the alliance before it
 
 
 class MediatorRule(StrEnum):
@@ -147,31 +151,42 @@ def allowed(name: str) -> str:
 
 
 def coerce(name: str, value):
-    """Turn a raw value (from TOML, a CLI flag or a slider) into the parameter's type, or raise."""
+    """A value (from TOML, a CLI flag, a slider or Python) as the parameter's type, or raise.
+
+    One rule for every kind, whatever the caller: a number parameter takes a real number (a
+    Python or numpy int or float; an integer parameter a whole one, 12.0 included), a switch a
+    bool (Python's or numpy's), a choice its name (or the enum member). Text is never read as a
+    number or a switch here: scenario files and `--set` are parsed as TOML before they reach
+    this, so `0.5` arrives as a float and `true` as a bool, while the Python API's "0.5",
+    "true" or Decimal("0.5") is refused, naming the parameter and what it allows."""
     if name not in _FIELDS:
         raise ParameterError(f"unknown parameter {name!r}; known: {', '.join(sorted(_FIELDS))}")
     spec = _FIELDS[name]
     kind = spec.type
     try:
         if kind in ("bool", bool):
-            if isinstance(value, bool):
-                return value
+            if isinstance(value, (bool, np.bool_)):
+                return bool(value)
             raise TypeError
+        if kind in CHOICE_TYPES:
+            if not isinstance(value, str):
+                raise TypeError
+            return CHOICE_TYPES[kind](value)
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError  # text, Decimal, None, lists: not a number of this model
         if kind in ("int", int):
-            if isinstance(value, bool) or float(value) != int(value):
+            if float(value) != int(value):
                 raise TypeError
             return int(value)
         if kind in ("float", float):
-            if isinstance(value, bool):
-                raise TypeError
             return float(value)
-        if kind in CHOICE_TYPES:
-            return CHOICE_TYPES[kind](value)
     except (TypeError, ValueError, OverflowError):
         pass
     else:
         return value
-    raise ParameterError(f"{name} = {value!r} is not allowed; allowed: {allowed(name)}")
+    text = " (text is not read as a number or a switch: pass a Python number or bool)" \
+        if isinstance(value, str) and kind not in CHOICE_TYPES else ""
+    raise ParameterError(f"{name} = {value!r} is not allowed; allowed: {allowed(name)}{text}")
 
 
 def parameter_problems(params: Parameters) -> list[tuple[str, str]]:
@@ -187,6 +202,11 @@ def parameter_problems(params: Parameters) -> list[tuple[str, str]]:
     if params.latest_deadline_years < params.earliest_deadline_years:
         problems.append(("latest_deadline_years", "must not be before earliest_deadline_years "
                                                   f"({params.earliest_deadline_years})"))
+    if isinstance(params.summit_year, (int, np.integer)) and isinstance(params.data_year, (int, np.integer)) \
+            and params.summit_year < max(params.data_year, NATO_FOUNDED):
+        problems.append(("summit_year", f"{params.summit_year} is before the data year ({params.data_year}); "
+                                        f"the talks start from the data year's spending, so the summit must not "
+                                        f"precede it (nor NATO's founding, {NATO_FOUNDED})"))
     return problems
 
 
@@ -203,7 +223,8 @@ class ParameterColumns:
     """Every parameter of a block of runs as a column (one array of length runs per parameter,
     in `COLUMN_TYPES`), the base's value where a run does not override it, and which runs'
     overrides a one-run `Parameters` would refuse (`refused`), checked by the same table
-    (`parameter_fields()`: types, ranges, choices, and latest >= earliest deadline)."""
+    (`parameter_fields()`: types, ranges, choices, latest >= earliest deadline, and a summit
+    not before the data year)."""
 
     values: dict[str, np.ndarray]
     refused: np.ndarray  # (runs,) bool
@@ -250,6 +271,8 @@ def parameter_columns(base: Parameters, overrides: Sequence[Mapping[str, object]
         refused[rows[bad]] = True
     if "earliest_deadline_years" in given or "latest_deadline_years" in given:
         refused |= values["latest_deadline_years"] < values["earliest_deadline_years"]
+    if "summit_year" in given or "data_year" in given:
+        refused |= values["summit_year"] < np.maximum(values["data_year"], NATO_FOUNDED)
     return ParameterColumns(values=values, refused=refused)
 
 

@@ -76,6 +76,11 @@ def parse_pledges(section) -> Ledger:
             value = item[name]
             if isinstance(value, bool) or not isinstance(value, (int, float) if kind is float else kind):
                 raise ValueError(f"{where}.{name} = {value!r} is not allowed; allowed: a {kind.__name__}")
+        for name in ("name", "source"):  # a pledge is dated and sourced: an empty text is no source
+            if not item[name].strip():
+                raise ValueError(f"{where}.{name} must not be empty; allowed: a non-empty text"
+                                 + (" saying where the pledge comes from (the declaration and paragraph)"
+                                    if name == "source" else ""))
         if item["kind"] not in tuple(PledgeKind):
             raise ValueError(f"{where}.kind = {item['kind']!r} is not allowed; allowed: "
                              f"{', '.join(PledgeKind)}")
@@ -85,6 +90,7 @@ def parse_pledges(section) -> Ledger:
         if not YEAR_RANGE[0] <= item["from_year"] <= YEAR_RANGE[1]:
             raise ValueError(f"{where}.from_year = {item['from_year']!r} is out of range; allowed: "
                              f"{YEAR_RANGE[0]} to {YEAR_RANGE[1]}")
-        pledges.append(Pledge(name=item["name"], kind=PledgeKind(item["kind"]), level_pct=float(item["level_pct"]),
-                              from_year=item["from_year"], source=item["source"]))
+        pledges.append(Pledge(name=item["name"].strip(), kind=PledgeKind(item["kind"]),
+                              level_pct=float(item["level_pct"]), from_year=item["from_year"],
+                              source=item["source"].strip()))
     return Ledger(tuple(pledges))

@@ -41,6 +41,7 @@ FACT_RANGES = {  # what a scenario may set an ally's fact to
     "distance_to_moscow_km": (0.0, 20_000.0),
     "accession_year": (1949, 2100),
 }
+WHOLE_FACTS = frozenset({"accession_year"})  # years: an integer, never truncated
 
 
 class ScenarioError(ValueError):
@@ -229,7 +230,10 @@ def _ally_overrides(section, codes: tuple[str, ...], source: str) -> dict[str, d
                 checked[fact] = value
                 continue
             low, high = FACT_RANGES[fact]
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not (low <= value <= high):
+            if fact in WHOLE_FACTS:
+                if isinstance(value, bool) or not isinstance(value, int) or not (low <= value <= high):
+                    raise ScenarioError(f"{where} = {value!r} is not allowed; allowed: a whole year from {low} to {high}")
+            elif isinstance(value, bool) or not isinstance(value, (int, float)) or not (low <= value <= high):
                 raise ScenarioError(f"{where} = {value!r} is not allowed; allowed: a number from {low:g} to {high:g}")
             checked[fact] = value
         overrides[code] = checked

@@ -18,11 +18,15 @@ Uniforms take the top 53 bits of a 64-bit output (every double in [0, 1) on a gr
 standard normals are Box-Muller pairs (Box & Muller 1958) of two uniforms at counters 2k and
 2k + 1, the cosine branch only, so the k-th normal needs nothing but its own two counters.
 Integers are numpy uint64, whose arithmetic wraps modulo 2^64 as the method wants.
+
+An ally's numbers are keyed by its ISO3 code, not by its row in the data (`ally_index`): the
+same ally draws the same numbers however allies.csv orders its rows.
 """
 
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +38,8 @@ SEED_SALT = np.uint64(0x6A09E667F3BCC908)  # sqrt(2)'s fraction: keeps seed 0 aw
 STREAM_SHIFT = np.uint64(32)  # a stream's counters live below bit 32, its number above
 UNIT = 2.0 ** -53
 WORD = 1 << 64
+LETTERS = 26
+ALLY_CODES = LETTERS ** 3  # the ISO 3166 alpha-3 codes: each ally's place in a per-ally stream
 
 
 class Stream(enum.IntEnum):
@@ -108,6 +114,23 @@ def standard_normal(keys, stream: Stream, counters) -> np.ndarray:
     return radius * np.cos(2.0 * np.pi * pairs[..., 1])
 
 
+def ally_index(code: str) -> int:
+    """An ally's stable place in the per-ally streams, from its ISO 3166 alpha-3 code alone (the
+    code read as a base-26 number, AAA = 0 to ZZZ = 17575): never its row in the data, so
+    reordering allies.csv gives every ally the same numbers."""
+    if not (isinstance(code, str) and len(code) == 3 and all("A" <= letter <= "Z" for letter in code)):
+        raise ValueError(f"ally code {code!r} is not an ISO 3166 alpha-3 code (three letters A-Z)")
+    index = 0
+    for letter in code:
+        index = index * LETTERS + (ord(letter) - ord("A"))
+    return index
+
+
+def ally_indices(iso3: Sequence[str]) -> np.ndarray:
+    """`ally_index` of each code, as uint64 counters."""
+    return np.array([ally_index(code) for code in iso3], dtype=np.uint64)
+
+
 @dataclass(frozen=True)
 class Draws:
     """A run's only random numbers (a block of runs': the same with a leading runs axis)."""
@@ -117,17 +140,21 @@ class Draws:
     recognition: np.ndarray  # (rounds,) which ally is recognised to propose (proposer protocol), uniform 0..1
 
 
-def random_draws(seeds, allies: int, rounds: int) -> Draws:
+def random_draws(seeds, iso3: Sequence[str], rounds: int) -> Draws:
     """The random numbers of a run (`seeds` an integer) or of a block of runs (an array of
-    integer seeds, one per run), by both engines alike.
+    integer seeds, one per run), for the allies `iso3` (their codes, in the data's order), by
+    both engines alike.
 
     Each number is a pure function of the run's seed, its stream and its place in it
-    (counter-based), so a run gets the same numbers whatever the batch, and
-    drawing more rounds changes none of the first rounds' numbers: the widening factor of
-    round r and ally a is number r x allies + a of its stream."""
+    (counter-based), so a run gets the same numbers whatever the batch. An ally's place is
+    keyed by its code (`ally_index`), not its row, so the order of the data's rows changes no
+    ally's numbers; and drawing more rounds changes none of the first rounds' numbers: the
+    preference shock of the ally with index a is number a of its stream, the widening factor
+    of round r and that ally number r x 17576 + a of its stream."""
+    allies = ally_indices(iso3)
+    rounds_axis = np.arange(rounds, dtype=np.uint64)[:, None] * np.uint64(ALLY_CODES)
     return Draws(
-        preference=standard_normal(seeds, Stream.PREFERENCE, np.arange(allies)),
-        widening_factor=uniform(seeds, Stream.WIDENING_FACTOR, np.arange(rounds * allies), 0.5, 1.5).reshape(
-            np.shape(seeds) + (rounds, allies)),
+        preference=standard_normal(seeds, Stream.PREFERENCE, allies),
+        widening_factor=uniform(seeds, Stream.WIDENING_FACTOR, rounds_axis + allies, 0.5, 1.5),
         recognition=uniform(seeds, Stream.RECOGNITION, np.arange(rounds)),
     )

@@ -15,10 +15,13 @@ def recognised(alliance: Alliance, draw):
     """Which ally is recognised to propose this round (a boolean mask over the allies): each
     ally at the table with probability equal to its clout (Baron & Ferejohn 1989 recognition,
     weighted by economic weight as in Snyder, Ting & Ansolabehere 2005). `draw` is the round's
-    uniform number, one per run."""
-    cumulative = np.cumsum(alliance.clout, axis=-1)
+    uniform number, one per run. The allies are laid end to end in the order of their ISO3
+    codes, not the data's rows, so the same draw recognises the same ally however the data
+    orders its rows."""
+    order = np.argsort(np.asarray(alliance.iso3), kind="stable")
+    cumulative = np.cumsum(np.asarray(alliance.clout)[..., order], axis=-1)
     threshold = np.asarray(draw, dtype=float)[..., None] * cumulative[..., -1:]
-    index = np.argmax(cumulative > threshold, axis=-1)
+    index = order[np.argmax(cumulative > threshold, axis=-1)]
     return np.arange(np.shape(cumulative)[-1]) == np.asarray(index)[..., None]
 
 
