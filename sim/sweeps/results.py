@@ -28,6 +28,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 import uuid
@@ -39,6 +40,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from sim.analysis.run_report import OutputError
 from sim.data.us_ties import load_us_ties
 from sim.model.scenario import Scenario
 from sim.sweeps.lock import LOCK_FILE, DirectoryLock
@@ -54,6 +56,55 @@ TEMP_SUFFIX = ".tmp"
 #: Parquet options of every shard: a CRC-32 per page, checked whenever a shard is read.
 WRITE_OPTIONS = {"write_page_checksum": True}
 READ_OPTIONS = {"page_checksum_verification": True}
+
+
+class SweepWriteError(OutputError):
+    """A shard that could not be written (a full disk): the batches saved before it are whole,
+    and a resume computes the rest."""
+
+    def __init__(self, message: str, *, saved: int, batches: int):
+        super().__init__(message)
+        self.saved = saved
+        self.batches = batches
+
+
+def _reason(error: OSError) -> str:
+    """An OSError in words, without the '[Errno N]' prefix (pyarrow's too, whose number is
+    inside its message: 'Error writing bytes to file. Detail: [errno 28] ...')."""
+    number = error.errno or next((int(n) for n in re.findall(r"\[errno (\d+)\]", str(error), re.I)), None)
+    words = error.strerror or (os.strerror(number) if number else str(error))
+    return words + (f": {error.filename}" if error.filename else "")
+
+
+def _make_directory(path: Path) -> bool:
+    """Create the results directory (and its parents) if need be; whether this call created it.
+    What cannot be a results directory (a file, a device, a path through a file, a read-only
+    place) is OutputError in one line saying what --out must be."""
+    if path.is_dir():
+        return False
+    if path.exists() or path.is_symlink():
+        raise OutputError(f"--out {path}: is not a directory (a file or a device); --out must be a directory: "
+                          "a new or empty one, or a sweep's own to resume")
+    blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
+    if blocking is not None:
+        raise OutputError(f"--out {path}: {blocking} is a file, not a directory; --out must be a directory: "
+                          "choose a path under a directory")
+    try:
+        path.mkdir(parents=True)
+    except FileExistsError:  # made by someone else just now
+        if not path.is_dir():
+            raise OutputError(f"--out {path}: is not a directory; --out must be a directory") from None
+        return False
+    except OSError as error:
+        raise OutputError(f"--out {path}: cannot create the directory ({_reason(error)})") from None
+    return True
+
+
+def _remove_if_empty(path: Path) -> None:
+    try:
+        path.rmdir()
+    except OSError:
+        pass
 
 
 class DamagedShardError(ValueError):
@@ -142,14 +193,31 @@ class ResultsDir:
         self.path = Path(path)
         self.spec = spec
         self.code_version = code_version
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._lock = DirectoryLock.acquire(self.path)
+        self._lock = None
+        self._created = _make_directory(self.path)
         try:
+            try:
+                self._lock = DirectoryLock.acquire(self.path)
+            except FileExistsError:
+                raise
+            except OSError as error:
+                raise self._fail(f"cannot be written ({_reason(error)}); a sweep writes its lock, metadata and "
+                                 "shards there; choose a directory you can write") from None
             self.inputs = SweepInputs.of(spec.scenario)
-            self._claim(resume)
+            try:
+                self._claim(resume)
+            except FileExistsError:  # the refusals: this directory holds something else
+                raise
+            except OSError as error:
+                raise self._fail(f"cannot be written ({_reason(error)}); nothing of this sweep was written") from None
         except BaseException:
             self.close()
+            if self._created:
+                _remove_if_empty(self.path)  # a refused first start leaves no directory behind
             raise
+
+    def _fail(self, why: str) -> OutputError:
+        return OutputError(f"--out {self.path}: {why}")
 
     def close(self) -> None:
         if self._lock is not None:
@@ -241,6 +309,12 @@ class ResultsDir:
     def finished_batches(self) -> set[int]:
         """The batches whose shards are whole; damaged shards are reported on stderr, moved
         to `_damaged/` and left out, so their batches are computed again."""
+        try:
+            return self._finished_batches()
+        except OSError as error:  # clearing a leftover or moving a damaged shard aside
+            raise self._fail(f"cannot be written ({_reason(error)}); the shards already there are kept") from None
+
+    def _finished_batches(self) -> set[int]:
         for folder in (self.path, *(table.folder(self.path) for table in ResultTable)):
             for leftover in folder.glob(f".*{TEMP_SUFFIX}"):
                 leftover.unlink(missing_ok=True)  # a write cut short; its batch was never finished
@@ -320,10 +394,21 @@ class ResultsDir:
 
     # --- writing ---
     def write(self, shard: Shard) -> None:
-        """Write a finished batch: its extra tables first, then the run table that marks it done."""
-        for table, data in shard.extras().items():
-            _atomic_write(table.shard_path(self.path, shard.batch), lambda p, data=data: _write_shard(data, p))
-        _atomic_write(ResultTable.RUNS.shard_path(self.path, shard.batch), lambda p: _write_shard(shard.runs, p))
+        """Write a finished batch: its extra tables first, then the run table that marks it done.
+        A failure (a full disk) leaves no part of the batch marked done, and raises
+        SweepWriteError saying how many batches are saved."""
+        path = ResultTable.RUNS.shard_path(self.path, shard.batch)
+        try:
+            for table, data in shard.extras().items():
+                path = table.shard_path(self.path, shard.batch)
+                _atomic_write(path, lambda p, data=data: _write_shard(data, p))
+            path = ResultTable.RUNS.shard_path(self.path, shard.batch)
+            _atomic_write(path, lambda p: _write_shard(shard.runs, p))
+        except OSError as error:
+            saved = self.saved_batches()
+            raise SweepWriteError(f"--out {self.path}: cannot write {path.relative_to(self.path)} "
+                                  f"({_reason(error)}); {saved} of {self.spec.batch_count} batches are saved, "
+                                  "each whole", saved=saved, batches=self.spec.batch_count) from None
 
 
 def _write_shard(table: pa.Table, path: Path) -> None:
