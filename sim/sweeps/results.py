@@ -24,11 +24,8 @@ scenario uses), so a resume on other inputs is refused instead of mixing rows.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import os
-import re
 import sys
 import time
 import uuid
@@ -41,9 +38,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.analysis.run_report import OutputError
-from sim.data.us_ties import load_us_ties
-from sim.model.scenario import Scenario
-from sim.sweeps.lock import LOCK_FILE, DirectoryLock
+from sim.analysis.run_report import os_reason as _reason
+from sim.sweeps.inputs import SweepInputs, ally_data_digest, recorded_inputs, scenario_changes
+from sim.sweeps.lock import LOCK_FILE, DirectoryLock, claim_directory, remove_if_empty
 from sim.sweeps.shards import ResultTable, Shard, extra_tables, run_columns
 from sim.sweeps.spec import RunBatch, SweepSpec
 from sim.sweeps.versions import code_version, package_versions
@@ -66,45 +63,6 @@ class SweepWriteError(OutputError):
         super().__init__(message)
         self.saved = saved
         self.batches = batches
-
-
-def _reason(error: OSError) -> str:
-    """An OSError in words, without the '[Errno N]' prefix (pyarrow's too, whose number is
-    inside its message: 'Error writing bytes to file. Detail: [errno 28] ...')."""
-    number = error.errno or next((int(n) for n in re.findall(r"\[errno (\d+)\]", str(error), re.I)), None)
-    words = error.strerror or (os.strerror(number) if number else str(error))
-    return words + (f": {error.filename}" if error.filename else "")
-
-
-def _make_directory(path: Path) -> bool:
-    """Create the results directory (and its parents) if need be; whether this call created it.
-    What cannot be a results directory (a file, a device, a path through a file, a read-only
-    place) is OutputError in one line saying what --out must be."""
-    if path.is_dir():
-        return False
-    if path.exists() or path.is_symlink():
-        raise OutputError(f"--out {path}: is not a directory (a file or a device); --out must be a directory: "
-                          "a new or empty one, or a sweep's own to resume")
-    blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
-    if blocking is not None:
-        raise OutputError(f"--out {path}: {blocking} is a file, not a directory; --out must be a directory: "
-                          "choose a path under a directory")
-    try:
-        path.mkdir(parents=True)
-    except FileExistsError:  # made by someone else just now
-        if not path.is_dir():
-            raise OutputError(f"--out {path}: is not a directory; --out must be a directory") from None
-        return False
-    except OSError as error:
-        raise OutputError(f"--out {path}: cannot create the directory ({_reason(error)})") from None
-    return True
-
-
-def _remove_if_empty(path: Path) -> None:
-    try:
-        path.rmdir()
-    except OSError:
-        pass
 
 
 class DamagedShardError(ValueError):
@@ -135,51 +93,6 @@ def refuse_older_layout(directory: Path) -> None:
         raise OlderLayoutError(directory)
 
 
-@dataclasses.dataclass(frozen=True)
-class SweepInputs:
-    """What a sweep's rows depend on beyond its spec text: the ally facts the scenario uses
-    (the data file with the scenario's overrides) and its effective parameters, as digests."""
-
-    ally_data: str
-    parameters: str
-
-    @classmethod
-    def of(cls, scenario: Scenario) -> SweepInputs:
-        return cls(ally_data=ally_data_digest(scenario), parameters=_json_digest(dataclasses.asdict(scenario.params)))
-
-    def changes(self, recorded: SweepInputs) -> list[str]:
-        """What differs from the inputs recorded when the sweep started, in words."""
-        changes = []
-        if self.ally_data != recorded.ally_data:
-            changes.append(f"the ally data (sim/data/allies.csv with the scenario's [allies] overrides: digest "
-                           f"{recorded.ally_data[:12]} then, {self.ally_data[:12]} now)")
-        if self.parameters != recorded.parameters:
-            changes.append("the scenario's parameters")
-        return changes
-
-
-def ally_data_digest(scenario: Scenario) -> str:
-    """A digest of every ally fact the scenario runs on (after its overrides), the ties to
-    the US included."""
-    facts = scenario.allies()
-    ties = load_us_ties(tuple(facts.iso3))
-    digest = hashlib.sha256()
-    for field, value in [*((f, getattr(facts, f.name)) for f in dataclasses.fields(facts)),
-                         *((f, getattr(ties, f.name)) for f in dataclasses.fields(ties))]:
-        digest.update(field.name.encode())
-        if isinstance(value, np.ndarray):
-            digest.update(f"{value.dtype.str}{value.shape}".encode())
-            digest.update(np.ascontiguousarray(value).tobytes())
-        else:
-            digest.update(json.dumps(value).encode())
-    return digest.hexdigest()
-
-
-def _json_digest(value) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 # --- the results directory -------------------------------------------------------------
 
 class ResultsDir:
@@ -193,16 +106,8 @@ class ResultsDir:
         self.path = Path(path)
         self.spec = spec
         self.code_version = code_version
-        self._lock = None
-        self._created = _make_directory(self.path)
+        self._lock, self._created = claim_directory(self.path)  # a file, read-only: OutputError, one line
         try:
-            try:
-                self._lock = DirectoryLock.acquire(self.path)
-            except FileExistsError:
-                raise
-            except OSError as error:
-                raise self._fail(f"cannot be written ({_reason(error)}); a sweep writes its lock, metadata and "
-                                 "shards there; choose a directory you can write") from None
             self.inputs = SweepInputs.of(spec.scenario)
             try:
                 self._claim(resume)
@@ -213,7 +118,7 @@ class ResultsDir:
         except BaseException:
             self.close()
             if self._created:
-                _remove_if_empty(self.path)  # a refused first start leaves no directory behind
+                remove_if_empty(self.path)  # a refused first start leaves no directory behind
             raise
 
     def _fail(self, why: str) -> OutputError:
@@ -260,7 +165,7 @@ class ResultsDir:
         mine = self.spec.canonical()
         theirs = existing.get("spec") if isinstance(existing.get("spec"), dict) else {}
         differ = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
-        changed = _scenario_changes(theirs.get("scenario"), mine["scenario"]) if differ == ["scenario"] else []
+        changed = scenario_changes(theirs.get("scenario"), mine["scenario"]) if differ == ["scenario"] else []
         if differ == ["engine"] and isinstance(theirs.get("engine"), str):
             return (f"{self.path}: this sweep was started on the {theirs['engine']} engine, not {mine['engine']}; "
                     f"add --engine {theirs['engine']} to the command to resume it (one sweep, one engine)")
@@ -276,7 +181,7 @@ class ResultsDir:
     def _check_inputs(self, existing: dict, meta_path: Path, has_results: bool) -> None:
         """Refuse to add rows computed on other inputs (an edited allies.csv) to the rows on
         disk; with no rows yet, record the inputs of this start instead."""
-        recorded = _recorded_inputs(existing, meta_path)
+        recorded = recorded_inputs(existing, meta_path)
         if recorded is None:
             print(f"warning: {meta_path} records no digest of the sweep's inputs (started by an older version); "
                   "cannot check that the ally data is unchanged", file=sys.stderr)
@@ -441,39 +346,6 @@ def _read_existing(meta_path: Path) -> dict:
         raise FileExistsError(f"{meta_path}: field spec_hash = {digest!r} is not allowed; allowed: the spec's "
                               "SHA-256 as a hex string; choose another --out directory or move this one away")
     return existing
-
-
-def _recorded_inputs(existing: dict, meta_path: Path) -> SweepInputs | None:
-    """The input digests recorded when the sweep started (None for sweeps older than them)."""
-    if "inputs" not in existing:
-        return None
-    record = existing["inputs"]
-    fields = ("ally_data_sha256", "parameters_sha256")
-    if not isinstance(record, dict) or not all(isinstance(record.get(f), str) for f in fields):
-        raise FileExistsError(f"{meta_path}: field inputs = {record!r} is not allowed; allowed: an object of "
-                              f"{', '.join(fields)}, each a hex string; choose another --out directory")
-    return SweepInputs(ally_data=record["ally_data_sha256"], parameters=record["parameters_sha256"])
-
-
-def _scenario_changes(theirs, mine: dict) -> list[str]:
-    """The scenario's parameters and ally overrides that differ between two canonical specs,
-    each named with its value then and now (nothing when the scenarios are not comparable)."""
-    if not isinstance(theirs, dict) or theirs.get("name") != mine.get("name"):
-        return []
-    changes = []
-    for section, label in (("parameters", "parameter"), ("allies", "ally override")):
-        old, new = theirs.get(section), mine.get(section)
-        if not isinstance(old, dict):
-            return []
-        for key in sorted(set(old) | set(new)):
-            if old.get(key) != new.get(key):
-                changes.append(f"the scenario's {label} {key} ({_shown(old.get(key))} then, "
-                               f"{_shown(new.get(key))} now)")
-    return changes
-
-
-def _shown(value) -> str:
-    return "unset" if value is None else json.dumps(value, sort_keys=True)
 
 
 def _atomic_write(path: Path, write) -> None:
