@@ -48,6 +48,9 @@ from sim.model.scenario import DEFAULT_SCENARIO, Scenario, ScenarioCache, load_s
 #: their counts kept).
 OUTCOME_FIELDS = tuple(spec.name for spec in RUN_OUTCOMES if spec.scalar_type is not None)
 SEED_COLUMN = "seed"
+#: The most runs `simulate_many` takes in one call: it holds every run's outcomes in memory
+#: (some hundreds of bytes each); a sweep writes any number to disk as it goes.
+MAX_RUNS = 10**8
 
 
 def simulate(params: Mapping[str, object] | None = None, seed: int = 0,
@@ -85,7 +88,17 @@ def simulate_many(design: pd.DataFrame, seeds: Sequence[int] | int,
         raise TypeError(f"design must be a pandas DataFrame with one column per parameter, not "
                         f"{type(design).__name__}; e.g. pandas.DataFrame({{'us_pressure': [0.2, 0.8]}})")
     base = scenario_of(scenario)
+    runs = max(len(design), 1) * (int(plain(seeds)) if is_count(seeds) else 1)
+    if runs > MAX_RUNS:  # before the list of seeds: 10**12 of them is a bare MemoryError
+        raise ParameterError(f"seeds = {plain(seeds)!r} with {len(design)} design rows is {runs:,} runs; allowed: "
+                             f"at most {MAX_RUNS:,} in one call, which holds every run in memory; for more, run a "
+                             "sweep (alliance-sim sweep, or sim.sweeps.sweep.run_sweep), which writes them to disk "
+                             "as it goes")
     run_seeds = seed_list(seeds)
+    if len(design) * len(run_seeds) > MAX_RUNS:
+        raise ParameterError(f"seeds: {len(run_seeds):,} seeds with {len(design)} design rows is "
+                             f"{len(design) * len(run_seeds):,} runs; allowed: at most {MAX_RUNS:,} in one call; "
+                             "for more, run a sweep (alliance-sim sweep)")
     names = list(design.columns)
     for name in names:
         if not isinstance(name, str):
@@ -150,10 +163,16 @@ def checked_seed(seed: object) -> int:
     return int(value)
 
 
+def is_count(seeds: object) -> bool:
+    """Whether `seeds` is a count of seeds (an integer), not the seeds themselves."""
+    count = plain(seeds)
+    return isinstance(count, numbers.Integral) and not isinstance(count, bool)
+
+
 def seed_list(seeds: Sequence[int] | int) -> list[int]:
     """The seeds as a list of ints: `seeds` itself, or 0..seeds-1 when it is a count."""
     count = plain(seeds)
-    if isinstance(count, numbers.Integral) and not isinstance(count, bool):
+    if is_count(count):
         if count < 1:
             raise ParameterError(f"seeds = {count!r}: a count of seeds must be at least 1")
         return list(range(int(count)))

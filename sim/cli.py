@@ -9,9 +9,12 @@ bug shows a traceback, under a line saying so.
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
+import re
 import shlex
+import signal
 import sys
 import time
 from contextlib import nullcontext
@@ -25,13 +28,15 @@ from sim.engines.engine import Engine
 from sim.sweeps.executors import LOCAL_SCHEDULER, ExecutorChoice, ExecutorError
 from sim.sweeps.shards import ResultTable
 from sim.sweeps.spec import SweepSpec, builtin_specs, load_spec
-from sim.sweeps.sweep import SweepInterrupted, run_sweep
+from sim.sweeps.sweep import SweepInterrupted, SweepWriteError, run_sweep
 from sim.viz.server import DEFAULT_HOST, DEFAULT_PORT, ServerError, serve
 
 DEFAULT_SEED = 0
 USAGE_ERROR = 2
 BROKEN_PIPE = 141  # what a shell reports for a tool ended by SIGPIPE (128 + 13)
 INTERRUPTED = 130  # the shell's status for a run stopped by Ctrl-C
+TERMINATED = 143  # the shell's status for a command ended by SIGTERM (128 + 15), as `kill` does
+MAX_SEED = 2**64 - 1  # the engines key every run by its seed as one 64-bit word
 USER_ERRORS = (ScenarioError, ParameterError, DataError, FileExistsError, ExecutorError, OutputError, ServerError)
 VALIDATION_FILES = ("validation.md", "validation.json")
 
@@ -40,7 +45,7 @@ class ArgumentParser(argparse.ArgumentParser):
     """argparse, but a mistake on the command line is one line like every other user error."""
 
     def error(self, message: str):
-        self.exit(USAGE_ERROR, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        self.exit(USAGE_ERROR, f"{self.prog}: error: {shown(message)} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -118,6 +123,8 @@ def parse_override(text: str) -> tuple[str, object]:
         value = tomllib.loads(f"v = {raw}")["v"]
     except (tomllib.TOMLDecodeError, KeyError, RecursionError):
         value = raw
+    except ValueError as error:  # an integer past Python's limit on digits (4300)
+        raise ParameterError(f"--set {text}: too long a number ({error.args[0].split(';')[0]})") from None
     return name, value
 
 
@@ -137,8 +144,9 @@ def checked_overrides(texts: list[str], scenario: str) -> dict[str, object]:
 
 
 def checked_seed(seed: int) -> int:
-    if seed < 0:
-        raise ParameterError(f"--seed {seed} is not allowed; allowed: a non-negative integer")
+    if not 0 <= seed <= MAX_SEED:
+        raise ParameterError(f"--seed {seed} is not allowed; allowed: a non-negative integer up to 2**64 - 1 "
+                             f"({MAX_SEED})")
     return seed
 
 
@@ -146,6 +154,99 @@ def output_dir(out: Path | None, names: tuple[str, ...]):
     """The claimed --out directory (checked before any computing), or nothing to write."""
     return nullcontext(None) if out is None else OutputDir(out, names)
 
+
+# --- what the commands print ---------------------------------------------------------------------
+
+def printable(text: str, keep: str = "") -> str:
+    """`text` safe to show on a terminal: every control or other non-printing character (an
+    escape code in a scenario name or a file name) written as its Python escape (\\x1b), except
+    those in `keep` (the newlines of a multi-line report)."""
+    return "".join(c if c.isprintable() or c in keep else repr(c)[1:-1] for c in text)
+
+
+LONG_NUMBER = re.compile(r"\d{41,}")
+
+
+def shown(text: str) -> str:
+    """A message as one printable line, a number of thousands of digits cut to its first
+    ones and its length."""
+    line = printable(" ".join(str(text).splitlines()))
+    return LONG_NUMBER.sub(lambda m: f"{m[0][:12]}...({len(m[0])} digits)", line)
+
+
+def one_line(error: BaseException) -> str:
+    """An error message kept to one printable line, whatever a file name or value in it holds."""
+    return shown(str(error))
+
+
+class Stdout:
+    """A command's standard output. What the command shows is written at once; a failure to
+    write it (a full disk, a closed stdout, a reader gone away) is remembered, not raised, so
+    the files the command writes never depend on it. `main` reports it once the command ends."""
+
+    def __init__(self) -> None:
+        self.failure: OSError | None = None
+        self.saved: Path | None = None  # the directory whose files were written whole
+
+    def print(self, text: str, *, to_stderr: bool = False) -> None:
+        if to_stderr:
+            print(printable(text, "\n\t"), file=sys.stderr, flush=True)  # stderr never raises (see `Unfailing`)
+            return
+        if self.failure is not None:
+            return
+        try:
+            if sys.stdout is None:  # started with stdout closed (`>&-`)
+                raise OSError(errno.EBADF, "standard output is closed")
+            sys.stdout.write(printable(text, "\n\t") + "\n")
+            sys.stdout.flush()
+        except OSError as error:  # BrokenPipeError included
+            self.failure = error
+            quiet_stdout()
+
+    def flush(self) -> None:
+        if self.failure is None and sys.stdout is not None:
+            try:
+                sys.stdout.flush()
+            except OSError as error:
+                self.failure = error
+                quiet_stdout()
+
+
+class Unfailing:
+    """stderr for the command: a message or progress bar that cannot be written (stderr on a
+    full disk or closed) is dropped instead of stopping the command; the exit status still
+    tells what happened."""
+
+    def __init__(self, stream) -> None:
+        self._stream = stream
+        self._failed = stream is None
+
+    def write(self, text: str) -> int:
+        if not self._failed:
+            try:
+                return self._stream.write(text)
+            except (OSError, ValueError):
+                self._failed = True
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._failed:
+            try:
+                self._stream.flush()
+            except (OSError, ValueError):
+                self._failed = True
+
+    def isatty(self) -> bool:
+        try:
+            return not self._failed and self._stream.isatty()
+        except (OSError, ValueError):
+            return False
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+# --- the commands --------------------------------------------------------------------------------
 
 def command_run(args) -> int:
     from sim.engines.model import AllianceModel
@@ -158,15 +259,17 @@ def command_run(args) -> int:
         model = AllianceModel(args.scenario, rng=seed, **overrides)
         outcome = model.run()
         elapsed = time.perf_counter() - started
-        # shown first: the result stays on screen whatever happens to the files
+        # shown first: the result stays on screen whatever happens to the files (and the
+        # files are written whatever happens to the screen)
         if args.json:
-            print(json.dumps(outcome.to_dict(), allow_nan=False), flush=True)
+            args.stdout.print(json.dumps(outcome.to_dict(), allow_nan=False))
         else:
-            print(summary_text(outcome))
-            print(f"\n(run took {elapsed * 1000:.0f} ms)", flush=True)
+            args.stdout.print(summary_text(outcome))
+            args.stdout.print(f"\n(run took {elapsed * 1000:.0f} ms)")
         if target is not None:
             paths = write_run(target, outcome, model.rounds_table(), model.allies_table())
-            print("wrote " + ", ".join(str(p) for p in paths), file=sys.stderr if args.json else sys.stdout)
+            args.stdout.saved = target.path
+            args.stdout.print("wrote " + ", ".join(str(p) for p in paths), to_stderr=args.json)
     return 0
 
 
@@ -178,11 +281,12 @@ def command_validate(args) -> int:
         raise ParameterError(f"--seeds {args.seeds}: at least 1 run per case is needed")
     with output_dir(args.out, VALIDATION_FILES) as target:  # refuse before spending time on the runs
         result = validate(range(args.seeds))
-        print(json.dumps(result.to_dict(), default=float, allow_nan=False) if args.json else table_text(result),
-              flush=True)
+        args.stdout.print(json.dumps(result.to_dict(), default=float, allow_nan=False) if args.json
+                          else table_text(result))
         if target is not None:
             paths = target.write(lambda stage: write_report(result, stage))
-            print("wrote " + ", ".join(str(p) for p in paths), file=sys.stderr if args.json else sys.stdout)
+            args.stdout.saved = target.path
+            args.stdout.print("wrote " + ", ".join(str(p) for p in paths), to_stderr=args.json)
     return 0
 
 
@@ -200,23 +304,46 @@ def resume_command(args, spec: SweepSpec, own_engine: Engine) -> str:
     return shlex.join([*words, "--resume", *(["--quiet"] if args.quiet else [])])
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill`, a scheduler ending the job): stopped as Ctrl-C stops a sweep."""
+
+
+def stop_on_sigterm(signum, frame) -> None:
+    raise Terminated
+
+
 def command_sweep(args) -> int:
     own = load_spec(args.spec)
     spec = own.with_engine(args.engine)
     choice = ExecutorChoice(workers=args.workers, scheduler=args.scheduler)
     resume = resume_command(args, spec, own.engine)
     try:
+        previous = signal.signal(signal.SIGTERM, stop_on_sigterm)
+    except ValueError:  # not the main thread (main() called from a thread): SIGTERM keeps its default
+        previous = None
+    terminated = False
+    try:
         report = run_sweep(spec, args.out, executor=choice, resume=args.resume, progress=not args.quiet)
     except SweepInterrupted as stop:
-        print(f"\n{stop.describe(args.out, resume)}", file=sys.stderr)
-        return INTERRUPTED
-    except KeyboardInterrupt:  # while the sweep was still checking its directory: count what is there
+        terminated = isinstance(stop.__context__, Terminated)
+        print(f"\n{printable(stop.describe(args.out, resume))}", file=sys.stderr)
+        return TERMINATED if terminated else INTERRUPTED
+    except KeyboardInterrupt as stop:  # while the sweep was still checking its directory: count what is there
+        terminated = isinstance(stop, Terminated)
         saved = len(ResultTable.RUNS.shards(args.out)) if args.out.is_dir() else 0  # each whole, or found damaged
-        print(f"\n{SweepInterrupted(saved, spec.batch_count).describe(args.out, resume)}", file=sys.stderr)
-        return INTERRUPTED
+        print(f"\n{printable(SweepInterrupted(saved, spec.batch_count).describe(args.out, resume))}",
+              file=sys.stderr)
+        return TERMINATED if terminated else INTERRUPTED
+    except SweepWriteError as error:  # a full disk: what is saved stays, and the resume finishes it
+        raise OutputError(f"{error}; {'finish it with: ' + resume if error.saved else 'then run the sweep again'}"
+                          ) from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+    args.stdout.saved = args.out
     speed = f" in {report.seconds:.1f} s, {report.rate:.1f} runs/s" if report.computed else ""
-    print(f"sweep {spec.name}: {report.runs} runs in {args.out} ({report.already_done} already done, "
-          f"{report.computed} computed{speed}; engine {spec.engine}, {choice.describe()})")
+    args.stdout.print(f"sweep {spec.name}: {report.runs} runs in {args.out} ({report.already_done} already done, "
+                      f"{report.computed} computed{speed}; engine {spec.engine}, {choice.describe()})")
     return 0
 
 
@@ -224,35 +351,65 @@ def command_viz(args) -> int:
     return serve(args.host, args.port, args.scenario)
 
 
-def one_line(error: BaseException) -> str:
-    """An error message kept to one line, whatever a file name or value in it holds."""
-    return " ".join(str(error).splitlines())
-
-
 def quiet_stdout() -> None:
-    """After the reader of our output went away: point stdout at /dev/null, so Python's own
-    flush at exit does not complain about the broken pipe."""
+    """After stdout failed (its reader went away, its disk is full): point it at /dev/null, so
+    Python's own flush at exit does not complain about what it could not write."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         os.close(devnull)
-    except (OSError, ValueError):  # stdout is no file (captured in-process): nothing will flush it
+    except (OSError, ValueError, AttributeError):  # no file (captured in-process, or closed): nothing to flush
         pass
 
 
+#: Faults of the machine around the command, not of the code: one line, like a user error.
+MACHINE_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO,
+                            errno.ENOTDIR, errno.EISDIR, errno.EMFILE, errno.ENFILE, errno.ENOMEM, errno.EFBIG})
+
+
+def stdout_failure(output: Stdout) -> int:
+    """The status, and the one line, for a command whose output could not be printed."""
+    failure = output.failure
+    if isinstance(failure, BrokenPipeError):
+        return BROKEN_PIPE  # the reader went away (`| head`): quietly, as Unix tools do
+    reason = failure.strerror or str(failure)
+    kept = f"; the results written in {output.saved} are whole" if output.saved is not None else ""
+    print(f"alliance-sim: error: cannot write to standard output ({shown(reason)}); what the command printed "
+          f"is lost{shown(kept)}", file=sys.stderr)
+    return USAGE_ERROR
+
+
 def main(argv: list[str] | None = None) -> int:
+    own_stderr = sys.stderr
+    sys.stderr = Unfailing(own_stderr)
+    try:
+        return run_command(argv)
+    finally:
+        sys.stderr = own_stderr
+
+
+def run_command(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
+    args.stdout = output = Stdout()
     try:
         status = {"run": command_run, "validate": command_validate, "sweep": command_sweep,
                   "viz": command_viz}[args.command](args)
-        sys.stdout.flush()
-        return status
+        output.flush()
+        return stdout_failure(output) if output.failure is not None else status
     except USER_ERRORS as error:
         print(f"alliance-sim: error: {one_line(error)}", file=sys.stderr)
         return USAGE_ERROR
     except BrokenPipeError:
         quiet_stdout()
         return BROKEN_PIPE
+    except OSError as error:
+        if error.errno not in MACHINE_ERRORS:
+            print("alliance-sim: internal error: this is a bug; please report it with the command and the "
+                  "traceback below", file=sys.stderr)
+            raise
+        where = f" ({error.filename})" if error.filename else ""
+        print(f"alliance-sim: error: {shown(error.strerror or str(error))}{shown(where)}", file=sys.stderr)
+        return USAGE_ERROR
     except Exception:
         print("alliance-sim: internal error: this is a bug; please report it with the command and the "
               "traceback below", file=sys.stderr)

@@ -299,3 +299,167 @@ def test_an_internal_error_says_it_is_a_bug(capsys, monkeypatch):
     with pytest.raises(ZeroDivisionError):
         main(["run"])
     assert "this is a bug" in capsys.readouterr().err
+
+
+# --- numbers of thousands of digits, seeds beyond the engines' range -----------------------------
+
+
+HUGE = "1" * 5000  # past Python's 4300-digit limit on converting text to int
+
+PLEDGE = """name = "big"
+[[pledges]]
+name = "x"
+kind = "floor"
+level_pct = 2.0
+from_year = {year}
+source = "s"
+"""
+
+
+def huge_number_commands(tmp_path: Path) -> dict[str, list[str]]:
+    scenario, pledge, spec = tmp_path / "scenario.toml", tmp_path / "pledge.toml", tmp_path / "spec.toml"
+    scenario.write_text(f'name = "big"\n[parameters]\nmax_rounds = {HUGE}\n')
+    pledge.write_text(PLEDGE.format(year=HUGE))
+    spec.write_text(f'name = "big"\n[runs]\nreplicates = {HUGE}\n[parameters]\nus_pressure = 0.5\n')
+    return {"set": ["run", "--set", f"max_rounds={HUGE}"], "scenario": ["run", str(scenario)],
+            "pledge": ["run", str(pledge)], "spec": ["sweep", str(spec), "--out", str(tmp_path / "out")],
+            "viz": ["viz", "--scenario", str(scenario)], "seed": ["run", "--seed", HUGE]}
+
+
+@pytest.mark.parametrize("where", ["set", "scenario", "pledge", "spec", "viz", "seed"])
+def test_a_number_of_thousands_of_digits_is_one_short_line(tmp_path, capsys, no_exec, where):
+    """tomllib and int() refuse past 4300 digits with a ValueError; it must be a user error,
+    and the line must not echo the 5000 digits."""
+    command = huge_number_commands(tmp_path)[where]
+    if where == "seed":  # argparse's own refusal
+        with pytest.raises(SystemExit) as stop:
+            main(command)
+        assert stop.value.code == 2
+    else:
+        assert main(command) == 2
+    line = capsys.readouterr().err.strip()
+    assert "\n" not in line and "Traceback" not in line and line.startswith("alliance-sim")
+    assert "5000 digits" in line and len(line) < 400
+    assert not no_exec and not (tmp_path / "out").exists()
+
+
+def test_a_seed_beyond_the_engines_range_is_one_line(capsys):
+    assert main(["run", "--seed", str(10**400), "--json"]) == 2
+    line = one_error_line(capsys)
+    assert "--seed" in line and "2**64 - 1" in line and "(401 digits)" in line
+
+
+def test_the_largest_seed_still_runs(capsys):
+    assert main(["run", "--seed", str(2**64 - 1), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["seed"] == 2**64 - 1
+
+
+def test_outcome_json_keeps_integers_of_any_size():
+    from sim.engines.outcome import without_nan
+
+    assert without_nan({"seed": 10**400, "x": [float("nan"), 1.5, float("inf")]}) == {"seed": 10**400,
+                                                                                        "x": [None, 1.5, None]}
+
+
+def test_simulate_many_refuses_an_impossible_number_of_runs_up_front():
+    from sim.api import simulate_many
+    from sim.model.parameters import ParameterError
+
+    with pytest.raises(ParameterError, match=r"seeds = 1000000000000 .*at most 100,000,000"):
+        simulate_many(pd.DataFrame({"us_pressure": [0.5]}), 10**12)
+    with pytest.raises(ParameterError, match=r"seeds: 200,000 seeds with 1000 design rows"):
+        simulate_many(pd.DataFrame({"us_pressure": [0.5] * 1000}), range(200_000))
+
+
+# --- escape codes in names ---------------------------------------------------------------------
+
+
+def test_escape_codes_in_a_scenario_name_never_reach_the_terminal(tmp_path, capsys):
+    path = tmp_path / "evil.toml"
+    path.write_text('name = "evil\\u001b[2J\\u0007"\n[parameters]\nmax_rounds = 3\n')
+    assert main(["run", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x07" not in out
+    assert "Scenario: evil\\x1b[2J\\x07" in out
+
+
+def test_escape_codes_in_an_ally_key_never_reach_the_terminal(tmp_path, capsys):
+    path = tmp_path / "evil.toml"
+    path.write_text('name = "evil"\n[allies."\\u001b[2J"]\ngdp_usd_bn = 1.0\n')
+    assert main(["run", str(path)]) == 2
+    line = one_error_line(capsys)
+    assert "\x1b" not in line and "\\x1b[2J" in line
+
+
+def test_escape_codes_in_an_out_path_are_shown_escaped(tmp_path, capsys):
+    (tmp_path / "f").write_text("x")
+    assert main(["run", "--out", str(tmp_path / "f" / "\x1b[2Jout")]) == 2
+    line = one_error_line(capsys)
+    assert "\x1b" not in line and "\\x1b[2Jout" in line
+
+
+# --- stdout full or closed: the files are written all the same ---------------------------------
+
+
+def cli(*args: str, stdout=None, stderr=subprocess.PIPE, shell_redirect: str = "") -> subprocess.CompletedProcess:
+    """The command line in a subprocess; `shell_redirect` (such as `>&-`) applied by a shell."""
+    command = [sys.executable, "-m", "sim.cli", *args]
+    if shell_redirect:
+        command = ["sh", "-c", f'exec "$0" "$@" {shell_redirect}', *command]
+    return subprocess.run(command, cwd=ROOT, stdout=stdout, stderr=stderr, text=True, timeout=300)
+
+
+def full_stdout_line(result: subprocess.CompletedProcess, reason: str) -> str:
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr, result.stderr
+    assert lines[-1].startswith("alliance-sim: error: cannot write to standard output") and reason in lines[-1]
+    return lines[-1]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("args, files", [
+    (["run", "--json"], RUN_FILES), (["run"], RUN_FILES), (["validate", "--seeds", "1"], ("validation.md",)),
+    (["sweep", "smoke", "--workers", "1", "--quiet"], ("_sweep.json", "runs")),
+])
+def test_stdout_on_a_full_disk_is_one_line_and_the_files_are_written(tmp_path, args, files):
+    out = tmp_path / "out"
+    with open("/dev/full", "w") as full:
+        result = cli(*args, "--out", str(out), stdout=full)
+    line = full_stdout_line(result, "No space left on device")
+    assert f"the results written in {out} are whole" in line
+    assert all((out / name).exists() for name in files)
+    if args[0] == "run":
+        assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
+
+
+@pytest.mark.slow
+def test_stdout_on_a_full_disk_without_out_is_one_line():
+    with open("/dev/full", "w") as full:
+        result = cli("run", "--json", stdout=full)
+    full_stdout_line(result, "No space left on device")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("with_out", [False, True])
+def test_stdout_closed_is_one_line_not_an_attribute_error(tmp_path, with_out):
+    out = tmp_path / "out"
+    result = cli("run", "--json", *(["--out", str(out)] if with_out else []), shell_redirect=">&-")
+    full_stdout_line(result, "standard output is closed")
+    if with_out:
+        assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)
+
+
+def test_a_reader_gone_away_still_gets_the_files_written(tmp_path, capsys, monkeypatch):
+    """`run --json --out D | head -c0`: quietly 141, as before, and D is written whole."""
+    class Gone:
+        def write(self, text):
+            raise BrokenPipeError(errno.EPIPE, "Broken pipe")
+
+        def flush(self):
+            pass
+
+    monkeypatch.setattr(sys, "stdout", Gone())
+    out = tmp_path / "out"
+    assert main(["run", "--json", "--out", str(out)]) == 141
+    assert sorted(p.name for p in out.iterdir()) == sorted(RUN_FILES)

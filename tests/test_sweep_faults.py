@@ -2,10 +2,13 @@
 start at once with flat memory, damaged bytes inside a shard are caught and recomputed, bad
 metadata is named in one line, and the lock file is never left behind."""
 
+import errno
 import fcntl
 import json
 import os
 import shutil
+import subprocess
+import sys
 import time
 import tomllib
 from pathlib import Path
@@ -13,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from conftest import ROOT
 
 from sim.cli import main
 from sim.data import loader
@@ -28,6 +32,7 @@ from sim.sweeps.results import (
     read_metadata,
     read_shard,
 )
+from sim.sweeps.shards import ResultTable
 from sim.sweeps.spec import load_spec, parse_spec, specs_dir
 from sim.sweeps.sweep import SweepInterrupted, run_sweep
 
@@ -261,3 +266,208 @@ def test_a_lock_file_left_by_an_older_version_is_left_alone(tmp_path):
     (tmp_path / LOCK_FILE).write_text("")
     DirectoryLock.acquire(tmp_path).release()
     assert (tmp_path / LOCK_FILE).exists()
+
+
+# --- a full disk, a read-only directory, an --out that is no directory ---------------------------
+
+
+def same_results(out: Path, reference: Path) -> bool:
+    return load_results(out).drop(columns="code_version").equals(
+        load_results(reference).drop(columns="code_version")) and load_results(out, "allies").drop(
+        columns=[]).equals(load_results(reference, "allies"))
+
+
+def test_disk_full_during_a_sweep_is_one_line_and_the_resume_is_identical(tmp_path, monkeypatch, capsys):
+    """ENOSPC from pyarrow while writing the third batch: the two before stay, nothing is half
+    written, the line says how to finish, and the resume gives the uninterrupted dataset."""
+    import sim.sweeps.results
+
+    reference, out = tmp_path / "reference", tmp_path / "out"
+    assert main(cli_sweep("smoke", reference, "--engine", "batch")) == 0
+    original, calls = sim.sweeps.results._write_shard, []
+
+    def full(table, path):
+        calls.append(path)
+        if len(calls) >= 5:  # batches 0 and 1 (allies then runs) are written, then the disk is full
+            with open(path, "wb") as partial:
+                partial.write(b"PAR1 half a shard")
+            raise OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device")
+        return original(table, path)
+
+    monkeypatch.setattr(sim.sweeps.results, "_write_shard", full)
+    capsys.readouterr()
+    assert main(cli_sweep("smoke", out, "--engine", "batch")) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert "No space left on device" in err and "2 of 5 batches are saved" in err
+    assert f"finish it with: alliance-sim sweep smoke --out {out} --workers 1 --resume --quiet" in err
+    assert not list(out.glob("**/.*.tmp")) and len(ResultTable.RUNS.shards(out)) == 2
+    monkeypatch.undo()  # space freed
+    assert main(cli_sweep("smoke", out, "--engine", "batch", "--resume")) == 0
+    assert same_results(out, reference)
+
+
+@pytest.fixture
+def as_root_with_mounts(tmp_path):
+    """Mount points for the tests that need a real file system fault (a full tmpfs, a
+    read-only mount); skipped where mounting is not allowed (not root, no CAP_SYS_ADMIN)."""
+    mounted = []
+
+    def mount(*args: str) -> None:
+        result = subprocess.run(["mount", *args], capture_output=True, text=True)
+        if result.returncode != 0:
+            pytest.skip(f"cannot mount here: {result.stderr.strip()}")
+        mounted.append(args[-1])
+
+    yield mount
+    for point in reversed(mounted):
+        subprocess.run(["umount", point], check=False)
+
+
+def cli_process(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "sim.cli", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.mark.slow
+def test_a_real_full_disk_during_a_sweep_then_the_resume(tmp_path, as_root_with_mounts):
+    disk, reference = tmp_path / "disk", tmp_path / "reference"
+    disk.mkdir()
+    as_root_with_mounts("-t", "tmpfs", "-o", "size=600k", "tmpfs", str(disk))
+    filler = disk / "filler"
+    room = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+    filler.write_bytes(bytes(room - 45_000))  # room for the metadata and two or three batches (~16 kB each)
+    out = disk / "out"
+    failed = cli_process(*cli_sweep("smoke", out, "--engine", "batch"))
+    assert failed.returncode == 2 and failed.stderr.count("\n") == 1, failed.stderr
+    assert "No space left on device" in failed.stderr and "--resume" in failed.stderr
+    assert not list(out.glob("**/.*.tmp"))
+    saved = len(ResultTable.RUNS.shards(out))
+    assert 0 < saved < 5
+    filler.unlink()
+    finished = cli_process(*cli_sweep("smoke", out, "--engine", "batch", "--resume"))
+    assert finished.returncode == 0, finished.stderr
+    assert f"{saved * 2} already done" in finished.stdout
+    assert main(cli_sweep("smoke", reference, "--engine", "batch")) == 0
+    assert same_results(out, reference)
+
+
+@pytest.mark.slow
+def test_a_real_read_only_directory_is_one_line(tmp_path, as_root_with_mounts):
+    place = tmp_path / "place"
+    place.mkdir()
+    assert main(cli_sweep("smoke", place / "done", "--engine", "batch")) == 0
+    before = {p: p.read_bytes() for p in (place / "done").rglob("*") if p.is_file()}
+    as_root_with_mounts("--bind", str(place), str(place))
+    as_root_with_mounts("-o", "remount,ro,bind", str(place))
+    for args, words in [(("--resume",), "Read-only file system"), ((), "Read-only file system")]:
+        target = place / "done" if args else place / "new"
+        result = cli_process(*cli_sweep("smoke", target, "--engine", "batch", *args))
+        assert result.returncode == 2 and result.stderr.count("\n") == 1, result.stderr
+        assert f"--out {target}" in result.stderr and words in result.stderr
+    assert {p: p.read_bytes() for p in (place / "done").rglob("*") if p.is_file()} == before
+
+
+@pytest.mark.parametrize("code", [errno.EROFS, errno.EACCES])
+def test_a_read_only_directory_is_one_line(tmp_path, monkeypatch, capsys, code):
+    """The same without root: the OS refusing the lock file, and the new directory."""
+    import sim.sweeps.lock
+
+    out = tmp_path / "out"
+    assert main(cli_sweep("smoke", out, "--engine", "batch")) == 0
+
+    def refuse(path, *args, **kwargs):
+        raise OSError(code, os.strerror(code), str(path))
+
+    monkeypatch.setattr(sim.sweeps.lock, "open_lock_file", refuse)
+    capsys.readouterr()
+    assert main(cli_sweep("smoke", out, "--engine", "batch", "--resume")) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--out {out}: cannot be written ({os.strerror(code)}" in err
+    monkeypatch.setattr(os, "mkdir", refuse)
+    assert main(cli_sweep("smoke", tmp_path / "new" / "sub", "--engine", "batch")) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot create the directory" in err and os.strerror(code) in err
+    assert len(ResultTable.RUNS.shards(out)) == 5
+
+
+def test_out_under_a_file_is_one_line(tmp_path, capsys):
+    (tmp_path / "afile").write_text("keep")
+    assert main(cli_sweep("smoke", tmp_path / "afile" / "sub")) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{tmp_path / 'afile'} is a file, not a directory" in err
+    assert (tmp_path / "afile").read_text() == "keep"
+
+
+@pytest.mark.parametrize("target", ["/dev/null", "file"])
+def test_out_that_is_no_directory_says_it_must_be_one(tmp_path, capsys, target):
+    path = Path(target) if target.startswith("/") else tmp_path / target
+    if not path.exists():
+        path.write_text("keep")
+    assert main(cli_sweep("smoke", path)) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "[Errno" not in err and "--out must be a directory" in err
+    assert path.is_char_device() or path.read_text() == "keep"
+
+
+def test_a_refused_first_start_leaves_no_directory(tmp_path, monkeypatch, capsys):
+    import sim.sweeps.results
+
+    def full(path, write):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(sim.sweeps.results, "_atomic_write", full)
+    assert main(cli_sweep("smoke", tmp_path / "new")) == 2
+    assert "No space left on device" in capsys.readouterr().err
+    assert not (tmp_path / "new").exists()
+
+
+# --- stderr that cannot be written, SIGTERM ------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_sweep_with_stderr_on_a_full_disk_runs_to_the_end(tmp_path):
+    """The progress bar failing must not stop the computation (it exited 1 before its first shard)."""
+    out, reference = tmp_path / "out", tmp_path / "reference"
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "sim.cli", "sweep", "smoke", "--out", str(out),
+                                 "--engine", "batch", "--workers", "2"], cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=full, text=True, timeout=300)
+    assert result.returncode == 0 and "9 computed" in result.stdout
+    assert main(cli_sweep("smoke", reference, "--engine", "batch")) == 0
+    assert same_results(out, reference)
+
+
+SLOW_SPEC = """
+name = "slow"
+[runs]
+replicates = 200
+seed = 99
+batch_size = 2
+engine = "mesa"
+[parameters]
+us_pressure = [0.3, 0.9]
+max_rounds = 6
+"""
+
+
+@pytest.mark.slow
+def test_sigterm_stops_a_sweep_as_ctrl_c_does_with_the_resume_command(tmp_path):
+    spec_path, out = tmp_path / "slow.toml", tmp_path / "out"
+    spec_path.write_text(SLOW_SPEC)
+    process = subprocess.Popen([sys.executable, "-m", "sim.cli", *cli_sweep(spec_path, out)[:-3], "--workers", "2",
+                                "--quiet"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               start_new_session=True)
+    deadline = time.monotonic() + 60
+    while not ResultTable.RUNS.shards(out) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    process.terminate()  # what `kill PID`, a batch scheduler or systemd does
+    stopped = time.monotonic()
+    _, err = process.communicate(timeout=30)
+    err = err.decode()
+    assert process.returncode == 143 and time.monotonic() - stopped < 10, err
+    assert "interrupted; finished batches are saved" in err and "Traceback" not in err
+    assert f"finish it with: alliance-sim sweep {spec_path} --out {out} --workers 2 --resume --quiet" in err
+    assert "leaked" not in err, err
+    saved = len(ResultTable.RUNS.shards(out))
+    assert 0 < saved < 200 and not (out / LOCK_FILE).exists()

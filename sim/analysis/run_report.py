@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -85,9 +86,15 @@ class OutputError(Exception):
     """An output directory that cannot take the results; the message names it and the reason."""
 
 
-def _reason(error: OSError) -> str:
-    """An OSError in words, without the '[Errno N]' prefix."""
-    return f"{error.strerror or error}" + (f": {error.filename}" if error.filename else "")
+def os_reason(error: OSError) -> str:
+    """An OSError in words, without the '[Errno N]' prefix (pyarrow's too, whose number is
+    inside its message: 'Error writing bytes to file. Detail: [errno 28] ...')."""
+    number = error.errno or next((int(n) for n in re.findall(r"\[errno (\d+)\]", str(error), re.I)), None)
+    words = error.strerror or (os.strerror(number) if number else str(error))
+    return words + (f": {error.filename}" if error.filename else "")
+
+
+_reason = os_reason
 
 
 class OutputDir:

@@ -133,8 +133,8 @@ class Outcome:
 def without_nan(value):
     """`value` with every NaN or infinity inside it (numpy's too) replaced by None, so its
     JSON is strict."""
-    if isinstance(value, numbers.Real) and not math.isfinite(value):
-        return None
+    if isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral) and not math.isfinite(value):
+        return None  # (an integer is always finite, and may be too large for a float: a seed of 400 digits)
     if isinstance(value, dict):
         return {k: without_nan(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):

@@ -136,6 +136,10 @@ def _read_toml(path: Path, shown: str) -> dict:
         raise ScenarioError(f"{shown}: not valid TOML (nested too deeply)") from None
     except (OSError, UnicodeDecodeError) as error:
         raise ScenarioError(f"{shown}: cannot be read ({error})") from None
+    except ValueError as error:  # an integer past Python's limit on digits (4300)
+        if isinstance(error, ScenarioError):
+            raise
+        raise ScenarioError(f"{shown}: a number is too long ({error.args[0].split(';')[0]})") from None
 
 
 def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Scenario:

@@ -1,4 +1,5 @@
-"""One sweep at a time per results directory: an exclusive lock on its `.lock` file."""
+"""One sweep at a time per results directory: an exclusive lock on its `.lock` file; and the
+directory made and claimed, or refused in one line when it cannot be a results directory."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import dataclasses
 import fcntl
 import os
 from pathlib import Path
+
+from sim.analysis.run_report import OutputError, os_reason
 
 LOCK_FILE = ".lock"
 
@@ -58,3 +61,49 @@ def same_file(handle, path: Path) -> bool:
         return os.path.samestat(os.fstat(handle.fileno()), os.stat(path))
     except FileNotFoundError:
         return False
+
+
+def claim_directory(path: Path) -> tuple[DirectoryLock, bool]:
+    """The results directory made if need be (with its parents) and locked; and whether this
+    call made it. What cannot be a results directory (a file, a device, a path through a file,
+    a read-only place) is OutputError in one line saying what --out must be; another sweep
+    writing there is FileExistsError."""
+    created = make_directory(path)
+    try:
+        return DirectoryLock.acquire(path), created
+    except OSError as error:
+        if created:
+            remove_if_empty(path)
+        if isinstance(error, FileExistsError):
+            raise
+        raise OutputError(f"--out {path}: cannot be written ({os_reason(error)}); a sweep writes its lock, "
+                          "metadata and shards there; choose a directory you can write") from None
+
+
+def make_directory(path: Path) -> bool:
+    """Create the results directory (and its parents) if need be; whether this call created it."""
+    if path.is_dir():
+        return False
+    if path.exists() or path.is_symlink():
+        raise OutputError(f"--out {path}: is not a directory (a file or a device); --out must be a directory: "
+                          "a new or empty one, or a sweep's own to resume")
+    blocking = next((parent for parent in path.parents if parent.exists() and not parent.is_dir()), None)
+    if blocking is not None:
+        raise OutputError(f"--out {path}: {blocking} is a file, not a directory; --out must be a directory: "
+                          "choose a path under a directory")
+    try:
+        path.mkdir(parents=True)
+    except FileExistsError:  # made by someone else just now
+        if not path.is_dir():
+            raise OutputError(f"--out {path}: is not a directory; --out must be a directory") from None
+        return False
+    except OSError as error:
+        raise OutputError(f"--out {path}: cannot create the directory ({os_reason(error)})") from None
+    return True
+
+
+def remove_if_empty(path: Path) -> None:
+    try:
+        path.rmdir()
+    except OSError:
+        pass

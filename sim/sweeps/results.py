@@ -24,8 +24,6 @@ scenario uses), so a resume on other inputs is refused instead of mixing rows.
 
 from __future__ import annotations
 
-import dataclasses
-import hashlib
 import json
 import os
 import sys
@@ -39,9 +37,10 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.data.us_ties import load_us_ties
-from sim.model.scenario import Scenario
-from sim.sweeps.lock import LOCK_FILE, DirectoryLock
+from sim.analysis.run_report import OutputError
+from sim.analysis.run_report import os_reason as _reason
+from sim.sweeps.inputs import SweepInputs, ally_data_digest, recorded_inputs, scenario_changes
+from sim.sweeps.lock import LOCK_FILE, DirectoryLock, claim_directory, remove_if_empty
 from sim.sweeps.shards import ResultTable, Shard, extra_tables, run_columns
 from sim.sweeps.spec import RunBatch, SweepSpec
 from sim.sweeps.versions import code_version, package_versions
@@ -54,6 +53,16 @@ TEMP_SUFFIX = ".tmp"
 #: Parquet options of every shard: a CRC-32 per page, checked whenever a shard is read.
 WRITE_OPTIONS = {"write_page_checksum": True}
 READ_OPTIONS = {"page_checksum_verification": True}
+
+
+class SweepWriteError(OutputError):
+    """A shard that could not be written (a full disk): the batches saved before it are whole,
+    and a resume computes the rest."""
+
+    def __init__(self, message: str, *, saved: int, batches: int):
+        super().__init__(message)
+        self.saved = saved
+        self.batches = batches
 
 
 class DamagedShardError(ValueError):
@@ -84,51 +93,6 @@ def refuse_older_layout(directory: Path) -> None:
         raise OlderLayoutError(directory)
 
 
-@dataclasses.dataclass(frozen=True)
-class SweepInputs:
-    """What a sweep's rows depend on beyond its spec text: the ally facts the scenario uses
-    (the data file with the scenario's overrides) and its effective parameters, as digests."""
-
-    ally_data: str
-    parameters: str
-
-    @classmethod
-    def of(cls, scenario: Scenario) -> SweepInputs:
-        return cls(ally_data=ally_data_digest(scenario), parameters=_json_digest(dataclasses.asdict(scenario.params)))
-
-    def changes(self, recorded: SweepInputs) -> list[str]:
-        """What differs from the inputs recorded when the sweep started, in words."""
-        changes = []
-        if self.ally_data != recorded.ally_data:
-            changes.append(f"the ally data (sim/data/allies.csv with the scenario's [allies] overrides: digest "
-                           f"{recorded.ally_data[:12]} then, {self.ally_data[:12]} now)")
-        if self.parameters != recorded.parameters:
-            changes.append("the scenario's parameters")
-        return changes
-
-
-def ally_data_digest(scenario: Scenario) -> str:
-    """A digest of every ally fact the scenario runs on (after its overrides), the ties to
-    the US included."""
-    facts = scenario.allies()
-    ties = load_us_ties(tuple(facts.iso3))
-    digest = hashlib.sha256()
-    for field, value in [*((f, getattr(facts, f.name)) for f in dataclasses.fields(facts)),
-                         *((f, getattr(ties, f.name)) for f in dataclasses.fields(ties))]:
-        digest.update(field.name.encode())
-        if isinstance(value, np.ndarray):
-            digest.update(f"{value.dtype.str}{value.shape}".encode())
-            digest.update(np.ascontiguousarray(value).tobytes())
-        else:
-            digest.update(json.dumps(value).encode())
-    return digest.hexdigest()
-
-
-def _json_digest(value) -> str:
-    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 # --- the results directory -------------------------------------------------------------
 
 class ResultsDir:
@@ -142,14 +106,23 @@ class ResultsDir:
         self.path = Path(path)
         self.spec = spec
         self.code_version = code_version
-        self.path.mkdir(parents=True, exist_ok=True)
-        self._lock = DirectoryLock.acquire(self.path)
+        self._lock, self._created = claim_directory(self.path)  # a file, read-only: OutputError, one line
         try:
             self.inputs = SweepInputs.of(spec.scenario)
-            self._claim(resume)
+            try:
+                self._claim(resume)
+            except FileExistsError:  # the refusals: this directory holds something else
+                raise
+            except OSError as error:
+                raise self._fail(f"cannot be written ({_reason(error)}); nothing of this sweep was written") from None
         except BaseException:
             self.close()
+            if self._created:
+                remove_if_empty(self.path)  # a refused first start leaves no directory behind
             raise
+
+    def _fail(self, why: str) -> OutputError:
+        return OutputError(f"--out {self.path}: {why}")
 
     def close(self) -> None:
         if self._lock is not None:
@@ -192,7 +165,7 @@ class ResultsDir:
         mine = self.spec.canonical()
         theirs = existing.get("spec") if isinstance(existing.get("spec"), dict) else {}
         differ = sorted(k for k in set(mine) | set(theirs) if mine.get(k) != theirs.get(k))
-        changed = _scenario_changes(theirs.get("scenario"), mine["scenario"]) if differ == ["scenario"] else []
+        changed = scenario_changes(theirs.get("scenario"), mine["scenario"]) if differ == ["scenario"] else []
         if differ == ["engine"] and isinstance(theirs.get("engine"), str):
             return (f"{self.path}: this sweep was started on the {theirs['engine']} engine, not {mine['engine']}; "
                     f"add --engine {theirs['engine']} to the command to resume it (one sweep, one engine)")
@@ -208,7 +181,7 @@ class ResultsDir:
     def _check_inputs(self, existing: dict, meta_path: Path, has_results: bool) -> None:
         """Refuse to add rows computed on other inputs (an edited allies.csv) to the rows on
         disk; with no rows yet, record the inputs of this start instead."""
-        recorded = _recorded_inputs(existing, meta_path)
+        recorded = recorded_inputs(existing, meta_path)
         if recorded is None:
             print(f"warning: {meta_path} records no digest of the sweep's inputs (started by an older version); "
                   "cannot check that the ally data is unchanged", file=sys.stderr)
@@ -241,6 +214,12 @@ class ResultsDir:
     def finished_batches(self) -> set[int]:
         """The batches whose shards are whole; damaged shards are reported on stderr, moved
         to `_damaged/` and left out, so their batches are computed again."""
+        try:
+            return self._finished_batches()
+        except OSError as error:  # clearing a leftover or moving a damaged shard aside
+            raise self._fail(f"cannot be written ({_reason(error)}); the shards already there are kept") from None
+
+    def _finished_batches(self) -> set[int]:
         for folder in (self.path, *(table.folder(self.path) for table in ResultTable)):
             for leftover in folder.glob(f".*{TEMP_SUFFIX}"):
                 leftover.unlink(missing_ok=True)  # a write cut short; its batch was never finished
@@ -320,10 +299,21 @@ class ResultsDir:
 
     # --- writing ---
     def write(self, shard: Shard) -> None:
-        """Write a finished batch: its extra tables first, then the run table that marks it done."""
-        for table, data in shard.extras().items():
-            _atomic_write(table.shard_path(self.path, shard.batch), lambda p, data=data: _write_shard(data, p))
-        _atomic_write(ResultTable.RUNS.shard_path(self.path, shard.batch), lambda p: _write_shard(shard.runs, p))
+        """Write a finished batch: its extra tables first, then the run table that marks it done.
+        A failure (a full disk) leaves no part of the batch marked done, and raises
+        SweepWriteError saying how many batches are saved."""
+        path = ResultTable.RUNS.shard_path(self.path, shard.batch)
+        try:
+            for table, data in shard.extras().items():
+                path = table.shard_path(self.path, shard.batch)
+                _atomic_write(path, lambda p, data=data: _write_shard(data, p))
+            path = ResultTable.RUNS.shard_path(self.path, shard.batch)
+            _atomic_write(path, lambda p: _write_shard(shard.runs, p))
+        except OSError as error:
+            saved = self.saved_batches()
+            raise SweepWriteError(f"--out {self.path}: cannot write {path.relative_to(self.path)} "
+                                  f"({_reason(error)}); {saved} of {self.spec.batch_count} batches are saved, "
+                                  "each whole", saved=saved, batches=self.spec.batch_count) from None
 
 
 def _write_shard(table: pa.Table, path: Path) -> None:
@@ -356,39 +346,6 @@ def _read_existing(meta_path: Path) -> dict:
         raise FileExistsError(f"{meta_path}: field spec_hash = {digest!r} is not allowed; allowed: the spec's "
                               "SHA-256 as a hex string; choose another --out directory or move this one away")
     return existing
-
-
-def _recorded_inputs(existing: dict, meta_path: Path) -> SweepInputs | None:
-    """The input digests recorded when the sweep started (None for sweeps older than them)."""
-    if "inputs" not in existing:
-        return None
-    record = existing["inputs"]
-    fields = ("ally_data_sha256", "parameters_sha256")
-    if not isinstance(record, dict) or not all(isinstance(record.get(f), str) for f in fields):
-        raise FileExistsError(f"{meta_path}: field inputs = {record!r} is not allowed; allowed: an object of "
-                              f"{', '.join(fields)}, each a hex string; choose another --out directory")
-    return SweepInputs(ally_data=record["ally_data_sha256"], parameters=record["parameters_sha256"])
-
-
-def _scenario_changes(theirs, mine: dict) -> list[str]:
-    """The scenario's parameters and ally overrides that differ between two canonical specs,
-    each named with its value then and now (nothing when the scenarios are not comparable)."""
-    if not isinstance(theirs, dict) or theirs.get("name") != mine.get("name"):
-        return []
-    changes = []
-    for section, label in (("parameters", "parameter"), ("allies", "ally override")):
-        old, new = theirs.get(section), mine.get(section)
-        if not isinstance(old, dict):
-            return []
-        for key in sorted(set(old) | set(new)):
-            if old.get(key) != new.get(key):
-                changes.append(f"the scenario's {label} {key} ({_shown(old.get(key))} then, "
-                               f"{_shown(new.get(key))} now)")
-    return changes
-
-
-def _shown(value) -> str:
-    return "unset" if value is None else json.dumps(value, sort_keys=True)
 
 
 def _atomic_write(path: Path, write) -> None:

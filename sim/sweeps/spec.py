@@ -228,6 +228,8 @@ def load_spec(name_or_path: str | Path) -> SweepSpec:
         raise SweepSpecError(f"{shown}: not valid TOML (nested too deeply)") from None
     except (OSError, UnicodeDecodeError) as error:
         raise SweepSpecError(f"{shown}: cannot be read ({error})") from None
+    except ValueError as error:  # an integer past Python's limit on digits (4300)
+        raise SweepSpecError(f"{shown}: a number is too long ({error.args[0].split(';')[0]})") from None
     return parse_spec(raw, shown, base_dir=path.parent, default_name=path.stem, text=text)
 
 

@@ -25,13 +25,13 @@ from tqdm import tqdm
 
 from sim.engines.engine import Engine
 from sim.sweeps.executors import ExecutorChoice, ExecutorError, open_executor
-from sim.sweeps.results import ResultsDir
+from sim.sweeps.results import ResultsDir, SweepWriteError
 from sim.sweeps.versions import code_version
 from sim.model.scenario import Scenario
 from sim.sweeps.shards import ResultTable, Shard, build_shard
 from sim.sweeps.spec import RunBatch, SweepSpec
 
-__all__ = ["ExecutorError", "SweepInterrupted", "SweepReport", "run_sweep"]
+__all__ = ["ExecutorError", "SweepInterrupted", "SweepReport", "SweepWriteError", "run_sweep"]
 
 
 @dataclass(frozen=True)
