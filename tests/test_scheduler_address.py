@@ -123,8 +123,6 @@ def test_a_wrong_address_is_one_line_and_status_2_in_seconds(tmp_path, case):
     assert not (out / ".lock").exists()
 
 
-@pytest.mark.xfail(strict=True, reason="run_sweep opens the executor only after claiming --out, which writes "
-                                       "_sweep.json: sweep.py needs to call executor.check() before ResultsDir")
 @pytest.mark.parametrize("case", ["ssh banner", "plain http", "closed port"])
 def test_an_unreachable_scheduler_leaves_nothing_in_out(tmp_path, case):
     server, _ = BAD_ADDRESSES[case]

@@ -107,6 +107,7 @@ def run_sweep(spec: SweepSpec, out: str | Path, *, executor: ExecutorChoice = Ex
               resume: bool = False, progress: bool = True) -> SweepReport:
     """Compute every run of `spec` not yet in `out`, one shard per batch."""
     out = Path(out)
+    executor.check()  # a wrong --scheduler fails here, before --out is touched
     version = code_version()
     with ResultsDir(out, spec, resume=resume, code_version=version) as results:
         finished = results.finished_batches()  # from the shards on disk, never by listing every batch
