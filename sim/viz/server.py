@@ -106,7 +106,8 @@ def serve(host: str, port: int, scenario_name: str) -> int:
     if host not in LOOPBACK:
         print(f"alliance-sim viz: warning: listening on {host}: anyone who can reach this address can "
               "use the page (it has no login)", file=sys.stderr)
-    print(f"alliance-sim viz: serving scenario {scenario_name} at http://{host}:{port} "
+    shown_name = scenario_name if scenario_name.isprintable() else repr(scenario_name)  # no raw escape codes
+    print(f"alliance-sim viz: serving scenario {shown_name} at http://{host}:{port} "
           "(Ctrl-C stops)", flush=True)
     sys.stderr.flush()
     command = solara_command(host, port)
