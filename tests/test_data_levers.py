@@ -5,8 +5,11 @@ names the file, the line and the column."""
 import csv
 import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sim.data.capabilities import by_area, default_targets_path, load_capability_targets, targets_as_of
 from sim.data.loader import DataError
@@ -151,3 +154,39 @@ def test_missing_or_empty_file_is_refused(tmp_path):
     empty.write_text("", encoding="utf-8")
     with pytest.raises(DataError, match="empty file"):
         load_capability_targets(empty)
+
+
+# --- any damage to the dated series is loaded or refused in one line ---------------------------------
+
+@st.composite
+def damaged_series(draw, source: Path) -> str:
+    """A copy of `source` with a few cells replaced by anything, a column dropped or a row repeated."""
+    rows = list(csv.DictReader(io.StringIO(source.read_text(encoding="utf-8"))))
+    columns = list(rows[0])
+    for change in draw(st.lists(st.sampled_from(["cell", "cell", "cell", "drop", "repeat"]), min_size=1, max_size=3)):
+        if change == "cell":
+            rows[draw(st.integers(0, len(rows) - 1))][draw(st.sampled_from(columns))] = draw(st.one_of(
+                st.text(max_size=12), st.sampled_from(["", "-1", "NA", "2025-13-01", "1e400", "nan", "3.5", "2099"])))
+        elif change == "drop" and len(columns) > 1:
+            columns.remove(draw(st.sampled_from(columns)))
+        else:
+            rows.append(dict(rows[draw(st.integers(0, len(rows) - 1))]))
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+@pytest.mark.slow
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=st.data())
+def test_any_damaged_posture_or_capability_file_loads_or_is_refused_in_one_line(tmp_path_factory, data):
+    for source, load in ((default_posture_path(), load_us_posture), (default_targets_path(), load_capability_targets)):
+        path = tmp_path_factory.mktemp("series") / source.name
+        path.write_text(data.draw(damaged_series(source)), encoding="utf-8")
+        try:
+            load(path)
+        except DataError as error:
+            message = str(error)
+            assert "\n" not in message and message.startswith(str(path)), message
