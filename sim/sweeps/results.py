@@ -4,7 +4,8 @@ The directory opens as a dataset with the usual tools: each table has its own fo
 shards (`runs/runs-000000.parquet`, `allies/...`, `rounds/...`, `allies_by_round/...`), and
 everything else is named so that pyarrow, pandas and DuckDB skip it: the metadata
 `_sweep.json`, the lock `.lock`, temporary files `.<name>.tmp` and damaged shards under
-`_damaged/`. The columns, their types, units and null meanings are in `docs/results.md`.
+`_damaged/`; and one README file at the top, not hidden, so that reading the top folder as one
+table fails naming it (`NOT_A_TABLE_FILE`). Columns, types, units and nulls: `docs/results.md`.
 
     DIR/_sweep.json  DIR/runs/runs-000000.parquet ...  DIR/allies/allies-000000.parquet ...
 
@@ -41,7 +42,8 @@ from sim.analysis.run_report import OutputError
 from sim.analysis.run_report import os_reason as _reason
 from sim.sweeps.inputs import SweepInputs, ally_data_digest, recorded_inputs, scenario_changes
 from sim.sweeps.lock import LOCK_FILE, DirectoryLock, claim_directory, remove_if_empty
-from sim.sweeps.shards import ResultTable, Shard, extra_tables, run_columns, run_schema
+from sim.sweeps.shards import (NOT_A_TABLE_FILE, NOT_A_TABLE_TEXT, TABLE_SWITCHES, ResultTable, Shard,
+                               extra_tables, run_columns, run_schema)
 from sim.sweeps.spec import RunBatch, SweepSpec
 from sim.sweeps.versions import code_version, package_versions
 
@@ -49,30 +51,6 @@ METADATA_FILE = "_sweep.json"
 #: The metadata file of the first layout (shards next to it, no folder per table).
 OLD_METADATA_FILE = "sweep.json"
 DAMAGED_DIR = "_damaged"
-#: A plain-text file at the top of every results directory, named so that the readers that
-#: take a folder as one dataset (`pd.read_parquet(DIR)`, `pyarrow.dataset.dataset(DIR)`) stop
-#: at it first and name it in their error: the top folder holds several tables, not one. Not
-#: hidden (a leading `_` or `.` would make the readers skip it) and starting with a capital,
-#: so it sorts before every table's folder and is the file they try first.
-NOT_A_TABLE_FILE = "README-this_folder_holds_several_tables-read_one_folder_runs_allies_rounds_or_allies_by_round.txt"
-NOT_A_TABLE_TEXT = """\
-This is the results directory of an alliance-sim sweep. It holds several tables, one folder
-each, with different columns; read one folder at a time, not this folder as a whole:
-
-    runs/             one row per run (always)
-    allies/           one row per run and ally (per_ally = true)
-    rounds/           one row per run and round (per_round = true)
-    allies_by_round/  one row per run, round and ally (per_round = true)
-
-    pd.read_parquet("DIR/runs")
-    pyarrow.dataset.dataset("DIR/runs")
-    duckdb.sql("SELECT * FROM read_parquet('DIR/runs/*.parquet')")
-    sim.sweeps.results.load_results("DIR", "runs")   # or "allies", "rounds", "allies_by_round"
-
-_sweep.json holds the sweep's spec, seeds, inputs and versions. The columns, their units and
-what null means are described in docs/results.md of alliance-sim. This file is named so that
-reading this folder as one table stops here, with its name in the error.
-"""
 TEMP_SUFFIX = ".tmp"
 #: Parquet options of every shard: a CRC-32 per page, checked whenever a shard is read.
 WRITE_OPTIONS = {"write_page_checksum": True}
@@ -426,11 +404,6 @@ def load_results(directory: str | Path, table: ResultTable | str = ResultTable.R
     if "run_id" in frame:
         frame = frame.sort_values("run_id", kind="stable").reset_index(drop=True)
     return frame
-
-
-#: The spec field (under `[runs]`) that makes a sweep keep each extra table.
-TABLE_SWITCHES = {ResultTable.ALLIES: "per_ally", ResultTable.ROUNDS: "per_round",
-                  ResultTable.ALLIES_BY_ROUND: "per_round"}
 
 
 def _refuse_table_not_kept(directory: Path, table: ResultTable, metadata: dict) -> None:
