@@ -26,7 +26,7 @@ from sim.cli import main
 from sim.engines.engine import Engine
 from sim.sweeps.executors import ExecutorChoice
 from sim.model.parameters import parameter_fields
-from sim.sweeps.results import METADATA_FILE, OLD_METADATA_FILE, OlderLayoutError, ResultsDir, load_results, read_metadata
+from sim.sweeps.results import METADATA_FILE, NOT_A_TABLE_FILE, OLD_METADATA_FILE, OlderLayoutError, ResultsDir, load_results, read_metadata
 from sim.model.scenario import load_scenario
 from sim.sweeps.shards import COLUMN_DOCS, ResultTable, parameter_doc, run_schema
 from sim.sweeps.sweep import run_sweep
@@ -70,8 +70,8 @@ def sweep(tmp_path_factory) -> Path:
 # --- the layout ----------------------------------------------------------------------------
 
 def test_each_table_has_its_folder_and_everything_else_is_hidden_from_readers(sweep):
-    assert sorted(p.name for p in sweep.iterdir()) == [METADATA_FILE, "allies", "runs"]
-    assert METADATA_FILE.startswith("_")
+    assert sorted(p.name for p in sweep.iterdir()) == [NOT_A_TABLE_FILE, METADATA_FILE, "allies", "runs"]
+    assert METADATA_FILE.startswith("_")  # the readers skip it; the README file they must not skip
     for table in (ResultTable.RUNS, ResultTable.ALLIES):
         names = sorted(p.name for p in (sweep / table.value).iterdir())
         assert names == [f"{table.value}-{batch:06d}.parquet" for batch in range(8)]

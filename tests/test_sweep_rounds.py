@@ -13,7 +13,7 @@ from sim.engines.engine import Engine
 from sim.sweeps.executors import ExecutorChoice
 from sim.engines.model import AllianceModel
 from sim.engines.outcome import ALLY_ROUND_FIELDS, ROUND_FIELDS
-from sim.sweeps.results import DAMAGED_DIR, load_results, read_metadata
+from sim.sweeps.results import DAMAGED_DIR, MissingTableError, load_results, read_metadata
 from sim.model.scenario import ScenarioError, load_scenario
 from sim.sweeps.shards import ResultTable
 from sim.sweeps.sweep import run_sweep
@@ -123,7 +123,8 @@ def test_without_per_round_no_extra_shards_and_the_hash_is_unchanged(tmp_path):
     run_sweep(plain, tmp_path / "out", executor=IN_PROCESS, progress=False)
     assert not ResultTable.ROUNDS.shards(tmp_path / "out")
     assert not ResultTable.ALLIES_BY_ROUND.shards(tmp_path / "out")
-    assert load_results(tmp_path / "out", "rounds").empty
+    with pytest.raises(MissingTableError, match="per_round = true"):  # not kept: said, not an empty frame
+        load_results(tmp_path / "out", "rounds")
 
 
 # --- the batch engine keeps no rounds -----------------------------------------------------------

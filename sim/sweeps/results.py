@@ -4,7 +4,8 @@ The directory opens as a dataset with the usual tools: each table has its own fo
 shards (`runs/runs-000000.parquet`, `allies/...`, `rounds/...`, `allies_by_round/...`), and
 everything else is named so that pyarrow, pandas and DuckDB skip it: the metadata
 `_sweep.json`, the lock `.lock`, temporary files `.<name>.tmp` and damaged shards under
-`_damaged/`. The columns, their types, units and null meanings are in `docs/results.md`.
+`_damaged/`; and one README file at the top, not hidden, so that reading the top folder as one
+table fails naming it (`NOT_A_TABLE_FILE`). Columns, types, units and nulls: `docs/results.md`.
 
     DIR/_sweep.json  DIR/runs/runs-000000.parquet ...  DIR/allies/allies-000000.parquet ...
 
@@ -41,7 +42,8 @@ from sim.analysis.run_report import OutputError
 from sim.analysis.run_report import os_reason as _reason
 from sim.sweeps.inputs import SweepInputs, ally_data_digest, recorded_inputs, scenario_changes
 from sim.sweeps.lock import LOCK_FILE, DirectoryLock, claim_directory, remove_if_empty
-from sim.sweeps.shards import ResultTable, Shard, extra_tables, run_columns
+from sim.sweeps.shards import (NOT_A_TABLE_FILE, NOT_A_TABLE_TEXT, TABLE_SWITCHES, ResultTable, Shard,
+                               extra_tables, run_columns, run_schema)
 from sim.sweeps.spec import RunBatch, SweepSpec
 from sim.sweeps.versions import code_version, package_versions
 
@@ -67,6 +69,10 @@ class SweepWriteError(OutputError):
 
 class DamagedShardError(ValueError):
     """A shard that cannot be read whole; the message names it and says how to recompute it."""
+
+
+class MissingTableError(FileNotFoundError):
+    """A table the sweep did not keep (`per_ally` or `per_round` was off in its spec)."""
 
 
 class OlderLayoutError(FileExistsError):
@@ -145,6 +151,7 @@ class ResultsDir:
                 raise FileExistsError(f"{self.path}: not empty and holds no sweep ({METADATA_FILE} missing; found "
                                       f"{', '.join(sorted(others)[:3])}); choose a new or empty --out directory")
             _atomic_write(meta_path, lambda p: p.write_text(json.dumps(self._metadata(), indent=2), encoding="utf-8"))
+            self._mark_not_a_table()
             return
         existing = _read_existing(meta_path)
         digest = existing["spec_hash"]
@@ -155,9 +162,16 @@ class ResultsDir:
             raise FileExistsError(f"{self.path}: already holds results of this sweep; pass --resume to finish it, "
                                   "or choose another --out directory")
         self._check_inputs(existing, meta_path, has_results)
+        self._mark_not_a_table()  # a directory started before the file existed gets it on --resume
         if existing.get("code_version") != self.code_version:
             print(f"warning: {self.path} was started with code version {existing.get('code_version')}; "
                   f"this is {self.code_version} (each row records the version that computed it)", file=sys.stderr)
+
+    def _mark_not_a_table(self) -> None:
+        """Write the top folder's `NOT_A_TABLE_FILE`, once (a resume leaves it as it is)."""
+        guard = self.path / NOT_A_TABLE_FILE
+        if not guard.exists():
+            _atomic_write(guard, lambda p: p.write_text(NOT_A_TABLE_TEXT, encoding="utf-8"))
 
     def _different_sweep(self, existing: dict) -> str:
         """Why the directory's sweep is not this one, in one line: the inputs that changed
@@ -370,24 +384,58 @@ def load_results(directory: str | Path, table: ResultTable | str = ResultTable.R
     written), whatever the number of shards; `table="allies"` for the per-ally table,
     `"rounds"` and `"allies_by_round"` for the per-round ones. Unlike reading the table's
     folder directly (`pd.read_parquet(DIR / "runs")`), every page checksum is verified and an
-    extra table keeps only the batches its run shard marks finished."""
-    import pandas as pd
-
+    extra table keeps only the batches its run shard marks finished. A table the sweep did
+    not keep raises MissingTableError naming the spec field that keeps it; a kept table with
+    no finished batch yet is an empty frame with the table's columns."""
     directory = Path(directory)
     table = ResultTable(table)
     refuse_older_layout(directory)
     if not (directory / METADATA_FILE).exists():
         raise FileNotFoundError(f"{directory}: no sweep results here ({METADATA_FILE} missing)")
+    metadata = read_metadata(directory)
+    _refuse_table_not_kept(directory, table, metadata)
     paths = table.shards(directory)
     if table != ResultTable.RUNS:  # only batches marked finished by their run shard
         runs = ResultTable.RUNS.folder(directory)
         paths = [p for p in paths if (runs / p.name.replace(table.value, ResultTable.RUNS.value, 1)).exists()]
     if not paths:
-        return pd.DataFrame(columns=columns)
+        return _empty_table(table, metadata, columns)
     frame = pa.concat_tables([read_shard(path, columns) for path in paths]).to_pandas()
     if "run_id" in frame:
         frame = frame.sort_values("run_id", kind="stable").reset_index(drop=True)
     return frame
+
+
+def _refuse_table_not_kept(directory: Path, table: ResultTable, metadata: dict) -> None:
+    """MissingTableError when the sweep's metadata says it never writes `table`."""
+    if table == ResultTable.RUNS:
+        return
+    kept = metadata.get("tables")
+    if isinstance(kept, dict):
+        if table.value in kept:
+            return
+    elif metadata.get(TABLE_SWITCHES[table]) is True or table.folder(directory).is_dir():
+        return  # metadata without the list of tables: trust the switch, or the folder on disk
+    switch = TABLE_SWITCHES[table]
+    raise MissingTableError(
+        f"{directory}: this sweep kept no {table} table ({switch} was off in its spec; it keeps "
+        f"{', '.join(sorted(kept)) if isinstance(kept, dict) else 'the runs table'}); add `{switch} = true` "
+        f"under [runs] in the spec and run the sweep into a new directory to have it")
+
+
+def _empty_table(table: ResultTable, metadata: dict, columns):
+    """A kept table with no finished batch yet: no rows, but the table's columns and types."""
+    if table == ResultTable.RUNS:
+        names = metadata.get("parameters")
+        try:
+            schema = run_schema(list(names) if isinstance(names, list) else [])
+        except KeyError:  # a parameter this version no longer has
+            schema = run_schema([])
+    else:
+        schema = table.schema
+    if columns is not None:
+        schema = pa.schema([schema.field(name) for name in columns if name in schema.names])
+    return schema.empty_table().to_pandas()
 
 
 def read_metadata(directory: str | Path) -> dict:

@@ -62,6 +62,36 @@ class ResultTable(StrEnum):
         return pa.schema([COLUMN_DOCS[self][name].field(name) for name in ("run_id", *fields)])
 
 
+#: A plain-text file at the top of every results directory, named so that the readers that
+#: take a folder as one dataset (`pd.read_parquet(DIR)`, `pyarrow.dataset.dataset(DIR)`) stop
+#: at it first and name it in their error: the top folder holds several tables, not one. Not
+#: hidden (a leading `_` or `.` would make the readers skip it) and starting with a capital,
+#: so it sorts before every table's folder and is the file they try first.
+NOT_A_TABLE_FILE = "README-this_folder_holds_several_tables-read_one_folder_runs_allies_rounds_or_allies_by_round.txt"
+NOT_A_TABLE_TEXT = """\
+This is the results directory of an alliance-sim sweep. It holds several tables, one folder
+each, with different columns; read one folder at a time, not this folder as a whole:
+
+    runs/             one row per run (always)
+    allies/           one row per run and ally (per_ally = true)
+    rounds/           one row per run and round (per_round = true)
+    allies_by_round/  one row per run, round and ally (per_round = true)
+
+    pd.read_parquet("DIR/runs")
+    pyarrow.dataset.dataset("DIR/runs")
+    duckdb.sql("SELECT * FROM read_parquet('DIR/runs/*.parquet')")
+    sim.sweeps.results.load_results("DIR", "runs")   # or "allies", "rounds", "allies_by_round"
+
+_sweep.json holds the sweep's spec, seeds, inputs and versions. The columns, their units and
+what null means are described in docs/results.md of alliance-sim. This file is named so that
+reading this folder as one table stops here, with its name in the error.
+"""
+
+#: The spec field (under `[runs]`) that makes a sweep keep each extra table.
+TABLE_SWITCHES = {ResultTable.ALLIES: "per_ally", ResultTable.ROUNDS: "per_round",
+                  ResultTable.ALLIES_BY_ROUND: "per_round"}
+
+
 # --- what every column holds --------------------------------------------------------------
 
 @dataclass(frozen=True)
