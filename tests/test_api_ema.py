@@ -121,3 +121,17 @@ def test_defined_outcome_names_an_unknown_outcome():
         defined_outcome(pd.DataFrame({"deal": [True]}), "core_target")
     with pytest.raises(ValueError, match="status_quo="):
         defined_outcome(pd.DataFrame({"x": [np.nan]}), "x", where_missing="status_quo")
+
+
+def test_the_ema_paths_benchmark_runs_and_checks_both_paths_agree():
+    """`python -m benchmarks.ema_paths`, small: nothing is asserted about the timings."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    done = subprocess.run([sys.executable, "-m", "benchmarks.ema_paths", "--experiments", "12", "--repeat", "1"],
+                          cwd=Path(__file__).resolve().parent.parent, check=False, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "the same outcomes on both paths: yes" in done.stdout
+    assert "x as fast as one call per experiment" in done.stdout
