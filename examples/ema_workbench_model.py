@@ -2,7 +2,7 @@
 
 The model goes into EMA workbench (3.x) as a `Model` whose function is `sim.api.EMAFunction`
 (one call of `sim.api.simulate` per experiment), and `sim.api.BatchEvaluator` runs the whole
-design in one call to the batch engine instead (about 0.1 ms a run against about 10 ms a call:
+design in one call to the batch engine instead (about 20x as fast on 1,000 experiments:
 `python -m benchmarks.ema_paths`); `--sequential` runs it with EMA's `SequentialEvaluator`,
 one call per experiment, for the same outcomes. The seed is one more uncertainty, so each
 experiment is one run with its own draw of the allies' domestic noise. The uncertainties are of

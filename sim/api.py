@@ -52,7 +52,7 @@ from sim.model.parameters import ParameterError
 from sim.model.scenario import DEFAULT_SCENARIO, Scenario, ScenarioCache, load_scenario
 
 __all__ = ["OUTCOME_FIELDS", "SEED_COLUMN", "MAX_RUNS", "MISSING_RULES", "simulate", "simulate_many",
-           "defined_outcome", "EMAFunction", "BatchEvaluator", "prim_ready"]
+           "defined_outcome", "EMAFunction", "prim_ready"]  # BatchEvaluator too, built on first use (needs EMA)
 
 #: The outcomes `simulate` and `simulate_many` give, in RUN_FIELDS order: every field of the
 #: schema with a scalar type (`OutcomeField.scalar_type`; the lists of ISO3 codes left out,
@@ -187,7 +187,7 @@ def defined_outcome(table: pd.DataFrame, name: str, where_missing: str | float =
             return np.where(missing, fill, values)
         raise ValueError(
             f"outcome {name!r} is missing (NaN) in {count:,} of {len(values):,} runs "
-            f"({count / len(values):.1%}), e.g. row {table.index[missing][0]!r}, and where_missing='refuse': "
+            f"({count / len(values):.1%}), e.g. row {plain(table.index[missing][0])!r}, and where_missing='refuse': "
             "SALib would take the NaN silently "
             "and give indices of 0.0 or NaN. Fill it by a named rule (where_missing='zero', "
             "'status_quo' with status_quo=..., or a number), analyse an outcome that is always defined "
