@@ -9,6 +9,14 @@ A point's deal probability is the share of its seeds that end in a deal; its cor
 the mean over its seeds with a deal, so it is the level *given a deal*. A point where no seed
 ends in a deal has no core level, and SALib's estimators need every point of a base row's
 block, so the core level's indices use only the blocks with a value throughout (`base_rows`).
+
+SALib takes a NaN without a word: `sobol.analyze` then gives total indices of 0.0 (or NaN),
+which reads as "no effect". So every run-level outcome is read through
+`sim.api.defined_outcome`, which refuses a NaN (naming how many runs lack the value) unless a
+fill rule is named. The third outcome names one: `core_or_status_quo` is the core level
+agreed, and the 2% guideline of the Wales pledge (2014), which stays without a deal, where
+the talks end without one (`where_missing=STATUS_QUO_CORE_PCT`): the level the allies are held
+to after the summit, defined for every run.
 `sim/analysis/sensitivity.py` and `experiments/global_sensitivity.py` do the full analysis; this is the
 short version on the public API.
 
@@ -25,7 +33,7 @@ import pandas as pd
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 
-from sim.api import simulate_many
+from sim.api import defined_outcome, simulate_many
 
 #: The factors and the ranges they are varied over (within what sim/model/parameters.py allows).
 PROBLEM = {
@@ -33,15 +41,25 @@ PROBLEM = {
     "names": ["us_pressure", "threat_level", "related_cap_pct", "need_scale_pct", "concession_rate"],
     "bounds": [[0.0, 1.0], [0.4, 1.0], [0.0, 3.0], [5.0, 8.0], [0.1, 0.5]],
 }
+#: The core level the allies stay held to without a deal: the Wales pledge's 2% guideline.
+STATUS_QUO_CORE_PCT = 2.0
 ROOT_SEED = 2025  # the design's scrambling and the bootstrap; the runs use seeds 0..seeds-1
 
 
 def point_values(design: pd.DataFrame, seeds: int) -> pd.DataFrame:
-    """Each design point's deal probability and core level given a deal (NaN with no deal)."""
+    """Each design point's deal probability, core level given a deal (NaN where no seed ends
+    in a deal: only complete blocks are analysed) and core level held to (the status quo's
+    where there is no deal, defined for every run)."""
     runs = simulate_many(design, seeds)
-    deal = runs["deal"].to_numpy().reshape(len(design), seeds)
-    core = pd.DataFrame(runs["core_target_pct"].to_numpy().reshape(len(design), seeds))
-    return pd.DataFrame({"deal_probability": deal.mean(axis=1), "core_target_pct": core.mean(axis=1)})
+    shape = (len(design), seeds)
+    deal = defined_outcome(runs, "deal").reshape(shape)  # never missing: refused if it were
+    agreed = runs["core_target_pct"].to_numpy().reshape(shape)
+    held = defined_outcome(runs, "core_target_pct", where_missing=STATUS_QUO_CORE_PCT).reshape(shape)
+    given_deal = np.full(len(design), np.nan)
+    some = (deal > 0).any(axis=1)
+    given_deal[some] = np.nanmean(agreed[some], axis=1)
+    return pd.DataFrame({"deal_probability": deal.mean(axis=1), "core_target_pct": given_deal,
+                         "core_or_status_quo": held.mean(axis=1)})
 
 
 def indices(values: np.ndarray) -> pd.DataFrame:
