@@ -250,7 +250,7 @@ class Unfailing:
 
 def command_run(args) -> int:
     from sim.engines.model import AllianceModel
-    from sim.analysis.run_report import RUN_FILES, summary_text, write_run
+    from sim.analysis.run_report import RUN_FILES, run_record, summary_text, write_run
 
     seed = checked_seed(args.seed)
     overrides = checked_overrides(args.overrides, args.scenario)
@@ -267,7 +267,8 @@ def command_run(args) -> int:
             args.stdout.print(summary_text(outcome))
             args.stdout.print(f"\n(run took {elapsed * 1000:.0f} ms)")
         if target is not None:
-            paths = write_run(target, outcome, model.rounds_table(), model.allies_table())
+            run = run_record(model.scenario_spec, model.seed, model.draws_key)
+            paths = write_run(target, outcome, model.rounds_table(), model.allies_table(), run)
             args.stdout.saved = target.path
             args.stdout.print("wrote " + ", ".join(str(p) for p in paths), to_stderr=args.json)
     return 0

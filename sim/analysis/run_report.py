@@ -13,8 +13,10 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pandas is loaded by whoever builds the tables; the command line starts faster without it
     import pandas as pd
+    import pyarrow as pa
 
     from sim.engines.outcome import Outcome
+    from sim.model.scenario import Scenario
 
 EASTERN_FLANK = ("POL", "EST", "LVA", "LTU", "FIN")
 # One colour per ally carried with a side letter (warm colours, apart from the flank's blue,
@@ -209,17 +211,62 @@ def _lock_directory(path: Path) -> int | None:
 
 
 RUN_FILES = ("outcome.json", "rounds.parquet", "allies_by_round.parquet", "convergence.png")
+RUN_KEY = "run"  # outcome.json's key for what computed the run (`run_record`)
 
 
-def write_run(target: OutputDir, outcome: Outcome, rounds: pd.DataFrame, allies: pd.DataFrame) -> list[Path]:
-    """Write a run's outcome, its round-by-round tables and the convergence figure into a
-    claimed directory. Files are created as any program's are, so they follow the umask."""
+def run_record(scenario: Scenario, seed: int | None, draws_key: int) -> dict:
+    """What a run's numbers depend on, as a sweep records it in `_sweep.json`: the scenario's
+    name, effective parameters and ally overrides, the seed, SHA-256 digests of the ally data
+    and the parameters (`sim.sweeps.inputs`), and the code and library versions
+    (`sim.sweeps.versions`)."""
+    import dataclasses
+    import sys
+    import time
 
+    from sim.sweeps.inputs import SweepInputs
+    from sim.sweeps.versions import code_version, package_versions
+
+    inputs = SweepInputs.of(scenario)
+    return {
+        "scenario": scenario.name, "seed": seed, "draws_key": draws_key,
+        "parameters": json.loads(json.dumps(dataclasses.asdict(scenario.params), default=str)),
+        "allies": scenario.ally_overrides,
+        **({"pledges": [dataclasses.asdict(pledge) for pledge in scenario.ledger.pledges]}
+           if scenario.ledger.pledges else {}),
+        "inputs": {"ally_data_sha256": inputs.ally_data, "parameters_sha256": inputs.parameters},
+        "code_version": code_version(), "package_versions": package_versions(),
+        "python": sys.version.split()[0], "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def table_schema(kind: str) -> pa.Schema:
+    """The schema of a run's round table ("rounds" or "allies_by_round"): the sweep's shard
+    schema for it (`sim.sweeps.shards.COLUMN_DOCS`) without the run id, so fixed types and
+    each field's `unit` and `description` as Parquet field metadata."""
+    from sim.sweeps.shards import ResultTable
+
+    schema = ResultTable(kind).schema
+    return schema.remove(schema.get_field_index("run_id"))
+
+
+def write_table(frame: pd.DataFrame, kind: str, path: Path) -> None:
+    """A run's round table as Parquet with its documented schema (`table_schema`); NaN is null."""
+    schema = table_schema(kind)
+    frame[schema.names].to_parquet(path, index=False, schema=schema)
+
+
+def write_run(target: OutputDir, outcome: Outcome, rounds: pd.DataFrame, allies: pd.DataFrame,
+              run: dict | None = None) -> list[Path]:
+    """Write a run's outcome (with `run`, what computed it, under the key "run"), its
+    round-by-round tables (with each column's unit and description) and the convergence
+    figure into a claimed directory. Files are created as any program's are, so they follow
+    the umask."""
     def write(stage: Path) -> list[Path]:
         paths = [stage / name for name in RUN_FILES]
-        paths[0].write_text(json.dumps(outcome.to_dict(), indent=2), encoding="utf-8")
-        rounds.to_parquet(paths[1], index=False)
-        allies.to_parquet(paths[2], index=False)
+        record = outcome.to_dict() | ({RUN_KEY: run} if run is not None else {})
+        paths[0].write_text(json.dumps(record, indent=2), encoding="utf-8")
+        write_table(rounds, "rounds", paths[1])
+        write_table(allies, "allies_by_round", paths[2])
         convergence_figure(outcome, rounds, allies, paths[3])
         return paths
 

@@ -17,8 +17,42 @@ from sim.model.state import Stance
 from sim.protocols import challenge, mediator, proposer
 
 
+def _fact(name: str) -> property:
+    """A read-only attribute of an ally that gives one of its facts (`Ally.facts`), so that
+    Mesa's tools read it as any agent attribute: `model.allies.get("iso3")`,
+    `model.agents.select(lambda a: a.iso3 == "ESP")`."""
+    return property(lambda ally: getattr(ally.facts, name), doc=f"The ally's `{name}` (`Alliance.{name}`).")
+
+
 class Ally(mesa.Agent):
-    """One ally: perceives the threat, holds a position, votes on drafts, bends under pressure."""
+    """One ally: perceives the threat, holds a position, votes on drafts, bends under pressure.
+
+    Its facts (`facts`, an `Alliance` row) are read-only attributes of its own as well
+    (`FACTS`: `ally.iso3`, `ally.name`, `ally.votes`, ...), so filters and `get` over the
+    agents need no `.facts`."""
+
+    iso3 = _fact("iso3")
+    name = _fact("name")
+    start_pct = _fact("start_pct")
+    gdp_usd_bn = _fact("gdp_usd_bn")
+    debt_pct_gdp = _fact("debt_pct_gdp")
+    deficit_pct_gdp = _fact("deficit_pct_gdp")
+    eu_member = _fact("eu_member")
+    escape_clause = _fact("escape_clause")
+    distance_to_moscow_km = _fact("distance_to_moscow_km")
+    borders_russia = _fact("borders_russia")
+    is_us = _fact("is_us")
+    bears_cost = _fact("bears_cost")
+    votes = _fact("votes")
+    clout = _fact("clout")
+    accession_year = _fact("accession_year")
+    us_reliance = _fact("us_reliance")
+    exports_to_us_pct_gdp = _fact("exports_to_us_pct_gdp")
+    at_table = property(lambda ally: bool(ally.facts.at_table), doc="Whether it sits at the table (`Alliance.at_table`).")
+
+    FACTS = ("iso3", "name", "start_pct", "gdp_usd_bn", "debt_pct_gdp", "deficit_pct_gdp", "eu_member",
+             "escape_clause", "distance_to_moscow_km", "borders_russia", "is_us", "bears_cost", "votes", "clout",
+             "accession_year", "us_reliance", "exports_to_us_pct_gdp", "at_table")
 
     def __init__(self, model, seat: int, facts: Alliance, peer_row: np.ndarray, preference_draw: float,
                  widening_factors: np.ndarray):
@@ -140,7 +174,17 @@ class Ally(mesa.Agent):
 
 
 class SecretaryGeneral(mesa.Agent):
-    """The mediator: no vote; drafts the package each round from the allies' positions."""
+    """The mediator: no vote; drafts the package each round from the allies' positions.
+
+    It has an ally's facts (`Ally.FACTS`) and per-round readings as attributes too, all None
+    but its name, so a filter or a reporter over all the agents (`model.agents`) reads
+    it without failing; `model.allies` holds the allies alone."""
+
+    name = "Secretary General"
+    votes = bears_cost = at_table = is_us = eu_member = borders_russia = escape_clause = None
+    iso3 = start_pct = gdp_usd_bn = debt_pct_gdp = deficit_pct_gdp = distance_to_moscow_km = None
+    clout = accession_year = us_reliance = exports_to_us_pct_gdp = None
+    position_pct = deadline_position = accepted = threat = fiscal = None
 
     def draft_package(self):
         """Put a draft on the table, by the mediator rule of the scenario."""

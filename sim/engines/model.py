@@ -25,7 +25,9 @@ from sim.model.state import Circumstances, Decision, Package, Stance
 from sim.model.streams import random_draws
 from sim.protocols import challenge, mediator
 from sim.protocols.proposer import recognised
-from sim.engines.outcome import AllyResult, Baselines, BatchResult, Measures, Outcome, measure, run_outcomes
+from sim.engines.outcome import (ALLY_ROUND_FIELDS, ROUND_FIELDS, AllyResult, Baselines, BatchResult, Measures,
+                                 Outcome, measure, run_outcomes)
+from sim.engines.schema import RUN_OUTCOMES
 from sim.model.parameters import MediatorRule, NegotiationProtocol, parameter_fields
 from sim.model.scenario import DEFAULT_SCENARIO, Scenario, load_scenario
 
@@ -79,7 +81,11 @@ class AllianceModel(mesa.Model):
         self.package: Package | None = None
         self.projection: implementation.Projection | None = None
         self.trajectories: dict[str, dict[int, float]] = {}
+        self.final: dict | None = None  # the run's outcome as a flat row, once the talks have ended
 
+        # Per round, the round's reporters; per run, the outcome's scalar fields (named by the
+        # outcome schema, None until the talks end), so `mesa.batch_run` rows carry the outcome.
+        # The agent reporters are read from every agent; the Secretary General's are None.
         self.datacollector = mesa.DataCollector(
             model_reporters={
                 "round": "round",
@@ -88,15 +94,16 @@ class AllianceModel(mesa.Model):
                 "draft_deadline": lambda m: m.draft.deadline_year if m.draft else np.nan,
                 "position_spread_pct": lambda m: m.position_spread(),
                 "share_accepting": lambda m: m.share_accepting() if m.draft else np.nan,
+                **{name: _outcome_reporter(name) for name in OUTCOME_REPORTERS},
             },
-            agenttype_reporters={Ally: {
-                "iso3": lambda a: a.facts.iso3,
+            agent_reporters={
+                "iso3": "iso3",
                 "position_pct": "position_pct",
                 "deadline_position": "deadline_position",
                 "accepted": "accepted",
                 "threat": "threat",
                 "fiscal_pressure": "fiscal",
-            }},
+            },
         )
         self.datacollector.collect(self)
 
@@ -165,6 +172,7 @@ class AllianceModel(mesa.Model):
         self.package = self.draft if self.deal else None
         self.projection = self.project_spending()
         self.trajectories = self.paths(self.projection)
+        self.final = self.result().rows()[0]
 
     def run(self) -> Outcome:
         """Run to the end of the talks and return the outcome."""
@@ -245,15 +253,21 @@ class AllianceModel(mesa.Model):
                               [self._ally_result(a, bool(on_track)) for a, on_track in zip(self.allies, measures.on_track)])
 
     def rounds_table(self) -> pd.DataFrame:
-        """One row per round: the draft, the spread of positions, the share accepting."""
-        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+        """One row per round: the draft, the spread of positions, the share accepting (the
+        outcome's columns, the same in every row, are left out: see `outcome()`)."""
+        return self.datacollector.get_model_vars_dataframe().reset_index(drop=True)[list(ROUND_FIELDS)]
 
     def allies_table(self) -> pd.DataFrame:
-        """One row per ally and round: position, deadline, vote, threat, fiscal pressure."""
-        table = self.datacollector.get_agenttype_vars_dataframe(Ally).reset_index()
+        """One row per ally and round: position, deadline, vote, threat, fiscal pressure (the
+        agent reporters' table, `datacollector.get_agent_vars_dataframe()`, without the
+        Secretary General's rows, which hold None)."""
+        table = self.datacollector.get_agent_vars_dataframe().reset_index()
+        ally_ids = {ally.unique_id for ally in self.allies}
+        table = table[table["AgentID"].isin(ally_ids)].reset_index(drop=True)
         table = table.rename(columns={"Step": "round"}).drop(columns=["AgentID"])
-        table["round"] = table["round"].astype(int)
-        return table[["round", "iso3", "position_pct", "deadline_position", "accepted", "threat", "fiscal_pressure"]]
+        table = table.astype({"round": int, "iso3": str, "position_pct": float, "deadline_position": float,
+                              "accepted": bool, "threat": float, "fiscal_pressure": float})
+        return table[list(ALLY_ROUND_FIELDS)]
 
     def _ally_result(self, ally: Ally, on_track: bool) -> AllyResult:
         return AllyResult(
@@ -264,6 +278,16 @@ class AllianceModel(mesa.Model):
             threat=ally.threat, fiscal_pressure=ally.fiscal,
             trajectory=self.trajectories.get(ally.facts.iso3, {}),
         )
+
+
+#: The outcome fields the DataCollector reports for the run (every one with a scalar value;
+#: the lists of holdouts and side letters are reported as their counts, as `sim.api` gives them).
+OUTCOME_REPORTERS = tuple(spec.name for spec in RUN_OUTCOMES if spec.scalar_type is not None)
+
+
+def _outcome_reporter(name: str):
+    """A model reporter for one outcome field: None until the talks have ended."""
+    return lambda m: None if m.final is None else m.final[name]
 
 
 def _stacked(kind, states):
