@@ -10,9 +10,12 @@ several patterns at once, averaged over seeds, through the batch engine:
 `--case hague` or `--case wales` fits on one case only, so the other can test it out of
 sample (`alliance-sim validate` reports both directions); `--case both` fitted the defaults
 in `sim/model/parameters.py`. The best values, and the ten best sets of the search (which
-`validate` also tests on the other case), are written to configs/calibration/<case>.json:
+`validate` also tests on the other case), are written to results/calibration/<case>.json (or
+the folder `--out` names); `--install` writes them instead into configs/calibration/, the
+fits `alliance-sim validate` reads, replacing the shipped one even when the new fit is worse:
 
-    .venv/bin/python -m experiments.calibrate --case hague
+    .venv/bin/python -m experiments.calibrate --case hague             # -> results/calibration/hague.json
+    .venv/bin/python -m experiments.calibrate --case hague --install   # -> configs/calibration/hague.json
     .venv/bin/python -m experiments.calibrate --case both --from-defaults   # refine the defaults
     .venv/bin/python -m experiments.calibrate --case hague --protocol proposer  # -> hague-proposer.json
 
@@ -39,7 +42,7 @@ from sim.analysis.history import WalesRecord, load_spending_record
 from sim.engines.model import AllianceModel
 from sim.model.parameters import Parameters, NegotiationProtocol
 from sim.model.scenario import display_path, load_scenario
-from sim.analysis.validation import Case, calibration_file
+from sim.analysis.validation import CALIBRATION_DIR, Case, calibration_file
 
 SEARCH_SPACE = {
     "shared_threat": (0.3, 0.8),
@@ -69,7 +72,8 @@ HAWKS = ("POL", "EST", "LVA", "LTU")
 NO_DEAL_COST = 10.0
 NO_HINDCAST_COST = 100.0  # no deal, or a deadline before 2024: nothing to compare with the record
 ENSEMBLE_SIZE = 10  # best fits kept, so validation can tell what a case pins down from a fluke of the best
-OUT_DIR = Path(__file__).resolve().parent.parent / "configs" / "calibration"
+OUT_DIR = Path("results") / "calibration"  # the default: a fit to look at, not yet the one validate reads
+INSTALL_DIR = CALIBRATION_DIR  # with --install: configs/calibration/, which validate reads
 
 
 def hague_loss(values: dict) -> float:
@@ -163,7 +167,7 @@ class Fit:
     held: dict  # the parameters not searched (the case cannot pin them), at the middle of their range
 
     def to_json(self) -> str:
-        refit = f"python -m experiments.calibrate --case {self.case}"
+        refit = f"python -m experiments.calibrate --case {self.case} --install"
         if self.protocol is not NegotiationProtocol.MEDIATOR:
             refit += f" --protocol {self.protocol}"
         return json.dumps({"case": str(self.case), "protocol": str(self.protocol), "loss": self.loss,
@@ -218,16 +222,24 @@ def main(argv=None):
                         help="skip the global stage and refine around the current defaults")
     parser.add_argument("--protocol", choices=[str(p) for p in NegotiationProtocol], default=str(NegotiationProtocol.MEDIATOR),
                         help="the protocol every candidate runs under (the default: the defaults' protocol)")
-    parser.add_argument("--out", type=Path, default=OUT_DIR)
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--out", type=Path, default=OUT_DIR, help=f"output folder (default {OUT_DIR})")
+    where.add_argument("--install", action="store_true",
+                       help="write the fit into configs/calibration/, the fits `alliance-sim validate` reads, "
+                            "replacing the one there")
     args = parser.parse_args(argv)
     if args.from_defaults and args.case != str(Case.BOTH):
         parser.error("--from-defaults refines the defaults, which were fitted on both cases: use it with --case both")
     fit = calibrate(Case(args.case), args.candidates, args.refine, args.seed, args.workers, args.from_defaults,
                     NegotiationProtocol(args.protocol))
-    args.out.mkdir(parents=True, exist_ok=True)
-    path = args.out / calibration_file(fit.case, fit.protocol).name
+    out = INSTALL_DIR if args.install else args.out
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / calibration_file(fit.case, fit.protocol).name
     path.write_text(fit.to_json())
     print(f"wrote {display_path(path)}:", json.dumps(rounded(fit.values)))
+    if not args.install:
+        print("not installed: `alliance-sim validate` still reads configs/calibration/; compare the loss with "
+              "the file there and rerun with --install to replace it")
 
 
 if __name__ == "__main__":

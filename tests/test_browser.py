@@ -28,6 +28,7 @@ import pytest
 from conftest import ROOT
 
 from sim.model.scenario import load_scenario
+from sim.viz.app import PAGE_TITLE
 
 CHROMIUM = Path("/usr/bin/chromium")
 SKIP_ENV = "ALLIANCE_SIM_SKIP_BROWSER"
@@ -237,6 +238,7 @@ def test_page_shows_the_map_the_plots_and_the_outcome(session):
     assert session.headline() == under_way(0)
     assert "weighted mean" in session.outcome_text()
     assert "Projected once the talks end" in session.page.locator(".alliance-pledge").inner_text()
+    session.wait_for(lambda: session.page.title() == PAGE_TITLE, "the tab's title")  # not Solara's "Solara"
     session.page.get_by_text("Vote on the draft").click()  # the map's colour toggle
     session.page.locator(".alliance-map svg.marks text").filter(has_text="no draft yet").wait_for(timeout=WAIT_MS)
     session.assert_clean()

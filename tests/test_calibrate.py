@@ -35,3 +35,32 @@ def test_refining_the_defaults_is_for_a_fit_on_both_cases(capsys):
     assert stop.value.code == 2 and "fitted on both cases" in capsys.readouterr().err
     with pytest.raises(ValueError, match="fitted on both cases"):
         calibrate.calibrate(Case.WALES, candidates=1, refine=1, seed=0, workers=1, from_defaults=True)
+
+
+def _small_fit():
+    values = {name: getattr(Parameters(), name) for name in calibrate.SEARCH_SPACE}
+    return calibrate.Fit(case=Case.HAGUE, protocol=calibrate.NegotiationProtocol.MEDIATOR, loss=9.9,
+                         values=values, ensemble=[(9.9, values)], held={})
+
+
+def test_a_fit_goes_to_results_unless_installed(tmp_path, monkeypatch, capsys):
+    """By default a fit, even one worse than the shipped one, is written to results/calibration/,
+    not into configs/calibration/ where `alliance-sim validate` reads it; --install writes it there."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(calibrate, "calibrate", lambda *args, **kwargs: _small_fit())
+    installed = tmp_path / "configs" / "calibration"
+    monkeypatch.setattr(calibrate, "INSTALL_DIR", installed)
+    calibrate.main(["--case", "hague"])
+    written = tmp_path / "results" / "calibration" / "hague.json"
+    assert json.loads(written.read_text())["loss"] == 9.9 and not installed.exists()
+    assert "--install" in capsys.readouterr().out
+    calibrate.main(["--case", "hague", "--install"])
+    assert json.loads((installed / "hague.json").read_text())["refit"].endswith("--install")
+    with pytest.raises(SystemExit) as stop:
+        calibrate.main(["--case", "hague", "--install", "--out", str(tmp_path / "elsewhere")])
+    assert stop.value.code == 2
+
+
+def test_the_shipped_fits_show_the_command_that_installs_them():
+    for path in calibrate.INSTALL_DIR.glob("*.json"):
+        assert json.loads(path.read_text())["refit"].endswith(" --install"), path.name

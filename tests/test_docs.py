@@ -1,10 +1,12 @@
-"""The documentation stays true to the code: ODD's parameter table matches sim/model/parameters.py."""
+"""The documentation stays true to the code: ODD's parameter table matches sim/model/parameters.py,
+and configs/sweeps/README.md lists the spec files there."""
 
 import re
 
 from conftest import DOCS
 
 from sim.model.parameters import Parameters, allowed, parameter_fields, shown
+from sim.sweeps.spec import specs_dir
 
 ODD = DOCS / "ODD.md"
 
@@ -30,3 +32,11 @@ def test_documented_ranges_match_the_code():
         code = allowed(name)
         numbers = re.findall(r"-?[0-9.]+", documented)
         assert all(n in code for n in numbers), f"{name}: ODD says {documented}, code allows {code}"
+
+
+def test_the_sweeps_readme_lists_every_spec_exactly_once():
+    """configs/sweeps/README.md's table has one row per spec file in configs/sweeps/, and no other."""
+    folder = specs_dir()
+    rows = re.findall(r"^\| `([\w-]+\.toml)` \|", (folder / "README.md").read_text(encoding="utf-8"), re.MULTILINE)
+    files = sorted(path.name for path in folder.glob("*.toml"))
+    assert sorted(rows) == files, f"README rows {sorted(rows)}, spec files {files}"

@@ -64,7 +64,7 @@ def test_every_hague_scenario_lists_the_allies_that_asked_for_the_escape_clause(
 BAD_FILES = [
     ("broken.toml", "us_pressure = = 1\n", "not valid TOML"),
     ("toplevel.toml", "colour = 'blue'\n", "unknown field 'colour'; allowed top-level fields"),
-    ("unknown_param.toml", "[parameters]\nus_presure = 0.5\n", "unknown field parameters.us_presure; known parameters:"),
+    ("unknown_param.toml", "[parameters]\nus_presure = 0.5\n", "unknown field parameters.us_presure; did you mean us_pressure? known parameters:"),
     ("range.toml", "[parameters]\nus_pressure = 1.5\n", "field parameters.us_pressure: 1.5 is out of range; allowed: a number from 0 to 1"),
     ("type.toml", "[parameters]\nmax_rounds = 'many'\n", "field parameters.max_rounds = 'many' is not allowed; allowed: an integer from 1 to 100"),
     ("bool.toml", "[parameters]\nsplit_enabled = 1\n", "field parameters.split_enabled = 1 is not allowed; allowed: true or false"),

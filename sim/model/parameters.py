@@ -7,6 +7,7 @@ so a parameter is declared once and validated the same way everywhere.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -138,6 +139,12 @@ def shown(value) -> str:
     return str(value)
 
 
+def did_you_mean(name: str) -> str:
+    """"did you mean X? " for a misspelled parameter name (the closest known one), else ""."""
+    close = difflib.get_close_matches(str(name), sorted(_FIELDS), n=1)
+    return f"did you mean {close[0]}? " if close else ""
+
+
 def allowed(name: str) -> str:
     """Human words for what a parameter accepts, for error messages."""
     spec = _FIELDS[name]
@@ -160,7 +167,7 @@ def coerce(name: str, value):
     this, so `0.5` arrives as a float and `true` as a bool, while the Python API's "0.5",
     "true" or Decimal("0.5") is refused, naming the parameter and what it allows."""
     if name not in _FIELDS:
-        raise ParameterError(f"unknown parameter {name!r}; known: {', '.join(sorted(_FIELDS))}")
+        raise ParameterError(f"unknown parameter {name!r}; {did_you_mean(name)}known: {', '.join(sorted(_FIELDS))}")
     spec = _FIELDS[name]
     kind = spec.type
     try:

@@ -25,7 +25,7 @@ from sim.data.loader import (
     load_allies,
 )
 from sim.data.us_ties import TIES_FILE
-from sim.model.parameters import ParameterError, Parameters, allowed, coerce, parameter_fields
+from sim.model.parameters import ParameterError, Parameters, allowed, coerce, did_you_mean, parameter_fields
 from sim.model.pledges import Ledger, parse_pledges
 
 DEFAULT_SCENARIO = "hague2025"
@@ -160,7 +160,7 @@ def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Sc
     values = {}
     for key, value in section.items():
         if key not in known:
-            raise ScenarioError(f"{source}: unknown field parameters.{key}; known parameters: "
+            raise ScenarioError(f"{source}: unknown field parameters.{key}; {did_you_mean(key)}known parameters: "
                                 f"{', '.join(sorted(known))}")
         try:
             values[key] = coerce(key, value)

@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.engines.engine import Engine
-from sim.model.parameters import ParameterError, allowed, coerce, parameter_fields
+from sim.model.parameters import ParameterError, allowed, coerce, did_you_mean, parameter_fields
 from sim.sweeps.sampling import (
     MAX_GRID_STEPS,
     MAX_SAMPLED_VALUES,
@@ -342,7 +342,8 @@ def _axes(section: Mapping, method: SamplerMethod, source: str) -> tuple[Axis, .
     for name, value in section.items():
         where = f"{source}: field parameters.{name}"
         if name not in known:
-            raise SweepSpecError(f"{where} is unknown; known parameters: {', '.join(sorted(known))}")
+            raise SweepSpecError(f"{where} is unknown; {did_you_mean(name)}known parameters: "
+                                 f"{', '.join(sorted(known))}")
         if isinstance(value, Mapping):
             axes.append(_range_axis(name, value, method, where))
         else:
@@ -397,8 +398,8 @@ def _points(points, scenario: Scenario, source: str) -> Design:
     for i, point in enumerate(points):
         for name in point:
             if name not in known:
-                raise SweepSpecError(f"{source}: field points[{i}].{name} is unknown; known parameters: "
-                                     f"{', '.join(sorted(known))}")
+                raise SweepSpecError(f"{source}: field points[{i}].{name} is unknown; {did_you_mean(name)}"
+                                     f"known parameters: {', '.join(sorted(known))}")
             if name not in names:
                 names.append(name)
     table = []

@@ -30,6 +30,7 @@ from sim.viz.this_round import ThisRoundPanel
 from sim.viz.server import SCENARIO_ENV
 
 TITLE = "The NATO allies negotiate their defence-spending target"
+PAGE_TITLE = "alliance-sim: the allies' defence-spending talks"  # the browser tab's title (Solara's default: "Solara")
 PLAY_INTERVAL_MS = 300  # slow enough to watch the allies move
 
 server_log.install()
@@ -68,6 +69,7 @@ def Dashboard(model):
 @solara.component
 def Page():
     """One session's page; whatever fails inside it shows as one line, not a traceback."""
+    solara.Title(PAGE_TITLE)
     with Guarded("The page"):
         PageContent()
 
