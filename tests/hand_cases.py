@@ -18,8 +18,9 @@ PARAMS = Parameters(threat_level=0.5, us_pressure=0.5, abandonment_weight=0.0, p
                     latest_deadline_years=15)
 ALLY = Alliance(iso3="AAA", name="Ally", start_pct=2.0, gdp_usd_bn=100.0, debt_pct_gdp=60.0, deficit_pct_gdp=3.0,
                eu_member=False, escape_clause=False, distance_to_moscow_km=500.0, borders_russia=True, is_us=False,
-               bears_cost=True, votes=True, clout=1.0, accession_year=1949, us_reliance=0.5, exports_to_us_pct_gdp=0.0)
-CIRCUMSTANCES = Circumstances(exposure=1.0, fiscal=0.5, reservation_total=0.0, floor=0.0, noise=0.0)
+               bears_cost=True, votes=True, clout=1.0, accession_year=1949, us_reliance=0.5, exports_to_us_pct_gdp=0.0,
+               allied_effort_pct=0.0, us_effort_pct=0.0)
+CIRCUMSTANCES = Circumstances(exposure=1.0, fiscal=0.5, reservation_total=0.0, floor=0.0, free_riding=0.0, noise=0.0)
 
 
 def three_allies():
@@ -31,7 +32,7 @@ def three_allies():
                                    clout=np.array([0.2, 0.3, 0.5]))
     circumstances = Circumstances(exposure=np.ones(3), fiscal=np.full(3, 0.5),
                                   reservation_total=np.array([0.0, 0.0, 4.5]), floor=np.array([0.0, 0.0, 3.0]),
-                                  noise=np.zeros(3))
+                                  free_riding=np.zeros(3), noise=np.zeros(3))
     return alliance, circumstances
 
 

@@ -48,11 +48,13 @@ class Ally(mesa.Agent):
     accession_year = _fact("accession_year")
     us_reliance = _fact("us_reliance")
     exports_to_us_pct_gdp = _fact("exports_to_us_pct_gdp")
+    allied_effort_pct = _fact("allied_effort_pct")
+    us_effort_pct = _fact("us_effort_pct")
     at_table = property(lambda ally: bool(ally.facts.at_table), doc="Whether it sits at the table (`Alliance.at_table`).")
 
     FACTS = ("iso3", "name", "start_pct", "gdp_usd_bn", "debt_pct_gdp", "deficit_pct_gdp", "eu_member",
              "escape_clause", "distance_to_moscow_km", "borders_russia", "is_us", "bears_cost", "votes", "clout",
-             "accession_year", "us_reliance", "exports_to_us_pct_gdp", "at_table")
+             "accession_year", "us_reliance", "exports_to_us_pct_gdp", "allied_effort_pct", "us_effort_pct", "at_table")
 
     def __init__(self, model, seat: int, facts: Alliance, peer_row: np.ndarray, preference_draw: float,
                  widening_factors: np.ndarray):
@@ -183,13 +185,15 @@ class SecretaryGeneral(mesa.Agent):
     name = "Secretary General"
     votes = bears_cost = at_table = is_us = eu_member = borders_russia = escape_clause = None
     iso3 = start_pct = gdp_usd_bn = debt_pct_gdp = deficit_pct_gdp = distance_to_moscow_km = None
-    clout = accession_year = us_reliance = exports_to_us_pct_gdp = None
+    clout = accession_year = us_reliance = exports_to_us_pct_gdp = allied_effort_pct = us_effort_pct = None
     position_pct = deadline_position = accepted = threat = fiscal = None
 
     def draft_package(self):
-        """Put a draft on the table, by the mediator rule of the scenario."""
+        """Put a draft on the table: first what the capability targets cost, then by the mediator
+        rule of the scenario over the positions."""
         m = self.model
-        m.draft = mediator.draft_package(m.params.mediator_rule, m.alliance, m.params, m.stances()).item()
+        m.draft = mediator.draft_package(m.params.mediator_rule, m.alliance, m.params, m.stances(),
+                                         first=m.draft is None).item()
 
     def holdouts_beyond_reach(self, share_accepting: float) -> np.ndarray:
         """The holdouts no round left before the summit can win, reckoned from the capitals'

@@ -37,6 +37,7 @@ from sim.model.caucuses import form_caucuses
 from sim.data.loader import AllyFacts
 from sim.model.clout import mediator_weights
 from sim.model.opening import circumstances_of, open_stance
+from sim.model.us_actor import settle
 from sim.model.state import Circumstances, Decision, Package, Stance
 from sim.model.streams import random_draws
 from sim.protocols import challenge, mediator
@@ -254,9 +255,10 @@ def open_talks(alliance: Alliance, facts: AllyFacts, levers: Levers, seeds: Sequ
     matrices, index = peer_matrices(facts, np.broadcast_to(levers.peer_distance_km, (runs, 1))[:, 0], cache)
     caucus = np.broadcast_to(form_caucuses(alliance, levers, circumstances.exposure, circumstances.fiscal),
                              (runs, allies))
-    talks = Talks(run=np.arange(runs), levers=levers, circumstances=circumstances,
-                  stance=open_stance(alliance, levers, circumstances), draft=None, peer_index=index,
-                  caucus=caucus)
+    stance = open_stance(alliance, levers, circumstances)
+    circumstances = settle(alliance, levers, circumstances, stance)
+    talks = Talks(run=np.arange(runs), levers=levers, circumstances=circumstances, stance=stance, draft=None,
+                  peer_index=index, caucus=caucus)
     return Opening(talks=talks, widening_factors=widening_factors, recognition_draws=recognition_draws,
                    peer_matrices=matrices)
 
@@ -291,7 +293,7 @@ def play_round(alliance: Alliance, structure: Structure, opening: Opening, talks
                                              challenge.challenges(alliance, p, stance, talks.draft))
         draft = challenge.forecast_package(alliance, p, stance)
     else:
-        draft = mediator.draft_package(structure.mediator_rule, alliance, p, stance)
+        draft = mediator.draft_package(structure.mediator_rule, alliance, p, stance, first=talks.draft is None)
     stance = consensus.vote(alliance, p, circumstances, stance, draft, ramp_pct)
     stance = consensus.stand_with_caucus(stance, consensus.caucus_vetoes(alliance, p, talks.caucus, stance))
     share = consensus.share_accepting(alliance, stance.accepted)

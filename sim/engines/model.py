@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.engines.agents import Ally, SecretaryGeneral
-from sim.model import concession, consensus, implementation, perception
+from sim.model import concession, consensus, implementation, perception, us_actor
 from sim.model.alliance import Alliance
 from sim.model.caucuses import CaucusLine, form_caucuses
 from sim.model.state import Circumstances, Decision, Package, Stance
@@ -65,6 +65,7 @@ class AllianceModel(mesa.Model):
             Ally(self, i, self.alliance.row(i), peers[i], draws.preference[i], draws.widening_factor[:, i])
         self.recognition_draws = draws.recognition
         self.allies = self.agents_by_type[Ally]
+        self.settle_us_floor()
         circumstances = self.circumstances()
         self.caucus_codes = form_caucuses(self.alliance, p, circumstances.exposure, circumstances.fiscal)
         self.caucus_lines: CaucusLine | None = None
@@ -144,6 +145,16 @@ class AllianceModel(mesa.Model):
         else:
             self.secretary_general.draft_package()
             self.tabled_by = SECRETARY_GENERAL
+
+    def settle_us_floor(self):
+        """The US sets the headline it holds out for from the allies' opening stances
+        (`us_actor.settle`): every ally has reported where it stands before it does."""
+        settled = us_actor.settle(self.alliance, self.params, self.circumstances(), self.stances())
+        for ally in self.allies:
+            if ally.facts.is_us:
+                ally.circumstances = dataclasses.replace(
+                    ally.circumstances, reservation_total=float(settled.reservation_total[ally.seat]),
+                    floor=float(settled.floor[ally.seat]))
 
     def proposer(self) -> Ally:
         """The ally recognised to propose this round (by clout, from the run's own draw)."""

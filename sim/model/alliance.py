@@ -39,6 +39,18 @@ def us_reliance(exports_pct_gdp, us_troops, gdp_usd_bn):
     return np.nan_to_num(reliance, nan=0.0)
 
 
+def allied_efforts(start_pct, clout, is_us):
+    """Each ally's view of the others' effort, from the data: the spending of the other allies
+    at the table (not the US, not itself) weighted by their share of the alliance's GDP, and
+    the US's so weighted (0 for the US itself), both % of the alliance's GDP. Over allies (the
+    last axis)."""
+    weighted = np.nan_to_num(np.asarray(start_pct, dtype=float)) * np.asarray(clout, dtype=float)
+    is_us = np.asarray(is_us, dtype=bool)
+    us_effort = np.sum(np.where(is_us, weighted, 0.0), axis=-1, keepdims=True)
+    others = np.sum(np.where(is_us, 0.0, weighted), axis=-1, keepdims=True)
+    return others - np.where(is_us, 0.0, weighted), np.where(is_us, 0.0, us_effort)
+
+
 @dataclass(frozen=True)
 class Alliance:
     """What the talks know about an ally and never change. Arrays over allies for the
@@ -61,6 +73,8 @@ class Alliance:
     accession_year: np.ndarray | int  # when it joined: a standing pledge binds it from then on
     us_reliance: np.ndarray | float  # 0..1, what it stands to lose if the US turns against it (`us_reliance`)
     exports_to_us_pct_gdp: np.ndarray | float  # goods exports to the US, % of GDP; NaN without a figure (the US)
+    allied_effort_pct: np.ndarray | float  # the other allies' spending (not the US's), % of the alliance's GDP
+    us_effort_pct: np.ndarray | float  # the US's spending, % of the alliance's GDP; 0 for the US itself
 
     @classmethod
     def of(cls, facts: AllyFacts, data_year: int, summit_year: int) -> Alliance:
@@ -69,16 +83,19 @@ class Alliance:
         votes = facts.accession_year <= summit_year
         at_table = votes & facts.has_forces
         gdp_at_table = np.where(at_table, facts.gdp_usd_bn, 0.0)
+        clout = gdp_at_table / np.sum(gdp_at_table)
+        start_pct = facts.spending_pct(data_year)
+        is_us = np.array([code == "USA" for code in facts.iso3])
+        allied_effort, us_effort = allied_efforts(start_pct, clout, is_us)
         return cls(
-            iso3=tuple(facts.iso3), name=tuple(facts.name), start_pct=facts.spending_pct(data_year),
+            iso3=tuple(facts.iso3), name=tuple(facts.name), start_pct=start_pct,
             gdp_usd_bn=facts.gdp_usd_bn, debt_pct_gdp=facts.debt_pct_gdp, deficit_pct_gdp=facts.deficit_pct_gdp,
             eu_member=facts.eu_member, escape_clause=facts.escape_clause,
             distance_to_moscow_km=facts.distance_to_moscow_km,
-            borders_russia=facts.borders_russia, is_us=np.array([code == "USA" for code in facts.iso3]),
-            bears_cost=facts.has_forces, votes=votes, clout=gdp_at_table / np.sum(gdp_at_table),
+            borders_russia=facts.borders_russia, is_us=is_us, bears_cost=facts.has_forces, votes=votes, clout=clout,
             accession_year=facts.accession_year,
             us_reliance=us_reliance(ties.exports_pct_gdp, ties.troops, facts.gdp_usd_bn),
-            exports_to_us_pct_gdp=ties.exports_pct_gdp,
+            exports_to_us_pct_gdp=ties.exports_pct_gdp, allied_effort_pct=allied_effort, us_effort_pct=us_effort,
         )
 
     @property

@@ -7,9 +7,12 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.alliance import Alliance
+from sim.model.burden import left_to_others
 from sim.model.perception import exposure, fiscal_pressure, own_threat, urgency
+from sim.model.requirement import capability_requirement
 from sim.model.state import Circumstances, Stance
-from sim.model.win_set import core_floor, current_ideal, preferred_deadline, us_reservation_total
+from sim.model.win_set import (base_ramp, core_floor, current_ideal, needed_deadline, preferred_deadline,
+                               us_reservation_total)
 
 
 def circumstances_of(alliance: Alliance, params, preference_draw) -> Circumstances:
@@ -19,22 +22,37 @@ def circumstances_of(alliance: Alliance, params, preference_draw) -> Circumstanc
     p = params
     escape = np.where((p.eu_escape_clause & alliance.eu_member) | alliance.escape_clause, p.escape_room_pct, 0.0)
     reservation = us_reservation_total(p.us_pressure, p.us_demand_pct, alliance.is_us)
+    exposed = exposure(alliance.distance_to_moscow_km, alliance.borders_russia, p.proximity_reference_km,
+                       p.proximity_decay_km)
     return Circumstances(
-        exposure=exposure(alliance.distance_to_moscow_km, alliance.borders_russia, p.proximity_reference_km,
-                          p.proximity_decay_km),
+        exposure=exposed,
         fiscal=fiscal_pressure(alliance.debt_pct_gdp, alliance.deficit_pct_gdp, escape),
         reservation_total=reservation,
         floor=core_floor(reservation, p.related_cap_pct, p.split_enabled),
+        free_riding=left_to_others(alliance, p, exposed),
         noise=p.noise_sd_pct * preference_draw,
     )
 
 
+def opening_deadline(alliance: Alliance, params, circumstances: Circumstances, threat):
+    """The deadline an ally asks for before the first round: when it could meet what the
+    capability targets cost (the level everyone knows the first draft will ask, `requirement`)
+    at its parliament's pace, pulled toward the threat's horizon by its urgency. An ally with no
+    forces needs no time (the summit year)."""
+    p = params
+    ramp_pct = base_ramp(threat, circumstances.fiscal, p.ramp_base_pct, p.ramp_threat_pct)
+    feasible = np.fmax(needed_deadline(capability_requirement(p), alliance.start_pct, ramp_pct, p.summit_year),
+                       p.summit_year)
+    return preferred_deadline(urgency(alliance, p, threat), feasible, p.summit_year + p.threat_horizon_years,
+                              p.earliest_deadline, p.latest_deadline)
+
+
 def open_stance(alliance: Alliance, params, circumstances: Circumstances) -> Stance:
-    """Where an ally stands before the first round: at its ideal, asking for the deadline its
-    urgency prefers."""
+    """Where an ally stands before the first round: at its ideal, asking for the deadline it
+    can meet, or sooner if the threat is pressing (`opening_deadline`)."""
     threat = own_threat(alliance, params, circumstances, params.threat_level)
     ideal = current_ideal(alliance, params, circumstances, threat)
-    wanted = preferred_deadline(urgency(alliance, params, threat), params.earliest_deadline, params.latest_deadline)
+    wanted = opening_deadline(alliance, params, circumstances, threat)
     return Stance(threat=threat, ideal=ideal, position=ideal, deadline_preference=wanted, deadline_position=wanted,
                   ramp_widening=np.zeros_like(ideal), rejections=np.zeros_like(ideal, dtype=np.int64),
                   accepted=np.zeros_like(ideal, dtype=bool))

@@ -39,21 +39,14 @@ def exposure(distance_km, borders_russia, reference_km, decay_km):
     return np.where(borders_russia, 1.0, np.exp(-beyond / decay_km))
 
 
-def abandonment_fear(us_pressure, exposure_, weight, is_us):
-    """Extra threat from fear that the US walks away: Snyder (1984), the alliance security
-    dilemma. It grows with the credibility of the US threat and with the ally's exposure;
-    the US itself does not fear its own departure."""
-    return np.where(is_us, 0.0, weight * us_pressure * exposure_)
-
-
-def threat_perception(threat_level, exposure_, shared_threat, abandonment):
+def threat_perception(threat_level, exposure_, shared_threat):
     """An ally's threat perception, 0..1.
 
     A share of the threat environment is felt by all allies alike (collective defence,
-    Article 5); the rest scales with exposure (Walt 1987). Fear of abandonment adds on top.
+    Article 5); the rest scales with exposure (Walt 1987). The fear of US abandonment does not
+    add to it: it lowers the protection an ally counts on (`sim.model.burden`).
     """
-    felt = threat_level * (shared_threat + (1.0 - shared_threat) * exposure_)
-    return np.clip(felt + abandonment, 0.0, 1.0)
+    return np.clip(threat_level * (shared_threat + (1.0 - shared_threat) * exposure_), 0.0, 1.0)
 
 
 def peer_weights(lat, lon, scale_km):
@@ -104,10 +97,9 @@ def threat_level_in_round(round_index, params):
 
 
 def own_threat(alliance: Alliance, params, circumstances: Circumstances, threat_level):
-    """The threat an ally reads from the environment, its geography and its fear of
-    abandonment, before its neighbours' readings."""
-    fear = abandonment_fear(params.us_pressure, circumstances.exposure, params.abandonment_weight, alliance.is_us)
-    return threat_perception(threat_level, circumstances.exposure, params.shared_threat, fear)
+    """The threat an ally reads from the environment and its geography, before its neighbours'
+    readings."""
+    return threat_perception(threat_level, circumstances.exposure, params.shared_threat)
 
 
 def urgency(alliance: Alliance, params, threat):

@@ -8,6 +8,7 @@ what is allowed, because a user editing a scenario needs to know exactly what to
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import os
 import tomllib
 from collections.abc import Callable
@@ -27,10 +28,12 @@ from sim.data.loader import (
 from sim.data.us_ties import TIES_FILE
 from sim.model.parameters import ParameterError, Parameters, allowed, coerce, did_you_mean, parameter_fields
 from sim.model.pledges import Ledger, parse_pledges
+from sim.model.us_actor import PostureReading, read_posture
 
 DEFAULT_SCENARIO = "hague2025"
 MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a few hundred bytes; anything near this is a mistake
-TOP_LEVEL_KEYS = frozenset({"name", "description", "parameters", "allies", "pledges", "escape_clause"})
+TOP_LEVEL_KEYS = frozenset({"name", "description", "parameters", "allies", "pledges", "escape_clause", "us_posture"})
+US_POSTURE_KEYS = frozenset({"as_of"})
 ESCAPE_CLAUSE_KEYS = frozenset({"allies", "source"})
 FACT_RANGES = {  # what a scenario may set an ally's fact to
     "gdp_usd_bn": (0.1, 100_000.0),
@@ -71,6 +74,7 @@ class Scenario:
     source: str = "<built in>"
     ledger: Ledger = field(default_factory=Ledger)  # the standing pledges, `[[pledges]]`
     escape_clause: EscapeClause = field(default_factory=EscapeClause)  # `[escape_clause]`
+    us_posture: PostureReading | None = None  # `[us_posture]`: where us_pressure and us_demand_pct come from
 
     def allies(self) -> AllyFacts:
         """The allies' facts, with the scenario's `[allies.XXX]` overrides and `[escape_clause]`."""
@@ -167,6 +171,11 @@ def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Sc
         except ParameterError:
             raise ScenarioError(f"{source}: field parameters.{key} = {value!r} is not allowed; "
                                 f"allowed: {allowed(key)}") from None
+    posture = _us_posture(raw.get("us_posture"), source)
+    if posture is not None:  # what [parameters] sets is a counterfactual and wins
+        values.setdefault("us_pressure", posture.pressure)
+        if posture.demand_pct is not None:
+            values.setdefault("us_demand_pct", posture.demand_pct)
     try:
         params = Parameters(**values)
     except ParameterError as error:
@@ -183,7 +192,28 @@ def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Sc
         raise ScenarioError(f"{source}: field {error}") from None
     escape_clause = _escape_clause(raw.get("escape_clause"), facts.with_overrides(overrides), source)
     return Scenario(name=name, description=description, params=params, ally_overrides=overrides, source=source,
-                    ledger=ledger, escape_clause=escape_clause)
+                    ledger=ledger, escape_clause=escape_clause, us_posture=posture)
+
+
+def _us_posture(section, source: str) -> PostureReading | None:
+    """`[us_posture]`: `as_of`, the case's information date (a TOML date). The US's pressure and
+    demand are then read from its statements published by that day (`us_actor.read_posture`),
+    unless `[parameters]` sets them."""
+    if section is None:
+        return None
+    where = f"{source}: field us_posture"
+    if not isinstance(section, dict):
+        raise ScenarioError(f"{where} must be a table with as_of = YYYY-MM-DD")
+    unknown = set(section) - US_POSTURE_KEYS
+    if unknown:
+        raise ScenarioError(f"{where}.{sorted(unknown)[0]} is unknown; allowed: {', '.join(sorted(US_POSTURE_KEYS))}")
+    day = section.get("as_of")
+    if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
+        raise ScenarioError(f"{where}.as_of = {day!r} is not allowed; allowed: a date, e.g. as_of = 2025-06-23")
+    try:
+        return read_posture(day)
+    except DataError as error:
+        raise ScenarioError(str(error)) from None
 
 
 def _escape_clause(section, facts: AllyFacts, source: str) -> EscapeClause:

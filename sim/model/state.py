@@ -21,6 +21,7 @@ class Circumstances:
     fiscal: np.ndarray | float  # fiscal pressure, 0..1
     reservation_total: np.ndarray | float  # the lowest headline it accepts (only the US sets one)
     floor: np.ndarray | float  # the lowest core level compatible with that headline
+    free_riding: np.ndarray | float  # pp of its need it leaves to the others' effort (burden.left_to_others)
     noise: np.ndarray | float  # its idiosyncratic domestic preference (pp)
 
     def take(self, rows) -> Circumstances:

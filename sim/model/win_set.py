@@ -18,20 +18,22 @@ LEVEL_CEILING_PCT = 10.0  # no ally's parliament ratifies more than this; bounds
 MIN_RAMP_PCT = 1e-6  # keeps "years needed" finite for an ally that cannot raise spending at all
 
 
-def ideal_level(start_pct, threat, fiscal, need_scale_pct, fiscal_drag):
-    """The level an ally would choose alone: its security need, held back by fiscal pressure.
+def ideal_level(start_pct, threat, fiscal, need_scale_pct, fiscal_drag, free_riding_pct=0.0):
+    """The level an ally would choose: its security need, less what it leaves to the others'
+    effort, held back by fiscal pressure.
 
-    Need rises with threat (Olson & Zeckhauser 1966: demand for the alliance good rises with
-    what is at stake for the ally); no ally proposes to cut (the Wales pledge to halt any
-    decline), so the ideal never falls below current spending.
+    Need rises with the threat the ally perceives (Walt 1987); it counts on its allies for part
+    of it (`free_riding_pct`, `sim.model.burden`: Olson & Zeckhauser 1966, Sandler 1977). No
+    ally proposes to cut (the Wales pledge to halt any decline), so the ideal never falls below
+    current spending.
     """
-    shortfall = np.maximum(need_scale_pct * threat - start_pct, 0.0)
+    shortfall = np.maximum(need_scale_pct * threat - free_riding_pct - start_pct, 0.0)
     return np.clip(start_pct + shortfall * (1.0 - fiscal_drag * fiscal), 0.0, LEVEL_CEILING_PCT)
 
 
-def shocked_ideal(start_pct, threat, fiscal, need_scale_pct, fiscal_drag, shock_pct):
+def shocked_ideal(start_pct, threat, fiscal, need_scale_pct, fiscal_drag, shock_pct, free_riding_pct=0.0):
     """The ideal level plus the ally's idiosyncratic domestic shock, kept within bounds."""
-    ideal = ideal_level(start_pct, threat, fiscal, need_scale_pct, fiscal_drag)
+    ideal = ideal_level(start_pct, threat, fiscal, need_scale_pct, fiscal_drag, free_riding_pct)
     return np.clip(ideal + shock_pct, 0.0, LEVEL_CEILING_PCT)
 
 
@@ -58,9 +60,15 @@ def needed_deadline(level_pct, start_pct, ramp_pct, summit_year):
     return summit_year + np.maximum(level_pct - start_pct, 0.0) / np.maximum(ramp_pct, MIN_RAMP_PCT)
 
 
-def preferred_deadline(urgency, earliest, latest):
-    """An urgent ally wants the earliest deadline on the table, a relaxed one the latest."""
-    return latest - (latest - earliest) * np.clip(urgency, 0.0, 1.0)
+def preferred_deadline(urgency, feasible_year, horizon_year, earliest, latest):
+    """The deadline an ally asks for: the year it could meet the level on the table at the pace
+    its parliament ratifies (`feasible_year`, from `needed_deadline`), pulled toward the year
+    the threat assessments say the threat could materialise (`horizon_year`) by its urgency,
+    if that comes sooner. A relaxed ally asks for the time it needs; a threatened one wants the
+    capability in place before the danger (Walt 1987), and would stretch to get it. `earliest`
+    and `latest` only bound it."""
+    pull = np.clip(urgency, 0.0, 1.0) * np.maximum(feasible_year - horizon_year, 0.0)
+    return np.clip(feasible_year - pull, earliest, latest)
 
 
 def us_reservation_total(us_pressure, us_demand_pct, is_us):
@@ -99,11 +107,11 @@ def accepts(core_pct, related_pct, deadline, ceiling_pct, reservation_total_pct,
 
 
 def current_ideal(alliance: Alliance, params, circumstances: Circumstances, threat):
-    """The level an ally wants now: the US its demand on the others, everyone else its need
-    held back by the purse, each with its domestic shock."""
+    """The level an ally wants now: the US its demand on the others, everyone else its need,
+    less what it leaves to the others, held back by the purse, each with its domestic shock."""
     us = np.clip(params.us_demand_pct + circumstances.noise, 0.0, LEVEL_CEILING_PCT)
     ideal = shocked_ideal(alliance.start_pct, threat, circumstances.fiscal, params.need_scale_pct,
-                          params.fiscal_drag, circumstances.noise)
+                          params.fiscal_drag, circumstances.noise, circumstances.free_riding)
     return np.where(alliance.is_us, us, ideal)
 
 
@@ -111,7 +119,8 @@ def own_spending_ideal(alliance: Alliance, params, circumstances: Circumstances,
     """What an ally would spend on its own in a threat environment, after the summit (the US
     included, whose position in the talks is its demand on the others)."""
     return shocked_ideal(alliance.start_pct, own_threat(alliance, params, circumstances, threat_level),
-                         circumstances.fiscal, params.need_scale_pct, params.fiscal_drag, circumstances.noise)
+                         circumstances.fiscal, params.need_scale_pct, params.fiscal_drag, circumstances.noise,
+                         circumstances.free_riding)
 
 
 def ramp(params, circumstances: Circumstances, stance: Stance):

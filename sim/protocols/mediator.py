@@ -13,6 +13,7 @@ import numpy as np
 from sim.model.alliance import Alliance
 from sim.model.clout import mediator_weights
 from sim.model.parameters import MediatorRule
+from sim.model.requirement import capability_requirement
 from sim.model.state import Package, Stance
 from sim.model.win_set import related_component
 
@@ -154,12 +155,21 @@ class NashSearch:
             score[r[:, None], index] = self.at_points(r, self.grid[r[:, None], index])
 
 
-def draft_package(rule: MediatorRule, alliance: Alliance, params, stances: Stance) -> Package:
-    """The Secretary General's draft: the mediator's rule over the positions and deadlines,
-    topped up with related spending toward the US headline."""
+def draft_package(rule: MediatorRule, alliance: Alliance, params, stances: Stance, first: bool = False) -> Package:
+    """The Secretary General's draft, topped up with related spending toward the US headline.
+
+    The first draft's level is what the capability targets cost (`capability_requirement`):
+    the agenda setter under unanimity tables the outcome it wants among those it expects the
+    members to prefer to no agreement (Romer & Rosenthal 1978; Tsebelis 2002), and the
+    Secretary General's stated want is the targets' cost (Rutte, 14 February and 5 June 2025).
+    Each later draft is the mediator's rule over the positions the allies moved to. The deadline
+    is always the rule over the deadlines they ask for."""
     weights = mediator_weights(alliance, params, stances)
     latest = np.broadcast_to(np.asarray(params.latest_deadline, dtype=float), np.shape(stances.deadline_position))
-    core = mediate(rule, stances.position, weights, alliance.start_pct)[..., None]
+    if first:
+        core = np.broadcast_to(capability_requirement(params), np.shape(weights)[:-1] + (1,)).astype(float)
+    else:
+        core = mediate(rule, stances.position, weights, alliance.start_pct)[..., None]
     deadline = np.rint(mediate(rule, stances.deadline_position, weights, latest)).astype(np.int64)[..., None]
     related = related_component(core, params.us_demand_pct, params.related_cap_pct, params.split_enabled)
     return Package(core_pct=core, related_pct=related, deadline_year=deadline)
