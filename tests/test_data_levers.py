@@ -27,7 +27,7 @@ def test_posture_file_loads_in_date_order_within_the_allowed_window():
     assert len(events) >= 20
     dates = [e.date for e in events]
     assert dates == sorted(dates)
-    assert dates[0] == dt.date(2014, 9, 5) and dates[-1] <= dt.date(2025, 6, 24)
+    assert dates[0] == dt.date(2014, 3, 26) and dates[-1] <= dt.date(2025, 6, 24)
     assert all(e.source_date >= e.date for e in events)
     assert {e.threat_of_abandonment for e in events} == {0, 1, 2, 3}
 
@@ -47,12 +47,22 @@ def test_known_posture_rows():
     assert [e.demand_deadline for e in floated if e.demand_pct_gdp == 2.0] == [2018]
     hegseth = row_on(events, "2025-02-12", "Hegseth")
     assert (hegseth.demand_pct_gdp, hegseth.threat_of_abandonment) == (5.0, 1)
+    kerry = row_on(events, "2014-04-29", "Kerry")
+    assert (kerry.administration, kerry.demand_pct_gdp, kerry.demand_deadline, kerry.threat_of_abandonment) == \
+        ("Obama", 2.0, None, 1)
 
 
 def test_posture_as_of_keeps_only_what_was_published_by_then():
     wales = posture_as_of("2014-09-05")
     assert wales and all(e.date <= dt.date(2014, 9, 5) and e.source_date <= dt.date(2014, 9, 5) for e in wales)
     assert posture_as_of(dt.date(2013, 12, 31)) == ()
+    eve_of_wales = posture_as_of("2014-09-04")  # the Wales case's information date
+    assert [e.date.isoformat() for e in eve_of_wales] == \
+        ["2014-03-26", "2014-04-29", "2014-05-02", "2014-06-03", "2014-09-03"]
+    assert {e.administration for e in eve_of_wales} == {"Obama"}
+    assert max(e.threat_of_abandonment for e in eve_of_wales) == 1
+    assert latest_demand(eve_of_wales).demand_pct_gdp == 2.0
+    assert all(e.demand_deadline is None for e in eve_of_wales)  # the 2024 deadline came with Wales itself
     assert posture_as_of("2030-01-01") == load_us_posture()
     before_rally = posture_as_of("2024-02-09")
     assert max(e.threat_of_abandonment for e in before_rally) == 2
@@ -111,10 +121,10 @@ def rename(old, new):
     (set_cell("threat_of_abandonment", "1.5"), "column threat_of_abandonment: 1.5 is not a whole number"),
     (set_cell("demand_deadline", "2010"), "line 2, column demand_deadline: 2010 is out of range"),
     (set_cell("administration", "Clinton"), "line 2, column administration: 'Clinton' is not allowed"),
-    (set_cell("source_date", "2014-09-04"), "line 2, column source_date: 2014-09-04 is before the event"),
+    (set_cell("source_date", "2014-03-25"), "line 2, column source_date: 2014-03-25 is before the event"),
     (set_cell("source_url", "www.nato.int"), "line 2, column source_url: 'www.nato.int' is not a web address"),
     (lambda h, r: set_cell("source_date", "2024-01-01", row=1)(*set_cell("date", "2024-01-01", row=1)(h, r)),
-     "line 4, column date: 2016-07-09 is earlier than the row above"),
+     "line 4, column date: 2014-05-02 is earlier than the row above"),
     (rename("notes", "event"), "line 1: column 'event' appears twice"),
     (rename("notes", "comment"), "line 1: unknown column 'comment'"),
     (lambda h, r: (h[:-1], [row[:-1] for row in r]), "line 1: missing column 'notes'"),
