@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 PRESSURE_CORE_MOVE = 0.5  # pp: the core must move at least this from no US pressure to the scenario's ...
-PRESSURE_DEAL_FALL = 0.5  # ... or the deal probability fall at least this (deals turned into failures)
+PRESSURE_DEAL_CHANGE = 0.5  # ... or the deal probability change at least this (deals turned into failures, or back)
 PRESSURE_STEP = 0.05  # the pressure step the jump limit is stated for
 PRESSURE_MAX_JUMP = 0.3  # the largest change in deal probability allowed between pressures PRESSURE_STEP apart
 DEMAND_LOW, DEMAND_HIGH = 2.0, 5.0  # % of GDP: the US demand's two ends ...
@@ -65,18 +65,20 @@ def _pct(value: float) -> str:
 
 def pressure_moves_the_outcome(rows: pd.DataFrame, lever: str, posture: float) -> Verdict:
     """From no US pressure (0) to the scenario's posture the core moves by PRESSURE_CORE_MOVE or more,
-    or deals turn into failures (the deal probability falls by PRESSURE_DEAL_FALL or more)."""
-    threshold = (f"core moves >= {PRESSURE_CORE_MOVE:.2f} pp, or deal probability falls >= "
-                 f"{PRESSURE_DEAL_FALL:.2f}")
+    or the deal probability changes by PRESSURE_DEAL_CHANGE or more: the issue asks that the two
+    worlds differ ("the same" is no answer), and a world without pressure may end the talks with no
+    new target (as the Washington summit of 2024 did) as well as one with too much."""
+    threshold = (f"core moves >= {PRESSURE_CORE_MOVE:.2f} pp, or deal probability changes >= "
+                 f"{PRESSURE_DEAL_CHANGE:.2f}")
     measure = f"Hague core and deal probability, pressure 0.00 -> {posture:.2f}"
     none, posed = _at(rows, 0.0), _at(rows, posture)
     if none is None or posed is None:
         missing = 0.0 if none is None else posture
         return Verdict(lever, measure, threshold, math.nan, f"not measured: no runs at pressure {missing:.2f}", False)
     move = float(posed["core_target_pct"] - none["core_target_pct"])
-    fall = float(none["deal_probability"] - posed["deal_probability"])
+    change = float(posed["deal_probability"] - none["deal_probability"])
     moved = not math.isnan(move) and abs(move) >= PRESSURE_CORE_MOVE - TOLERANCE
-    broke = fall >= PRESSURE_DEAL_FALL - TOLERANCE
+    broke = abs(change) >= PRESSURE_DEAL_CHANGE - TOLERANCE
     core = (f"core {move:+.2f} pp ({_pct(none['core_target_pct'])} -> {_pct(posed['core_target_pct'])})"
             if not math.isnan(move) else
             f"core not comparable ({_pct(none['core_target_pct'])} -> {_pct(posed['core_target_pct'])})")

@@ -102,9 +102,10 @@ the scenario's value:
 
 - **US pressure**, 0 to 1 in steps of {criteria.PRESSURE_STEP:.2f}, under each protocol (mediator,
   proposer, challenge). Going from no pressure to the scenario's 2025 posture should either move the
-  core by at least {criteria.PRESSURE_CORE_MOVE:.1f} pp or turn deals into failures (the deal
-  probability falling by at least {criteria.PRESSURE_DEAL_FALL:.1f}): pressure that changes nothing
-  is no lever. And no step of {criteria.PRESSURE_STEP:.2f} should change the deal probability by more
+  core by at least {criteria.PRESSURE_CORE_MOVE:.1f} pp or change whether there is a deal at all (the
+  deal probability moving by at least {criteria.PRESSURE_DEAL_CHANGE:.1f}, either way: without pressure
+  the talks may end with no new target, as the Washington summit of 2024 did): pressure that changes
+  nothing is no lever. And no step of {criteria.PRESSURE_STEP:.2f} should change the deal probability by more
   than {criteria.PRESSURE_MAX_JUMP:.1f}: a cliff would make the outcome hinge on a posture no one
   can measure that finely.
 - **US demand**, {criteria.DEMAND_LOW:.0f}% to {criteria.DEMAND_HIGH:.0f}% of GDP: the core should

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.alliance import Alliance
+from sim.model.parameters import NO_DEADLINE_NAMED
 from sim.model.burden import left_to_others
 from sim.model.perception import exposure, fiscal_pressure, own_threat, urgency
 from sim.model.requirement import capability_requirement
@@ -38,13 +39,17 @@ def opening_deadline(alliance: Alliance, params, circumstances: Circumstances, t
     """The deadline an ally asks for before the first round: when it could meet what the
     capability targets cost (the level everyone knows the first draft will ask, `requirement`)
     at its parliament's pace, pulled toward the threat's horizon by its urgency. An ally with no
-    forces needs no time (the summit year)."""
+    forces needs no time (the summit year). The US asks for the year it named, if it named one
+    (`us_deadline_years`, from its posture)."""
     p = params
     ramp_pct = base_ramp(threat, circumstances.fiscal, p.ramp_base_pct, p.ramp_threat_pct)
     feasible = np.fmax(needed_deadline(capability_requirement(p), alliance.start_pct, ramp_pct, p.summit_year),
                        p.summit_year)
-    return preferred_deadline(urgency(alliance, p, threat), feasible, p.summit_year + p.threat_horizon_years,
-                              p.earliest_deadline, p.latest_deadline)
+    wanted = preferred_deadline(urgency(alliance, p, threat), feasible, p.summit_year + p.threat_horizon_years,
+                                p.earliest_deadline, p.latest_deadline)
+    named = alliance.is_us & (p.us_deadline_years < NO_DEADLINE_NAMED)
+    return np.where(named, np.clip(p.summit_year + p.us_deadline_years, p.earliest_deadline, p.latest_deadline),
+                    wanted)
 
 
 def open_stance(alliance: Alliance, params, circumstances: Circumstances) -> Stance:

@@ -18,6 +18,7 @@ import numpy as np
 
 
 NATO_FOUNDED = 1949  # the North Atlantic Treaty: no summit of the alliance before it
+NO_DEADLINE_NAMED = 40.0  # years: a horizon or deadline no statement named lies beyond any talks
 
 
 class MediatorRule(StrEnum):
@@ -56,10 +57,11 @@ class Parameters:
     threat_shock_round: int = _spec(1, 1, 100, doc="round from which the threat shock applies")
     us_pressure: float = _spec(1.0, 0.0, 1.0, doc="how hard and how credibly the US threatens to disengage (a scenario with [us_posture] reads it from the US's statements)")
     us_demand_pct: float = _spec(5.0, 0.0, 10.0, doc="headline level (% of GDP) the US demands (a scenario with [us_posture] reads it from the US's statements)")
+    us_deadline_years: float = _spec(7.0, 1.0, NO_DEADLINE_NAMED, doc="years after the summit the US asks its demand to be met by (a scenario with [us_posture] reads it from the US's statements; 40: none named, it asks as the others do)")
     max_rounds: int = _spec(12, 1, 100, doc="negotiation rounds before the summit")
     earliest_deadline_years: int = _spec(4, 1, 30, doc="earliest deadline any ally argues for, years after the summit (a limit: the deadline comes from the allies' preferences)")
     latest_deadline_years: int = _spec(25, 1, 40, doc="latest deadline any ally argues for, years after the summit (a limit: the deadline comes from the allies' preferences)")
-    threat_horizon_years: float = _spec(5.0, 1.0, 40.0, doc="years within which the allies' threat assessments said Russia could attack the alliance (urgent allies want the target met by then; 40: no horizon stated)")
+    threat_horizon_years: float = _spec(5.0, 1.0, NO_DEADLINE_NAMED, doc="years within which the allies' threat assessments said Russia could attack the alliance (urgent allies want the target met by then; 40: no horizon stated)")
     capability_base_pct: float = _spec(2.0, 0.0, 10.0, doc="what the capability targets cost (% of GDP) when the guideline was set: the 2% guideline")
     capability_base_threat: float = _spec(0.5, 0.0, 1.0, doc="the threat level the guideline's capability targets were set for")
     capability_growth: float = _spec(1.0, 0.0, 5.0, doc="growth of the force the targets ask for, per unit of threat above that level")

@@ -26,7 +26,8 @@ from sim.data.loader import (
     load_allies,
 )
 from sim.data.us_ties import TIES_FILE
-from sim.model.parameters import ParameterError, Parameters, allowed, coerce, did_you_mean, parameter_fields
+from sim.model.parameters import (NO_DEADLINE_NAMED, ParameterError, Parameters, allowed, coerce, did_you_mean,
+                                  parameter_fields)
 from sim.model.pledges import Ledger, parse_pledges
 from sim.model.us_actor import PostureReading, read_posture
 
@@ -176,6 +177,11 @@ def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Sc
         values.setdefault("us_pressure", posture.pressure)
         if posture.demand_pct is not None:
             values.setdefault("us_demand_pct", posture.demand_pct)
+        summit = values.get("summit_year", Parameters.summit_year)
+        if posture.deadline_year is not None and posture.deadline_year > summit:
+            values.setdefault("us_deadline_years", float(posture.deadline_year - summit))
+        else:
+            values.setdefault("us_deadline_years", NO_DEADLINE_NAMED)
     try:
         params = Parameters(**values)
     except ParameterError as error:

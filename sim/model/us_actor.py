@@ -36,6 +36,7 @@ class PostureReading:
     as_of: dt.date
     pressure: float  # 0..1, `us_pressure`
     demand_pct: float | None  # `us_demand_pct`; None if no statement had named a level
+    deadline_year: int | None  # the year it asked for it by; None if no statement had named one
     pressed_by: PostureEvent | None  # the sitting administration's most explicit threat in the year before
     asked_by: PostureEvent | None  # the latest statement that named a level
 
@@ -48,8 +49,8 @@ def read_posture(as_of: dt.date | str, events: tuple[PostureEvent, ...] | None =
     credible to its clients is that it has been said, by those who would carry it out, in so
     many words (Snyder 1984; Schelling 1966 on commitment), and gentler statements in between
     do not withdraw it. A candidate's words are a forecast, not yet a posture.
-    The demand is the latest level of GDP any statement had named. Only statements published
-    by `as_of` count."""
+    The demand is the latest level of GDP any statement had named, the deadline the one it was
+    last asked by (`asked_deadline`). Only statements published by `as_of` count."""
     day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
     known = posture_as_of(day) if events is None else tuple(e for e in events if e.source_date <= day)
     recent = [event for event in known
@@ -59,7 +60,18 @@ def read_posture(as_of: dt.date | str, events: tuple[PostureEvent, ...] | None =
     pressure = pressed_by.threat_of_abandonment / max(THREAT_LEVELS) if pressed_by is not None else 0.0
     return PostureReading(as_of=day, pressure=float(pressure),
                           demand_pct=asked_by.demand_pct_gdp if asked_by is not None else None,
-                          pressed_by=pressed_by, asked_by=asked_by)
+                          deadline_year=asked_deadline(known), pressed_by=pressed_by, asked_by=asked_by)
+
+
+def asked_deadline(events: tuple[PostureEvent, ...]) -> int | None:
+    """The year the US last asked its demand to be met by: of the latest day that named one, the
+    soonest (a negotiator opens at the most it has said; Rubio named 2032 to the ministers and
+    "the next decade" on television on 15 May 2025). None if no statement named a year."""
+    named = [event for event in events if event.demand_deadline is not None]
+    if not named:
+        return None
+    last_day = max(event.date for event in named)
+    return min(event.demand_deadline for event in named if event.date == last_day)
 
 
 def decisive_ceiling(ceilings, members, carried: int):
