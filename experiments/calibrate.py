@@ -48,6 +48,7 @@ SEARCH_SPACE = {
     "shared_threat": (0.3, 0.8),
     "abandonment_weight": (0.0, 1.0),
     "spill_in": (0.0, 1.0),
+    "related_cost_share": (0.0, 1.0),
     "peer_weight": (0.0, 0.6),
     "need_scale_pct": (4.0, 7.0),
     "fiscal_drag": (0.2, 0.9),

@@ -109,7 +109,7 @@ class Ally(mesa.Agent):
         """The median voter after the challenges: table the forecast, the weighted median of the
         positions."""
         m = self.model
-        m.draft = challenge.forecast_package(m.alliance, m.params, m.stances()).item()
+        m.draft = challenge.forecast_package(m.alliance, m.params, m.circumstances(), m.stances()).item()
 
     def vote(self):
         """Accept the draft if it fits the domestic win-set."""
@@ -192,8 +192,8 @@ class SecretaryGeneral(mesa.Agent):
         """Put a draft on the table: first what the capability targets cost, then by the mediator
         rule of the scenario over the positions."""
         m = self.model
-        m.draft = mediator.draft_package(m.params.mediator_rule, m.alliance, m.params, m.stances(),
-                                         first=m.draft is None).item()
+        m.draft = mediator.draft_package(m.params.mediator_rule, m.alliance, m.params, m.circumstances(),
+                                         m.stances(), first=m.draft is None).item()
 
     def holdouts_beyond_reach(self, share_accepting: float) -> np.ndarray:
         """The holdouts no round left before the summit can win, reckoned from the capitals'

@@ -291,9 +291,10 @@ def play_round(alliance: Alliance, structure: Structure, opening: Opening, talks
     elif structure.protocol is NegotiationProtocol.CHALLENGE:
         stance = challenge.answer_challenges(alliance, p, circumstances, stance,
                                              challenge.challenges(alliance, p, stance, talks.draft))
-        draft = challenge.forecast_package(alliance, p, stance)
+        draft = challenge.forecast_package(alliance, p, circumstances, stance)
     else:
-        draft = mediator.draft_package(structure.mediator_rule, alliance, p, stance, first=talks.draft is None)
+        draft = mediator.draft_package(structure.mediator_rule, alliance, p, circumstances, stance,
+                                       first=talks.draft is None)
     stance = consensus.vote(alliance, p, circumstances, stance, draft, ramp_pct)
     stance = consensus.stand_with_caucus(stance, consensus.caucus_vetoes(alliance, p, talks.caucus, stance))
     share = consensus.share_accepting(alliance, stance.accepted)

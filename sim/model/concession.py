@@ -14,7 +14,7 @@ from sim.model.caucuses import CaucusLine
 from sim.model.clout import mediator_weights
 from sim.model.perception import urgency
 from sim.model.state import Circumstances, Package, Stance
-from sim.model.win_set import current_ideal, needed_deadline, ramp, within_win_set
+from sim.model.win_set import current_ideal, needed_deadline, new_money, ramp, within_win_set
 
 
 def concede(position, draft, rate):
@@ -53,7 +53,8 @@ def update_position(alliance: Alliance, params, circumstances: Circumstances, st
                         concession_share(p.concession_rate, urgency(alliance, p, stance.threat)))
         preference = concede(preference, draft.deadline_year, p.concession_rate)
         # an ally without forces needs no time (NaN): fmax keeps its preference
-        wanted = np.fmax(preference, needed_deadline(draft.core_pct, alliance.start_pct, ramp_pct, p.summit_year))
+        asked = new_money(draft.core_pct, draft.related_pct, p.related_cost_share)
+        wanted = np.fmax(preference, needed_deadline(asked, alliance.start_pct, ramp_pct, p.summit_year))
     if caucus_line is not None:
         level = caucuses.follow(level, caucus_line.level, p.caucus_cohesion)
         wanted = caucuses.follow(wanted, caucus_line.deadline, p.caucus_cohesion)

@@ -14,7 +14,7 @@ from sim.model.alliance import Alliance
 from sim.model.clout import mediator_weights
 from sim.model.pressure import widening_per_round
 from sim.model.state import Circumstances, Decision, Package, Stance
-from sim.model.win_set import accepts, fits_win_set, ramp, win_set_ceiling
+from sim.model.win_set import accepts, fits_win_set, new_money, ramp, win_set_ceiling
 
 
 def vote(alliance: Alliance, params, circumstances: Circumstances, stance: Stance, draft: Package,
@@ -24,7 +24,7 @@ def vote(alliance: Alliance, params, circumstances: Circumstances, stance: Stanc
     ramp_pct = ramp(params, circumstances, stance) if ramp_pct is None else ramp_pct
     ceiling = win_set_ceiling(alliance.start_pct, ramp_pct, draft.deadline_year, params.summit_year)
     accepted = accepts(draft.core_pct, draft.related_pct, draft.deadline_year, ceiling,
-                       circumstances.reservation_total, alliance.bears_cost)
+                       circumstances.reservation_total, alliance.bears_cost, params.related_cost_share)
     return dataclasses.replace(stance, accepted=accepted)
 
 
@@ -61,7 +61,8 @@ def out_of_reach(alliance: Alliance, params, circumstances: Circumstances, stanc
     rounds_left = np.maximum(params.max_rounds - round_index, 0)
     reachable = ramp_pct + rounds_left * widening_per_round(alliance, params, share_accepting_)
     ceiling = win_set_ceiling(alliance.start_pct, reachable, draft.deadline_year, params.summit_year)
-    beyond = alliance.bears_cost & ~fits_win_set(draft.core_pct, ceiling)
+    asked = new_money(draft.core_pct, draft.related_pct, params.related_cost_share)
+    beyond = alliance.bears_cost & ~fits_win_set(asked, ceiling)
     beyond = beyond | caucus_vetoes(alliance, params, caucus, dataclasses.replace(stance, accepted=~beyond))
     return ~np.asarray(stance.accepted) & beyond
 

@@ -84,11 +84,25 @@ def core_floor(reservation_total_pct, related_cap_pct, split_enabled):
     return np.maximum(reservation_total_pct - fill, 0.0)
 
 
-def related_component(core_pct, us_demand_pct, related_cap_pct, split_enabled):
-    """The defence-related share of the package: the mediator tops the core up towards the
-    US headline with related spending (infrastructure, resilience, industry), up to what
-    allies can count as related. Zero when the split is off."""
-    return np.where(split_enabled, np.clip(us_demand_pct - core_pct, 0.0, related_cap_pct), 0.0)
+def related_component(core_pct, headline_pct, related_cap_pct, split_enabled):
+    """The defence-related share of the package: the drafter tops the core up toward the
+    headline the package must meet (`headline_floor`) with related spending (infrastructure,
+    resilience, industry), up to what allies can count as related, and no further, because
+    related spending costs them too (`new_money`). Zero when the split is off."""
+    return np.where(split_enabled, np.clip(headline_pct - core_pct, 0.0, related_cap_pct), 0.0)
+
+
+def headline_floor(circumstances, votes):
+    """The headline (core plus related) the package must meet to win every floor at the table:
+    the highest member's floor (only the US sets one), over the last axis, kept with length 1."""
+    return np.max(np.where(votes, circumstances.reservation_total, 0.0), axis=-1, keepdims=True)
+
+
+def new_money(core_pct, related_pct, related_cost_share):
+    """What a package asks of an ally's budget, % of GDP: the core, and the share of the related
+    spending that is new money rather than spending it makes already and may now count
+    (`related_cost_share`): the level its win-set must hold."""
+    return core_pct + related_cost_share * related_pct
 
 
 def fits_win_set(core_pct, ceiling_pct):
@@ -97,11 +111,11 @@ def fits_win_set(core_pct, ceiling_pct):
     return core_pct <= ceiling_pct + 1e-9
 
 
-def accepts(core_pct, related_pct, deadline, ceiling_pct, reservation_total_pct, bears_cost):
-    """Whether an ally ratifies the package: the core level fits its win-set for that
-    deadline and the headline meets its floor. An ally with no armed forces (Iceland)
-    bears no cost and accepts."""
-    fits = fits_win_set(core_pct, ceiling_pct)
+def accepts(core_pct, related_pct, deadline, ceiling_pct, reservation_total_pct, bears_cost, related_cost_share):
+    """Whether an ally ratifies the package: what it asks of its budget (`new_money`) fits its
+    win-set for that deadline and the headline meets its floor. An ally with no armed forces
+    (Iceland) bears no cost and accepts."""
+    fits = fits_win_set(new_money(core_pct, related_pct, related_cost_share), ceiling_pct)
     enough = core_pct + related_pct >= reservation_total_pct - 1e-9
     return np.where(bears_cost, fits & enough, True)
 

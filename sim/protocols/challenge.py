@@ -322,10 +322,10 @@ def answer_challenges(alliance: Alliance, params, circumstances: Circumstances, 
                                deadline_position=deadline)
 
 
-def forecast_package(alliance: Alliance, params, stances: Stance) -> Package:
+def forecast_package(alliance: Alliance, params, circumstances: Circumstances, stances: Stance) -> Package:
     """The package the challenges leave on the table: Bueno de Mesquita's forecast, the weighted
     median of the positions (and of the deadlines), with related spending as in a draft."""
-    return draft_package(MediatorRule.MEDIAN, alliance, params, stances)
+    return draft_package(MediatorRule.MEDIAN, alliance, params, circumstances, stances)
 
 
 def median_voter(alliance: Alliance, params, stances: Stance):

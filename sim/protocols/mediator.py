@@ -14,8 +14,8 @@ from sim.model.alliance import Alliance
 from sim.model.clout import mediator_weights
 from sim.model.parameters import MediatorRule
 from sim.model.requirement import capability_requirement
-from sim.model.state import Package, Stance
-from sim.model.win_set import related_component
+from sim.model.state import Circumstances, Package, Stance
+from sim.model.win_set import headline_floor, related_component
 
 NASH_BLOCK_CELLS = 1 << 17  # points x allies cells nash_bargaining scores at once (1 MB: fewer, larger passes)
 NASH_BLOCK_POINTS = 12  # grid points per block of nash_bargaining's branch and bound
@@ -155,8 +155,10 @@ class NashSearch:
             score[r[:, None], index] = self.at_points(r, self.grid[r[:, None], index])
 
 
-def draft_package(rule: MediatorRule, alliance: Alliance, params, stances: Stance, first: bool = False) -> Package:
-    """The Secretary General's draft, topped up with related spending toward the US headline.
+def draft_package(rule: MediatorRule, alliance: Alliance, params, circumstances: Circumstances, stances: Stance,
+                  first: bool = False) -> Package:
+    """The Secretary General's draft, topped up with related spending toward the headline the
+    US holds out for (`related_component`).
 
     The first draft's level is what the capability targets cost (`capability_requirement`):
     the agenda setter under unanimity tables the outcome it wants among those it expects the
@@ -171,7 +173,8 @@ def draft_package(rule: MediatorRule, alliance: Alliance, params, stances: Stanc
     else:
         core = mediate(rule, stances.position, weights, alliance.start_pct)[..., None]
     deadline = np.rint(mediate(rule, stances.deadline_position, weights, latest)).astype(np.int64)[..., None]
-    related = related_component(core, params.us_demand_pct, params.related_cap_pct, params.split_enabled)
+    related = related_component(core, headline_floor(circumstances, alliance.votes), params.related_cap_pct,
+                                params.split_enabled)
     return Package(core_pct=core, related_pct=related, deadline_year=deadline)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from sim.model.alliance import Alliance
 from sim.model.state import Circumstances, Package, Stance
-from sim.model.win_set import needed_deadline, ramp, related_component, win_set_ceiling
+from sim.model.win_set import headline_floor, needed_deadline, ramp, related_component, win_set_ceiling
 
 
 def recognised(alliance: Alliance, draw):
@@ -44,5 +44,6 @@ def propose_package(alliance: Alliance, params, circumstances: Circumstances, st
                                                                p.summit_year), np.inf), axis=-1, keepdims=True)
     core = np.where(needed > latest, most_by_latest, level)
     deadline = np.clip(np.ceil(needed), p.earliest_deadline, p.latest_deadline).astype(np.int64)
-    related = related_component(core, p.us_demand_pct, p.related_cap_pct, p.split_enabled)
+    related = related_component(core, headline_floor(circumstances, alliance.votes), p.related_cap_pct,
+                                p.split_enabled)
     return Package(core_pct=core, related_pct=related, deadline_year=deadline)
