@@ -25,14 +25,9 @@ def test_exposure_full_on_border_and_decays_by_e_over_the_decay_distance():
 
 
 def test_threat_perception_shares_and_clips():
-    # 0.8 x (0.5 + 0.5 x 0.5) + 0.1 = 0.7
-    assert perception.threat_perception(0.8, 0.5, 0.5, 0.1) == pytest.approx(0.7)
-    assert perception.threat_perception(1.0, 1.0, 0.5, 0.3) == 1.0
-
-
-def test_abandonment_fear_spares_the_us():
-    assert perception.abandonment_fear(0.5, 0.8, 0.2, False) == pytest.approx(0.08)
-    assert perception.abandonment_fear(0.5, 0.8, 0.2, True) == 0.0
+    # 0.8 x (0.5 + 0.5 x 0.5) = 0.6
+    assert perception.threat_perception(0.8, 0.5, 0.5) == pytest.approx(0.6)
+    assert perception.threat_perception(1.0, 1.0, 0.5) == 1.0
 
 
 @pytest.mark.parametrize("debt, deficit, room, expected", [
@@ -61,9 +56,9 @@ def test_peer_influence_mixes_with_neighbours():
     assert mixed == pytest.approx([0.2 * 0.75 + 0.8 * 0.25, 0.8 * 0.75 + 0.2 * 0.25])
 
 
-@given(unit, unit, unit, st.floats(0.0, 1.0))
-def test_threat_perception_stays_in_unit_interval(level, exposure_, shared, fear):
-    assert 0.0 <= perception.threat_perception(level, exposure_, shared, fear) <= 1.0
+@given(unit, unit, unit)
+def test_threat_perception_stays_in_unit_interval(level, exposure_, shared):
+    assert 0.0 <= perception.threat_perception(level, exposure_, shared) <= 1.0
 
 
 @given(st.floats(0, 400), st.one_of(st.just(math.nan), st.floats(-30, 30)), st.floats(0, 5))

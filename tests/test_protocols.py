@@ -26,7 +26,9 @@ def test_a_draft_keeps_the_allies_axis_so_it_broadcasts_against_them():
                            ramp_widening=np.zeros((2, 3)), rejections=np.zeros((2, 3), dtype=np.int64),
                            accepted=np.zeros((2, 3), dtype=bool))
     three = dataclasses.replace(ALLY, start_pct=np.full(3, 2.0), is_us=np.zeros(3, bool), clout=np.full(3, 1 / 3))
-    draft = mediator.draft_package(rule, three, PARAMS, stances)
+    circumstances = Circumstances(**{name: np.zeros((2, 3)) for name in ("exposure", "fiscal", "reservation_total",
+                                                                          "floor", "free_riding", "noise")})
+    draft = mediator.draft_package(rule, three, PARAMS, circumstances, stances)
     assert draft.core_pct.shape == (2, 1) and draft.deadline_year.shape == (2, 1)
     np.testing.assert_allclose(draft.core_pct[:, 0], [2.0, 2.0])  # equal weights: the plain mean
     assert (draft.deadline_year == 2035).all()
@@ -66,7 +68,7 @@ def challenge_round(alliance, circumstances, stances):
     """One round's challenges and answers, and the package tabled after them."""
     challenges = challenge.challenges(alliance, PARAMS, stances, None)
     answered = challenge.answer_challenges(alliance, PARAMS, circumstances, stances, challenges)
-    return challenges, answered, challenge.forecast_package(alliance, PARAMS, answered)
+    return challenges, answered, challenge.forecast_package(alliance, PARAMS, circumstances, answered)
 
 
 def test_one_round_of_challenges_follows_the_hand_derived_trace():
@@ -111,7 +113,8 @@ def test_one_round_of_challenges_follows_the_hand_derived_trace():
     np.testing.assert_allclose(answered.position, [4 + 30 / 59, 2.0, 4 + 30 / 59])
     np.testing.assert_allclose(answered.deadline_position, 2035.0)
     assert float(package.core_pct.item()) == pytest.approx(4 + 30 / 59)
-    assert float(package.related_pct.item()) == pytest.approx(1 - 30 / 59)
+    # related spending fills only up to the US's floor on the headline, 4.5: the core is past it
+    assert float(package.related_pct.item()) == 0.0
     assert int(package.deadline_year.item()) == 2035
     assert challenge.median_voter(alliance, PARAMS, answered).tolist() == [False, False, True]
     # as a Mesa agent answers: its own row of the offers, its own stance

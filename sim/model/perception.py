@@ -13,6 +13,7 @@ import dataclasses
 
 import numpy as np
 
+from sim.data.threat_horizon import HorizonStatement, horizon_as_of
 from sim.model.alliance import Alliance
 from sim.model.state import Circumstances, Stance
 
@@ -116,3 +117,17 @@ def perceive(alliance: Alliance, params, circumstances: Circumstances, stance: S
     own = own_threat(alliance, params, circumstances, threat_level) if own is None else own
     threat = peer_influence(own, previous_threats, peer_weights, params.peer_weight)
     return dataclasses.replace(stance, threat=threat)
+
+
+def threat_horizon(day, summit_year: int, statements: tuple[HorizonStatement, ...] | None = None
+                   ) -> tuple[float | None, HorizonStatement | None]:
+    """Years from the summit to when, by the assessments published by `day`, Russia could attack
+    the alliance: the latest statement of that scope (the soonest, if one day gave several),
+    counted from the year it was made; None, and no statement, if none had been made."""
+    known = horizon_as_of(day) if statements is None else statements
+    kept = [row for row in known if row.scope == "attack_on_nato"]
+    if not kept:
+        return None, None
+    latest = max(row.date for row in kept)
+    chosen = min((row for row in kept if row.date == latest), key=lambda row: row.horizon_years)
+    return float(chosen.date.year + chosen.horizon_years - summit_year), chosen

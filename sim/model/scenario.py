@@ -26,15 +26,17 @@ from sim.data.loader import (
     load_allies,
 )
 from sim.data.us_ties import TIES_FILE
+from sim.data.threat_horizon import HorizonStatement
 from sim.model.parameters import (NO_DEADLINE_NAMED, ParameterError, Parameters, allowed, coerce, did_you_mean,
                                   parameter_fields)
 from sim.model.pledges import Ledger, parse_pledges
+from sim.model.perception import threat_horizon
 from sim.model.us_actor import PostureReading, read_posture
 
 DEFAULT_SCENARIO = "hague2025"
 MAX_SCENARIO_BYTES = 1_000_000  # a scenario is a few hundred bytes; anything near this is a mistake
-TOP_LEVEL_KEYS = frozenset({"name", "description", "parameters", "allies", "pledges", "escape_clause", "us_posture"})
-US_POSTURE_KEYS = frozenset({"as_of"})
+TOP_LEVEL_KEYS = frozenset({"name", "description", "information_date", "parameters", "allies", "pledges",
+                            "escape_clause"})
 ESCAPE_CLAUSE_KEYS = frozenset({"allies", "source"})
 FACT_RANGES = {  # what a scenario may set an ally's fact to
     "gdp_usd_bn": (0.1, 100_000.0),
@@ -50,6 +52,32 @@ WHOLE_FACTS = frozenset({"accession_year"})  # years: an integer, never truncate
 
 class ScenarioError(ValueError):
     """A scenario that cannot be run; the message names the file and the field."""
+
+
+@dataclass(frozen=True)
+class Information:
+    """What a case could know on its information date (`information_date`, the eve of its
+    summit): the US posture read from the administration's statements and the threat horizon
+    from the published assessments, each only from what had been published by then. They set
+    `us_pressure`, `us_demand_pct`, `us_deadline_years` and `threat_horizon_years` unless
+    `[parameters]` sets them (a counterfactual)."""
+
+    date: dt.date
+    posture: PostureReading
+    horizon: HorizonStatement | None  # the assessment the horizon was read from; None if none was published
+
+    def parameters(self, summit_year: int) -> dict[str, float]:
+        """The parameters this information sets for a summit in `summit_year`."""
+        read = {"us_pressure": self.posture.pressure}
+        if self.posture.demand_pct is not None:
+            read["us_demand_pct"] = self.posture.demand_pct
+        deadline = self.posture.deadline_year
+        read["us_deadline_years"] = float(deadline - summit_year) if deadline is not None and deadline > summit_year \
+            else NO_DEADLINE_NAMED
+        years, _ = threat_horizon(self.date, summit_year, () if self.horizon is None else (self.horizon,))
+        read["threat_horizon_years"] = float(np.clip(years, 1.0, NO_DEADLINE_NAMED)) if years is not None \
+            else NO_DEADLINE_NAMED
+        return read
 
 
 @dataclass(frozen=True)
@@ -75,7 +103,7 @@ class Scenario:
     source: str = "<built in>"
     ledger: Ledger = field(default_factory=Ledger)  # the standing pledges, `[[pledges]]`
     escape_clause: EscapeClause = field(default_factory=EscapeClause)  # `[escape_clause]`
-    us_posture: PostureReading | None = None  # `[us_posture]`: where us_pressure and us_demand_pct come from
+    information: Information | None = None  # what was known on `information_date`, and what it set
 
     def allies(self) -> AllyFacts:
         """The allies' facts, with the scenario's `[allies.XXX]` overrides and `[escape_clause]`."""
@@ -172,16 +200,11 @@ def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Sc
         except ParameterError:
             raise ScenarioError(f"{source}: field parameters.{key} = {value!r} is not allowed; "
                                 f"allowed: {allowed(key)}") from None
-    posture = _us_posture(raw.get("us_posture"), source)
-    if posture is not None:  # what [parameters] sets is a counterfactual and wins
-        values.setdefault("us_pressure", posture.pressure)
-        if posture.demand_pct is not None:
-            values.setdefault("us_demand_pct", posture.demand_pct)
-        summit = values.get("summit_year", Parameters.summit_year)
-        if posture.deadline_year is not None and posture.deadline_year > summit:
-            values.setdefault("us_deadline_years", float(posture.deadline_year - summit))
-        else:
-            values.setdefault("us_deadline_years", NO_DEADLINE_NAMED)
+    information = _information(raw.get("information_date"), values.get("summit_year", Parameters.summit_year),
+                               source)
+    if information is not None:  # what [parameters] sets is a counterfactual and wins
+        for name, value in information.parameters(values.get("summit_year", Parameters.summit_year)).items():
+            values.setdefault(name, value)
     try:
         params = Parameters(**values)
     except ParameterError as error:
@@ -198,26 +221,23 @@ def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Sc
         raise ScenarioError(f"{source}: field {error}") from None
     escape_clause = _escape_clause(raw.get("escape_clause"), facts.with_overrides(overrides), source)
     return Scenario(name=name, description=description, params=params, ally_overrides=overrides, source=source,
-                    ledger=ledger, escape_clause=escape_clause, us_posture=posture)
+                    ledger=ledger, escape_clause=escape_clause, information=information)
 
 
-def _us_posture(section, source: str) -> PostureReading | None:
-    """`[us_posture]`: `as_of`, the case's information date (a TOML date). The US's pressure and
-    demand are then read from its statements published by that day (`us_actor.read_posture`),
-    unless `[parameters]` sets them."""
-    if section is None:
+def _information(day, summit_year, source: str) -> Information | None:
+    """`information_date`, the case's information date (a TOML date, no later than its summit's
+    year), and what was known by then."""
+    if day is None:
         return None
-    where = f"{source}: field us_posture"
-    if not isinstance(section, dict):
-        raise ScenarioError(f"{where} must be a table with as_of = YYYY-MM-DD")
-    unknown = set(section) - US_POSTURE_KEYS
-    if unknown:
-        raise ScenarioError(f"{where}.{sorted(unknown)[0]} is unknown; allowed: {', '.join(sorted(US_POSTURE_KEYS))}")
-    day = section.get("as_of")
+    where = f"{source}: field information_date"
     if not isinstance(day, dt.date) or isinstance(day, dt.datetime):
-        raise ScenarioError(f"{where}.as_of = {day!r} is not allowed; allowed: a date, e.g. as_of = 2025-06-23")
+        raise ScenarioError(f"{where} = {day!r} is not allowed; allowed: a date, e.g. information_date = 2025-06-23")
+    if isinstance(summit_year, int) and day.year > summit_year:
+        raise ScenarioError(f"{where} = {day} is after the summit's year ({summit_year}); a case sees only what "
+                            "was published before its summit")
     try:
-        return read_posture(day)
+        _, horizon = threat_horizon(day, day.year)
+        return Information(date=day, posture=read_posture(day), horizon=horizon)
     except DataError as error:
         raise ScenarioError(str(error)) from None
 
