@@ -2,7 +2,8 @@
 
 Pattern-oriented modelling (Grimm et al. 2005): a candidate parameter set is scored on
 several patterns at once, averaged over seeds, through the batch engine:
-- the Hague 2025 case: the package (core level 3.5, deadline 2035), Spain carried with
+- the Hague 2025 case: the package (core level 3.5, headline 5.0 with related spending,
+  deadline 2035), Spain carried with
   flexibility, Canada signing without one, and the eastern allies' high, early opening positions;
 - the Wales 2014 case: the pledge (2% within a decade) and the implementation hindcast
   (each ally's projected spending in every year 2015-2024 and in 2024, and the count at 2%,
@@ -54,7 +55,7 @@ SEARCH_SPACE = {
     "fiscal_drag": (0.2, 0.9),
     "ramp_base_pct": (0.02, 0.4),
     "ramp_threat_pct": (0.0, 0.4),
-    "expansion_rate_pct": (0.0, 0.03),
+    "expansion_rate_pct": (0.0, 0.1),
     "concession_rate": (0.05, 0.6),
     "leverage": (0.0, 2.0),
     "proximity_decay_km": (800.0, 3000.0),
@@ -85,12 +86,13 @@ def hague_loss(values: dict) -> float:
     spain_carried = result.flexibility[:, result.iso3.index("ESP")]
     canada = result.iso3.index("CAN")
     canada_not_signing = result.flexibility[:, canada] | result.holdouts[:, canada]
-    for deal, core, deadline, spain, canada_out in zip(result.deal, result.core_target_pct, result.deadline_year,
-                                                       spain_carried, canada_not_signing):
+    for deal, core, related, deadline, spain, canada_out in zip(result.deal, result.core_target_pct,
+                                                                result.related_target_pct, result.deadline_year,
+                                                                spain_carried, canada_not_signing):
         if not deal:
             loss += NO_DEAL_COST
             continue
-        loss += ((core - 3.5) / 0.25) ** 2 + ((deadline - 2035) / 1.0) ** 2
+        loss += ((core - 3.5) / 0.25) ** 2 + ((deadline - 2035) / 1.0) ** 2 + ((core + related - 5.0) / 0.25) ** 2
         loss += 0.0 if spain else 4.0
         loss += 4.0 if canada_out else 0.0
     opening = AllianceModel("hague2025", rng=SEEDS[0], **values)  # opening positions: no need to run

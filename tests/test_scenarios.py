@@ -18,7 +18,7 @@ BUILT_IN = builtin_scenarios()
 
 
 def test_the_expected_scenarios_ship():
-    assert {"hague2025", "wales2014", "us_disengagement", "ceasefire", "eu_escape_clause"} <= set(BUILT_IN)
+    assert {"hague2025", "wales2014", "us_posture_2024", "ceasefire", "eu_escape_clause"} <= set(BUILT_IN)
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
@@ -97,7 +97,36 @@ BAD_FILES = [
      "field escape_clause.allies must be a list of ISO3 codes"),
     ("clause_key.toml", '[escape_clause]\nallies = ["POL"]\nsource = "s"\nroom = 2\n',
      "field escape_clause.room is unknown; allowed: allies, source"),
+    ("info_text.toml", 'information_date = "June 2025"\n',
+     "field information_date = 'June 2025' is not allowed; allowed: a date, e.g. information_date = 2025-06-23"),
+    ("info_time.toml", 'information_date = 2025-06-23T10:00:00\n', "field information_date ="),
+    ("info_after.toml", 'information_date = 2026-01-05\n',
+     "field information_date = 2026-01-05 is after the summit's year (2025)"),
 ]
+
+
+def test_the_information_date_sets_the_us_posture_and_the_horizon_unless_parameters_do(tmp_path):
+    hague, wales = load_scenario("hague2025"), load_scenario("wales2014")
+    assert (hague.params.us_pressure, hague.params.us_demand_pct, hague.params.us_deadline_years) == (1.0, 5.0, 7.0)
+    assert hague.params.threat_horizon_years == 5.0 and hague.information.horizon.speaker.startswith("Mark Rutte")
+    assert wales.params.us_pressure == pytest.approx(1 / 3) and wales.params.us_demand_pct == 2.0
+    assert wales.params.threat_horizon_years == 40.0 and wales.information.horizon is None
+    path = tmp_path / "counterfactual.toml"
+    path.write_text("information_date = 2025-06-23\n[parameters]\nus_pressure = 0.2\nthreat_horizon_years = 9.0\n")
+    counterfactual = load_scenario(path)
+    assert counterfactual.params.us_pressure == 0.2 and counterfactual.params.threat_horizon_years == 9.0
+    assert counterfactual.params.us_demand_pct == 5.0  # still read from the posture
+
+
+def test_every_input_the_information_date_reads_was_published_by_then():
+    for name in BUILT_IN:
+        scenario = load_scenario(name)
+        if scenario.information is None:
+            continue
+        day = scenario.information.date
+        posture = scenario.information.posture
+        for statement in (posture.pressed_by, posture.asked_by, scenario.information.horizon):
+            assert statement is None or statement.source_date <= day, (name, statement)
 
 
 @pytest.mark.parametrize("filename, text, expected", BAD_FILES, ids=[b[0] for b in BAD_FILES])

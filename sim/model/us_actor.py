@@ -20,6 +20,7 @@ import numpy as np
 
 from sim.data.us_posture import THREAT_LEVELS, PostureEvent, latest_demand, posture_as_of
 from sim.model.alliance import Alliance
+from sim.model.pressure import widening_per_round
 from sim.model.state import Circumstances, Stance
 from sim.model.win_set import base_ramp, core_floor, win_set_ceiling
 
@@ -99,12 +100,14 @@ def settled_headline(us_pressure, us_demand_pct, acceptable_pct):
 
 def settle(alliance: Alliance, params, circumstances: Circumstances, opening: Stance) -> Circumstances:
     """The circumstances with the US's floor set (`settled_headline`) from the allies' opening
-    stances: what each can ratify at its parliament's pace by the deadline the talks are
-    expected to reach, plus what related spending can fill."""
+    stances: what each can ratify by the deadline the talks are expected to reach, at its
+    parliament's pace widened by what the US's own pressure wins in the rounds before the summit
+    (`widening_per_round`, with no ally yet on board), plus what related spending can fill."""
     p = params
     members = np.asarray(alliance.at_table) & ~np.asarray(alliance.is_us)
     deadline = expected_deadline(alliance, opening.deadline_position)
-    ramp_pct = base_ramp(opening.threat, circumstances.fiscal, p.ramp_base_pct, p.ramp_threat_pct)
+    pressed = p.max_rounds * widening_per_round(alliance, p, 0.0)
+    ramp_pct = base_ramp(opening.threat, circumstances.fiscal, p.ramp_base_pct, p.ramp_threat_pct) + pressed
     ceilings = win_set_ceiling(alliance.start_pct, ramp_pct, deadline, p.summit_year)
     carried = np.where(p.allow_flexibility, p.max_flexibility_holdouts, 0)
     fill = np.where(p.split_enabled, p.related_cap_pct, 0.0)
