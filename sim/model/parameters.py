@@ -77,7 +77,7 @@ class Parameters:
     early_settlement: bool = _spec(True, doc="the Secretary General may carry holdouts with side letters before the summit, once none can be won by it")
     max_flexibility_holdouts: int = _spec(3, 0, 32, doc="most holdouts the summit will carry with side letters")
     split_enabled: bool = _spec(True, doc="the package may split into core defence plus defence-related spending")
-    related_cap_pct: float = _spec(1.5, 0.0, 5.0, doc="most defence-related spending (% of GDP) allies can count: how loosely the category is defined")
+    related_cap_pct: float = _spec(3.0, 0.0, 5.0, doc="most defence-related spending (% of GDP) an ally can count: how loosely the category is defined (3: loose enough not to bind; no source before the summit measures it)")
     related_cost_share: float = _spec(0.5, 0.0, 1.0, doc="share of a pp of defence-related spending that is new money at home (the rest is spending already made, now counted)")
     eu_escape_clause: bool = _spec(False, doc="every EU ally has the national escape clause for extra defence spending, not only those the scenario lists as having asked")
     escape_room_pct: float = _spec(1.5, 0.0, 5.0, doc="deficit room (% of GDP) the escape clause exempts")
