@@ -2,7 +2,6 @@
 kernel, as a reader would), and is committed without outputs, so its diffs stay readable."""
 
 import nbformat
-import pytest
 from conftest import ROOT
 
 NOTEBOOK = ROOT / "notebooks" / "study.ipynb"
