@@ -30,10 +30,13 @@ $(STAMP): pyproject.toml
 assets: setup
 	$(PY) -m sim.viz.offline_assets
 
+# The run writes into $(OUT) itself, so the paths it prints are the final ones (alliance-sim run
+# never writes over results): the previous results wait in $(OUT).previous, put back if the run fails.
 run: setup
-	@rm -rf "$(OUT).new"
-	$(VENV)/bin/alliance-sim run --out "$(OUT).new"
-	@rm -rf "$(OUT)" && mv "$(OUT).new" "$(OUT)" && echo "results in $(OUT)/"
+	@if [ -e "$(OUT)" ]; then rm -rf "$(OUT).previous" && mv "$(OUT)" "$(OUT).previous"; fi
+	@$(VENV)/bin/alliance-sim run --out "$(OUT)" || { status=$$?; \
+		if [ -e "$(OUT).previous" ] && [ ! -e "$(OUT)" ]; then mv "$(OUT).previous" "$(OUT)"; fi; exit $$status; }
+	@rm -rf "$(OUT).previous"
 
 # Debian's Chromium for the browser tests: installed when missing (as root or with sudo); where
 # it cannot be, scripts/install-chromium says so in one line and the browser tests are skipped,

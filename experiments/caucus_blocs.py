@@ -22,7 +22,7 @@ import pandas as pd
 
 from experiments.aggregate import share, spread, summary_table
 from experiments.common import Experiment, Findings, SweepRun
-from experiments.figures import band, interval_note, pyplot
+from experiments.figures import SERIES_HATCHES, band, interval_note, pyplot
 from experiments.prose import fmt, markdown_table, provenance
 from experiments.saturation import saturation_sentence
 from sim.engines.model import AllianceModel
@@ -67,7 +67,8 @@ def plot(runs: pd.DataFrame, seeds: int):
     axes = axes.ravel()
     deals = runs[runs["deal"]]
     for blocs, group in runs.groupby("caucus_bloc_votes"):
-        style = {"label": SETTING[bool(blocs)], "color": "tab:red" if blocs else "0.45"}
+        style = {"label": SETTING[bool(blocs)], "color": "tab:red" if blocs else "0.45",
+                 "hatch": SERIES_HATCHES[1] if blocs else None}  # hatched over the record's band: no blend
         band(axes[0], share(group, [ROOM], "deal"), ROOM, **style)
         band(axes[1], spread(deals[deals["caucus_bloc_votes"] == blocs], [ROOM], "core_target_pct"), ROOM, **style)
         band(axes[2], spread(group, [ROOM], "fiscal_left_out"), ROOM, **style)

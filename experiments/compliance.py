@@ -129,7 +129,7 @@ def plot(allies: pd.DataFrame, core_pct: float, seeds: int):
     hague.set_xlabel("projected spending at the deadline, % of GDP (runs where the ally signed the core level)")
     hague.set_title("The Hague: who keeps the core level\nevery pledge kept, no drag (x) against the default rule (o)",
                     fontsize=10)
-    hague.legend(fontsize=7, loc="lower right")
+    hague.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.11), ncol=2)  # below: inside, it hid allies
     for ax in (hindcast, hague):
         ax.grid(alpha=0.3)
     fig.suptitle(f"Implementation rules (means over {seeds} seeds); each panel compares a different rule "

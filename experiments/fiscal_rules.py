@@ -22,7 +22,7 @@ import pandas as pd
 
 from experiments.aggregate import share, spread, summary_table, with_spread
 from experiments.common import Experiment, Findings, SweepRun
-from experiments.figures import band, interval_note, pyplot
+from experiments.figures import SERIES_HATCHES, band, interval_note, pyplot
 from experiments.prose import fmt, markdown_table, provenance
 from experiments.saturation import saturation_sentence
 from sim.data.loader import load_allies
@@ -59,7 +59,8 @@ def plot(runs, indebted, seeds: int):
     axes = axes.ravel()
     deals = runs[runs["deal"]]
     for clause, group in runs.groupby("eu_escape_clause"):
-        style = {"label": CLAUSE[bool(clause)], "color": "tab:blue" if clause else "0.45"}
+        style = {"label": CLAUSE[bool(clause)], "color": "tab:blue" if clause else "0.45",
+                 "hatch": SERIES_HATCHES[1] if clause else None}  # hatched over the record's band: no blend
         band(axes[0], spread(deals[deals["eu_escape_clause"] == clause], ["escape_room_pct"], "core_target_pct"),
              "escape_room_pct", **style)
         band(axes[1], share(group, ["escape_room_pct"], "deal"), "escape_room_pct", **style)

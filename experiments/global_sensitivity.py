@@ -23,8 +23,8 @@ import pandas as pd
 
 from experiments.common import add_output_flags, argument_parser, default_out, guarded
 from experiments.prose import fmt, markdown_table
-from sim.analysis.sensitivity import (DUMMY, RELATIVE_SPREAD, Response, SensitivityProblem, ranked, sensitivity_figure,
-                                      sobol_analysis)
+from sim.analysis.sensitivity import DUMMY, RELATIVE_SPREAD, Response, SensitivityProblem, ranked, sobol_analysis
+from sim.analysis.sensitivity_figure import sensitivity_figure
 from sim.model.scenario import ScenarioError, load_scenario
 from sim.sweeps.results import code_version
 

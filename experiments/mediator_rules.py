@@ -18,7 +18,7 @@ import numpy as np
 
 from experiments.aggregate import share, spread, summary_table, with_spread
 from experiments.common import Experiment, Findings, SweepRun
-from experiments.figures import band, interval_note, pyplot
+from experiments.figures import SERIES_COLOURS, points, pyplot
 from experiments.prose import fmt, markdown_table, provenance
 from experiments.saturation import flat_end
 
@@ -26,6 +26,8 @@ EXPERIMENT = Experiment("mediator_rules", quick_changes={"runs": {"replicates": 
 BY = ["mediator_rule", "us_pressure"]
 BASELINE = {"compromise": "baseline_weighted_mean", "median": "baseline_weighted_median", "nash": "baseline_nash"}
 HAGUE_PRESSURE = 0.9
+PRESSURE_NAMES = {0.4: "light", HAGUE_PRESSURE: "the Hague's", 1.0: "maximal"}  # the spec's levels, by name
+DODGE = 0.18  # how far apart the rules' points stand at one level (the levels are 1 apart)
 PANELS = (  # column, y label, runs with a deal only
     ("core_target_pct", "core defence target (% of GDP)\n(runs with a deal)", True),
     ("deadline_year", "deadline (year)\n(runs with a deal)", True),
@@ -51,26 +53,43 @@ def baseline_of(runs):
 
 
 def plot(runs, seeds: int):
+    """The rules side by side at each pressure level, as points with their intervals: three
+    levels (light, the Hague's, maximal) are categories, not a curve to draw between them."""
     plt = pyplot()
     fig, axes = plt.subplots(2, 3, figsize=(13, 7.5), sharex=True)
     axes = axes.ravel()
     deals = runs[runs["deal"]]
-    for rule, group in runs.groupby("mediator_rule"):
-        band(axes[0], share(group, ["us_pressure"], "deal"), "us_pressure", label=rule)
+    levels = sorted(runs["us_pressure"].unique())
+    positions = {level: float(i) for i, level in enumerate(levels)}
+    rules = list(runs.groupby("mediator_rule").groups)
+    for index, (rule, group) in enumerate(runs.groupby("mediator_rule")):
+        style = {"label": rule, "color": SERIES_COLOURS[index % len(SERIES_COLOURS)],
+                 "offset": DODGE * (index - (len(rules) - 1) / 2)}
+        points(axes[0], share(group, ["us_pressure"], "deal"), "us_pressure", positions, **style)
         for ax, (column, _, deal_only) in zip(axes[1:], PANELS):
             frame = deals[deals["mediator_rule"] == rule] if deal_only else group
-            band(ax, spread(frame, ["us_pressure"], column), "us_pressure", label=rule)
+            points(ax, spread(frame, ["us_pressure"], column), "us_pressure", positions, **style)
     axes[0].set_ylabel("probability of a deal (share of runs)")
-    axes[0].set_ylim(-0.02, 1.02)
+    axes[0].set_ylim(-0.02, 1.05)
     for ax, (_, label, _) in zip(axes[1:], PANELS):
         ax.set_ylabel(label)
     axes[-1].axhline(0.0, color="0.6", ls=":", lw=1)
     for ax in axes:
-        ax.grid(alpha=0.3)
+        ax.grid(axis="y", alpha=0.3)
+        ax.set_xticks(list(positions.values()), [pressure_label(level) for level in levels])
+        ax.set_xlim(-0.5, len(levels) - 0.5)
+        ax.tick_params(labelbottom=True)
     axes[0].legend(title="mediator rule", fontsize=8)
     fig.supxlabel("US pressure (0 = a mild request, 1 = a fully credible threat to disengage)")
-    fig.suptitle(f"Mediator rules in the Hague 2025 talks\n{interval_note(seeds)}", fontsize=10)
+    fig.suptitle(f"Mediator rules in the Hague 2025 talks\npoints: mean over {seeds} seeds; bars: 90% interval "
+                 "(5th-95th percentile of runs; Wilson interval for probabilities)", fontsize=10)
     return fig
+
+
+def pressure_label(level: float) -> str:
+    """A pressure level's tick: its value, and its name where it has one."""
+    name = PRESSURE_NAMES.get(round(float(level), 2))
+    return f"{level:g}" + (f"\n({name})" if name else "")
 
 
 def summary(table, meta) -> str:

@@ -25,7 +25,7 @@ import numpy as np
 
 from experiments.aggregate import Z90, holdout_counts, share, spread, summary_table
 from experiments.common import Experiment, Findings, SweepRun
-from experiments.figures import band, interval_note, pyplot
+from experiments.figures import band, interval_note, pyplot, series_style
 from experiments.prose import fmt, markdown_table, provenance
 from experiments.saturation import flat_end
 from sim.model import win_set
@@ -51,16 +51,21 @@ def analyse(sweep: SweepRun) -> Findings:
 
 
 def plot(runs, seeds: int):
-    """One column of panels per outcome, one line per protocol."""
+    """One panel per outcome on a grid of two rows, one line per protocol; the last cell holds
+    the legend."""
     plt = pyplot()
-    fig, axes = plt.subplots(1, 1 + len(PANELS), figsize=(4.0 * (1 + len(PANELS)), 4.4), sharex=True, squeeze=False)
-    axes = axes[0]
+    columns = 3
+    rows = -(-(1 + len(PANELS) + 1) // columns)  # the outcomes and the legend's cell
+    fig, grid = plt.subplots(rows, columns, figsize=(13, 4.0 * rows), sharex=True)
+    grid = grid.ravel()
+    axes, spare = grid[:1 + len(PANELS)], grid[1 + len(PANELS):]
     deals = runs[runs["deal"]]
-    for protocol, group in runs.groupby("protocol"):
-        band(axes[0], share(group, ["us_pressure"], "deal"), "us_pressure", label=protocol)
+    for index, (protocol, group) in enumerate(runs.groupby("protocol")):
+        style = {"label": protocol, **series_style(index)}
+        band(axes[0], share(group, ["us_pressure"], "deal"), "us_pressure", **style)
         for ax, (column, _, deal_only) in zip(axes[1:], PANELS):
             frame = deals[deals["protocol"] == protocol] if deal_only else group
-            band(ax, spread(frame, ["us_pressure"], column), "us_pressure", label=protocol)
+            band(ax, spread(frame, ["us_pressure"], column), "us_pressure", **style)
     axes[0].set_ylabel("probability of a deal (share of runs)")
     axes[0].set_ylim(-0.02, 1.02)
     for ax, (_, label, _) in zip(axes[1:], PANELS):
@@ -68,7 +73,10 @@ def plot(runs, seeds: int):
     for ax in axes:
         ax.axvline(HAGUE_PRESSURE, color="0.6", ls=":", lw=1)
         ax.grid(alpha=0.3)
-    axes[0].legend(title="protocol", fontsize=8)
+        ax.tick_params(labelbottom=True)
+    for ax in spare:
+        ax.axis("off")
+    spare[0].legend(*axes[0].get_legend_handles_labels(), title="protocol", loc="center", fontsize=9)
     fig.supxlabel("US pressure (0 = a mild request, 1 = a fully credible threat to disengage)")
     fig.suptitle(f"Negotiation protocols in the Hague 2025 talks; dotted line: the Hague level ({HAGUE_PRESSURE})\n"
                  f"{interval_note(seeds)}", fontsize=10)

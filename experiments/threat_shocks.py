@@ -16,7 +16,7 @@ import numpy as np
 
 from experiments.aggregate import share, spread, summary_table
 from experiments.common import Experiment, Findings, SweepRun
-from experiments.figures import band, interval_note, pyplot
+from experiments.figures import band, interval_note, pyplot, series_style
 from experiments.prose import fmt, markdown_table, provenance
 from experiments.saturation import same_runs
 
@@ -42,12 +42,12 @@ def plot(runs, seeds: int):
     fig, axes = plt.subplots(2, 2, figsize=(11, 8), sharex=True)
     axes = axes.ravel()
     deals = runs[runs["deal"]]
-    for timing, group in runs.groupby("threat_shock_round"):
-        label = f"shock from round {timing}"
-        band(axes[0], share(group, ["threat_shock"], "deal"), "threat_shock", label=label)
+    for index, (timing, group) in enumerate(runs.groupby("threat_shock_round")):
+        style = {"label": f"shock from round {timing}", **series_style(index)}
+        band(axes[0], share(group, ["threat_shock"], "deal"), "threat_shock", **style)
         for ax, (column, _, deal_only) in zip(axes[1:], PANELS):
             frame = deals[deals["threat_shock_round"] == timing] if deal_only else group
-            band(ax, spread(frame, ["threat_shock"], column), "threat_shock", label=label)
+            band(ax, spread(frame, ["threat_shock"], column), "threat_shock", **style)
     axes[0].set_ylabel("probability of a deal (share of runs)")
     axes[0].set_ylim(-0.02, 1.02)
     for ax, (_, label, _) in zip(axes[1:], PANELS):

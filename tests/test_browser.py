@@ -247,7 +247,10 @@ def test_page_shows_the_map_the_plots_and_the_outcome(session):
 def test_step_advances_the_round_and_redraws_the_plots(session):
     before = session.rounds_svg()
     session.button("Step").click()
-    session.page.get_by_text("Time: 1.0", exact=True).wait_for(timeout=WAIT_MS)
+    counter = session.page.locator(".alliance-round-counter")  # in place of Mesa's "Time: 1.0"
+    session.wait_for(lambda: counter.inner_text().strip() == f"Round 1 of {HAGUE.params.max_rounds}",
+                     "the round counter under the controller")
+    assert session.page.get_by_text(re.compile(r"^Time: ")).count() == 0
     session.wait_for(lambda: session.headline() == under_way(1), "round 1 in the panel")
     session.wait_for(lambda: session.rounds_svg() != before, "the round plots to change")
     assert "Rejecting the draft" in session.outcome_text()
@@ -273,8 +276,8 @@ def test_the_map_shows_the_caucuses_and_this_round_shows_the_draft_and_their_lin
     # round 1's holdouts, each with its exports to the US and the widening it gained
     pressed = panel.locator(".alliance-pressed")
     pressed.wait_for(timeout=WAIT_MS)
-    assert "exports to the US (% GDP)" in pressed.inner_text()
-    assert re.search(r"\bESP\s+\d+\.\d\d\s+\d\.\d{4}", pressed.inner_text())
+    assert "exports to the US (% of GDP)" in pressed.inner_text() and "bp of GDP a year" in pressed.inner_text()
+    assert re.search(r"\bESP\s+\d+\.\d\d\s+\d+\.\d\d\s+\d+\.\d\d\s+\d+\.\d\d\s+[\d,]+\b", pressed.inner_text())
     session.button("Caucus").click()  # the map's colour toggle
     session.page.get_by_text(re.compile("^Each ally's caucus, formed at the opening")).wait_for(timeout=WAIT_MS)
     session.assert_clean()

@@ -1,9 +1,12 @@
 """The documentation stays true to the code: ODD's parameter table matches sim/model/parameters.py,
-and configs/sweeps/README.md lists the spec files there."""
+configs/sweeps/README.md lists the spec files there, and the `simulate` call the README and
+examples/README show prints what the code prints."""
 
+import math
 import re
 
-from conftest import DOCS
+import pytest
+from conftest import DOCS, ROOT
 
 from sim.model.parameters import Parameters, allowed, parameter_fields, shown
 from sim.sweeps.spec import specs_dir
@@ -40,3 +43,25 @@ def test_the_sweeps_readme_lists_every_spec_exactly_once():
     rows = re.findall(r"^\| `([\w-]+\.toml)` \|", (folder / "README.md").read_text(encoding="utf-8"), re.MULTILINE)
     files = sorted(path.name for path in folder.glob("*.toml"))
     assert sorted(rows) == files, f"README rows {sorted(rows)}, spec files {files}"
+
+
+SHOWN_CALL = re.compile(r"^(simulate\((.*)\))\n# (\{.*\})$", re.MULTILINE)
+
+
+@pytest.mark.parametrize("page", ["README.md", "examples/README.md"])
+def test_the_simulate_example_shows_what_simulate_returns(page):
+    """Each value shown is the value returned: written whole, or its first digits then `...`."""
+    from sim.api import simulate  # noqa: F401  (the shown call names it)
+
+    found = SHOWN_CALL.search((ROOT / page).read_text(encoding="utf-8"))
+    assert found, f"{page}: no `simulate(...)` line followed by its `# {{...}}` result"
+    returned = eval(found.group(1))  # the page's own call, as a reader would type it
+    shown = dict(re.findall(r"'(\w+)': ([^,}]+)", found.group(3)))
+    assert shown, f"{page}: no values in {found.group(3)}"
+    for name, text in shown.items():
+        value = returned[name]
+        written = repr(value) if not (isinstance(value, float) and math.isnan(value)) else "nan"
+        if text.endswith("..."):
+            assert written.startswith(text[:-3]), f"{page}: {name} shown as {text}, simulate gives {written}"
+        else:
+            assert written == text, f"{page}: {name} shown as {text}, simulate gives {written}"

@@ -12,7 +12,8 @@ from SALib.test_functions import Ishigami
 from sim.analysis import sensitivity
 from sim.model.scenario import load_scenario
 from sim.analysis.sensitivity import (DEFAULT_FACTORS, DUMMY, TABLE_COLUMNS, Factor, PointMeans, Response, SensitivityProblem, point_seeds,
-                             sensitivity_figure, sobol_analysis, sobol_indices)
+                             sobol_analysis, sobol_indices)
+from sim.analysis.sensitivity_figure import sensitivity_figure
 
 TOLERANCE = 0.05
 

@@ -15,7 +15,7 @@ from sim.model.caucuses import Caucus
 from sim.engines.model import SECRETARY_GENERAL, AllianceModel
 from sim.viz.cartogram import ColourBy, cartogram_chart, tiles_frame
 from sim.viz.caucus_style import STYLES
-from sim.viz.this_round import caucus_line, tabled_line, tabled_words, this_round
+from sim.viz.this_round import PRESSED_HEAD, caucus_line, pressed_row, tabled_line, tabled_words, this_round
 
 
 def stepped(rounds: int, seed: int = 0, **levers) -> AllianceModel:
@@ -89,6 +89,24 @@ def test_the_pressed_are_the_holdouts_of_the_vote_and_gain_what_their_ramp_gaine
     if {"CAN", "ESP"} <= set(holdouts):  # Canada sells far more to the US, so is pressed harder
         by_code = {item.iso3: item for item in now.pressed}
         assert by_code["CAN"].named_pp > by_code["ESP"].named_pp
+
+
+def test_the_pressed_table_shows_basis_points_of_gdp_and_money_a_year():
+    """The model's ramps are pp of GDP a year, thousandths of a point: the table shows them in
+    basis points (0.0044 pp as 0.44) and the ramp gained also in USD millions a year."""
+    model = stepped(1)
+    facts = {ally.facts.iso3: ally.facts for ally in model.allies}
+    assert all("bp of GDP a year" in head for head in PRESSED_HEAD[2:5]) and "USD m a year" in PRESSED_HEAD[5]
+    for item in this_round(model).pressed:
+        cells = pressed_row(item)
+        assert len(cells) == len(PRESSED_HEAD) and cells[0] == item.iso3
+        assert float(cells[2]) == pytest.approx(item.named_pp * 100, abs=0.005)
+        assert float(cells[4]) == pytest.approx(item.gained_pp * 100, abs=0.005)
+        money = item.gained_pp / 100 * facts[item.iso3].gdp_usd_bn * 1000
+        assert float(cells[5].replace(",", "")) == pytest.approx(money, abs=0.5)
+        assert 0.01 <= float(cells[4]) < 100  # readable: neither 0.00 nor thousands
+    spain = next(item for item in this_round(model).pressed if item.iso3 == "ESP")
+    assert pressed_row(spain)[2] == f"{spain.named_pp * 100:.2f}" and spain.named_pp < 0.001
 
 
 def test_the_allies_that_accepted_are_not_pressed():

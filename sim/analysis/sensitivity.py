@@ -36,7 +36,6 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -314,44 +313,6 @@ def sobol_analysis(scenario: Scenario | str, problem: SensitivityProblem, base_s
                          "ST": float(indices.ST[j]), "ST_conf": float(indices.ST_conf[j]),
                          "base_rows": indices.base_rows, "noise_share": share})
     return pd.DataFrame(rows, columns=list(TABLE_COLUMNS))
-
-
-# --- the figure ---------------------------------------------------------------------------------
-
-def sensitivity_figure(table: pd.DataFrame, path: Path | str) -> Path:
-    """One panel per outcome: S1 and ST of each parameter as bars with their 95% intervals."""
-    from matplotlib.figure import Figure
-
-    outcomes = list(dict.fromkeys(table["outcome"]))
-    columns = 2 if len(outcomes) > 1 else 1
-    rows = math.ceil(len(outcomes) / columns)
-    height = max(3.0, 0.32 * table.groupby("outcome").size().max() + 1.2)
-    fig = Figure(figsize=(6.2 * columns, height * rows), layout="constrained")
-    axes = fig.subplots(rows, columns, squeeze=False).ravel()
-    for ax, outcome in zip(axes, outcomes):
-        part = table[table["outcome"] == outcome]
-        y = np.arange(len(part))
-        for offset, (index, colour) in zip((-0.2, 0.2), (("S1", "tab:blue"), ("ST", "tab:orange"))):
-            ax.barh(y + offset, part[index], height=0.38, xerr=part[f"{index}_conf"], color=colour,
-                    ecolor="0.3", capsize=2, label={"S1": "first order (S1)", "ST": "total (ST)"}[index])
-        ax.set_yticks(y, part["parameter"])
-        ax.invert_yaxis()
-        ax.axvline(0, color="0.5", lw=0.8)
-        ax.set_xlabel("Sobol' index (share of the outcome's variance)")
-        ax.set_ylabel("parameter")
-        label = Response(outcome).label if outcome in set(Response) else outcome
-        first = part.iloc[0]
-        ax.set_title(f"{label}\n({int(first['base_rows'])} base rows; seed noise {first['noise_share']:.0%} "
-                     "of the variance)", fontsize=10)
-        ax.grid(axis="x", alpha=0.3)
-        ax.legend(loc="lower right", fontsize=8)
-    for ax in axes[len(outcomes):]:
-        ax.set_visible(False)
-    fig.suptitle("Global sensitivity (Sobol' indices; bars: 95% bootstrap intervals)", fontsize=11)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120, format="png")
-    return path
 
 
 def ranked(table: pd.DataFrame, outcome: Response | str) -> pd.DataFrame:

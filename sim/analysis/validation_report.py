@@ -209,7 +209,8 @@ SOBOL_SEED = 1966
 
 def sobol_section(out: Path) -> tuple[str, list[Path]]:
     """Sobol' indices of the Hague outcomes (sim/analysis/sensitivity.py), table and figure."""
-    from sim.analysis.sensitivity import Response, SensitivityProblem, ranked, sensitivity_figure, sobol_analysis
+    from sim.analysis.sensitivity import Response, SensitivityProblem, ranked, sobol_analysis
+    from sim.analysis.sensitivity_figure import sensitivity_figure
 
     scenario = load_scenario("hague2025")
     problem = SensitivityProblem.around(scenario.params).with_dummy()

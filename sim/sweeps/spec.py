@@ -217,6 +217,8 @@ def resolve_spec(name_or_path: str | Path) -> Path:
 
 
 def load_spec(name_or_path: str | Path) -> SweepSpec:
+    """The sweep spec `name_or_path` names: a built-in spec's name (`configs/sweeps/`, e.g.
+    `"us_pressure"`) or a TOML file; a mistake raises `SweepSpecError` naming the file and the field."""
     path = resolve_spec(name_or_path)
     shown = display_path(path)
     try:

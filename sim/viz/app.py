@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 
 import solara
-from mesa.visualization.solara_viz import ModelController, ShowSteps
+from mesa.visualization.solara_viz import ModelController
 from mesa.visualization.utils import update_counter
 
 from sim.engines.model import AllianceModel
@@ -67,6 +67,14 @@ def Dashboard(model):
 
 
 @solara.component
+def RoundCounter(model):
+    """The round the talks are in, under the controller: in place of Mesa's `ShowSteps`, whose
+    "Time: 11.0" is Mesa's step counter as a float, and goes on counting after the talks end."""
+    update_counter.get()
+    solara.Text(f"Round {model.round} of {model.params.max_rounds}", classes=["alliance-round-counter"])
+
+
+@solara.component
 def Page():
     """One session's page; whatever fails inside it shows as one line, not a traceback."""
     solara.Title(PAGE_TITLE)
@@ -96,6 +104,6 @@ def PageContent():
         with solara.Card("Run"):
             ModelController(model, model_parameters=arguments, play_interval=play_interval,
                             render_interval=render_interval, use_threads=use_threads)
-            ShowSteps(model.value)
+            RoundCounter(model.value)
     with Guarded("The views"):
         Dashboard(model.value)

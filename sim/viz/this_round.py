@@ -21,10 +21,12 @@ from sim.model.state import Package
 from sim.model.parameters import NegotiationProtocol
 from sim.viz.caucus_style import STYLES
 
-PRESSED_NOTE = ("After the vote the US pressed each holdout by name. Named pressure: the widening of its "
-                "ramp (the yearly increase its parliament ratifies) bought by what the US could tariff (its "
-                "exports); all pressure adds the alliance-wide pressure of the US and of the allies on board; "
-                "the ramp gained is that, times the round's random factor. Ramps in pp of GDP a year.")
+PRESSED_NOTE = ("After the vote the US pressed each holdout by name. The pressure widens the holdout's ramp: how "
+                "much more its parliament lets defence spending rise each year, in basis points of GDP a year "
+                "(1 bp = 0.01% of GDP). Named pressure: what the threat of tariffs on its exports to the US buys; "
+                "all pressure adds the alliance-wide pressure of the US and of the allies on board; the ramp "
+                "gained is that, times the round's random factor, also in money: how many USD millions more its "
+                "defence budget may rise each year.")
 # How an ally came to table the draft, by protocol; a protocol not named here is named as itself.
 TABLING = {NegotiationProtocol.PROPOSER: "recognised to propose",
            NegotiationProtocol.CHALLENGE: "at the median level after the challenges"}
@@ -61,6 +63,7 @@ class Pressed:
 
     iso3: str
     exports_to_us_pct_gdp: float  # goods exports to the US, % of GDP: what a tariff would hit
+    gdp_usd_bn: float  # to show the ramp gained in money
     named_pp: float  # widening from the named pressure alone (pp/year of ramp, pressure.bilateral_pressure)
     widening_pp: float  # all pressure this round, before the round's random factor (pressure.widening_per_round)
     gained_pp: float  # what its ramp widened this round, with the random factor (pressure.widen_ramp)
@@ -127,7 +130,7 @@ def pressed_holdouts(model) -> tuple[tuple[Pressed, ...], str]:
         named = float(pressure.bilateral_pressure(p.us_pressure, exports, p.bilateral_pressure_pct))
         widening = float(pressure.widening_per_round(ally.facts, p, share))
         gained = float(pressure.widen_ramp(0.0, True, widening, ally.widening_factors[model.round - 1]))
-        pressed.append(Pressed(ally.facts.iso3, float(exports), named, widening, gained))
+        pressed.append(Pressed(ally.facts.iso3, float(exports), float(ally.facts.gdp_usd_bn), named, widening, gained))
     return tuple(pressed), ""
 
 
@@ -180,15 +183,32 @@ def _cell(tag: str, text: str, align: str = "left"):
                                                           f"{500 if tag == 'th' else 400}")
 
 
+def basis_points(pp: float) -> str:
+    """A widening of the ramp in basis points of GDP a year: the model's pp a year are
+    thousandths of a point (0.0044 pp reads better as 0.44 bp)."""
+    return f"{pp * 100:.2f}"
+
+
+def usd_m_a_year(pp: float, gdp_usd_bn: float) -> str:
+    """A widening of the ramp as money: pp of GDP a year times GDP, in USD millions a year."""
+    return f"{pp / 100 * gdp_usd_bn * 1000:,.0f}"
+
+
+PRESSED_HEAD = ("Pressed by name", "exports to the US (% of GDP)", "named pressure (bp of GDP a year)",
+                "all pressure (bp of GDP a year)", "ramp gained (bp of GDP a year)", "ramp gained (USD m a year)")
+
+
+def pressed_row(item: Pressed) -> tuple[str, ...]:
+    """One pressed holdout's cells, in the order of PRESSED_HEAD."""
+    return (item.iso3, f"{item.exports_to_us_pct_gdp:.2f}", basis_points(item.named_pp), basis_points(item.widening_pp),
+            basis_points(item.gained_pp), usd_m_a_year(item.gained_pp, item.gdp_usd_bn))
+
+
 def _pressed_table(pressed: tuple[Pressed, ...]):
-    head = ["Pressed by name", "exports to the US (% GDP)", "named pressure (pp/yr)",
-            "all pressure (pp/yr)", "ramp gained (pp/yr)"]
     header = solara.v.Html(tag="thead", children=[solara.v.Html(tag="tr", children=[
-        _cell("th", text, "left" if i == 0 else "right") for i, text in enumerate(head)])])
-    rows = [solara.v.Html(tag="tr", children=[
-        _cell("td", item.iso3), _cell("td", f"{item.exports_to_us_pct_gdp:.2f}", "right"),
-        _cell("td", f"{item.named_pp:.4f}", "right"), _cell("td", f"{item.widening_pp:.4f}", "right"),
-        _cell("td", f"{item.gained_pp:.4f}", "right")]) for item in pressed]
+        _cell("th", text, "left" if i == 0 else "right") for i, text in enumerate(PRESSED_HEAD)])])
+    rows = [solara.v.Html(tag="tr", children=[_cell("td", text, "left" if i == 0 else "right")
+                                              for i, text in enumerate(pressed_row(item))]) for item in pressed]
     solara.v.SimpleTable(dense=True, class_="alliance-pressed",
                          children=[header, solara.v.Html(tag="tbody", children=rows)])
 
