@@ -47,8 +47,11 @@ from sim.analysis.validation import CALIBRATION_DIR, Case, calibration_file
 
 SEARCH_SPACE = {
     "shared_threat": (0.3, 0.8),
-    "abandonment_weight": (0.0, 1.0),
-    "spill_in": (0.0, 1.0),
+    # The sign of both is the theory's, not the fit's (docs/ODD.md 7.3b): allies free-ride on each
+    # other's effort in every NATO estimate since 1991, and a patron's threat to leave is
+    # discounted, not ignored; the fit chooses the size within a band that keeps that sign.
+    "abandonment_weight": (0.1, 1.0),
+    "spill_in": (0.1, 0.8),
     "related_cost_share": (0.0, 1.0),
     "peer_weight": (0.0, 0.6),
     "need_scale_pct": (4.0, 7.0),
@@ -58,6 +61,7 @@ SEARCH_SPACE = {
     "expansion_rate_pct": (0.0, 0.1),
     "concession_rate": (0.05, 0.6),
     "leverage": (0.0, 2.0),
+    "secretary_general_weight": (0.0, 0.6),
     "proximity_decay_km": (800.0, 3000.0),
     "adjustment_rate": (0.0, 0.3),
     "enforcement_rate": (0.0, 2.0),

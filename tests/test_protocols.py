@@ -28,10 +28,19 @@ def test_a_draft_keeps_the_allies_axis_so_it_broadcasts_against_them():
     three = dataclasses.replace(ALLY, start_pct=np.full(3, 2.0), is_us=np.zeros(3, bool), clout=np.full(3, 1 / 3))
     circumstances = Circumstances(**{name: np.zeros((2, 3)) for name in ("exposure", "fiscal", "reservation_total",
                                                                           "floor", "free_riding", "noise")})
-    draft = mediator.draft_package(rule, three, PARAMS, circumstances, stances)
+    draft = mediator.draft_package(rule, three, PARAMS.replace(secretary_general_weight=0.0), circumstances, stances)
     assert draft.core_pct.shape == (2, 1) and draft.deadline_year.shape == (2, 1)
     np.testing.assert_allclose(draft.core_pct[:, 0], [2.0, 2.0])  # equal weights: the plain mean
     assert (draft.deadline_year == 2035).all()
+    # the Secretary General keeps a quarter of the targets' cost (at threat 0.5, no shortfall: 2%)
+    # in a later draft, and all of it in the first: 2 + 0.25 x (2 - 2) and 2 from the mean of 3
+    params = PARAMS.replace(secretary_general_weight=0.25, threat_level=0.8, capability_shortfall=0.0)
+    cost = 2.0 * 1.3  # 2.6% at threat 0.8
+    kept = mediator.draft_package(rule, three, params, circumstances, stances)
+    np.testing.assert_allclose(kept.core_pct[:, 0], [2.0 + 0.25 * (cost - 2.0)] * 2)
+    first = mediator.draft_package(rule, three, params, circumstances, stances, first=True)
+    np.testing.assert_allclose(first.core_pct[:, 0], [cost, cost])
+    assert (first.deadline_year == 2035).all()
 
 
 # --- the proposer protocol -------------------------------------------------------------------------
@@ -45,12 +54,13 @@ def test_recognition_follows_clout():
     assert block.tolist() == [[True, False, False], [False, False, True]]
 
 
-def test_the_proposer_keeps_the_level_and_pays_in_time():
+def test_the_proposer_keeps_the_level_and_pays_in_time_as_far_as_it_will_wait():
     alliance, circumstances = three_allies()
-    stances = stances_at([4.0, 1.5, 5.0], ramps=[0.3, 0.2, 0.3])
+    stances = dataclasses.replace(stances_at([4.0, 1.5, 5.0], ramps=[0.3, 0.2, 0.3]),
+                                  deadline_position=np.array([2040.0, 2040.0, 2035.0]))
     hawk = np.array([True, False, False])
     package = proposer.propose_package(alliance, PARAMS, circumstances, stances, hawk)
-    # the hawk's 4.0%: the laggard needs (4.0 - 1.0) / 0.2 = 15 years -> 2040, the latest on the table
+    # the hawk's 4.0%: the laggard needs (4.0 - 1.0) / 0.2 = 15 years -> 2040, as long as the hawk waits
     assert float(package.core_pct.item()) == pytest.approx(4.0) and int(package.deadline_year.item()) == 2040
     laggard = np.array([False, True, False])
     package = proposer.propose_package(alliance, PARAMS, circumstances, stances, laggard)
@@ -58,8 +68,9 @@ def test_the_proposer_keeps_the_level_and_pays_in_time():
     assert float(package.core_pct.item()) == pytest.approx(3.0) and int(package.deadline_year.item()) == 2035
     us = np.array([False, False, True])
     package = proposer.propose_package(alliance, PARAMS, circumstances, stances, us)
-    # the US's 5.0% would take the laggard 20 years: the most it ratifies by 2040 is 1.0 + 0.2 x 15 = 4.0
-    assert float(package.core_pct.item()) == pytest.approx(4.0) and int(package.deadline_year.item()) == 2040
+    # the US's 5.0% would take the laggard 20 years; the US waits until 2035: the most the laggard
+    # ratifies by then is 1.0 + 0.2 x 10 = 3.0
+    assert float(package.core_pct.item()) == pytest.approx(3.0) and int(package.deadline_year.item()) == 2035
 
 
 # --- the challenge protocol ------------------------------------------------------------------------

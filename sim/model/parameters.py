@@ -103,6 +103,7 @@ class Parameters:
     caucus_cohesion: float = _spec(0.1436, 0.0, 1.0, doc="share of the way to its caucus's line a member moves each round (0: caucuses do not coordinate)")
     caucus_bloc_votes: bool = _spec(False, doc="a caucus whose members holding most of its weight reject the draft rejects it as one (false: every ally votes alone, as at the Hague)")
     concession_rate: float = _spec(0.3072, 0.0, 1.0, doc="share of the gap to the draft an ally closes each round (on the level, times 1 - urgency)")
+    secretary_general_weight: float = _spec(0.25, 0.0, 1.0, doc="share of each later draft's level the Secretary General keeps at what the capability targets cost (0: the drafts follow the positions alone)")
     leverage: float = _spec(1.1083, 0.0, 10.0, doc="extra weight a holdout gains with the mediator per round it rejects")
     noise_sd_pct: float = _spec(0.1, 0.0, 2.0, doc="sd of each ally's idiosyncratic domestic preference (pp)")
     self_enforcing_pledges: bool = _spec(True, doc="an ally keeps the pledge's path only in years it wants that much on its own (false: every ally keeps it)")

@@ -23,7 +23,7 @@ from sim.model.parameters import MediatorRule
 from sim.model.perception import urgency
 from sim.model.state import Circumstances, Package, Stance, taken
 from sim.model.win_set import ramp, within_win_set
-from sim.protocols.mediator import draft_package, weighted_median, weighted_median_index
+from sim.protocols.mediator import compromise_package, weighted_median, weighted_median_index
 
 
 # Bueno de Mesquita (1994; 2002) as laid out by Scholz, Calbert & Smith (2011) and used on EU
@@ -325,7 +325,7 @@ def answer_challenges(alliance: Alliance, params, circumstances: Circumstances, 
 def forecast_package(alliance: Alliance, params, circumstances: Circumstances, stances: Stance) -> Package:
     """The package the challenges leave on the table: Bueno de Mesquita's forecast, the weighted
     median of the positions (and of the deadlines), with related spending as in a draft."""
-    return draft_package(MediatorRule.MEDIAN, alliance, params, circumstances, stances)
+    return compromise_package(MediatorRule.MEDIAN, alliance, params, circumstances, stances)
 
 
 def median_voter(alliance: Alliance, params, stances: Stance):

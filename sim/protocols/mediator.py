@@ -155,27 +155,43 @@ class NashSearch:
             score[r[:, None], index] = self.at_points(r, self.grid[r[:, None], index])
 
 
+def compromise_package(rule: MediatorRule, alliance: Alliance, params, circumstances: Circumstances,
+                       stances: Stance) -> Package:
+    """The rule over the allies' positions and the deadlines they ask for, weighted as the
+    mediator weighs them, the core topped up with related spending toward the headline the US
+    holds out for (`related_component`)."""
+    weights = mediator_weights(alliance, params, stances)
+    latest = np.broadcast_to(np.asarray(params.latest_deadline, dtype=float), np.shape(stances.deadline_position))
+    core = mediate(rule, stances.position, weights, alliance.start_pct)[..., None]
+    deadline = np.rint(mediate(rule, stances.deadline_position, weights, latest)).astype(np.int64)[..., None]
+    return Package(core_pct=core, related_pct=topped_up(core, alliance, params, circumstances), deadline_year=deadline)
+
+
+def topped_up(core, alliance: Alliance, params, circumstances: Circumstances):
+    """The related spending a package of this core carries (`related_component`)."""
+    return related_component(core, headline_floor(circumstances, alliance.votes), params.related_cap_pct,
+                             params.split_enabled)
+
+
 def draft_package(rule: MediatorRule, alliance: Alliance, params, circumstances: Circumstances, stances: Stance,
                   first: bool = False) -> Package:
-    """The Secretary General's draft, topped up with related spending toward the headline the
-    US holds out for (`related_component`).
+    """The Secretary General's draft.
 
     The first draft's level is what the capability targets cost (`capability_requirement`):
     the agenda setter under unanimity tables the outcome it wants among those it expects the
     members to prefer to no agreement (Romer & Rosenthal 1978; Tsebelis 2002), and the
-    Secretary General's stated want is the targets' cost (Rutte, 14 February and 5 June 2025).
-    Each later draft is the mediator's rule over the positions the allies moved to. The deadline
-    is always the rule over the deadlines they ask for."""
-    weights = mediator_weights(alliance, params, stances)
-    latest = np.broadcast_to(np.asarray(params.latest_deadline, dtype=float), np.shape(stances.deadline_position))
-    if first:
-        core = np.broadcast_to(capability_requirement(params), np.shape(weights)[:-1] + (1,)).astype(float)
-    else:
-        core = mediate(rule, stances.position, weights, alliance.start_pct)[..., None]
-    deadline = np.rint(mediate(rule, stances.deadline_position, weights, latest)).astype(np.int64)[..., None]
-    related = related_component(core, headline_floor(circumstances, alliance.votes), params.related_cap_pct,
-                                params.split_enabled)
-    return Package(core_pct=core, related_pct=related, deadline_year=deadline)
+    Secretary General's stated want is the targets' cost (Rutte, 14 February 2025). Each later
+    draft amends that text toward the compromise over the positions the allies moved to
+    (`compromise_package`), keeping `secretary_general_weight` of the targets' cost: the
+    mediator is an actor with a position of its own, as the Commission is in the compromise
+    model (Thomson et al. 2006), and the single negotiating text is revised, not rewritten
+    (Raiffa 1982). The deadline is always the compromise over the deadlines the allies ask for."""
+    compromise = compromise_package(rule, alliance, params, circumstances, stances)
+    wanted = np.broadcast_to(capability_requirement(params), np.shape(compromise.core_pct)).astype(float)
+    keep = 1.0 if first else params.secretary_general_weight
+    core = compromise.core_pct + keep * (wanted - compromise.core_pct)
+    return Package(core_pct=core, related_pct=topped_up(core, alliance, params, circumstances),
+                   deadline_year=compromise.deadline_year)
 
 
 def baselines(rule: MediatorRule, alliance: Alliance, params, opening: Stance, weights=None):

@@ -28,9 +28,10 @@ def recognised(alliance: Alliance, draw):
 def propose_package(alliance: Alliance, params, circumstances: Circumstances, stances: Stance, proposer) -> Package:
     """The recognised ally's proposal under unanimity, with full information (Baron & Ferejohn
     1989): its own level, raised to the US floor if below it, by the earliest deadline at which
-    every member can ratify it; if none can by the latest deadline on the table, the most every
-    member ratifies by then. The proposer keeps what the others leave it, the level, and pays
-    in time (Rubinstein 1982: the proposer's advantage)."""
+    every member can ratify it; if none can by the latest deadline the proposer itself accepts
+    (its own deadline position), the most every member ratifies by then. The proposer keeps
+    what the others leave it, the level, and pays in time, as far as it is willing to wait
+    (Rubinstein 1982: the proposer's advantage)."""
     p = params
     at_stake = alliance.bears_cost & alliance.votes
     own = np.sum(np.where(proposer, stances.position, 0.0), axis=-1, keepdims=True)
@@ -39,11 +40,12 @@ def propose_package(alliance: Alliance, params, circumstances: Circumstances, st
     ramp_pct = ramp(p, circumstances, stances)
     needed = np.max(np.where(at_stake, needed_deadline(level, alliance.start_pct, ramp_pct, p.summit_year),
                              -np.inf), axis=-1, keepdims=True)
-    latest = np.asarray(p.latest_deadline, dtype=float)
+    waits = np.sum(np.where(proposer, stances.deadline_position, 0.0), axis=-1, keepdims=True)
+    latest = np.clip(np.ceil(waits), p.earliest_deadline, p.latest_deadline).astype(float)
     most_by_latest = np.min(np.where(at_stake, win_set_ceiling(alliance.start_pct, ramp_pct, latest,
                                                                p.summit_year), np.inf), axis=-1, keepdims=True)
     core = np.where(needed > latest, most_by_latest, level)
-    deadline = np.clip(np.ceil(needed), p.earliest_deadline, p.latest_deadline).astype(np.int64)
+    deadline = np.clip(np.ceil(np.minimum(needed, latest)), p.earliest_deadline, p.latest_deadline).astype(np.int64)
     related = related_component(core, headline_floor(circumstances, alliance.votes), p.related_cap_pct,
                                 p.split_enabled)
     return Package(core_pct=core, related_pct=related, deadline_year=deadline)
