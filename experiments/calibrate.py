@@ -5,8 +5,6 @@ several patterns at once, averaged over seeds, through the batch engine:
 - the Hague 2025 case: the package (core level 3.5, headline 5.0 with related spending,
   deadline 2035), Spain carried with
   flexibility, Canada signing without one, and the eastern allies' high, early opening positions;
-- the Washington 2024 case (scored with the Hague, the record of the same years): no new target
-  above the Vilnius 2%, the talks with the US's posture of a year before the Hague;
 - the Wales 2014 case: the pledge (2% within a decade) and the implementation hindcast
   (each ally's projected spending in every year 2015-2024 and in 2024, and the count at 2%,
   against NATO's June 2024 series).
@@ -109,16 +107,6 @@ def hague_loss(values: dict) -> float:
     return loss / len(SEEDS)
 
 
-def washington_loss(values: dict) -> float:
-    """Misses on the Washington summit of July 2024, per seed: the allies set no new target and
-    reaffirmed the Vilnius 2% (Washington Summit Declaration, 10 July 2024, paragraph 6), so a
-    run that agrees a core level above 2% misses by how far above it is; no deal, or a deal at
-    2%, is the record. The case that tells what the talks give without US pressure."""
-    result = run_batch(load_scenario("washington2024"), [values] * len(SEEDS), SEEDS)
-    excess = np.where(result.deal, np.maximum(np.nan_to_num(result.core_target_pct) - 2.0, 0.0), 0.0)
-    return float(np.mean((excess / 0.25) ** 2))
-
-
 def wales_loss(values: dict, actual_2024: np.ndarray, actual_path: np.ndarray) -> float:
     """Misses on the Wales pledge, on the 2024 hindcast and on the 2015-2024 path (every
     ally-year, so the pace of the budgets counts, not only where they end), per seed."""
@@ -145,7 +133,7 @@ def score(values: dict, case: Case, actual_2024: np.ndarray, actual_path: np.nda
     values = {**values, "protocol": str(protocol)}
     loss = 0.0
     if case in (Case.HAGUE, Case.BOTH):
-        loss += hague_loss(values) + washington_loss(values)
+        loss += hague_loss(values)
     if case in (Case.WALES, Case.BOTH):
         loss += wales_loss(values, actual_2024, actual_path)
     return loss

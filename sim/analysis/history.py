@@ -31,6 +31,16 @@ class HagueRecord:
 
 
 @dataclass(frozen=True)
+class WashingtonRecord:
+    """The Washington summit of 9-11 July 2024: no new target; the allies reaffirmed the Vilnius
+    commitment of at least 2% (Washington Summit Declaration, 10 July 2024, paragraph 6)."""
+
+    summit_year: int = 2024
+    new_target: bool = False
+    floor_pct: float = 2.0  # what was reaffirmed; a model deal above it is a new target
+
+
+@dataclass(frozen=True)
 class WalesRecord:
     level_pct: float = 2.0  # "move towards the 2% guideline"
     horizon_years: int = 10  # "within a decade"

@@ -21,7 +21,7 @@ import numpy as np
 from sim.analysis import metrics
 from sim.engines.batch import run_batch
 from sim.data.loader import load_allies
-from sim.analysis.history import HagueRecord, WalesRecord, load_spending_record
+from sim.analysis.history import HagueRecord, WalesRecord, WashingtonRecord, load_spending_record
 from sim.engines.model import AllianceModel
 from sim.engines.outcome import Baselines, without_nan
 from sim.model.parameters import NegotiationProtocol
@@ -58,6 +58,15 @@ class HagueResult:
     mean_rounds: float = float("nan")  # rounds the talks take
     first_round_share: float = float("nan")  # runs that end in the first round
     before_summit_share: float = float("nan")  # runs concluded before the last round (the summit)
+
+
+@dataclass(frozen=True)
+class WashingtonResult:
+    """The Washington 2024 case: how often the talks without US pressure set a new target."""
+
+    deal_share: float
+    new_target_share: float  # runs agreeing a core level above the reaffirmed 2% (the record: none)
+    core_pct: float  # mean over the runs with a deal (NaN if none)
 
 
 @dataclass(frozen=True)
@@ -188,6 +197,7 @@ class Validation:
     forecast: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
     # protocol name -> both cases under that protocol (the default protocol's equal `hague` and `wales`)
     protocols: dict[str, ProtocolResult] = field(default_factory=dict)
+    washington: WashingtonResult | None = None
 
     def combined_errors(self) -> dict[str, float]:
         """Absolute error on the Hague core level plus the Wales level, model against each baseline."""
@@ -266,6 +276,17 @@ def hague_case(overrides: dict, seeds) -> HagueResult:
         first_round_share=float(np.mean(result.rounds == 1)),
         before_summit_share=float(np.mean(result.rounds < scenario.with_parameters(**overrides).params.max_rounds)),
     )
+
+
+NEW_TARGET_MARGIN_PCT = 0.05  # a deal this far above the reaffirmed floor counts as a new target
+
+
+def washington_case(overrides: dict, seeds) -> WashingtonResult:
+    result = run_batch(load_scenario("washington2024"), [overrides] * len(seeds), list(seeds))
+    deal = result.deal.astype(bool)
+    new_target = deal & (np.nan_to_num(result.core_target_pct) > WashingtonRecord().floor_pct + NEW_TARGET_MARGIN_PCT)
+    return WashingtonResult(deal_share=float(deal.mean()), new_target_share=float(new_target.mean()),
+                            core_pct=mean_with_deal(result.core_target_pct, deal))
 
 
 def _hindcast(predicted: np.ndarray, actual: np.ndarray) -> Hindcast:
@@ -371,7 +392,8 @@ def validate(seeds=DEFAULT_SEEDS) -> Validation:
                                   ensemble_size=len(ensemble),
                                   ensemble_passing=sum(meets_other_case(case, member, seeds) for member in ensemble)))
     return Validation(seeds=seeds, hague=hague_case({}, seeds), wales=wales_case({}, seeds), cross=cross,
-                      forecast=forecast_table({}, seeds), protocols=by_protocol(seeds))
+                      forecast=forecast_table({}, seeds), protocols=by_protocol(seeds),
+                      washington=washington_case({}, seeds))
 
 
 def by_protocol(seeds) -> dict[str, ProtocolResult]:

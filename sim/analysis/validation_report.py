@@ -45,6 +45,17 @@ def _span(values, digits: int) -> str:
     return low if low == high else f"{low}-{high}"
 
 
+def washington_rows(v: Validation) -> list[tuple[str, ...]]:
+    """The Washington 2024 case: talks without US pressure, which set no new target."""
+    if v.washington is None:
+        return []
+    wa = v.washington
+    return [("Washington 2024 (no US pressure)", "record", "model", "", "", ""),
+            ("new target above 2% (share of runs)", "no", _f(wa.new_target_share), "", "", ""),
+            ("core level if a deal, % GDP", "2.0 reaffirmed", _f(wa.core_pct), "", "", ""),
+            ("", "", "", "", "", "")]
+
+
 def table_text(v: Validation) -> str:
     """The model against the record and the baselines, as a readable table."""
     h, w, hr, wr, targets = v.hague, v.wales, HagueRecord(), WalesRecord(), HindcastTargets()
@@ -69,6 +80,7 @@ def table_text(v: Validation) -> str:
         ("level, % GDP", _f(wr.level_pct, 1), _f(w.level_pct), _f(wb.weighted_mean), _f(wb.weighted_median), _f(wb.nash)),
         ("horizon, years", str(wr.horizon_years), _f(w.horizon_years, 1), "", "", ""),
         ("", "", "", "", "", ""),
+        *washington_rows(v),
         (f"2024 hindcast from 2014{_runs_note(w, v.seeds)}", "target", "model", "no change", "all to 2%", ""),
         ("mean absolute error, pp", f"<= {targets.mae_pp}", _f(w.hindcast.mae_pp, 3), _f(w.no_change.mae_pp, 3), _f(w.everyone_to_two.mae_pp, 3), ""),
         ("Spearman rank correlation", f">= {targets.spearman}", _f(w.hindcast.spearman, 3), _f(w.no_change.spearman, 3), _f(w.everyone_to_two.spearman, 3), ""),
