@@ -15,7 +15,8 @@ from sim.model.state import Circumstances
 PARAMS = Parameters(threat_level=0.5, us_pressure=0.5, abandonment_weight=0.0, peer_weight=0.0, need_scale_pct=6.0,
                     fiscal_drag=0.4, ramp_base_pct=0.2, ramp_threat_pct=0.4, concession_rate=0.5,
                     expansion_rate_pct=0.02, noise_sd_pct=0.0, summit_year=2025, earliest_deadline_years=5,
-                    latest_deadline_years=15)
+                    latest_deadline_years=15, capability_base_pct=5.0, capability_shortfall=0.0,
+                    threat_horizon_years=5.0, related_cost_share=0.0)
 ALLY = Alliance(iso3="AAA", name="Ally", start_pct=2.0, gdp_usd_bn=100.0, debt_pct_gdp=60.0, deficit_pct_gdp=3.0,
                eu_member=False, escape_clause=False, distance_to_moscow_km=500.0, borders_russia=True, is_us=False,
                bears_cost=True, votes=True, clout=1.0, accession_year=1949, us_reliance=0.5, exports_to_us_pct_gdp=0.0,

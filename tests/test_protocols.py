@@ -34,7 +34,8 @@ def test_a_draft_keeps_the_allies_axis_so_it_broadcasts_against_them():
     assert (draft.deadline_year == 2035).all()
     # the Secretary General keeps a quarter of the targets' cost (at threat 0.5, no shortfall: 2%)
     # in a later draft, and all of it in the first: 2 + 0.25 x (2 - 2) and 2 from the mean of 3
-    params = PARAMS.replace(secretary_general_weight=0.25, threat_level=0.8, capability_shortfall=0.0)
+    params = PARAMS.replace(secretary_general_weight=0.25, threat_level=0.8, capability_base_pct=2.0,
+                            capability_shortfall=0.0)
     cost = 2.0 * 1.3  # 2.6% at threat 0.8
     kept = mediator.draft_package(rule, three, params, circumstances, stances)
     np.testing.assert_allclose(kept.core_pct[:, 0], [2.0 + 0.25 * (cost - 2.0)] * 2)

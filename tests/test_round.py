@@ -3,11 +3,13 @@ manner of Axelrod's strategy traces), once for the ally alone (as a Mesa agent c
 steps) and once laid out as the batch engine lays out runs x allies.
 
 The ally: spending 2.0% in the data year, fiscal pressure 0.5, on the border (exposure 1),
-no domestic shock. With threat level 0.5 and no fear of abandonment it reads a threat of
+no domestic shock, leaving nothing to the others. With threat level 0.5 it reads a threat of
 0.5; its need is 6 x 0.5 = 3.0%, so its ideal is 2.0 + (3.0 - 2.0) x (1 - 0.4 x 0.5) = 2.8%;
 its parliament ratifies 0.2 x (1 - 0.5) + 0.4 x 0.5 = 0.3 pp a year; its urgency is its
-threat, so it closes 0.5 x (1 - 0.5) = 0.25 of the gap to a draft, and prefers the deadline
-2040 - (2040 - 2030) x 0.5 = 2035.
+threat, so it closes 0.5 x (1 - 0.5) = 0.25 of the gap to a draft. The capability targets cost
+5% here (at the guideline's threat, with no shortfall), which it could meet by 2025 + 3.0 / 0.3
+= 2035; the threat's horizon is 2030, so it asks for 2035 - 0.5 x (2035 - 2030) = 2032.5.
+Related spending costs it nothing here (`related_cost_share` 0).
 
 And the concession, pressure and consensus rules of a round against values worked out by hand.
 """
@@ -28,16 +30,16 @@ from sim.model.state import Circumstances, Package
 # the round's draft, its ramp after the round)
 DRAFTS = [Package(3.6, 1.4, 2032), Package(4.4, 0.6, 2030), Package(4.4, 0.6, 2033)]
 TRACE = [
-    # round 1, no draft yet: it opens at its ideal and preferred deadline. The draft (3.6 by
-    # 2032) fits: 2.0 + 0.3 x 7 = 4.1 >= 3.6, so it accepts.
-    (2.8, 2035.0, True, 0.3),
+    # round 1, no draft yet: it opens at its ideal and the deadline it asks for. The draft (3.6
+    # by 2032) fits: 2.0 + 0.3 x 7 = 4.1 >= 3.6, so it accepts.
+    (2.8, 2032.5, True, 0.3),
     # round 2, answering 3.6 by 2032: 2.8 + 0.25 x (3.6 - 2.8) = 3.0; deadline preference
-    # 2035 + 0.5 x (2032 - 2035) = 2033.5, later than 3.6 needs (2025 + 1.6 / 0.3 = 2030.33).
+    # 2032.5 + 0.5 x (2032 - 2032.5) = 2032.25, later than 3.6 needs (2025 + 1.6 / 0.3 = 2030.33).
     # The draft (4.4 by 2030) exceeds 2.0 + 0.3 x 5 = 3.5: it rejects, and under pressure
     # 0.5 (the US's, no peers) its ramp widens by 0.02 x 0.5 x 1.0 = 0.01 to 0.31.
-    (3.0, 2033.5, False, 0.31),
-    # round 3, answering 4.4 by 2030: 3.0 + 0.25 x 1.4 = 3.35; preference 2033.5 + 0.5 x
-    # (2030 - 2033.5) = 2031.75, earlier than 4.4 needs (2025 + 2.4 / 0.31 = 2032.74), so
+    (3.0, 2032.25, False, 0.31),
+    # round 3, answering 4.4 by 2030: 3.0 + 0.25 x 1.4 = 3.35; preference 2032.25 + 0.5 x
+    # (2030 - 2032.25) = 2031.125, earlier than 4.4 needs (2025 + 2.4 / 0.31 = 2032.74), so
     # it asks for 2032.74. The draft (4.4 by 2033) fits 2.0 + 0.31 x 8 = 4.48: it accepts.
     (3.35, 2025 + 2.4 / 0.31, True, 0.31),
 ]

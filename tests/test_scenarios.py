@@ -263,3 +263,8 @@ def test_a_scenario_file_reads_its_values_as_toml_types(tmp_path, capsys):
         assert main(["run", str(bad)]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "quoted.toml: field parameters." in err[0] and f"allowed: {allowed}" in err[0]
+
+
+def test_the_information_date_leaves_the_scenarios_name_alone():
+    assert load_scenario("hague2025").name == "Hague 2025"
+    assert load_scenario("wales2014").name == "Wales 2014"

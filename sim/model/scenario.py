@@ -203,8 +203,8 @@ def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Sc
     information = _information(raw.get("information_date"), values.get("summit_year", Parameters.summit_year),
                                source)
     if information is not None:  # what [parameters] sets is a counterfactual and wins
-        for name, value in information.parameters(values.get("summit_year", Parameters.summit_year)).items():
-            values.setdefault(name, value)
+        for parameter, value in information.parameters(values.get("summit_year", Parameters.summit_year)).items():
+            values.setdefault(parameter, value)
     try:
         params = Parameters(**values)
     except ParameterError as error:
