@@ -184,7 +184,10 @@ def aggregates(rows: list[dict]) -> dict[str, float | None]:
 # --- the comparison ------------------------------------------------------------------------------
 
 def close(a, b, tolerance: float = TOLERANCE, relative: bool = True) -> bool:
-    """Within `tolerance`: absolute, or if `relative` absolute below 1 and relative above."""
+    """Within `tolerance`: absolute, or if `relative` absolute below 1 and relative above. Missing
+    on both sides (NaN, a case that measured nothing) is no move; missing on one side is."""
+    if math.isnan(a) or math.isnan(b):
+        return math.isnan(a) and math.isnan(b)
     return abs(a - b) <= tolerance * (max(1.0, abs(a), abs(b)) if relative else 1.0)
 
 
