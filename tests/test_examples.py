@@ -1,7 +1,8 @@
 """The examples (`examples/`) run as their README says, small (`--quick`), and find what the
-model is known to do: no deal where holdouts get no side letter and the protocol is not the
-proposer's (PRIM over real, integer, bool and categorical uncertainties, EMA workbench);
-US pressure driving the deal and the threat driving the core level (Sobol', SALib)."""
+model is known to do: no deal where the proposer tables the packages under hard US pressure in
+short talks, whether or not side letters are allowed (PRIM over real, integer, bool and
+categorical uncertainties, EMA workbench); US pressure driving the deal and the threat driving
+the core level (Sobol', SALib)."""
 
 from __future__ import annotations
 
@@ -39,20 +40,25 @@ def limits(output: str, lever: str) -> tuple[float, float]:
     return float(match.group(1)), float(match.group(2))
 
 
-def test_the_ema_workbench_example_finds_no_deal_without_side_letters():
-    """No deal is concentrated where holdouts may not get a side letter at the summit
-    (`allow_flexibility` False: they cannot be carried) and the talks are not the proposer's
-    (under full information its first proposal is accepted, in round 1). PRIM reads the bool
-    and the categorical through `sim.api.prim_ready` (0/1 columns): under pandas 3 it raises
-    on the raw table."""
+def test_the_ema_workbench_example_finds_no_deal_under_the_proposer_at_high_pressure():
+    """No deal is concentrated where an ally recognised to propose tables the packages (the
+    proposer protocol), the US presses hard (pressure above a half) and the talks are shorter
+    than the Hague's 12 rounds (11% of the quick experiments end without a deal; in the box,
+    60%). The proposer waits no longer than its own deadline (docs/ODD.md, 7.6b), and what it
+    can table by then does not win every member; short talks leave little pressure to widen the
+    win-sets. Whether holdouts may get side letters no longer decides it: with the refitted
+    defaults the box does not restrict `allow_flexibility`. PRIM reads the bool and the
+    categorical through `sim.api.prim_ready` (0/1 columns): under pandas 3 it raises on the raw
+    table."""
     pytest.importorskip("ema_workbench")
     output = run_example("ema_workbench_model.py", "--quick")
     share = re.search(r"^300 experiments; no deal in (\d+)% of them$", output, flags=re.MULTILINE)
-    assert share and 10 <= int(share.group(1)) <= 50, output
+    assert share and 5 <= int(share.group(1)) <= 30, output
     assert "Boxes where no deal is concentrated" in output
-    assert limits(output, "allow_flexibility") == (0.0, 0.5), output
-    assert limits(output, "protocol=proposer") == (0.0, 0.5), output
-    assert limits(output, "max_rounds")[0] == 4.0, output
+    assert limits(output, "protocol=proposer") == (0.5, 1.0), output  # the proposer protocol only
+    assert limits(output, "us_pressure")[0] >= 0.4, output  # hard US pressure
+    assert limits(output, "max_rounds") == (4.0, 11.5), output  # short talks
+    assert limits(output, "allow_flexibility") == (0.0, 1.0), output  # side letters or not
 
 
 def test_the_ema_workbench_adapter_is_simulate():

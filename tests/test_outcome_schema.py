@@ -206,8 +206,9 @@ def test_a_field_added_to_the_schema_appears_everywhere(monkeypatch):
 def test_levers_are_every_parameter_but_those_that_group_runs():
     levers = Levers.of([Parameters(), Parameters(us_pressure=0.2)])
     assert set(LEVER_NAMES) == set(parameter_fields()) - {"mediator_rule", "protocol"}
-    assert levers.us_pressure.tolist() == [[0.9], [0.2]] and levers.max_rounds.shape == (1, 1)
-    assert levers.earliest_deadline.tolist() == [[2030]]
+    # us_pressure differs (the default, 1.0, and 0.2): one value a run; max_rounds does not: one for all
+    assert levers.us_pressure.tolist() == [[1.0], [0.2]] and levers.max_rounds.shape == (1, 1)
+    assert levers.earliest_deadline.tolist() == [[2029]]  # the 2025 summit + 4 years
     with pytest.raises(AttributeError, match="no lever 'mediator_rule'"):
         levers.mediator_rule  # noqa: B018
     assert levers.take(np.array([1])).us_pressure.tolist() == [[0.2]]

@@ -34,8 +34,11 @@ from sim.sweeps.spec import parse_spec
 
 RESULTS_DOC = DOCS / "results.md"
 IN_PROCESS = ExecutorChoice(workers=1)
-#: 3 pressure levels x 12 seeds in short talks: always a deal at 0.6, in 7 of 12
-#: runs at 0.9 (so the mean deadline must skip the others' nulls), never at 1.0.
+#: 3 pressure levels x 12 seeds in short talks (6 rounds) in which pressure widens a holdout's
+#: win-set slower than fitted (expansion_rate_pct 0.03, not 0.083) and no side letter may carry
+#: it: with the fitted defaults every run ends in a deal, here a deal in 11 of 12 runs at 0.6,
+#: 4 of 12 at 0.9 (so the mean deadline must skip the others' nulls) and 1 of 12 at 1.0 (the
+#: last run, at 1.0, ends without one: Canada holds out). Both engines give the same runs.
 DATASET_SPEC = """
 name = "dataset"
 scenario = "hague2025"
@@ -48,6 +51,8 @@ engine = "batch"
 [parameters]
 us_pressure = [0.6, 0.9, 1.0]
 max_rounds = 6
+expansion_rate_pct = 0.03
+allow_flexibility = false
 """
 QUERY = """
 SELECT us_pressure, avg(deal::INT), avg(core_target_pct), avg(deadline_year),

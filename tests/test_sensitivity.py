@@ -102,7 +102,8 @@ def test_default_ranges_are_the_value_plus_minus_30_percent_clipped_to_the_allow
         "bilateral_pressure_pct", "caucus_cohesion", "concession_rate")
     leverage = params.leverage
     assert (factors["leverage"].low, factors["leverage"].high) == pytest.approx((0.7 * leverage, 1.3 * leverage))
-    assert (factors["us_pressure"].low, factors["us_pressure"].high) == pytest.approx((0.63, 1.0))  # clipped
+    # the Hague reads us_pressure 1.0 from the US statements: 0.7 to 1.3, clipped at the top to 1.0
+    assert (factors["us_pressure"].low, factors["us_pressure"].high) == pytest.approx((0.7, 1.0))  # clipped
     with pytest.raises(ValueError, match="max_rounds"):
         SensitivityProblem.around(params, ["max_rounds"])  # an integer: not continuous
     with pytest.raises(ValueError, match="threat_shock"):

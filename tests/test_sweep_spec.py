@@ -209,7 +209,7 @@ split_enabled = false
 """))
     assert spec.parameter_names == ("us_pressure", "split_enabled")
     assert spec.design.point(0) == {"us_pressure": 0.4, "split_enabled": True}
-    assert spec.design.point(1) == {"us_pressure": 0.9, "split_enabled": False}
+    assert spec.design.point(1) == {"us_pressure": 1.0, "split_enabled": False}  # the Hague reads 1.0 from the US statements
 
 
 def test_scenario_path_is_read_relative_to_the_spec(tmp_path):

@@ -162,5 +162,5 @@ def test_the_ensemble_runs_the_models_levers_over_seeds():
 def test_levers_line_says_what_is_held_fixed():
     levers = ensemble_levers(AllianceModel("hague2025", rng=0))
     assert levers_line("hague2025", levers, 500) == (
-        "hague2025: US pressure 0.9, Threat level 0.8, Protocol mediator, Mediator rule compromise, Allow flexibility (side letters) "
+        "hague2025: US pressure 1.0, Threat level 0.8, Protocol mediator, Mediator rule compromise, Allow flexibility (side letters) "
         "yes, Allow core/related split yes, Caucuses vote as blocs no, Summit deadline (rounds) 12; seeds 0 to 499.")
