@@ -131,6 +131,20 @@ def widest_half_width(rows: pd.DataFrame) -> float:
     return float(widths.max() / 2) if len(widths) else math.nan
 
 
+def headline_moves(rows: pd.DataFrame, lever: str, low: float, high: float, name: str) -> Verdict:
+    """Reported, not a criterion: how far the headline (core plus related, over runs with a deal)
+    moves between two settings, beside the core the criteria judge, since a lever may move what
+    the allies count as related rather than their core."""
+    measure = f"Hague headline (core + related), {name} {low:g} -> {high:g}"
+    start, end = _at(rows, low), _at(rows, high)
+    if start is None or end is None or "headline_pct" not in rows:
+        return Verdict(lever, measure, "reported", math.nan, "not measured", None)
+    move = float(end["headline_pct"] - start["headline_pct"])
+    measured = (f"{move:+.2f} pp ({_pct(start['headline_pct'])} -> {_pct(end['headline_pct'])})"
+                if not math.isnan(move) else "not comparable")
+    return Verdict(lever, measure, "reported", move, measured, None)
+
+
 def core_is_not_inert(rows: pd.DataFrame, lever: str, name: str) -> Verdict:
     """Across its sweep the core's mean moves by more than the half-width of its widest 90% band:
     a lever that moves the core less than the seeds do is inert."""

@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 
 from experiments import lever_criteria as criteria
-from experiments.aggregate import share, spread, summary_table
+from experiments.aggregate import share, spread, summary_table, with_spread
 from experiments.common import (RUNS_DIR, USER_ERRORS, Experiment, Findings, SweepRun, add_output_flags,
                                 add_sweep_flags, argument_parser, default_out, finish, guarded)
 from experiments.figures import band, interval_note, pyplot
@@ -113,8 +113,11 @@ def settings(lever: Lever, sweep: SweepRun) -> pd.DataFrame:
 
 
 def lever_table(lever: Lever, sweep: SweepRun) -> pd.DataFrame:
-    """One row per protocol and setting: deal probability, core and deadline with their 90% bands."""
-    table = summary_table(settings(lever, sweep), BY)
+    """One row per protocol and setting: deal probability, core, headline (core plus related) and
+    deadline with their 90% bands."""
+    runs = settings(lever, sweep)
+    runs = runs.assign(headline_pct=runs["core_target_pct"] + runs["related_target_pct"])
+    table = with_spread(summary_table(runs, BY), runs[runs["deal"]], BY, "headline_pct")
     table = table.sort_values(["protocol", "setting"], key=_protocol_order, kind="stable", ignore_index=True)
     table.insert(0, "parameter", lever.column)
     table.insert(0, "scenario", sweep.spec.scenario.name)
@@ -136,7 +139,11 @@ def verdicts(tables: dict[str, pd.DataFrame], posture: float) -> list[criteria.V
     for protocol, rows in pressure.groupby("protocol", sort=False):
         name = f"US pressure ({protocol})"
         found += [criteria.pressure_moves_the_outcome(rows, name, posture), criteria.pressure_has_no_cliff(rows, name)]
+        if protocol == NegotiationProtocol.MEDIATOR.value:
+            found.append(criteria.headline_moves(rows, name, 0.0, posture, "pressure"))
     found.append(criteria.demand_moves_the_core(tables["us_demand"], "US demand"))
+    found.append(criteria.headline_moves(tables["us_demand"], "US demand", criteria.DEMAND_LOW, criteria.DEMAND_HIGH,
+                                         "demand"))
     found.append(criteria.core_is_not_inert(tables["related_cap"], "Related-spending capacity", "related_cap_pct"))
     found.append(criteria.core_follows_the_lever(tables["threat"], "Threat", "threat_level"))
     found.append(criteria.deadline_holds(tables["deadline_hague"], "Deadline window", "Hague"))

@@ -90,3 +90,23 @@ def test_the_ideal_broadcasts_over_runs_and_allies(runs, allies, seed):
     for r in range(runs):
         for a in range(allies):
             assert batch[r, a] == pytest.approx(float(win_set.ideal_level(start[r, a], threat[r, a], fiscal[r, a], need[r, 0], 0.5)))
+
+
+@pytest.mark.parametrize("ceiling, expected", [
+    (3.5, 3.5 - 0.4 * 1.5),            # headline 5, cap 1.5: below 3.5 + 0.6 = 4.1 the related is at its cap
+    (4.1, 3.5),                        # the end of that piece: core 3.5, related 1.5
+    (4.4, (4.4 - 0.4 * 5.0) / 0.6),    # between: core + 0.4 x (5 - core) = 4.4 -> core 4.0
+    (5.0, 5.0),                        # at the headline: no related spending left
+    (6.0, 6.0),                        # past it: the core alone
+])
+def test_the_most_core_a_budget_holds_is_the_inverse_of_what_a_package_asks(ceiling, expected):
+    core = win_set.most_core_within(ceiling, 5.0, 1.5, True, 0.4)
+    assert core == pytest.approx(expected)
+    assert win_set.package_money(core, 5.0, 1.5, True, 0.4) == pytest.approx(ceiling)
+
+
+@given(st.floats(0.0, 9.0), st.floats(0.0, 8.0), st.floats(0.0, 3.0), st.floats(0.0, 0.99))
+def test_most_core_within_inverts_package_money(ceiling, headline, cap, share):
+    core = float(win_set.most_core_within(ceiling, headline, cap, True, share))
+    if core > 0.0:  # a ceiling below what a package of core 0 asks has no core within it
+        assert float(win_set.package_money(core, headline, cap, True, share)) == pytest.approx(ceiling, abs=1e-9)

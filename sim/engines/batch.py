@@ -253,7 +253,7 @@ def open_talks(alliance: Alliance, facts: AllyFacts, levers: Levers, seeds: Sequ
         field.name: np.broadcast_to(getattr(circumstances, field.name), (runs, allies))
         for field in dataclasses.fields(circumstances)})
     matrices, index = peer_matrices(facts, np.broadcast_to(levers.peer_distance_km, (runs, 1))[:, 0], cache)
-    caucus = np.broadcast_to(form_caucuses(alliance, levers, circumstances.exposure, circumstances.fiscal),
+    caucus = np.broadcast_to(form_caucuses(alliance, levers, circumstances.fiscal),
                              (runs, allies))
     stance = open_stance(alliance, levers, circumstances)
     circumstances = settle(alliance, levers, circumstances, stance)

@@ -67,7 +67,7 @@ class AllianceModel(mesa.Model):
         self.allies = self.agents_by_type[Ally]
         self.settle_us_floor()
         circumstances = self.circumstances()
-        self.caucus_codes = form_caucuses(self.alliance, p, circumstances.exposure, circumstances.fiscal)
+        self.caucus_codes = form_caucuses(self.alliance, p, circumstances.fiscal)
         self.caucus_lines: CaucusLine | None = None
         self.caucus_vetoes = np.zeros(self.alliance.count, dtype=bool)  # whose caucus rejected the draft as a bloc
         self.secretary_general = SecretaryGeneral(self)

@@ -38,16 +38,18 @@ class CaucusLine:
     deadline: np.ndarray | float
 
 
-def form_caucuses(alliance: Alliance, params, exposure, fiscal) -> np.ndarray:
-    """Each ally's caucus code, over the allies (last axis). The front line: exposure to Russia
-    of at least `front_line_exposure`. The fiscal caucus: not in the front line (that comes
-    first), fiscal pressure of at least `fiscal_caucus_pressure` and spending below the median
-    of the other allies at the table, so the demand costs it most. The US (the demandeur) and
-    allies not at the table join none."""
+def form_caucuses(alliance: Alliance, params, fiscal) -> np.ndarray:
+    """Each ally's caucus code, over the allies (last axis). The front line: a land border with
+    Russia or Belarus, or a capital within `front_line_km` of Moscow, geography the allies
+    share and see (not the model's fitted exposure, whose scale the calibration moves). The
+    fiscal caucus: not in the front line (that comes first), fiscal pressure of at least
+    `fiscal_caucus_pressure` and spending below the median of the other allies at the table, so
+    the demand costs it most. The US (the demandeur) and allies not at the table join none."""
     eligible = alliance.at_table & ~alliance.is_us
     spending = np.where(eligible, alliance.start_pct, np.nan)
     median = np.nanmedian(spending, axis=-1, keepdims=True)
-    front = eligible & (exposure >= params.front_line_exposure)
+    near = np.asarray(alliance.borders_russia) | (np.asarray(alliance.distance_to_moscow_km) <= params.front_line_km)
+    front = eligible & near
     pressed = eligible & ~front & (fiscal >= params.fiscal_caucus_pressure) & (alliance.start_pct < median)
     return np.where(front, Caucus.FRONT_LINE, np.where(pressed, Caucus.FISCAL, Caucus.NONE)).astype(np.int64)
 

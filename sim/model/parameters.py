@@ -98,7 +98,7 @@ class Parameters:
     ramp_threat_pct: float = _spec(0.1233, 0.0, 2.0, doc="extra yearly increase (pp) ratifiable under maximal threat")
     expansion_rate_pct: float = _spec(0.083, 0.0, 0.5, doc="win-set growth (pp/year) per round of pressure on a holdout")
     bilateral_pressure_pct: float = _spec(0.0002, 0.0, 0.05, doc="win-set growth (pp/year) per round the US presses a holdout by name, per % of GDP it exports to the US, at full pressure")
-    front_line_exposure: float = _spec(0.6, 0.0, 1.0, doc="exposure to Russia from which an ally joins the front-line caucus")
+    front_line_km: float = _spec(1300.0, 0.0, 5000.0, doc="capital distance to Moscow within which an ally joins the front-line caucus (those bordering Russia or Belarus join whatever the distance)")
     fiscal_caucus_pressure: float = _spec(0.65, 0.0, 1.0, doc="fiscal pressure from which an ally spending below the median joins the fiscal caucus")
     caucus_cohesion: float = _spec(0.3554, 0.0, 1.0, doc="share of the way to its caucus's line a member moves each round (0: caucuses do not coordinate)")
     caucus_bloc_votes: bool = _spec(False, doc="a caucus whose members holding most of its weight reject the draft rejects it as one (false: every ally votes alone, as at the Hague)")

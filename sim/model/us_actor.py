@@ -102,7 +102,8 @@ def settle(alliance: Alliance, params, circumstances: Circumstances, opening: St
     """The circumstances with the US's floor set (`settled_headline`) from the allies' opening
     stances: what each can ratify by the deadline the talks are expected to reach, at its
     parliament's pace widened by what the US's own pressure wins in the rounds before the summit
-    (`widening_per_round`, with no ally yet on board), plus what related spending can fill."""
+    (`widening_per_round`, with no ally yet on board), plus the headline that related spending
+    adds for free (the part of it that is not new money, `new_money`)."""
     p = params
     members = np.asarray(alliance.at_table) & ~np.asarray(alliance.is_us)
     deadline = expected_deadline(alliance, opening.deadline_position)
@@ -110,7 +111,9 @@ def settle(alliance: Alliance, params, circumstances: Circumstances, opening: St
     ramp_pct = base_ramp(opening.threat, circumstances.fiscal, p.ramp_base_pct, p.ramp_threat_pct) + pressed
     ceilings = win_set_ceiling(alliance.start_pct, ramp_pct, deadline, p.summit_year)
     carried = np.where(p.allow_flexibility, p.max_flexibility_holdouts, 0)
-    fill = np.where(p.split_enabled, p.related_cap_pct, 0.0)
+    # a headline costs the decisive laggard least with all the related spending it can count:
+    # each pp of it is (1 - related_cost_share) pp of headline its budget does not pay
+    fill = np.where(p.split_enabled, (1.0 - p.related_cost_share) * p.related_cap_pct, 0.0)
     acceptable = decisive_ceiling(ceilings, members, carried) + fill
     headline = np.where(alliance.is_us, settled_headline(p.us_pressure, p.us_demand_pct, acceptable), 0.0)
     return dataclasses.replace(circumstances, reservation_total=headline,

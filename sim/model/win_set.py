@@ -105,6 +105,29 @@ def new_money(core_pct, related_pct, related_cost_share):
     return core_pct + related_cost_share * related_pct
 
 
+def package_money(core_pct, headline_pct, related_cap_pct, split_enabled, related_cost_share):
+    """What a package of this core asks of a budget once the drafter tops it up with related
+    spending toward `headline_pct` (`related_component`, `new_money`)."""
+    related = related_component(core_pct, headline_pct, related_cap_pct, split_enabled)
+    return new_money(core_pct, related, related_cost_share)
+
+
+def most_core_within(ceiling_pct, headline_pct, related_cap_pct, split_enabled, related_cost_share):
+    """The highest core level whose package (`package_money`) fits a budget ceiling: the inverse
+    of `package_money`, which rises with the core in three pieces (the related spending at its
+    cap, shrinking as the core nears the headline, none past it). Worked by hand in the tests."""
+    cap = np.where(split_enabled, related_cap_pct, 0.0)
+    share = np.asarray(related_cost_share, dtype=float)
+    low_end = headline_pct - cap  # below it the related spending is at its cap
+    at_low_end = low_end + share * cap  # what a package with the core at low_end asks
+    capped = ceiling_pct - share * cap
+    middle = np.where(share < 1.0, (ceiling_pct - share * headline_pct) / np.maximum(1.0 - share, 1e-12),
+                      headline_pct)
+    core = np.where(ceiling_pct <= at_low_end, capped,
+                    np.where(ceiling_pct < headline_pct, middle, ceiling_pct))
+    return np.clip(core, 0.0, LEVEL_CEILING_PCT)
+
+
 def fits_win_set(core_pct, ceiling_pct):
     """Whether a core level is within what an ally can ratify (ties count as within, to 1e-9 pp,
     so the engines cannot split on rounding)."""

@@ -8,7 +8,8 @@ import numpy as np
 
 from sim.model.alliance import Alliance
 from sim.model.state import Circumstances, Package, Stance
-from sim.model.win_set import headline_floor, needed_deadline, ramp, related_component, win_set_ceiling
+from sim.model.win_set import (headline_floor, most_core_within, needed_deadline, package_money, ramp,
+                               related_component, win_set_ceiling)
 
 
 def recognised(alliance: Alliance, draw):
@@ -28,7 +29,7 @@ def recognised(alliance: Alliance, draw):
 def propose_package(alliance: Alliance, params, circumstances: Circumstances, stances: Stance, proposer) -> Package:
     """The recognised ally's proposal under unanimity, with full information (Baron & Ferejohn
     1989): its own level, raised to the US floor if below it, by the earliest deadline at which
-    every member can ratify it; if none can by the latest deadline the proposer itself accepts
+    every member can ratify it with the related spending it carries (`package_money`); if none can by the latest deadline the proposer itself accepts
     (its own deadline position), the most every member ratifies by then. The proposer keeps
     what the others leave it, the level, and pays in time, as far as it is willing to wait
     (Rubinstein 1982: the proposer's advantage)."""
@@ -37,15 +38,17 @@ def propose_package(alliance: Alliance, params, circumstances: Circumstances, st
     own = np.sum(np.where(proposer, stances.position, 0.0), axis=-1, keepdims=True)
     floor = np.max(np.where(alliance.votes, circumstances.floor, 0.0), axis=-1, keepdims=True)
     level = np.maximum(own, floor)
+    headline = headline_floor(circumstances, alliance.votes)
+    asked = package_money(level, headline, p.related_cap_pct, p.split_enabled, p.related_cost_share)
     ramp_pct = ramp(p, circumstances, stances)
-    needed = np.max(np.where(at_stake, needed_deadline(level, alliance.start_pct, ramp_pct, p.summit_year),
+    needed = np.max(np.where(at_stake, needed_deadline(asked, alliance.start_pct, ramp_pct, p.summit_year),
                              -np.inf), axis=-1, keepdims=True)
     waits = np.sum(np.where(proposer, stances.deadline_position, 0.0), axis=-1, keepdims=True)
     latest = np.clip(np.ceil(waits), p.earliest_deadline, p.latest_deadline).astype(float)
     most_by_latest = np.min(np.where(at_stake, win_set_ceiling(alliance.start_pct, ramp_pct, latest,
                                                                p.summit_year), np.inf), axis=-1, keepdims=True)
-    core = np.where(needed > latest, most_by_latest, level)
+    core = np.where(needed > latest, most_core_within(most_by_latest, headline, p.related_cap_pct, p.split_enabled,
+                                                      p.related_cost_share), level)
     deadline = np.clip(np.ceil(np.minimum(needed, latest)), p.earliest_deadline, p.latest_deadline).astype(np.int64)
-    related = related_component(core, headline_floor(circumstances, alliance.votes), p.related_cap_pct,
-                                p.split_enabled)
+    related = related_component(core, headline, p.related_cap_pct, p.split_enabled)
     return Package(core_pct=core, related_pct=related, deadline_year=deadline)
