@@ -175,9 +175,10 @@ class Fit:
     held: dict  # the parameters not searched (the case cannot pin them), at the middle of their range
 
     def to_json(self) -> str:
-        refit = f"python -m experiments.calibrate --case {self.case} --install"
+        refit = f"python -m experiments.calibrate --case {self.case}"
         if self.protocol is not NegotiationProtocol.MEDIATOR:
             refit += f" --protocol {self.protocol}"
+        refit += " --install"
         return json.dumps({"case": str(self.case), "protocol": str(self.protocol), "loss": self.loss,
                            "seeds": list(SEEDS), "parameters": rounded(self.values), "held": rounded(self.held),
                            "refit": refit,

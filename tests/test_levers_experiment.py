@@ -56,6 +56,24 @@ def test_deals_turned_into_failures_pass_the_pressure_criterion_even_without_a_c
     assert missing.outcome == "FAIL" and "no runs at pressure 0.90" in missing.measured
 
 
+def test_failures_turned_into_deals_by_pressure_pass_too():
+    """No deal without pressure and a deal with it differ as much as the reverse: either is an answer."""
+    made = criteria.pressure_moves_the_outcome(points([0.0, 0.9], deal_probability=[0.2, 1.0], core=[3.4, 3.5]),
+                                               "US pressure", 0.9)
+    assert made.outcome == "PASS" and "0.20 -> 1.00" in made.measured
+    nearly = criteria.pressure_moves_the_outcome(points([0.0, 0.9], deal_probability=[0.6, 1.0], core=[3.4, 3.5]),
+                                                 "US pressure", 0.9)
+    assert nearly.outcome == "FAIL"
+
+
+def test_the_headline_move_is_reported_not_judged():
+    rows = points([0.0, 0.5, 1.0]).assign(headline_pct=[3.3, 4.0, 5.0])
+    verdict = criteria.headline_moves(rows, "US pressure", 0.0, 1.0, "pressure")
+    assert verdict.passed is None and verdict.outcome == "reported"
+    assert verdict.value == pytest.approx(1.7) and "3.30% -> 5.00%" in verdict.measured
+    assert criteria.headline_moves(points([0.0, 1.0]), "US pressure", 0.0, 1.0, "pressure").measured == "not measured"
+
+
 # --- the other levers ----------------------------------------------------------------------------
 
 def test_the_demand_must_move_the_core_by_one_point():
@@ -101,7 +119,7 @@ def test_quick_run_writes_its_files_and_the_pass_fail_table(tmp_path):
     assert set(table["lever"]) == {lever.key for lever in levers.LEVERS}
     assert len(table) == 3 * 6 + 5 * 3 and table["deal_probability"].between(0, 1).all()
     found = pd.read_parquet(out / "levers_criteria.parquet")
-    assert len(found) == 3 * 2 + 5 and set(found["pass/fail"]) <= {"PASS", "FAIL", "reported"}
+    assert len(found) == 3 * 2 + 5 + 2 and set(found["pass/fail"]) <= {"PASS", "FAIL", "reported"}  # + the headlines reported
     assert (out / "levers.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = (out / "summary.md").read_text(encoding="utf-8")
     header = "| lever | measure | threshold | value measured | pass/fail |"
