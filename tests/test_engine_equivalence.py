@@ -97,7 +97,7 @@ EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
     ("wales2014", {"max_rounds": 1, "allow_flexibility": False}, None),  # targets tie with ideals
     ("hague2025", {"allow_flexibility": False, "us_pressure": 1.0, "us_demand_pct": 10.0, "split_enabled": False},
      "no deal"),
-    ("hague2025", {"protocol": "proposer"}, "deal"),
+    ("hague2025", {"protocol": "proposer"}, "no deal"),  # docs/ODD.md 7.6b: the US floor's related spending
     ("wales2014", {"protocol": "proposer", "us_pressure": 0.9, "max_rounds": 4}, None),
     ("hague2025", {"protocol": "challenge"}, None),
     ("wales2014", {"protocol": "challenge"}, "deal"),

@@ -42,14 +42,13 @@ def limits(output: str, lever: str) -> tuple[float, float]:
 
 def test_the_ema_workbench_example_finds_no_deal_under_the_proposer_at_high_pressure():
     """No deal is concentrated where an ally recognised to propose tables the packages (the
-    proposer protocol), the US presses hard (pressure above a half) and the talks are shorter
-    than the Hague's 12 rounds (11% of the quick experiments end without a deal; in the box,
-    60%). The proposer waits no longer than its own deadline (docs/ODD.md, 7.6b), and what it
-    can table by then does not win every member; short talks leave little pressure to widen the
-    win-sets. Whether holdouts may get side letters no longer decides it: with the refitted
-    defaults the box does not restrict `allow_flexibility`. PRIM reads the bool and the
-    categorical through `sim.api.prim_ready` (0/1 columns): under pandas 3 it raises on the raw
-    table."""
+    proposer protocol) and the US presses hard (pressure above about 0.4): 14% of the quick
+    experiments end without a deal, about 60% in the box. The proposer waits no longer than its
+    own deadline and must carry the related spending the US floor asks, part of it new money
+    (docs/ODD.md, 7.6b): what the laggards can ratify by then falls short of the US's floor, and
+    the US, which no side letter can carry, rejects. So neither the length of the talks nor side
+    letters enter the box. PRIM reads the bool and the categorical through `sim.api.prim_ready`
+    (0/1 columns): under pandas 3 it raises on the raw table."""
     pytest.importorskip("ema_workbench")
     output = run_example("ema_workbench_model.py", "--quick")
     share = re.search(r"^300 experiments; no deal in (\d+)% of them$", output, flags=re.MULTILINE)
@@ -57,7 +56,7 @@ def test_the_ema_workbench_example_finds_no_deal_under_the_proposer_at_high_pres
     assert "Boxes where no deal is concentrated" in output
     assert limits(output, "protocol=proposer") == (0.5, 1.0), output  # the proposer protocol only
     assert limits(output, "us_pressure")[0] >= 0.4, output  # hard US pressure
-    assert limits(output, "max_rounds") == (4.0, 11.5), output  # short talks
+    assert limits(output, "max_rounds") == (4.0, 20.0), output  # however long the talks
     assert limits(output, "allow_flexibility") == (0.0, 1.0), output  # side letters or not
 
 
