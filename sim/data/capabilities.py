@@ -69,8 +69,7 @@ def load_capability_targets(path: Path | None = None) -> tuple[CapabilityStateme
 
 def targets_as_of(day: dt.date | str, path: Path | None = None) -> tuple[CapabilityStatement, ...]:
     """The statements published on or before `day`, in file order (filters, never refuses)."""
-    cutoff = table.as_date(day)
-    return tuple(row for row in load_capability_targets(path) if row.source_date <= cutoff)
+    return table.published_by(load_capability_targets(path), day)
 
 
 def by_area(statements: tuple[CapabilityStatement, ...], area: str) -> tuple[CapabilityStatement, ...]:

@@ -126,3 +126,20 @@ def as_date(day: dt.date | str) -> dt.date:
         return dt.date.fromisoformat(str(day))
     except ValueError:
         raise DataError(f"{day!r} is not a date (YYYY-MM-DD)") from None
+
+
+def in_date_order(path: Path, rows: list[tuple[int, dict[str, str]]], records: tuple, column: str = "date") -> tuple:
+    """The records read from `rows`, refused unless each is dated no earlier than the one above
+    (a dated table is read "as of" a day, so its order is part of its meaning)."""
+    for (line, _), previous, record in zip(rows[1:], records, records[1:]):
+        if getattr(record, column) < getattr(previous, column):
+            raise DataError(f"{path}, line {line}, column {column}: {getattr(record, column)} is earlier than the "
+                            f"row above ({getattr(previous, column)}); rows must be in date order")
+    return records
+
+
+def published_by(records: tuple, day: dt.date | str) -> tuple:
+    """The records whose source was published on or before `day` (a case's information date), in
+    their order. Filters only: a day before the first gives (), after the last every record."""
+    cutoff = as_date(day)
+    return tuple(record for record in records if record.source_date <= cutoff)

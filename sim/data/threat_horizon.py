@@ -68,12 +68,7 @@ def load_threat_horizon(path: Path | None = None) -> tuple[HorizonStatement, ...
     """Every row of the file, in date order; raise DataError on the first bad cell."""
     path = Path(path) if path is not None else default_horizon_path()
     rows = table.read_rows(path, COLUMNS)
-    statements = tuple(_statement(path, line, row) for line, row in rows)
-    for (line, _), previous, statement in zip(rows[1:], statements, statements[1:]):
-        if statement.date < previous.date:
-            raise DataError(f"{path}, line {line}, column date: {statement.date} is earlier than the row "
-                            f"above ({previous.date}); rows must be in date order")
-    return statements
+    return table.in_date_order(path, rows, tuple(_statement(path, line, row) for line, row in rows))
 
 
 def horizon_as_of(day: dt.date | str, path: Path | None = None) -> tuple[HorizonStatement, ...]:
@@ -82,23 +77,27 @@ def horizon_as_of(day: dt.date | str, path: Path | None = None) -> tuple[Horizon
     Filters only: a date before the first row gives an empty tuple, a date after the last
     gives every row.
     """
-    cutoff = table.as_date(day)
-    return tuple(row for row in load_threat_horizon(path) if row.source_date <= cutoff)
+    return table.published_by(load_threat_horizon(path), day)
 
 
-def latest_horizon_years(rows: tuple[HorizonStatement, ...], scope: str | None = None) -> float | None:
-    """The most recent stated horizon in years (the low end of a range), or None if there is none.
-
-    Only rows of `scope` count when one is given. When several rows share the latest date (one
-    assessment with several scenarios), the shortest horizon stated that day is returned.
-    """
+def latest_horizon(rows: tuple[HorizonStatement, ...], scope: str | None = None) -> HorizonStatement | None:
+    """The most recent statement (of `scope`, when one is given); when several share the latest
+    date (one assessment with several scenarios), the one with the shortest horizon. None if
+    there is none."""
     if scope is not None and scope not in SCOPES:
         raise DataError(f"unknown scope {scope!r}; expected one of {', '.join(SCOPES)}")
     kept = [row for row in rows if scope is None or row.scope == scope]
     if not kept:
         return None
     latest = max(row.date for row in kept)
-    return min(row.horizon_years for row in kept if row.date == latest)
+    return min((row for row in kept if row.date == latest), key=lambda row: row.horizon_years)
+
+
+def latest_horizon_years(rows: tuple[HorizonStatement, ...], scope: str | None = None) -> float | None:
+    """The most recent stated horizon in years (the low end of a range; `latest_horizon`), or
+    None if there is none."""
+    chosen = latest_horizon(rows, scope)
+    return None if chosen is None else chosen.horizon_years
 
 
 def _statement(path: Path, line: int, row: dict[str, str]) -> HorizonStatement:

@@ -55,12 +55,7 @@ def load_us_posture(path: Path | None = None) -> tuple[PostureEvent, ...]:
     """Every row of the file, in date order; raise DataError on the first bad cell."""
     path = Path(path) if path is not None else default_posture_path()
     rows = table.read_rows(path, COLUMNS)
-    events = tuple(_event(path, line, row) for line, row in rows)
-    for (line, _), previous, event in zip(rows[1:], events, events[1:]):
-        if event.date < previous.date:
-            raise DataError(f"{path}, line {line}, column date: {event.date} is earlier than the row "
-                            f"above ({previous.date}); rows must be in date order")
-    return events
+    return table.in_date_order(path, rows, tuple(_event(path, line, row) for line, row in rows))
 
 
 def posture_as_of(day: dt.date | str, path: Path | None = None) -> tuple[PostureEvent, ...]:
@@ -69,8 +64,7 @@ def posture_as_of(day: dt.date | str, path: Path | None = None) -> tuple[Posture
     Filters only: a date before the first row gives an empty tuple, a date after the last
     gives every row.
     """
-    cutoff = table.as_date(day)
-    return tuple(event for event in load_us_posture(path) if event.source_date <= cutoff)
+    return table.published_by(load_us_posture(path), day)
 
 
 def latest_demand(events: tuple[PostureEvent, ...]) -> PostureEvent | None:

@@ -13,7 +13,7 @@ import dataclasses
 
 import numpy as np
 
-from sim.data.threat_horizon import HorizonStatement, horizon_as_of
+from sim.data.threat_horizon import HorizonStatement, horizon_as_of, latest_horizon
 from sim.model.alliance import Alliance
 from sim.model.state import Circumstances, Stance
 
@@ -124,10 +124,7 @@ def threat_horizon(day, summit_year: int, statements: tuple[HorizonStatement, ..
     """Years from the summit to when, by the assessments published by `day`, Russia could attack
     the alliance: the latest statement of that scope (the soonest, if one day gave several),
     counted from the year it was made; None, and no statement, if none had been made."""
-    known = horizon_as_of(day) if statements is None else statements
-    kept = [row for row in known if row.scope == "attack_on_nato"]
-    if not kept:
+    chosen = latest_horizon(horizon_as_of(day) if statements is None else statements, "attack_on_nato")
+    if chosen is None:
         return None, None
-    latest = max(row.date for row in kept)
-    chosen = min((row for row in kept if row.date == latest), key=lambda row: row.horizon_years)
     return float(chosen.date.year + chosen.horizon_years - summit_year), chosen

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sim.data.sourced_table import published_by
 from sim.data.us_posture import THREAT_LEVELS, PostureEvent, latest_demand, posture_as_of
 from sim.model.alliance import Alliance
 from sim.model.pressure import widening_per_round
@@ -50,18 +51,18 @@ def read_posture(as_of: dt.date | str, events: tuple[PostureEvent, ...] | None =
     credible to its clients is that it has been said, by those who would carry it out, in so
     many words (Snyder 1984; Schelling 1966 on commitment), and gentler statements in between
     do not withdraw it. A candidate's words are a forecast, not yet a posture.
-    The demand is the latest level of GDP any statement had named, the deadline the one it was
-    last asked by (`asked_deadline`). Only statements published by `as_of` count."""
+    The demand is the latest level of GDP an administration in office had named, the deadline
+    the one it was last asked by (`asked_deadline`). Only statements published by `as_of` count."""
     day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
-    known = posture_as_of(day) if events is None else tuple(e for e in events if e.source_date <= day)
-    recent = [event for event in known
-              if event.administration in SITTING and (day - event.date).days <= POSTURE_MEMORY_DAYS]
+    known = posture_as_of(day) if events is None else published_by(events, day)
+    sitting = tuple(event for event in known if event.administration in SITTING)
+    recent = [event for event in sitting if (day - event.date).days <= POSTURE_MEMORY_DAYS]
     pressed_by = max(recent, key=lambda event: (event.threat_of_abandonment, event.date), default=None)
-    asked_by = latest_demand(known)
+    asked_by = latest_demand(sitting)
     pressure = pressed_by.threat_of_abandonment / max(THREAT_LEVELS) if pressed_by is not None else 0.0
     return PostureReading(as_of=day, pressure=float(pressure),
                           demand_pct=asked_by.demand_pct_gdp if asked_by is not None else None,
-                          deadline_year=asked_deadline(known), pressed_by=pressed_by, asked_by=asked_by)
+                          deadline_year=asked_deadline(sitting), pressed_by=pressed_by, asked_by=asked_by)
 
 
 def asked_deadline(events: tuple[PostureEvent, ...]) -> int | None:
