@@ -161,3 +161,11 @@ def _merged(base: dict, changes: Mapping) -> dict:
         else:
             merged[key] = value
     return merged
+
+
+def hague_pressure() -> float:
+    """The US pressure of the Hague talks, as the built-in scenario reads it from the US's
+    statements published by its information date (1.0), for the experiments that mark it."""
+    from sim.model.scenario import load_scenario
+
+    return float(load_scenario("hague2025").params.us_pressure)

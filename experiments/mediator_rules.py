@@ -17,7 +17,7 @@ import sys
 import numpy as np
 
 from experiments.aggregate import share, spread, summary_table, with_spread
-from experiments.common import Experiment, Findings, SweepRun
+from experiments.common import Experiment, Findings, SweepRun, hague_pressure
 from experiments.figures import SERIES_COLOURS, points, pyplot
 from experiments.prose import fmt, markdown_table, provenance
 from experiments.saturation import flat_end
@@ -25,8 +25,7 @@ from experiments.saturation import flat_end
 EXPERIMENT = Experiment("mediator_rules", quick_changes={"runs": {"replicates": 4, "batch_size": 12}})
 BY = ["mediator_rule", "us_pressure"]
 BASELINE = {"compromise": "baseline_weighted_mean", "median": "baseline_weighted_median", "nash": "baseline_nash"}
-HAGUE_PRESSURE = 0.9
-PRESSURE_NAMES = {0.4: "light", HAGUE_PRESSURE: "the Hague's", 1.0: "maximal"}  # the spec's levels, by name
+PRESSURE_NAMES = {0.4: "light", 0.9: "strong", 1.0: "the Hague's, maximal"}  # the spec's levels, by name
 DODGE = 0.18  # how far apart the rules' points stand at one level (the levels are 1 apart)
 PANELS = (  # column, y label, runs with a deal only
     ("core_target_pct", "core defence target (% of GDP)\n(runs with a deal)", True),
@@ -54,7 +53,7 @@ def baseline_of(runs):
 
 def plot(runs, seeds: int):
     """The rules side by side at each pressure level, as points with their intervals: three
-    levels (light, the Hague's, maximal) are categories, not a curve to draw between them."""
+    levels (light, strong, the Hague's) are categories, not a curve to draw between them."""
     plt = pyplot()
     fig, axes = plt.subplots(2, 3, figsize=(13, 7.5), sharex=True)
     axes = axes.ravel()
@@ -93,7 +92,7 @@ def pressure_label(level: float) -> str:
 
 
 def summary(table, meta) -> str:
-    pressure = table["us_pressure"].iloc[int(np.argmin(np.abs(table["us_pressure"] - HAGUE_PRESSURE)))]
+    pressure = table["us_pressure"].iloc[int(np.argmin(np.abs(table["us_pressure"] - hague_pressure())))]
     hague = table[table["us_pressure"] == pressure].set_index("mediator_rule")
     ranked = hague["core_target_pct"].dropna().sort_values(ascending=False)
     order = " > ".join(f"{rule} ({value:.2f}%)" for rule, value in ranked.items()) or "no rule reaches a deal"

@@ -24,7 +24,7 @@ import sys
 import numpy as np
 
 from experiments.aggregate import Z90, holdout_counts, share, spread, summary_table
-from experiments.common import Experiment, Findings, SweepRun
+from experiments.common import Experiment, Findings, SweepRun, hague_pressure
 from experiments.figures import band, interval_note, pyplot, series_style
 from experiments.prose import fmt, markdown_table, provenance
 from experiments.saturation import flat_end
@@ -33,7 +33,6 @@ from sim.model import win_set
 EXPERIMENT = Experiment("protocols", quick_changes={"runs": {"replicates": 4, "batch_size": 12},
                                                     "parameters": {"us_pressure": [0.0, 0.5, 0.85, 0.9, 0.95, 1.0]}})
 BY = ["protocol", "us_pressure"]
-HAGUE_PRESSURE = 0.9
 STEP = 0.05  # the pressure step the jump limit is stated for
 MAX_JUMP = 0.3  # the largest change in deal probability allowed between levels STEP apart
 PANELS = (  # column, y label, runs with a deal only
@@ -71,14 +70,14 @@ def plot(runs, seeds: int):
     for ax, (_, label, _) in zip(axes[1:], PANELS):
         ax.set_ylabel(label)
     for ax in axes:
-        ax.axvline(HAGUE_PRESSURE, color="0.6", ls=":", lw=1)
+        ax.axvline(hague_pressure(), color="0.6", ls=":", lw=1)
         ax.grid(alpha=0.3)
         ax.tick_params(labelbottom=True)
     for ax in spare:
         ax.axis("off")
     spare[0].legend(*axes[0].get_legend_handles_labels(), title="protocol", loc="center", fontsize=9)
     fig.supxlabel("US pressure (0 = a mild request, 1 = a fully credible threat to disengage)")
-    fig.suptitle(f"Negotiation protocols in the Hague 2025 talks; dotted line: the Hague level ({HAGUE_PRESSURE})\n"
+    fig.suptitle(f"Negotiation protocols in the Hague 2025 talks; dotted line: the Hague level ({hague_pressure():g})\n"
                  f"{interval_note(seeds)}", fontsize=10)
     return fig
 
@@ -191,7 +190,7 @@ def noise(seeds: int) -> str:
 
 def summary(runs, table, meta, params) -> str:
     levels = np.sort(table["us_pressure"].unique())
-    pressure = float(levels[int(np.argmin(np.abs(levels - HAGUE_PRESSURE)))])
+    pressure = float(levels[int(np.argmin(np.abs(levels - hague_pressure())))])
     sections = []
     for protocol in sorted(table["protocol"].unique()):
         sections.append(f"### {protocol}\n\n" + "\n".join(protocol_lines(runs, table, params, protocol, pressure)))

@@ -15,14 +15,13 @@ import sys
 import numpy as np
 
 from experiments.aggregate import holdout_counts, share, spread, summary_table
-from experiments.common import Experiment, Findings, SweepRun
+from experiments.common import Experiment, Findings, SweepRun, hague_pressure
 from experiments.figures import band, interval_note, pyplot
 from experiments.prose import fmt, markdown_table, provenance
 from experiments.saturation import saturation_sentence
 
 EXPERIMENT = Experiment("us_pressure", quick_changes={"runs": {"replicates": 4, "batch_size": 12},
                                                       "parameters": {"us_pressure": {"steps": 11}}})
-HAGUE_PRESSURE = 0.9
 PANELS = (  # column, y label, runs with a deal only
     ("core_target_pct", "core defence target (% of GDP)", True),
     ("deadline_year", "deadline (year)", True),
@@ -50,17 +49,17 @@ def plot(runs, by, seeds: int):
         band(ax, spread(deals if deal_only else runs, by, column), "us_pressure")
         ax.set_ylabel(label + ("\n(runs with a deal)" if deal_only else ""))
     for ax in axes:
-        ax.axvline(HAGUE_PRESSURE, color="0.6", ls=":", lw=1)
+        ax.axvline(hague_pressure(), color="0.6", ls=":", lw=1)
         ax.grid(alpha=0.3)
     fig.supxlabel("US pressure (0 = a mild request, 1 = a fully credible threat to disengage)")
-    fig.suptitle(f"US pressure and the Hague 2025 talks; dotted line: the Hague level ({HAGUE_PRESSURE})\n"
+    fig.suptitle(f"US pressure and the Hague 2025 talks; dotted line: the Hague level ({hague_pressure():g})\n"
                  f"{interval_note(seeds)}", fontsize=10)
     return fig
 
 
 def summary(runs, table, meta) -> str:
     low, high = table.iloc[0], table.iloc[-1]
-    hague = table.iloc[int(np.argmin(np.abs(table["us_pressure"] - HAGUE_PRESSURE)))]
+    hague = table.iloc[int(np.argmin(np.abs(table["us_pressure"] - hague_pressure())))]
     likely = table.loc[table["deal_probability"] >= 0.5, "us_pressure"]
     threshold = (f"a deal is more likely than not at {len(likely)} of {len(table)} pressure levels "
                  f"(between {likely.min():.2f} and {likely.max():.2f})" if len(likely)

@@ -47,8 +47,8 @@ def test_mediator_rules_puts_the_rules_side_by_side_at_each_pressure_level():
     table["versus_baseline_pp"] = table["core_target_pct"] - mediator_rules.baseline_of(table)
     fig = mediator_rules.plot(table, seeds=4)
     first = fig.axes[0]
-    assert [tick.get_text() for tick in first.get_xticklabels()] == ["0.4\n(light)", "0.9\n(the Hague's)",
-                                                                    "1\n(maximal)"]
+    assert [tick.get_text() for tick in first.get_xticklabels()] == ["0.4\n(light)", "0.9\n(strong)",
+                                                                    "1\n(the Hague's, maximal)"]
     assert all(line.get_linestyle() == "None" for line in first.lines)
 
 
