@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.alliance import Alliance
-from sim.model.parameters import NO_DEADLINE_NAMED
 from sim.model.burden import left_to_others
+from sim.model.parameters import NO_DEADLINE_NAMED
 from sim.model.perception import exposure, fiscal_pressure, own_threat, urgency
 from sim.model.requirement import capability_requirement
 from sim.model.state import Circumstances, Stance
