@@ -50,15 +50,18 @@ def package():
 
 def sampled_overrides(parameter_fields, runs: int, seed: int) -> list[dict]:
     """Every parameter drawn over its whole range, run by run (talks of at most 40 rounds,
-    summits from 2015 to 2040, so that paths stay a few decades long)."""
+    summits from 2015 to 2040, never before the data year, so that paths stay a few decades
+    long). The twin of `tests/test_regression.py`'s drawer, kept here because this script runs
+    in other checkouts, whose tests differ: change both together."""
     rng = np.random.default_rng(seed)
     draws = []
     for _ in range(runs):
         values = {}
         for name, spec in parameter_fields().items():
             meta = spec.metadata
-            if meta["choices"]:
-                values[name] = str(meta["choices"][rng.integers(len(meta["choices"]))])
+            if meta["choices"]:  # a name as text (an enum's value), a number (data_year) as itself
+                choice = meta["choices"][rng.integers(len(meta["choices"]))]
+                values[name] = str(choice) if isinstance(choice, str) else choice
             elif spec.type in ("bool", bool):
                 values[name] = bool(rng.integers(2))
             elif spec.type in ("int", int):
@@ -70,6 +73,8 @@ def sampled_overrides(parameter_fields, runs: int, seed: int) -> list[dict]:
             values["earliest_deadline_years"], values["latest_deadline_years"] = (
                 values["latest_deadline_years"], values["earliest_deadline_years"])
         values["summit_year"] = int(rng.integers(2015, 2041))
+        if values["summit_year"] < values["data_year"]:  # a summit is never before its data year
+            values["summit_year"] = values["data_year"] + (values["summit_year"] - 2015) % (2041 - values["data_year"])
         draws.append(values)
     return draws
 

@@ -20,6 +20,7 @@ from sim.model.state import Circumstances, Stance
 EARTH_RADIUS_KM = 6371.0088  # mean Earth radius (IUGG), as used for the distances in the data
 DEBT_REFERENCE_PCT = 60.0  # Maastricht reference value for government debt (TFEU Protocol 12)
 DEFICIT_REFERENCE_PCT = 3.0  # Maastricht reference value for the deficit (TFEU Protocol 12)
+HORIZON_SCOPE = "attack_on_nato"  # the assessments whose horizon urgent allies want the target met by
 
 
 def haversine_km(lat1, lon1, lat2, lon2):
@@ -124,7 +125,7 @@ def threat_horizon(day, summit_year: int, statements: tuple[HorizonStatement, ..
     """Years from the summit to when, by the assessments published by `day`, Russia could attack
     the alliance: the latest statement of that scope (the soonest, if one day gave several),
     counted from the year it was made; None, and no statement, if none had been made."""
-    chosen = latest_horizon(horizon_as_of(day) if statements is None else statements, "attack_on_nato")
+    chosen = latest_horizon(horizon_as_of(day) if statements is None else statements, HORIZON_SCOPE)
     if chosen is None:
         return None, None
     return float(chosen.date.year + chosen.horizon_years - summit_year), chosen

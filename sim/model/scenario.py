@@ -26,11 +26,11 @@ from sim.data.loader import (
     load_allies,
 )
 from sim.data.us_ties import TIES_FILE
-from sim.data.threat_horizon import HorizonStatement
+from sim.data.threat_horizon import HorizonStatement, horizon_as_of, latest_horizon
 from sim.model.parameters import (NO_DEADLINE_NAMED, ParameterError, Parameters, allowed, coerce, did_you_mean,
                                   parameter_fields)
 from sim.model.pledges import Ledger, parse_pledges
-from sim.model.perception import threat_horizon
+from sim.model.perception import HORIZON_SCOPE, threat_horizon
 from sim.model.us_actor import PostureReading, read_posture
 
 DEFAULT_SCENARIO = "hague2025"
@@ -236,8 +236,8 @@ def _information(day, summit_year, source: str) -> Information | None:
         raise ScenarioError(f"{where} = {day} is after the summit's year ({summit_year}); a case sees only what "
                             "was published before its summit")
     try:
-        _, horizon = threat_horizon(day, day.year)
-        return Information(date=day, posture=read_posture(day), horizon=horizon)
+        return Information(date=day, posture=read_posture(day),
+                           horizon=latest_horizon(horizon_as_of(day), HORIZON_SCOPE))
     except DataError as error:
         raise ScenarioError(str(error)) from None
 
