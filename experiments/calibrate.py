@@ -67,6 +67,8 @@ SEARCH_SPACE = {
     "enforcement_rate": (0.0, 2.0),
     "bilateral_pressure_pct": (0.0, 0.002),
     "caucus_cohesion": (0.0, 0.5),
+    "consensus_stake_pct": (0.0, 1.0),
+    "tariff_stake_share": (0.0, 0.25),
 }
 # Parameters that act only after a summit (implementation, docs/ODD.md 7.9). The Hague case has
 # no record after its summit to pin them, so a fit on the Hague alone does not search them: it

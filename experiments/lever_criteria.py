@@ -109,20 +109,42 @@ def pressure_has_no_cliff(rows: pd.DataFrame, lever: str) -> Verdict:
     return Verdict(lever, measure, threshold, abs(change), measured, abs(change) <= PRESSURE_MAX_JUMP + TOLERANCE)
 
 
-def demand_moves_the_core(rows: pd.DataFrame, lever: str) -> Verdict:
-    """From a US demand of DEMAND_LOW to DEMAND_HIGH % of GDP the core moves by DEMAND_CORE_MOVE pp or more:
-    what the US asks for should show in what the allies agree."""
+def target_in_force(row: pd.Series, standing_pct: float) -> float:
+    """The alliance's target after the talks at one setting, averaged over its runs: the core
+    agreed where there is a deal, the standing target (`standing_pct`, the highest floor already
+    pledged) where the talks end with none new. NaN with neither."""
+    probability = float(row["deal_probability"])
+    if probability <= 0.0:
+        return standing_pct
+    core = float(row["core_target_pct"])
+    return probability * core + (1.0 - probability) * standing_pct if probability < 1.0 else core
+
+
+def demand_moves_the_core(rows: pd.DataFrame, lever: str, standing_pct: float = math.nan) -> Verdict:
+    """From a US demand of DEMAND_LOW to DEMAND_HIGH % of GDP the target in force moves by DEMAND_CORE_MOVE pp
+    or more: what the US asks for should show in what the allies agree. Where the talks end with no new
+    target, the target in force is the one standing (`target_in_force`; NaN: none, so not measured)."""
     threshold = f"moves >= {DEMAND_CORE_MOVE:.2f} pp"
-    measure = f"Hague core, demand {DEMAND_LOW:.1f}% -> {DEMAND_HIGH:.1f}%"
+    measure = f"Hague core (the standing target where no deal), demand {DEMAND_LOW:.1f}% -> {DEMAND_HIGH:.1f}%"
     low, high = _at(rows, DEMAND_LOW), _at(rows, DEMAND_HIGH)
     if low is None or high is None:
         return Verdict(lever, measure, threshold, math.nan, "not measured: the sweep lacks an end", False)
-    move = float(high["core_target_pct"] - low["core_target_pct"])
+    before, after = target_in_force(low, standing_pct), target_in_force(high, standing_pct)
+    move = after - before
+    ends = f"{_in_force(low, before)} -> {_in_force(high, after)}"
     if math.isnan(move):
-        return Verdict(lever, measure, threshold, move, f"not measured: core {_pct(low['core_target_pct'])} -> "
-                                                        f"{_pct(high['core_target_pct'])}", False)
-    measured = f"{move:+.2f} pp ({_pct(low['core_target_pct'])} -> {_pct(high['core_target_pct'])})"
-    return Verdict(lever, measure, threshold, move, measured, abs(move) >= DEMAND_CORE_MOVE - TOLERANCE)
+        return Verdict(lever, measure, threshold, move, f"not measured: {ends}", False)
+    return Verdict(lever, measure, threshold, move, f"{move:+.2f} pp ({ends})", abs(move) >= DEMAND_CORE_MOVE - TOLERANCE)
+
+
+def _in_force(row: pd.Series, target: float) -> str:
+    """A target in force in words, saying when it is the standing one in some runs."""
+    probability = float(row["deal_probability"])
+    if probability >= 1.0:
+        return _pct(target)
+    if probability <= 0.0:
+        return f"{_pct(target)}, no deal: the standing target"
+    return f"{_pct(target)}, a deal in {probability:.0%} of runs"
 
 
 def widest_half_width(rows: pd.DataFrame) -> float:

@@ -132,8 +132,15 @@ def _protocol_order(column: pd.Series) -> pd.Series:
     return column.map({protocol.value: rank for rank, protocol in enumerate(NegotiationProtocol)})
 
 
-def verdicts(tables: dict[str, pd.DataFrame], posture: float) -> list[criteria.Verdict]:
-    """Each lever against its criteria, in the order of the issue; US pressure once per protocol."""
+def standing_target(scenario) -> float:
+    """The highest floor the scenario's standing pledges set in its summit year for a founding
+    member: the target that stays in force if the talks agree none (the Vilnius 2% at the Hague)."""
+    return float(scenario.ledger.floor_pct(scenario.params.summit_year, 1949))
+
+
+def verdicts(tables: dict[str, pd.DataFrame], posture: float, standing_pct: float = float("nan")) -> list[criteria.Verdict]:
+    """Each lever against its criteria, in the order of the issue; US pressure once per protocol.
+    `standing_pct` is the target already pledged, in force where the talks end with no new one."""
     found = []
     pressure = tables["us_pressure"]
     for protocol, rows in pressure.groupby("protocol", sort=False):
@@ -141,7 +148,7 @@ def verdicts(tables: dict[str, pd.DataFrame], posture: float) -> list[criteria.V
         found += [criteria.pressure_moves_the_outcome(rows, name, posture), criteria.pressure_has_no_cliff(rows, name)]
         if protocol == NegotiationProtocol.MEDIATOR.value:
             found.append(criteria.headline_moves(rows, name, 0.0, posture, "pressure"))
-    found.append(criteria.demand_moves_the_core(tables["us_demand"], "US demand"))
+    found.append(criteria.demand_moves_the_core(tables["us_demand"], "US demand", standing_pct))
     found.append(criteria.headline_moves(tables["us_demand"], "US demand", criteria.DEMAND_LOW, criteria.DEMAND_HIGH,
                                          "demand"))
     found.append(criteria.core_is_not_inert(tables["related_cap"], "Related-spending capacity", "related_cap_pct"))
@@ -201,7 +208,7 @@ def analyse(sweeps: dict[str, SweepRun], seconds: float) -> tuple[Findings, pd.D
     tables = {key: lever_table(by_lever[key], sweep) for key, sweep in sweeps.items()}
     runs = {key: settings(by_lever[key], sweep) for key, sweep in sweeps.items()}
     posture = float(sweeps["us_pressure"].spec.scenario.params.us_pressure)
-    found = criteria.verdict_table(verdicts(tables, posture))
+    found = criteria.verdict_table(verdicts(tables, posture, standing_target(sweeps["us_demand"].spec.scenario)))
     defaults = {key: 0.0 if by_lever[key].relative else float(getattr(sweep.spec.scenario.params, by_lever[key].column))
                 for key, sweep in sweeps.items()}
     seeds = int(min(frame.groupby(BY).size().min() for frame in runs.values()))

@@ -16,12 +16,14 @@ PARAMS = Parameters(threat_level=0.5, us_pressure=0.5, abandonment_weight=0.0, p
                     fiscal_drag=0.4, ramp_base_pct=0.2, ramp_threat_pct=0.4, concession_rate=0.5,
                     expansion_rate_pct=0.02, noise_sd_pct=0.0, summit_year=2025, earliest_deadline_years=5,
                     latest_deadline_years=15, capability_base_pct=5.0, capability_shortfall=0.0,
-                    threat_horizon_years=5.0, related_cost_share=0.0)
+                    threat_horizon_years=5.0, related_cost_share=0.0,
+                    consensus_stake_pct=3.0)  # wide enough that no hand case turns on the reversion point
 ALLY = Alliance(iso3="AAA", name="Ally", start_pct=2.0, gdp_usd_bn=100.0, debt_pct_gdp=60.0, deficit_pct_gdp=3.0,
                eu_member=False, escape_clause=False, distance_to_moscow_km=500.0, borders_russia=True, is_us=False,
                bears_cost=True, votes=True, clout=1.0, accession_year=1949, us_reliance=0.5, exports_to_us_pct_gdp=0.0,
                allied_effort_pct=0.0, us_effort_pct=0.0)
-CIRCUMSTANCES = Circumstances(exposure=1.0, fiscal=0.5, reservation_total=0.0, floor=0.0, free_riding=0.0, noise=0.0)
+CIRCUMSTANCES = Circumstances(exposure=1.0, fiscal=0.5, reservation_total=0.0, floor=0.0, us_headline=0.0, free_riding=0.0,
+                              no_deal_cost=0.0, noise=0.0)
 
 
 def three_allies():
@@ -33,7 +35,8 @@ def three_allies():
                                    clout=np.array([0.2, 0.3, 0.5]))
     circumstances = Circumstances(exposure=np.ones(3), fiscal=np.full(3, 0.5),
                                   reservation_total=np.array([0.0, 0.0, 4.5]), floor=np.array([0.0, 0.0, 3.0]),
-                                  free_riding=np.zeros(3), noise=np.zeros(3))
+                                  us_headline=np.full(3, 4.5), free_riding=np.zeros(3), no_deal_cost=np.zeros(3),
+                                  noise=np.zeros(3))
     return alliance, circumstances
 
 

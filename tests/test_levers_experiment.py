@@ -82,6 +82,19 @@ def test_the_demand_must_move_the_core_by_one_point():
     assert criteria.demand_moves_the_core(points(demands, core=[2.6, 3.0, 3.5]), "US demand").outcome == "FAIL"
 
 
+def test_where_the_talks_end_with_no_new_target_the_standing_one_is_in_force():
+    demands = [2.0, 3.5, 5.0]
+    # no deal at a demand of 2%: the Vilnius 2% stands; 3.5% agreed at 5%: +1.5 pp
+    none_low = points(demands, deal_probability=[0.0, 1.0, 1.0], core=[math.nan, 3.0, 3.5])
+    verdict = criteria.demand_moves_the_core(none_low, "US demand", standing_pct=2.0)
+    assert verdict.outcome == "PASS" and verdict.value == pytest.approx(1.5) and "standing target" in verdict.measured
+    # a deal in half the runs at 3.0%: 0.5 x 3.0 + 0.5 x 2.0 = 2.5 in force, +1.0 to 3.5
+    half = points(demands, deal_probability=[0.5, 1.0, 1.0], core=[3.0, 3.0, 3.5])
+    assert criteria.demand_moves_the_core(half, "US demand", standing_pct=2.0).value == pytest.approx(1.0)
+    # with no standing target to fall back on, a no-deal end cannot be measured
+    assert criteria.demand_moves_the_core(none_low, "US demand").outcome == "FAIL"
+
+
 def test_a_lever_is_inert_when_the_core_moves_less_than_its_band():
     caps = [0.0, 1.5, 3.0]
     inert = criteria.core_is_not_inert(points(caps, core=[3.50, 3.52, 3.53], half_width=0.05), "cap", "related_cap_pct")

@@ -27,7 +27,8 @@ def test_a_draft_keeps_the_allies_axis_so_it_broadcasts_against_them():
                            accepted=np.zeros((2, 3), dtype=bool))
     three = dataclasses.replace(ALLY, start_pct=np.full(3, 2.0), is_us=np.zeros(3, bool), clout=np.full(3, 1 / 3))
     circumstances = Circumstances(**{name: np.zeros((2, 3)) for name in ("exposure", "fiscal", "reservation_total",
-                                                                          "floor", "free_riding", "noise")})
+                                                                          "floor", "us_headline", "free_riding",
+                                                                          "no_deal_cost", "noise")})
     draft = mediator.draft_package(rule, three, PARAMS.replace(secretary_general_weight=0.0), circumstances, stances)
     assert draft.core_pct.shape == (2, 1) and draft.deadline_year.shape == (2, 1)
     np.testing.assert_allclose(draft.core_pct[:, 0], [2.0, 2.0])  # equal weights: the plain mean

@@ -151,10 +151,9 @@ class AllianceModel(mesa.Model):
         (`us_actor.settle`): every ally has reported where it stands before it does."""
         settled = us_actor.settle(self.alliance, self.params, self.circumstances(), self.stances())
         for ally in self.allies:
-            if ally.facts.is_us:
-                ally.circumstances = dataclasses.replace(
-                    ally.circumstances, reservation_total=float(settled.reservation_total[ally.seat]),
-                    floor=float(settled.floor[ally.seat]))
+            ally.circumstances = dataclasses.replace(
+                ally.circumstances, reservation_total=float(settled.reservation_total[ally.seat]),
+                floor=float(settled.floor[ally.seat]), us_headline=float(settled.us_headline[ally.seat]))
 
     def proposer(self) -> Ally:
         """The ally recognised to propose this round (by clout, from the run's own draw)."""

@@ -13,6 +13,7 @@ from sim.model.alliance import Alliance
 from sim.model.caucuses import CaucusLine
 from sim.model.clout import mediator_weights
 from sim.model.perception import urgency
+from sim.model.reversion import signing_core
 from sim.model.state import Circumstances, Package, Stance
 from sim.model.win_set import current_ideal, needed_deadline, new_money, ramp, within_win_set
 
@@ -60,5 +61,6 @@ def update_position(alliance: Alliance, params, circumstances: Circumstances, st
         wanted = caucuses.follow(wanted, caucus_line.deadline, p.caucus_cohesion)
     deadline_position = np.clip(wanted, p.earliest_deadline, p.latest_deadline)
     return dataclasses.replace(stance, ideal=ideal,
-                               position=within_win_set(alliance, p, circumstances, level, ramp_pct, deadline_position),
+                               position=within_win_set(alliance, p, circumstances, level, ramp_pct, deadline_position,
+                                                       signing_core(alliance, p, circumstances, ideal)),
                                deadline_preference=preference, deadline_position=deadline_position)

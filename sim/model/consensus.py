@@ -13,19 +13,26 @@ from sim.model import caucuses
 from sim.model.alliance import Alliance
 from sim.model.clout import mediator_weights
 from sim.model.pressure import widening_per_round
+from sim.model.reversion import prefers_to_no_deal, signing_limit
 from sim.model.state import Circumstances, Decision, Package, Stance
 from sim.model.win_set import accepts, fits_win_set, new_money, ramp, win_set_ceiling
 
 
 def vote(alliance: Alliance, params, circumstances: Circumstances, stance: Stance, draft: Package,
          ramp_pct=None) -> Stance:
-    """Accept if the package fits the domestic win-set and meets the ally's floor (`ramp_pct`
-    as in `update_position`)."""
+    """Accept if the package fits the domestic win-set, meets the ally's floor and is better
+    than no agreement (`reversion.signing_limit`; `ramp_pct` as in `update_position`)."""
     ramp_pct = ramp(params, circumstances, stance) if ramp_pct is None else ramp_pct
     ceiling = win_set_ceiling(alliance.start_pct, ramp_pct, draft.deadline_year, params.summit_year)
     accepted = accepts(draft.core_pct, draft.related_pct, draft.deadline_year, ceiling,
                        circumstances.reservation_total, alliance.bears_cost, params.related_cost_share)
-    return dataclasses.replace(stance, accepted=accepted)
+    return dataclasses.replace(stance, accepted=accepted & signs(alliance, params, circumstances, stance, draft))
+
+
+def signs(alliance: Alliance, params, circumstances: Circumstances, stance: Stance, draft: Package):
+    """Whether each ally prefers the draft to no agreement (`reversion.prefers_to_no_deal`)."""
+    asked = new_money(draft.core_pct, draft.related_pct, params.related_cost_share)
+    return prefers_to_no_deal(asked, signing_limit(alliance, params, circumstances, stance.ideal))
 
 
 def caucus_vetoes(alliance: Alliance, params, caucus, stances: Stance):
@@ -55,14 +62,15 @@ def out_of_reach(alliance: Alliance, params, circumstances: Circumstances, stanc
     from the capitals' reports: even if its ramp widened every round left as it did this
     round (at the mean random factor), its parliament could not ratify the draft by its
     deadline; or, with bloc votes (`caucus_vetoes`; `caucus`, each ally's caucus code), its
-    caucus would still reject the draft as one were every member that can be won won. Allies
-    that accept are never out of reach. (`ramp_pct` as in `vote`.)"""
+    caucus would still reject the draft as one were every member that can be won won; or it
+    prefers no agreement to the draft (`signs`), which pressure in the rounds does not change.
+    Allies that accept are never out of reach. (`ramp_pct` as in `vote`.)"""
     ramp_pct = ramp(params, circumstances, stance) if ramp_pct is None else ramp_pct
     rounds_left = np.maximum(params.max_rounds - round_index, 0)
     reachable = ramp_pct + rounds_left * widening_per_round(alliance, params, share_accepting_)
     ceiling = win_set_ceiling(alliance.start_pct, reachable, draft.deadline_year, params.summit_year)
     asked = new_money(draft.core_pct, draft.related_pct, params.related_cost_share)
-    beyond = alliance.bears_cost & ~fits_win_set(asked, ceiling)
+    beyond = alliance.bears_cost & ~(fits_win_set(asked, ceiling) & signs(alliance, params, circumstances, stance, draft))
     beyond = beyond | caucus_vetoes(alliance, params, caucus, dataclasses.replace(stance, accepted=~beyond))
     return ~np.asarray(stance.accepted) & beyond
 

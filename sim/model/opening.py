@@ -11,13 +11,15 @@ from sim.model.burden import left_to_others
 from sim.model.parameters import NO_DEADLINE_NAMED
 from sim.model.perception import exposure, fiscal_pressure, own_threat, urgency
 from sim.model.requirement import capability_requirement
+from sim.model.reversion import no_deal_cost
 from sim.model.state import Circumstances, Stance
 from sim.model.win_set import (base_ramp, core_floor, current_ideal, needed_deadline, preferred_deadline,
                                us_reservation_total)
 
 
 def circumstances_of(alliance: Alliance, params, preference_draw) -> Circumstances:
-    """An ally's exposure, fiscal pressure, floor and domestic shock for these talks. The EU's
+    """An ally's exposure, fiscal pressure, floor, what no agreement would cost it and its
+    domestic shock for these talks. The EU's
     escape clause for defence eases the deficit rule for an ally that asked for it (the
     scenario's list), or for every EU ally with `eu_escape_clause` (a counterfactual)."""
     p = params
@@ -30,7 +32,10 @@ def circumstances_of(alliance: Alliance, params, preference_draw) -> Circumstanc
         fiscal=fiscal_pressure(alliance.debt_pct_gdp, alliance.deficit_pct_gdp, escape),
         reservation_total=reservation,
         floor=core_floor(reservation, p.related_cap_pct, p.split_enabled),
+        us_headline=us_reservation_total(p.us_pressure, p.us_demand_pct, True) + np.zeros_like(reservation),
         free_riding=left_to_others(alliance, p, exposed),
+        no_deal_cost=np.where(alliance.is_us, 0.0, no_deal_cost(p.us_pressure, alliance.exports_to_us_pct_gdp,
+                                                                p.abandonment_stake_pct, p.tariff_stake_share)),
         noise=p.noise_sd_pct * preference_draw,
     )
 

@@ -21,7 +21,9 @@ class Circumstances:
     fiscal: np.ndarray | float  # fiscal pressure, 0..1
     reservation_total: np.ndarray | float  # the lowest headline it accepts (only the US sets one)
     floor: np.ndarray | float  # the lowest core level compatible with that headline
+    us_headline: np.ndarray | float  # the headline the US holds out for, as every ally reads it
     free_riding: np.ndarray | float  # pp of its need it leaves to the others' effort (burden.left_to_others)
+    no_deal_cost: np.ndarray | float  # pp of GDP the US's threat makes no agreement cost it (reversion.no_deal_cost)
     noise: np.ndarray | float  # its idiosyncratic domestic preference (pp)
 
     def take(self, rows) -> Circumstances:

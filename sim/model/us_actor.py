@@ -22,6 +22,7 @@ from sim.data.sourced_table import published_by
 from sim.data.us_posture import THREAT_LEVELS, PostureEvent, latest_demand, posture_as_of
 from sim.model.alliance import Alliance
 from sim.model.pressure import widening_per_round
+from sim.model.reversion import most_signed
 from sim.model.state import Circumstances, Stance
 from sim.model.win_set import base_ramp, core_floor, win_set_ceiling
 
@@ -103,19 +104,26 @@ def settle(alliance: Alliance, params, circumstances: Circumstances, opening: St
     """The circumstances with the US's floor set (`settled_headline`) from the allies' opening
     stances: what each can ratify by the deadline the talks are expected to reach, at its
     parliament's pace widened by what the US's own pressure wins in the rounds before the summit
-    (`widening_per_round`, with no ally yet on board), plus the headline that related spending
-    adds for free (the part of it that is not new money, `new_money`)."""
+    (`widening_per_round`, with no ally yet on board) and no more than it would sign rather than
+    have no agreement (`reversion.most_signed`),
+    plus the headline that related spending adds for free (the part of it that is not new
+    money, `new_money`)."""
     p = params
     members = np.asarray(alliance.at_table) & ~np.asarray(alliance.is_us)
     deadline = expected_deadline(alliance, opening.deadline_position)
     pressed = p.max_rounds * widening_per_round(alliance, p, 0.0)
     ramp_pct = base_ramp(opening.threat, circumstances.fiscal, p.ramp_base_pct, p.ramp_threat_pct) + pressed
-    ceilings = win_set_ceiling(alliance.start_pct, ramp_pct, deadline, p.summit_year)
+    # what it would sign rather than have no agreement
+    signed = np.where(alliance.bears_cost, most_signed(opening.ideal, p.consensus_stake_pct, circumstances.no_deal_cost,
+                                                       p.us_demand_pct), np.inf)
+    ceilings = np.minimum(win_set_ceiling(alliance.start_pct, ramp_pct, deadline, p.summit_year), signed)
     carried = np.where(p.allow_flexibility, p.max_flexibility_holdouts, 0)
     # a headline costs the decisive laggard least with all the related spending it can count:
     # each pp of it is (1 - related_cost_share) pp of headline its budget does not pay
     fill = np.where(p.split_enabled, (1.0 - p.related_cost_share) * p.related_cap_pct, 0.0)
     acceptable = decisive_ceiling(ceilings, members, carried) + fill
-    headline = np.where(alliance.is_us, settled_headline(p.us_pressure, p.us_demand_pct, acceptable), 0.0)
+    settled = settled_headline(p.us_pressure, p.us_demand_pct, acceptable)
+    headline = np.where(alliance.is_us, settled, 0.0)
     return dataclasses.replace(circumstances, reservation_total=headline,
-                               floor=core_floor(headline, p.related_cap_pct, p.split_enabled))
+                               floor=core_floor(headline, p.related_cap_pct, p.split_enabled),
+                               us_headline=np.broadcast_to(settled, np.shape(headline)).copy())

@@ -22,6 +22,7 @@ from sim.model.clout import mediator_weights
 from sim.model.parameters import MediatorRule
 from sim.model.perception import urgency
 from sim.model.state import Circumstances, Package, Stance, taken
+from sim.model.reversion import signing_core
 from sim.model.win_set import ramp, within_win_set
 from sim.protocols.mediator import compromise_package, weighted_median, weighted_median_index
 
@@ -318,7 +319,8 @@ def answer_challenges(alliance: Alliance, params, circumstances: Circumstances, 
     deadline = np.clip(settle(own.deadline, challenges_.deadline), p.earliest_deadline, p.latest_deadline)
     level = settle(own.level, challenges_.level)
     return dataclasses.replace(stance, position=within_win_set(alliance, p, circumstances, level,
-                                                               ramp(p, circumstances, stance), deadline),
+                                                               ramp(p, circumstances, stance), deadline,
+                                                               signing_core(alliance, p, circumstances, stance.ideal)),
                                deadline_position=deadline)
 
 

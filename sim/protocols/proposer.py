@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.model.alliance import Alliance
+from sim.model.reversion import signing_core
 from sim.model.state import Circumstances, Package, Stance
 from sim.model.win_set import (headline_floor, most_core_within, needed_deadline, package_money, ramp,
                                related_component, win_set_ceiling)
@@ -30,7 +31,8 @@ def propose_package(alliance: Alliance, params, circumstances: Circumstances, st
     """The recognised ally's proposal under unanimity, with full information (Baron & Ferejohn
     1989): its own level, raised to the US floor if below it, by the earliest deadline at which
     every member can ratify it with the related spending it carries (`package_money`); if none can by the latest deadline the proposer itself accepts
-    (its own deadline position), the most every member ratifies by then. The proposer keeps
+    (its own deadline position), the most every member ratifies by then; and no more than every
+    member prefers to no agreement (`reversion.signing_core`). The proposer keeps
     what the others leave it, the level, and pays in time, as far as it is willing to wait
     (Rubinstein 1982: the proposer's advantage)."""
     p = params
@@ -49,6 +51,9 @@ def propose_package(alliance: Alliance, params, circumstances: Circumstances, st
                                                                p.summit_year), np.inf), axis=-1, keepdims=True)
     core = np.where(needed > latest, most_core_within(most_by_latest, headline, p.related_cap_pct, p.split_enabled,
                                                       p.related_cost_share), level)
+    signed = np.min(np.where(at_stake, signing_core(alliance, p, circumstances, stances.ideal), np.inf), axis=-1,
+                    keepdims=True)
+    core = np.minimum(core, signed)
     deadline = np.clip(np.ceil(np.minimum(needed, latest)), p.earliest_deadline, p.latest_deadline).astype(np.int64)
     related = related_component(core, headline, p.related_cap_pct, p.split_enabled)
     return Package(core_pct=core, related_pct=related, deadline_year=deadline)
