@@ -96,18 +96,26 @@ class Findings:
     summary: str  # markdown
 
 
-def finish(out: Path, name: str, findings: Findings) -> list[Path]:
+def finish(out: Path, name: str, findings: Findings, beside: Mapping[str, Findings] | None = None) -> list[Path]:
     """Write an experiment's findings next to its sweep: `<name>.png`, `<name>_summary.parquet`
-    (the tidy per-group table) and `summary.md`; say where."""
-    saved = [save(findings.figure, out / f"{name}.png")]
-    out.mkdir(parents=True, exist_ok=True)
-    table_path = out / f"{name}_summary.parquet"
-    findings.table.to_parquet(table_path, index=False)
+    (the tidy per-group table) and `summary.md`; say where. `beside` holds the findings of the
+    experiment's further sweeps by file stem: each writes its own figure and table under that
+    stem, and its summary follows the main one in the same `summary.md`."""
+    beside = beside or {}
+    saved = [path for stem, part in {name: findings, **beside}.items() for path in _figure_and_table(out, stem, part)]
     summary_path = out / "summary.md"
-    summary_path.write_text(findings.summary, encoding="utf-8")
-    saved += [table_path, summary_path]
+    summary_path.write_text("\n".join([findings.summary, *(part.summary for part in beside.values())]),
+                            encoding="utf-8")
+    saved.append(summary_path)
     print("wrote " + ", ".join(str(p) for p in saved))
     return saved
+
+
+def _figure_and_table(out: Path, stem: str, findings: Findings) -> list[Path]:
+    figure = save(findings.figure, out / f"{stem}.png")
+    table_path = out / f"{stem}_summary.parquet"
+    findings.table.to_parquet(table_path, index=False)
+    return [figure, table_path]
 
 
 @dataclass(frozen=True)
@@ -130,20 +138,19 @@ class Experiment:
         path = resolve_spec(self.name)
         if not quick:
             return load_spec(path)
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        return parse_spec(_merged(raw, self.quick_changes), f"{display_path(path)} (quick)", base_dir=path.parent,
+        return parse_spec(self.tables(quick), f"{display_path(path)} (quick)", base_dir=path.parent,
                           default_name=self.name)
+
+    def tables(self, quick: bool) -> dict:
+        """The spec's TOML tables as read (with the quick changes merged for --quick), for an
+        experiment that builds a further sweep on the same runs and scenario."""
+        raw = tomllib.loads(resolve_spec(self.name).read_text(encoding="utf-8"))
+        return _merged(raw, self.quick_changes) if quick else raw
 
     def run(self, args: argparse.Namespace, runs_dir: Path | None = None) -> SweepRun:
         """Run (or finish) the sweep into `runs_dir` (default `<out>/sweep`; an experiment of several
         sweeps gives each its own) and return it as the analysis sees it."""
-        spec = self.spec(args.quick).with_engine(args.engine)
-        runs_dir = runs_dir or args.out / RUNS_DIR
-        report = run_sweep(spec, runs_dir, executor=ExecutorChoice(workers=args.workers, scheduler=args.scheduler),
-                           resume=args.resume, progress=not args.quiet)
-        print(f"{spec.name}: {report.runs} runs in {runs_dir} ({report.computed} computed, "
-              f"{report.already_done} already there)", file=sys.stderr)
-        return SweepRun(load_results(runs_dir), read_metadata(runs_dir), spec, runs_dir)
+        return run_spec(self.spec(args.quick), args, runs_dir or args.out / RUNS_DIR)
 
     def main(self, analyse: Callable[[SweepRun], Findings], argv: Sequence[str] | None = None,
              description: str | None = None) -> int:
@@ -151,6 +158,18 @@ class Experiment:
         it and write the findings to `--out`; 0 on success, 2 on an error the user can fix."""
         args = self.options(argv, description)
         return guarded(self.name, lambda: finish(args.out, self.name, analyse(self.run(args))))
+
+
+def run_spec(spec: SweepSpec, args: argparse.Namespace, runs_dir: Path) -> SweepRun:
+    """Run (or finish) `spec` into `runs_dir` with the experiment's flags (--engine, --workers,
+    --scheduler, --resume, --quiet) and return it as the analysis sees it: the way every
+    experiment's sweep runs, whether its spec is a file or built in code."""
+    spec = spec.with_engine(args.engine)
+    report = run_sweep(spec, runs_dir, executor=ExecutorChoice(workers=args.workers, scheduler=args.scheduler),
+                       resume=args.resume, progress=not args.quiet)
+    print(f"{spec.name}: {report.runs} runs in {runs_dir} ({report.computed} computed, "
+          f"{report.already_done} already there)", file=sys.stderr)
+    return SweepRun(load_results(runs_dir), read_metadata(runs_dir), spec, runs_dir)
 
 
 def _merged(base: dict, changes: Mapping) -> dict:

@@ -59,6 +59,12 @@ def interval_note(runs_per_point: int) -> str:
             "(5th-95th percentile of runs; Wilson interval for probabilities)")
 
 
+def points_note(runs_per_point: int) -> str:
+    """`interval_note` for a figure of categories drawn as points with error bars (`points`)."""
+    return (f"points: mean over {runs_per_point} seeds; bars: 90% interval "
+            "(5th-95th percentile of runs; Wilson interval for probabilities)")
+
+
 def save(fig, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.tight_layout()

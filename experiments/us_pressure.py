@@ -1,11 +1,15 @@
 """US pressure against the deal: how hard and how credibly the US presses (0..1) against the
-level agreed, the deadline, the rounds it takes, the holdouts and the probability of a deal.
+level agreed, the deadline, the rounds it takes, the holdouts and the probability of a deal;
+and the posture arms: the Hague talks under the US posture of other dates and administrations
+(no US pressure, Obama 2014, Trump 2017-2020, Biden 2021-2024, Trump 2025), each read from the
+dated statements (experiments/posture_arms.py).
 
-    .venv/bin/python -m experiments.us_pressure            # configs/sweeps/us_pressure.toml
-    .venv/bin/python -m experiments.us_pressure --quick    # 11 pressure levels x 4 seeds
+    .venv/bin/python -m experiments.us_pressure            # configs/sweeps/us_pressure.toml, and the arms
+    .venv/bin/python -m experiments.us_pressure --quick    # 11 pressure levels and 5 arms x 4 seeds
 
 Writes to results/experiments/us_pressure/ (results/experiments/us_pressure_quick/ with --quick): sweep/ (the sweep's results directory), us_pressure_summary.parquet
-(one row per pressure level), us_pressure.png and summary.md.
+(one row per pressure level), us_pressure.png, posture_arms_sweep/ (the arms' results directory),
+posture_arms_summary.parquet (one row per arm), posture_arms.png and summary.md (both).
 """
 
 from __future__ import annotations
@@ -15,13 +19,16 @@ import sys
 import numpy as np
 
 from experiments.aggregate import holdout_counts, share, spread, summary_table
-from experiments.common import Experiment, Findings, SweepRun, hague_pressure
+from experiments.common import Experiment, Findings, SweepRun, finish, guarded, hague_pressure, run_spec
 from experiments.figures import band, interval_note, pyplot
+from experiments.posture_arms import ARMS_NAME, posture_arms
+from experiments.posture_arms_report import analyse_arms
 from experiments.prose import fmt, markdown_table, provenance
 from experiments.saturation import saturation_sentence
 
 EXPERIMENT = Experiment("us_pressure", quick_changes={"runs": {"replicates": 4, "batch_size": 12},
                                                       "parameters": {"us_pressure": {"steps": 11}}})
+ARMS_SWEEP_DIR = f"{ARMS_NAME}_sweep"  # the arms' results directory, beside the pressure sweep's
 PANELS = (  # column, y label, runs with a deal only
     ("core_target_pct", "core defence target (% of GDP)", True),
     ("deadline_year", "deadline (year)", True),
@@ -99,8 +106,17 @@ Figure: `us_pressure.png` (means with 90% intervals over seeds).
 """
 
 
+def run(args) -> None:
+    """The pressure sweep, then the posture arms on the same scenario and seeds, written together."""
+    pressure = analyse(EXPERIMENT.run(args))
+    arms = posture_arms(EXPERIMENT, args.quick)
+    found = analyse_arms(run_spec(arms.spec, args, args.out / ARMS_SWEEP_DIR), arms)
+    finish(args.out, EXPERIMENT.name, pressure, beside={ARMS_NAME: found})
+
+
 def main(argv=None) -> int:
-    return EXPERIMENT.main(analyse, argv, __doc__)
+    args = EXPERIMENT.options(argv, __doc__)
+    return guarded(EXPERIMENT.name, lambda: run(args))
 
 
 if __name__ == "__main__":
