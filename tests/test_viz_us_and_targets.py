@@ -1,0 +1,120 @@
+"""The US as an actor, the capability targets and the split's cost, as the page shows them, without a browser.
+
+Expected values come from seeded models and from numbers worked by hand: the floor the US
+settled before round 1 (its row's `reservation_total`), the statements of `us_posture.csv` the
+Hague reading comes from, the targets' price 2% / (1 - 0.3) x 1.3, the capability statements
+published by each case's information date (read from the CSV here, not through the loader), and
+new money = core + share x related.
+"""
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from sim.engines.model import AllianceModel
+from sim.model.scenario import parse_scenario
+from sim.viz.provenance import Provenance
+from sim.viz.united_states import (PostureLever, UsVote, posture_row, stand_line, us_ally, vote_line,
+                                   united_states as us_now)
+
+
+def stepped(rounds: int, scenario: str = "hague2025", seed: int = 0, **levers) -> AllianceModel:
+    model = AllianceModel(scenario, rng=seed, **levers)
+    for _ in range(rounds):
+        model.step()
+    return model
+
+
+def posture(us, lever: PostureLever):
+    return next(item for item in us.posture if item.lever is lever)
+
+
+# --- the United States ---
+
+@pytest.mark.parametrize("rounds", [0, 2])
+def test_the_floor_shown_is_the_one_the_us_settled_before_round_1(rounds):
+    model = stepped(rounds)
+    seat = us_ally(model).seat
+    circumstances = model.circumstances()
+    us = us_now(model)
+    assert us.headline_floor_pct == circumstances.reservation_total[seat]
+    assert us.core_floor_pct == circumstances.floor[seat]
+    assert np.count_nonzero(circumstances.reservation_total) == 1  # only the US holds out for a floor
+    # the Hague: pressure 1 x demand 5 is within what the allies can ratify; related fills 3 pp of it
+    assert (us.headline_floor_pct, us.core_floor_pct, us.capped) == (5.0, 2.0, False)
+    assert us.position_pct == float(us_ally(model).stance.position)
+    assert "holds out for a headline (core + related) of 5.00%, core at least 2.00%" in stand_line(us)
+
+
+def test_a_lighter_push_lowers_the_floor_and_a_short_talk_caps_it():
+    relaxed = us_now(stepped(0, us_pressure=0.4))
+    assert relaxed.headline_floor_pct == pytest.approx(0.4 * 5.0) and not relaxed.capped
+    short = us_now(stepped(0, max_rounds=1))  # one round of pressure: the laggards ratify less than 5%
+    assert short.credible_pct == 5.0 and short.headline_floor_pct < 5.0 and short.capped
+    assert "capped below pressure x demand (5.00%)" in stand_line(short)
+
+
+def test_the_hague_posture_is_read_from_the_record_with_its_statements():
+    us = us_now(stepped(1))
+    assert us.information_date == dt.date(2025, 6, 23)
+    assert all(item.provenance is Provenance.RECORD for item in us.posture)
+    pressure, demand, deadline = (posture(us, lever) for lever in PostureLever)
+    assert pressure.value == 1.0 and pressure.statement.threat_of_abandonment == 3
+    assert (pressure.statement.speaker, pressure.statement.date) == ("Donald Trump", dt.date(2025, 3, 6))
+    assert demand.value == 5.0 and demand.statement.demand_pct_gdp == 5.0
+    assert demand.statement.date == dt.date(2025, 6, 23)  # the latest statement that named a level
+    assert deadline.statement.speaker.startswith("Marco Rubio") and deadline.statement.demand_deadline == 2032
+    label, value, where, said = posture_row(deadline, us)
+    assert (value, where) == ("2032", "read from the record of 2025-06-23")
+    assert said.startswith("Marco Rubio (Secretary of State), 2025-05-15") and "weakest link" in said
+
+
+def test_a_moved_lever_is_the_user_s_counterfactual_and_a_scenario_s_is_the_scenario_s():
+    moved = us_now(stepped(0, us_pressure=0.4))
+    item = posture(moved, PostureLever.PRESSURE)
+    assert item.provenance is Provenance.LEVER and item.recorded == 1.0
+    assert posture_row(item, moved)[1:] == ("0.40", "moved by you: your counterfactual (the record of 2025-06-23 "
+                                                    "reads 1.00)", "-")
+    assert posture(moved, PostureLever.DEMAND).provenance is Provenance.RECORD
+    relaxed = us_now(stepped(0, "us_relaxed"))  # the file sets us_pressure = 0.4
+    assert posture(relaxed, PostureLever.PRESSURE).provenance is Provenance.SCENARIO
+    assert posture(relaxed, PostureLever.DEMAND).provenance is Provenance.RECORD
+    assert posture(us_now(stepped(0, "us_relaxed", us_pressure=0.6)), PostureLever.PRESSURE).provenance \
+        is Provenance.LEVER  # moved away from the scenario's 0.4
+
+
+def test_without_an_information_date_the_values_are_the_scenario_s():
+    scenario = parse_scenario({"name": "no date", "parameters": {"us_pressure": 0.5}}, "inline")
+    us = us_now(AllianceModel(scenario, rng=0))
+    assert us.information_date is None
+    assert all(item.provenance is Provenance.SCENARIO_ONLY and item.statement is None for item in us.posture)
+    assert posture(us, PostureLever.PRESSURE).value == 0.5
+
+
+def test_a_year_named_before_the_summit_or_none_is_said_so():
+    wales = us_now(stepped(0, "wales2014"))
+    assert posture_row(posture(wales, PostureLever.DEADLINE), wales)[1:] == (
+        "none named", "read from the record of 2014-09-04", "no administration in office had named a year")
+    washington = us_now(stepped(0, "washington2024"))  # the last year named was 2018's "IMMEDIATELY"
+    said = posture_row(posture(washington, PostureLever.DEADLINE), washington)[3]
+    assert said.startswith("the last year named, 2018, is not after the summit")
+
+
+def test_the_us_vote_and_why_it_rejected():
+    model = stepped(0)
+    assert us_now(model).vote is UsVote.NO_DRAFT
+    accepted, rejected = [], []
+    while model.running:
+        model.step()
+        us, ally = us_now(model), us_ally(model)
+        assert (us.vote is UsVote.ACCEPTED) == ally.accepted
+        (accepted if ally.accepted else rejected).append(model.round)
+        assert (us.accepted_in, us.rejected_in) == (tuple(accepted), tuple(rejected))
+    # seed 0's first draft meets the 5% floor (3.71 core + 1.29 related) but asks more new money
+    # of the US's own budget than it can ratify by 2034; it accepts from round 2
+    first = stepped(1)
+    assert us_now(first).vote is UsVote.BEYOND_WIN_SET
+    assert vote_line(us_now(first)).startswith("On round 1's draft (headline 5.00%), the US rejected it")
+    no_split = stepped(1, split_enabled=False)  # the draft is all core, 3.71% against a 5% floor
+    assert us_now(no_split).vote is UsVote.BELOW_FLOOR
