@@ -7,13 +7,17 @@ published by each case's information date (read from the CSV here, not through t
 new money = core + share x related.
 """
 
+import csv
 import datetime as dt
 
 import numpy as np
 import pytest
 
+from sim.data.capabilities import default_targets_path
 from sim.engines.model import AllianceModel
+from sim.model.requirement import capability_requirement
 from sim.model.scenario import parse_scenario
+from sim.viz.capability_targets import NamedArea, build_line, known_line, role_line, summary_line, targets
 from sim.viz.provenance import Provenance
 from sim.viz.united_states import (PostureLever, UsVote, posture_row, stand_line, us_ally, vote_line,
                                    united_states as us_now)
@@ -118,3 +122,58 @@ def test_the_us_vote_and_why_it_rejected():
     assert vote_line(us_now(first)).startswith("On round 1's draft (headline 5.00%), the US rejected it")
     no_split = stepped(1, split_enabled=False)  # the draft is all core, 3.71% against a 5% floor
     assert us_now(no_split).vote is UsVote.BELOW_FLOOR
+
+
+# --- the capability targets ---
+
+def test_the_requirement_shown_is_the_model_s_and_built_as_shown():
+    model = stepped(1)
+    build = targets(model).requirement
+    assert build.requirement_pct == float(capability_requirement(model.params))
+    assert build.price_pct == pytest.approx(2.0 / 0.7) and build.force == pytest.approx(1.3)
+    assert build.requirement_pct == pytest.approx(2.0 / 0.7 * 1.3)  # 3.71% of GDP, by hand
+    assert build.requirement_pct == pytest.approx(model.draft.core_pct)  # the first draft asks it
+    assert summary_line(targets(model)) == "What the capability targets cost: 3.71% of GDP"
+    assert "= 2.86%, x 1.30" in build_line(build) and build.threat_provenance is Provenance.SCENARIO_ONLY
+
+
+def test_a_moved_threat_reprices_the_targets():
+    build = targets(stepped(0, threat_level=0.6)).requirement
+    assert build.threat_provenance is Provenance.LEVER
+    assert build.requirement_pct == pytest.approx(2.0 / 0.7 * 1.1)
+
+
+def test_a_shock_moves_this_round_s_threat_not_the_price():
+    model = stepped(12, "escalation")
+    now = targets(model)
+    assert now.requirement.round_threat > now.requirement.threat == model.params.threat_level
+    assert "the scenario's shock" in role_line(now)
+    assert "no Secretary General drafts" in role_line(targets(stepped(0, protocol="proposer")))
+
+
+def published_by_hand(day: dt.date) -> set[str]:
+    """The statements on the five named areas whose source was published by `day`, read from the CSV."""
+    with default_targets_path().open(encoding="utf-8", newline="") as handle:
+        return {row["statement"] for row in csv.DictReader(handle)
+                if row["area"] in set(NamedArea) and dt.date.fromisoformat(row["source_date"]) <= day}
+
+
+@pytest.mark.parametrize("scenario, day", [("hague2025", dt.date(2025, 6, 23)), ("washington2024", dt.date(2024, 7, 8)),
+                                           ("wales2014", dt.date(2014, 9, 4))])
+def test_only_the_areas_statements_published_by_the_information_date_are_listed(scenario, day):
+    now = targets(stepped(0, scenario))
+    listed = {row.statement for group in now.areas for row in group.statements}
+    assert now.information_date == day
+    assert listed == published_by_hand(day)
+    assert now.later == len(published_by_hand(dt.date(2100, 1, 1))) - len(listed)
+    for group in now.areas:
+        assert all(row.area == group.area for row in group.statements)
+        assert [row.date for row in group.statements] == sorted((row.date for row in group.statements), reverse=True)
+
+
+def test_what_each_case_could_know_of_the_areas():
+    hague, washington, wales = (targets(stepped(0, name)) for name in ("hague2025", "washington2024", "wales2014"))
+    assert {group.area for group in hague.areas} == set(NamedArea)
+    assert {group.area for group in washington.areas} == {NamedArea.AIR_AND_MISSILE_DEFENCE, NamedArea.MUNITIONS}
+    assert wales.areas == () and known_line(wales).startswith("The named areas: nothing had been said")
+    assert hague.later == 0 and wales.later == 10
