@@ -19,6 +19,7 @@ from sim.model.requirement import capability_requirement
 from sim.model.scenario import parse_scenario
 from sim.viz.capability_targets import NamedArea, build_line, known_line, role_line, summary_line, targets
 from sim.viz.provenance import Provenance
+from sim.viz.split_cost import Budgets, CostScope, DraftCost, budgets, cost_row, draft_costs, scope_choices
 from sim.viz.united_states import (PostureLever, UsVote, posture_row, stand_line, us_ally, vote_line,
                                    united_states as us_now)
 
@@ -177,3 +178,49 @@ def test_what_each_case_could_know_of_the_areas():
     assert {group.area for group in washington.areas} == {NamedArea.AIR_AND_MISSILE_DEFENCE, NamedArea.MUNITIONS}
     assert wales.areas == () and known_line(wales).startswith("The named areas: nothing had been said")
     assert hague.later == 0 and wales.later == 10
+
+
+# --- the split's cost ---
+
+def test_new_money_is_core_plus_the_share_of_related_by_hand():
+    draft = DraftCost(round=1, core_pct=3.0, related_pct=2.0, related_cost_share=0.25)
+    assert (draft.headline_pct, draft.new_money_pct, draft.related_new_pct) == (5.0, 3.5, 0.5)
+    where = Budgets("the allies at the table", gdp_usd_bn=20_000.0, today_pct=2.0)
+    assert where.usd_bn(draft.new_money_pct) == pytest.approx(700.0)  # 3.5% of USD 20,000 bn
+    assert cost_row(draft, where) == ("1", "3.00", "2.00", "5.00", "0.50", "3.50", "700")
+
+
+def test_the_hague_first_draft_asks_four_and_a_third_percent_of_new_money():
+    """Core 26/7 (the targets' cost), related 5 - 26/7 = 9/7 to the US floor, share 0.4968:
+    new money (26 + 0.4968 x 9) / 7 = 30.4712 / 7."""
+    model = stepped(2)
+    first, second = draft_costs(model)
+    assert model.params.related_cost_share == 0.4968
+    assert (first.core_pct, first.related_pct) == (pytest.approx(26 / 7), pytest.approx(9 / 7))
+    assert first.new_money_pct == pytest.approx(30.4712 / 7)
+    table = model.rounds_table()
+    assert second.core_pct == table.draft_core_pct[2] and second.related_pct == table.draft_related_pct[2]
+    assert second.new_money_pct == pytest.approx(second.core_pct + 0.4968 * second.related_pct)
+
+
+def test_the_money_is_counted_for_the_allies_at_the_table_or_one_ally():
+    model = stepped(1)
+    facts = {ally.facts.iso3: ally.facts for ally in model.allies}
+    at_table = [code for code, fact in facts.items() if fact.at_table]
+    alliance, without_us, spain = (budgets(model, scope) for scope in (CostScope.ALLIANCE, CostScope.WITHOUT_US, "ESP"))
+    assert alliance.gdp_usd_bn == pytest.approx(sum(facts[code].gdp_usd_bn for code in at_table))
+    assert alliance.gdp_usd_bn - without_us.gdp_usd_bn == pytest.approx(facts["USA"].gdp_usd_bn)
+    assert spain.gdp_usd_bn == facts["ESP"].gdp_usd_bn and spain.today_pct == facts["ESP"].start_pct
+    spent = sum(facts[code].start_pct * facts[code].gdp_usd_bn for code in at_table)
+    assert alliance.today_pct == pytest.approx(spent / alliance.gdp_usd_bn)
+    draft = draft_costs(model)[0]
+    assert float(cost_row(draft, spain)[-1].replace(",", "")) == pytest.approx(
+        draft.new_money_pct / 100 * facts["ESP"].gdp_usd_bn, abs=0.5)
+    assert "ISL" not in scope_choices(model)  # no armed forces: not at the table
+    assert {"FIN", "SWE"}.isdisjoint(scope_choices(stepped(0, "wales2014")))  # joined after 2014
+    with pytest.raises(ValueError, match="no ally 'XXX'"):
+        budgets(model, "XXX")
+
+
+def test_before_the_first_round_no_draft_is_costed():
+    assert draft_costs(stepped(0)) == ()
