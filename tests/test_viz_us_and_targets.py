@@ -18,9 +18,10 @@ from sim.engines.model import AllianceModel
 from sim.model.requirement import capability_requirement
 from sim.model.scenario import parse_scenario
 from sim.viz.capability_targets import NamedArea, build_line, known_line, role_line, summary_line, targets
+from sim.viz.plots import LevelPart, level_frame, rounds_chart
 from sim.viz.provenance import Provenance
 from sim.viz.split_cost import Budgets, CostScope, DraftCost, budgets, cost_row, draft_costs, scope_choices
-from sim.viz.united_states import (PostureLever, UsVote, posture_row, stand_line, us_ally, vote_line,
+from sim.viz.united_states import (PostureLever, UsVote, posture_row, stand_line, us_ally, us_floor_pct, vote_line,
                                    united_states as us_now)
 
 
@@ -224,3 +225,20 @@ def test_the_money_is_counted_for_the_allies_at_the_table_or_one_ally():
 
 def test_before_the_first_round_no_draft_is_costed():
     assert draft_costs(stepped(0)) == ()
+
+
+# --- the rounds' plot: the US floor against the draft ---
+
+def test_the_draft_level_plot_draws_new_money_and_the_us_floor_over_every_round():
+    model = stepped(3)
+    frame = level_frame(model)
+    floor = frame[frame["part"] == LevelPart.US_FLOOR]
+    assert list(floor["round"]) == list(range(model.params.max_rounds + 1))
+    assert set(floor["pct"]) == {us_floor_pct(model)}
+    new = frame[frame["part"] == LevelPart.NEW_MONEY].set_index("round")["pct"]
+    assert [new[draft.round] for draft in draft_costs(model)] == pytest.approx(
+        [draft.new_money_pct for draft in draft_costs(model)])
+    assert set(level_frame(stepped(3, split_enabled=False))["part"]) == {LevelPart.CORE, LevelPart.US_FLOOR}
+    spec = rounds_chart(model).to_dict()
+    assert spec["hconcat"][0]["encoding"]["color"]["scale"]["domain"] == [str(part) for part in LevelPart]
+
