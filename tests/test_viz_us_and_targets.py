@@ -239,6 +239,7 @@ def test_the_draft_level_plot_draws_new_money_and_the_us_floor_over_every_round(
     assert [new[draft.round] for draft in draft_costs(model)] == pytest.approx(
         [draft.new_money_pct for draft in draft_costs(model)])
     assert set(level_frame(stepped(3, split_enabled=False))["part"]) == {LevelPart.CORE, LevelPart.US_FLOOR}
-    spec = rounds_chart(model).to_dict()
-    assert spec["hconcat"][0]["encoding"]["color"]["scale"]["domain"] == [str(part) for part in LevelPart]
+    floor_layer, drafts_layer = rounds_chart(model).to_dict()["hconcat"][0]["layer"]
+    assert floor_layer["encoding"]["color"]["scale"]["domain"] == [str(part) for part in LevelPart]
+    assert "point" not in floor_layer["mark"] and "point" in drafts_layer["mark"]  # the floor is drawn under the drafts
 

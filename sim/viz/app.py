@@ -63,14 +63,13 @@ def Dashboard(model):
     with solara.Card("This round: the draft, the caucuses, the US pressing holdouts", margin=0):
         with Guarded("This round"):
             ThisRoundPanel(model)
-    with solara.Columns([1, 1]):
-        with solara.Card("The United States: what it asks, how hard it presses", margin=0), Guarded("The US"):
-            UnitedStatesPanel(model)
-        with solara.Card("What the drafts ask of budgets: the split's new money", margin=0):
-            with Guarded("The split's cost"):
-                SplitCostPanel(model)
-            with Guarded("The capability targets"):
-                TargetsSection(model)
+    with solara.Card("The United States: what it asks, how hard it presses", margin=0), Guarded("The US"):
+        UnitedStatesPanel(model)
+    with solara.Card("What the drafts ask of budgets: the split's new money, and what the targets cost", margin=0):
+        with Guarded("The split's cost"):
+            SplitCostPanel(model)
+        with Guarded("The capability targets"):
+            TargetsSection(model)
     with solara.Card("Over the rounds", margin=0), Guarded("The plots over the rounds"):
         RoundPlots(model)
     with solara.Card("After the summit: who keeps the pledge", margin=0), Guarded("The pledge chart"):

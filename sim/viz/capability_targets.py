@@ -146,7 +146,7 @@ def role_line(now: Targets) -> str:
 
 
 def statement_line(row: CapabilityStatement) -> str:
-    return f"\u201c{row.statement}\u201d: {row.speaker}; {row.source_publisher}, {row.source_date}"
+    return f"\u201c{row.statement}\u201d \u2014 {row.speaker}; {row.source_publisher}, {row.source_date}"
 
 
 def known_line(now: Targets) -> str:
@@ -166,7 +166,7 @@ def TargetsSection(model):
     now = targets(model, scenario)
     small, note = {"font-size": "13px"}, {"font-size": "12px", "color": "#555"}
     with solara.Column(classes=["alliance-targets"], gap="2px"):
-        with solara.Details(summary=summary_line(now), expand=False):
+        with solara.Details(summary=summary_line(now), expand=False), solara.Column(gap="4px"):
             solara.Text(build_line(now.requirement), classes=["alliance-targets-build"], style=small)
             solara.Text(role_line(now), style=note)
             solara.Text(known_line(now), style=small)

@@ -36,6 +36,8 @@ class LevelPart(StrEnum):
     US_FLOOR = "US floor (headline)"
 
 
+LEVEL_COLOURS = {LevelPart.CORE: "#4c78a8", LevelPart.NEW_MONEY: "#f58518", LevelPart.HEADLINE: "#e45756",
+                 LevelPart.US_FLOOR: "#616161"}
 LEVEL_COLUMNS = {"draft_core_pct": LevelPart.CORE, "draft_new_money_pct": LevelPart.NEW_MONEY,
                  "draft_total_pct": LevelPart.HEADLINE}
 
@@ -74,6 +76,26 @@ def _panel(frame: pd.DataFrame, title: str, x: alt.X, y: alt.Y, **encodings) -> 
         width=PANEL_WIDTH, height=PANEL_HEIGHT)
 
 
+def level_panel(model, x: alt.X, y: alt.Y) -> alt.LayerChart:
+    """The draft's level over the rounds: its parts as lines with a point per draft, over the US
+    floor as a grey dashed line with no points, so a headline at the floor still shows."""
+    parts = level_parts(model.params.split_enabled)
+    names = [str(part) for part in parts]
+    legend = alt.Legend(orient="bottom", direction="horizontal", columns=2)
+    # the same legend for colour and dash, so Vega-Lite draws one, with dashed swatches
+    encodings = {"x": x, "y": y,
+                 "color": alt.Color("part:N", title=None, legend=legend,
+                                    scale=alt.Scale(domain=names, range=[LEVEL_COLOURS[part] for part in parts])),
+                 "strokeDash": alt.StrokeDash("part:N", title=None, legend=legend, scale=alt.Scale(
+                     domain=names, range=[[4, 3] if part is LevelPart.US_FLOOR else [1, 0] for part in parts]))}
+    frame = level_frame(model)
+    is_floor = frame["part"] == LevelPart.US_FLOOR
+    floor = alt.Chart(frame[is_floor]).mark_line(clip=True, strokeWidth=1.5).encode(**encodings)
+    drafts = alt.Chart(frame[~is_floor]).mark_line(point=alt.OverlayMarkDef(size=25), clip=True).encode(**encodings)
+    return alt.layer(floor, drafts, title=alt.Title("Draft level (% of GDP)", fontSize=12, anchor="start")).properties(
+        width=PANEL_WIDTH, height=PANEL_HEIGHT)
+
+
 def rounds_chart(model) -> alt.HConcatChart:
     """Four small panels over the rounds: the draft level, its deadline, the spread, the share accepting."""
     p = model.params
@@ -82,13 +104,7 @@ def rounds_chart(model) -> alt.HConcatChart:
     x = alt.X("round:Q", title="round", scale=alt.Scale(domain=[0, p.max_rounds], nice=False),
               axis=alt.Axis(tickMinStep=1, format="d"))
     top = max([p.us_demand_pct, *drafts["draft_total_pct"].dropna()])
-    parts = [str(part) for part in level_parts(p.split_enabled)]
-    dashes = [[4, 3] if part == LevelPart.US_FLOOR else [1, 0] for part in parts]
-    package = _panel(level_frame(model), "Draft level (% of GDP)", x,
-                     alt.Y("pct:Q", title=None, scale=alt.Scale(domain=[0, math.ceil(top + 0.5)])),
-                     color=alt.Color("part:N", title=None, scale=alt.Scale(domain=parts),
-                                     legend=alt.Legend(orient="bottom", direction="horizontal", columns=2)),
-                     strokeDash=alt.StrokeDash("part:N", scale=alt.Scale(domain=parts, range=dashes), legend=None))
+    package = level_panel(model, x, alt.Y("pct:Q", title=None, scale=alt.Scale(domain=[0, math.ceil(top + 0.5)])))
     deadline = _panel(drafts, "Draft deadline (year)", x,
                       alt.Y("draft_deadline:Q", title=None, axis=alt.Axis(format="d"),
                             scale=alt.Scale(domain=[p.earliest_deadline, p.latest_deadline])))
