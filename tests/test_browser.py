@@ -283,6 +283,34 @@ def test_the_map_shows_the_caucuses_and_this_round_shows_the_draft_and_their_lin
     session.assert_clean()
 
 
+def test_the_us_the_split_s_cost_and_the_targets_show(session):
+    from sim.engines.model import AllianceModel
+    from sim.viz.capability_targets import summary_line, targets
+    from sim.viz.split_cost import budgets, cost_row, draft_costs
+
+    expected = AllianceModel("hague2025", rng=0)  # the page's first model: the Hague, seed 0
+    us = session.page.locator(".alliance-us")
+    assert "holds out for a headline (core + related) of 5.00%" in us.locator(".alliance-us-stand").inner_text()
+    posture = us.locator(".alliance-us-posture").inner_text()
+    assert "read from the record of 2025-06-23" in posture and "Marco Rubio" in posture and "2032" in posture
+    targets_section = session.page.locator(".alliance-targets")
+    summary = summary_line(targets(expected))
+    assert summary in targets_section.inner_text()
+    session.button("Step").click()
+    expected.step()
+    session.wait_for(lambda: us.locator(".alliance-us-vote").inner_text().startswith("On round 1's draft"),
+                     "the US's vote on round 1's draft")
+    table = session.page.locator(".alliance-split-cost-table")
+    table.wait_for(timeout=WAIT_MS)
+    first = table.locator("tbody tr").first.inner_text().split()
+    assert first == list(cost_row(draft_costs(expected)[0], budgets(expected)))
+    targets_section.get_by_text(summary).click()  # open the section
+    areas = targets_section.locator(".alliance-targets-area")
+    areas.first.wait_for(timeout=WAIT_MS)
+    assert "Air and missile defence" in targets_section.inner_text() and areas.count() == 5
+    session.assert_clean()
+
+
 def test_us_pressure_changes_the_outcome(session, tmp_path):
     default = session.run_to_summit()
     assert session.button("Step").is_disabled()

@@ -20,14 +20,17 @@ from mesa.visualization.utils import update_counter
 from sim.engines.model import AllianceModel
 from sim.model.scenario import DEFAULT_SCENARIO
 from sim.viz import server_log
+from sim.viz.capability_targets import TargetsSection
 from sim.viz.cartogram import Cartogram
 from sim.viz.controls import DEFAULT_SEED, ControlPanel, use_controls
 from sim.viz.ensemble import EnsemblePanel, this_run
 from sim.viz.errors import Guarded
 from sim.viz.pledge import PledgePlot
 from sim.viz.plots import OutcomePanel, RoundPlots
+from sim.viz.split_cost import SplitCostPanel
 from sim.viz.this_round import ThisRoundPanel
 from sim.viz.server import SCENARIO_ENV
+from sim.viz.united_states import UnitedStatesPanel
 
 TITLE = "The NATO allies negotiate their defence-spending target"
 PAGE_TITLE = "alliance-sim: the allies' defence-spending talks"  # the browser tab's title (Solara's default: "Solara")
@@ -44,7 +47,9 @@ def starting_scenario() -> str:
 @solara.component
 def Dashboard(model):
     """The main area: which scenario, the map beside the outcome, this round's draft, caucuses
-    and named pressure, the rounds and the pledge below, then the same levers over many runs (recomputed only when `model` is replaced, on Reset)."""
+    and named pressure, the US's stand beside what the drafts cost and what the targets cost,
+    the rounds and the pledge below, then the same levers over many runs (recomputed only when
+    `model` is replaced, on Reset)."""
     update_counter.get()
     spec = model.scenario_spec
     seed = "random" if model.seed is None else model.seed
@@ -58,6 +63,13 @@ def Dashboard(model):
     with solara.Card("This round: the draft, the caucuses, the US pressing holdouts", margin=0):
         with Guarded("This round"):
             ThisRoundPanel(model)
+    with solara.Card("The United States: what it asks, how hard it presses", margin=0), Guarded("The US"):
+        UnitedStatesPanel(model)
+    with solara.Card("What the drafts ask of budgets: the split's new money, and what the targets cost", margin=0):
+        with Guarded("The split's cost"):
+            SplitCostPanel(model)
+        with Guarded("The capability targets"):
+            TargetsSection(model)
     with solara.Card("Over the rounds", margin=0), Guarded("The plots over the rounds"):
         RoundPlots(model)
     with solara.Card("After the summit: who keeps the pledge", margin=0), Guarded("The pledge chart"):

@@ -1,7 +1,9 @@
 """What the talks look like over the rounds, and where they stand: the plots and the outcome panel.
 
 The axes are fixed for the whole run (rounds 0..summit, levels 0..the US demand or the
-highest position), so a line moving is the negotiation moving, not the scale.
+highest position), so a line moving is the negotiation moving, not the scale. The draft's
+level is drawn with what it asks of budgets (new money, `win_set.new_money`) and against the
+headline the US holds out for, fixed before round 1, so the gap the drafter closes is in view.
 """
 
 from __future__ import annotations
@@ -15,25 +17,82 @@ import pandas as pd
 import solara
 from mesa.visualization.utils import update_counter
 
+from sim.model.win_set import new_money
 from sim.viz.cartogram import EMBED_OPTIONS
 from sim.viz.this_round import tabled_words
+from sim.viz.united_states import us_floor_pct
 from sim.viz.vegalite import AltairChart
 
 PANEL_WIDTH = 165
 PANEL_HEIGHT = 120
 
 
+class LevelPart(StrEnum):
+    """The lines of the draft level's panel; the values are its legend's words."""
+
+    CORE = "core"
+    NEW_MONEY = "new money"
+    HEADLINE = "core + related"
+    US_FLOOR = "US floor (headline)"
+
+
+LEVEL_COLOURS = {LevelPart.CORE: "#4c78a8", LevelPart.NEW_MONEY: "#f58518", LevelPart.HEADLINE: "#e45756",
+                 LevelPart.US_FLOOR: "#616161"}
+LEVEL_COLUMNS = {"draft_core_pct": LevelPart.CORE, "draft_new_money_pct": LevelPart.NEW_MONEY,
+                 "draft_total_pct": LevelPart.HEADLINE}
+
+
 def rounds_frame(model) -> pd.DataFrame:
-    """The model's round-by-round reporters, with the total package (core + related)."""
+    """The model's round-by-round reporters, with the total package (core + related) and what
+    it asks of budgets (core + the new-money share of the related)."""
     frame = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     frame = frame.assign(draft_total_pct=frame["draft_core_pct"] + frame["draft_related_pct"],
+                         draft_new_money_pct=new_money(frame["draft_core_pct"], frame["draft_related_pct"],
+                                                       model.params.related_cost_share),
                          share_accepting_pct=frame["share_accepting"] * 100.0)
     return frame
+
+
+def level_parts(split_enabled: bool) -> list[LevelPart]:
+    """The lines drawn: with no split, the core is the headline and all of it new money."""
+    return list(LevelPart) if split_enabled else [LevelPart.CORE, LevelPart.US_FLOOR]
+
+
+def level_frame(model) -> pd.DataFrame:
+    """One row per round and line of the draft level's panel: the drafts' parts, and the US
+    floor over every round to the summit (it is fixed before round 1)."""
+    drafts = rounds_frame(model).dropna(subset=["draft_core_pct"])
+    level = drafts.melt(id_vars=["round"], value_vars=list(LEVEL_COLUMNS), var_name="part", value_name="pct")
+    level["part"] = level["part"].map({column: str(part) for column, part in LEVEL_COLUMNS.items()})
+    floor = pd.DataFrame({"round": range(model.params.max_rounds + 1), "part": str(LevelPart.US_FLOOR),
+                          "pct": us_floor_pct(model)})
+    shown = [str(part) for part in level_parts(model.params.split_enabled)]
+    return pd.concat([level, floor], ignore_index=True).query("part in @shown").reset_index(drop=True)
 
 
 def _panel(frame: pd.DataFrame, title: str, x: alt.X, y: alt.Y, **encodings) -> alt.Chart:
     return alt.Chart(frame, title=alt.Title(title, fontSize=12, anchor="start")).mark_line(
         point=alt.OverlayMarkDef(size=25), clip=True).encode(x=x, y=y, **encodings).properties(
+        width=PANEL_WIDTH, height=PANEL_HEIGHT)
+
+
+def level_panel(model, x: alt.X, y: alt.Y) -> alt.LayerChart:
+    """The draft's level over the rounds: its parts as lines with a point per draft, over the US
+    floor as a grey dashed line with no points, so a headline at the floor still shows."""
+    parts = level_parts(model.params.split_enabled)
+    names = [str(part) for part in parts]
+    legend = alt.Legend(orient="bottom", direction="horizontal", columns=2)
+    # the same legend for colour and dash, so Vega-Lite draws one, with dashed swatches
+    encodings = {"x": x, "y": y,
+                 "color": alt.Color("part:N", title=None, legend=legend,
+                                    scale=alt.Scale(domain=names, range=[LEVEL_COLOURS[part] for part in parts])),
+                 "strokeDash": alt.StrokeDash("part:N", title=None, legend=legend, scale=alt.Scale(
+                     domain=names, range=[[4, 3] if part is LevelPart.US_FLOOR else [1, 0] for part in parts]))}
+    frame = level_frame(model)
+    is_floor = frame["part"] == LevelPart.US_FLOOR
+    floor = alt.Chart(frame[is_floor]).mark_line(clip=True, strokeWidth=1.5).encode(**encodings)
+    drafts = alt.Chart(frame[~is_floor]).mark_line(point=alt.OverlayMarkDef(size=25), clip=True).encode(**encodings)
+    return alt.layer(floor, drafts, title=alt.Title("Draft level (% of GDP)", fontSize=12, anchor="start")).properties(
         width=PANEL_WIDTH, height=PANEL_HEIGHT)
 
 
@@ -45,14 +104,7 @@ def rounds_chart(model) -> alt.HConcatChart:
     x = alt.X("round:Q", title="round", scale=alt.Scale(domain=[0, p.max_rounds], nice=False),
               axis=alt.Axis(tickMinStep=1, format="d"))
     top = max([p.us_demand_pct, *drafts["draft_total_pct"].dropna()])
-    level = drafts.melt(id_vars=["round"], value_vars=["draft_core_pct", "draft_total_pct"],
-                        var_name="part", value_name="pct").replace(
-        {"part": {"draft_core_pct": "core", "draft_total_pct": "core + related"}})
-    parts = ["core", "core + related"] if p.split_enabled else ["core"]
-    package = _panel(level[level["part"].isin(parts)], "Draft level (% of GDP)", x,
-                     alt.Y("pct:Q", title=None, scale=alt.Scale(domain=[0, math.ceil(top + 0.5)])),
-                     color=alt.Color("part:N", title=None, scale=alt.Scale(domain=parts),
-                                     legend=alt.Legend(orient="bottom", direction="horizontal")))
+    package = level_panel(model, x, alt.Y("pct:Q", title=None, scale=alt.Scale(domain=[0, math.ceil(top + 0.5)])))
     deadline = _panel(drafts, "Draft deadline (year)", x,
                       alt.Y("draft_deadline:Q", title=None, axis=alt.Axis(format="d"),
                             scale=alt.Scale(domain=[p.earliest_deadline, p.latest_deadline])))
