@@ -1,16 +1,13 @@
 """The United States as an actor (sim/model/us_actor.py): its posture read from dated statements,
 and the floor it settles on."""
 
-import dataclasses
 import datetime as dt
 
 import numpy as np
 import pytest
 
-from hand_cases import PARAMS, stances_at, three_allies
 from sim.data.us_posture import load_us_posture
-from sim.model import consensus, us_actor
-from sim.model.state import Package
+from sim.model import us_actor
 
 
 def test_the_hague_posture_worked_by_hand():
@@ -67,18 +64,3 @@ def test_the_models_us_floor_is_settled_from_the_opening():
     assert us.circumstances.reservation_total <= 0.5 * 5.0 + 1e-12
     others = [ally.circumstances.reservation_total for ally in model.allies if not ally.facts.is_us]
     assert all(value == 0.0 for value in others)
-
-
-def test_the_us_exempts_itself_judging_a_draft_by_its_floor_alone():
-    """The US of the hand cases (start 3.0%, holding out for a 4.5% headline) votes for 6% core
-    by 2026, which its own parliament could not ratify (3.0 + ramp x 1 year), and against 3% +
-    1% = 4%, below its floor; the hawk beside it, bound by its budget, rejects 6% by 2026."""
-    alliance, circumstances = three_allies()
-    stances = stances_at([2.0, 1.0, 3.0], [0.3, 0.2, 0.3])
-    params = PARAMS.replace(us_pressure=1.0, us_demand_pct=4.5)
-    steep = consensus.vote(alliance, params, circumstances, stances, Package(6.0, 0.0, 2026))
-    assert steep.accepted.tolist() == [False, False, True]
-    short = consensus.vote(alliance, params, circumstances, stances, Package(3.0, 1.0, 2040))
-    assert not short.accepted[2]
-    assert dataclasses.replace(alliance, is_us=np.zeros(3, bool)).answers_to_its_budget.all()
-    assert alliance.answers_to_its_budget.tolist() == [True, True, False]

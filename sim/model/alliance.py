@@ -104,13 +104,6 @@ class Alliance:
         return np.asarray(self.votes) & np.asarray(self.bears_cost)
 
     @property
-    def answers_to_its_budget(self):
-        """Who judges a package by what it asks of its own budget: every ally with armed forces
-        but the US, which demands the target of the others and exempts itself ("I don't think we
-        should. But I think they should": Trump on 5%, 20 June 2025; `sim/data/us_posture.csv`)."""
-        return np.asarray(self.bears_cost) & ~np.asarray(self.is_us)
-
-    @property
     def count(self) -> int:
         return len(self.iso3)
 

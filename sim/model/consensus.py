@@ -20,12 +20,10 @@ from sim.model.win_set import accepts, fits_win_set, new_money, ramp, win_set_ce
 
 def vote(alliance: Alliance, params, circumstances: Circumstances, stance: Stance, draft: Package,
          ramp_pct=None) -> Stance:
-    """Accept if the package fits the domestic win-set (the US, exempting itself, reads only its
-    floor: `Alliance.answers_to_its_budget`), meets the ally's floor and is better than no
-    agreement (`reversion.signing_limit`; `ramp_pct` as in `update_position`)."""
+    """Accept if the package fits the domestic win-set, meets the ally's floor and is better
+    than no agreement (`reversion.signing_limit`; `ramp_pct` as in `update_position`)."""
     ramp_pct = ramp(params, circumstances, stance) if ramp_pct is None else ramp_pct
-    ceiling = np.where(alliance.answers_to_its_budget,
-                       win_set_ceiling(alliance.start_pct, ramp_pct, draft.deadline_year, params.summit_year), np.inf)
+    ceiling = win_set_ceiling(alliance.start_pct, ramp_pct, draft.deadline_year, params.summit_year)
     accepted = accepts(draft.core_pct, draft.related_pct, draft.deadline_year, ceiling,
                        circumstances.reservation_total, alliance.bears_cost, params.related_cost_share)
     return dataclasses.replace(stance, accepted=accepted & signs(alliance, params, circumstances, stance, draft))
@@ -72,7 +70,7 @@ def out_of_reach(alliance: Alliance, params, circumstances: Circumstances, stanc
     reachable = ramp_pct + rounds_left * widening_per_round(alliance, params, share_accepting_)
     ceiling = win_set_ceiling(alliance.start_pct, reachable, draft.deadline_year, params.summit_year)
     asked = new_money(draft.core_pct, draft.related_pct, params.related_cost_share)
-    beyond = alliance.answers_to_its_budget & ~(fits_win_set(asked, ceiling) & signs(alliance, params, circumstances, stance, draft))
+    beyond = alliance.bears_cost & ~(fits_win_set(asked, ceiling) & signs(alliance, params, circumstances, stance, draft))
     beyond = beyond | caucus_vetoes(alliance, params, caucus, dataclasses.replace(stance, accepted=~beyond))
     return ~np.asarray(stance.accepted) & beyond
 

@@ -50,7 +50,7 @@ def signing_limit(alliance: Alliance, params, circumstances: Circumstances, idea
     """The most money each ally signs (`most_signed`); unbounded for the US, whose floor is its
     own demand on the others, and for an ally with no armed forces, which pays nothing."""
     limit = most_signed(ideal_pct, params.consensus_stake_pct, circumstances.no_deal_cost, params.us_demand_pct)
-    return np.where(alliance.answers_to_its_budget, limit, np.inf)
+    return np.where(alliance.bears_cost & ~np.asarray(alliance.is_us), limit, np.inf)
 
 
 def signing_core(alliance: Alliance, params, circumstances: Circumstances, ideal_pct):

@@ -171,11 +171,8 @@ def within_win_set(alliance: Alliance, params, circumstances: Circumstances, lev
     """A level an ally can argue for: no higher than it can ratify by `deadline` at its ramp
     `ramp_pct` (`win_set_ceiling`) nor than it would sign rather than have no agreement
     (`signing_core_pct`, `reversion.signing_core`), no lower than its floor, within 0..the
-    ceiling of any level. The US's position is its demand on the others, which its own budget
-    does not bound (`Alliance.answers_to_its_budget`). Wherever a step moves a position, it
-    ends here."""
-    ceiling = np.where(alliance.answers_to_its_budget,
-                       np.minimum(win_set_ceiling(alliance.start_pct, ramp_pct, deadline, params.summit_year),
-                                  signing_core_pct), LEVEL_CEILING_PCT)
+    ceiling of any level. Wherever a step moves a position, it ends here."""
+    ceiling = np.minimum(win_set_ceiling(alliance.start_pct, ramp_pct, deadline, params.summit_year),
+                         signing_core_pct)
     level = np.where(alliance.bears_cost, np.fmin(np.fmax(level, circumstances.floor), ceiling), level)
     return np.clip(level, 0.0, LEVEL_CEILING_PCT)

@@ -36,7 +36,7 @@ def propose_package(alliance: Alliance, params, circumstances: Circumstances, st
     what the others leave it, the level, and pays in time, as far as it is willing to wait
     (Rubinstein 1982: the proposer's advantage)."""
     p = params
-    at_stake = alliance.answers_to_its_budget & alliance.votes
+    at_stake = alliance.bears_cost & alliance.votes
     own = np.sum(np.where(proposer, stances.position, 0.0), axis=-1, keepdims=True)
     floor = np.max(np.where(alliance.votes, circumstances.floor, 0.0), axis=-1, keepdims=True)
     level = np.maximum(own, floor)
