@@ -79,7 +79,7 @@ PATH_YEARS = tuple(range(2015, 2025))  # the Wales path scored every year after 
 SEEDS = tuple(range(8))
 HAWKS = ("POL", "EST", "LVA", "LTU")
 NO_DEAL_COST = 10.0
-EXTRA_SIDE_LETTER_COST = 4.0  # an ally carried with a side letter the record does not have (only Spain's at the Hague)
+EXTRA_SIDE_LETTER_COST = 1.0  # an ally carried with a side letter the record does not have (only Spain's at the Hague): a quarter of missing Spain's
 ASKED_FOR_FLEXIBILITY = ("BEL", "SVK")  # asked for Spain's terms at the Hague, and were refused (docs/ODD.md, 9)
 NO_HINDCAST_COST = 100.0  # no deal, or a deadline before 2024: nothing to compare with the record
 ENSEMBLE_SIZE = 10  # best fits kept, so validation can tell what a case pins down from a fluke of the best
@@ -103,8 +103,8 @@ def hague_loss(values: dict) -> float:
         loss += ((core - 3.5) / 0.25) ** 2 + ((deadline - 2035) / 1.0) ** 2 + ((core + related - 5.0) / 0.25) ** 2
         loss += 0.0 if spain else 4.0
         loss += 4.0 if canada_out else 0.0
-    # the record's side letters: Spain's alone. Each other ally carried costs as much as a missed
-    # Canada, a quarter of that for the two that asked for flexibility too (ASKED_FOR_FLEXIBILITY)
+    # the record's side letters: Spain's alone. Each other ally carried costs EXTRA_SIDE_LETTER_COST,
+    # a quarter of that for the two that asked for flexibility too (ASKED_FOR_FLEXIBILITY)
     cost = np.array([0.0 if iso3 == "ESP" else EXTRA_SIDE_LETTER_COST * (0.25 if iso3 in ASKED_FOR_FLEXIBILITY else 1.0)
                      for iso3 in result.iso3])
     loss += float(np.sum(result.flexibility[result.deal] * cost))
