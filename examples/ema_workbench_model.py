@@ -55,7 +55,7 @@ REAL_LEVERS = ("us_pressure", "threat_level", "related_cap_pct")  # searched ove
 MAX_ROUNDS = (4, 20)  # the Hague talks' own is 12
 PROTOCOLS = ("mediator", "proposer", "challenge")
 LEVERS = (*REAL_LEVERS, "max_rounds", "allow_flexibility", "protocol")
-MIN_DENSITY = 0.6  # a box is kept where at least this share of its runs end without a deal
+MIN_DENSITY = 0.9  # a box is kept where at least this share of its runs end without a deal
 
 
 # --- the adapter: EMAFunction is the model's function, BatchEvaluator runs a design at once -----

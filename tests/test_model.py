@@ -12,7 +12,7 @@ from sim.engines.batch import run_batch
 from sim.engines.model import AllianceModel
 from sim.model.state import Package
 from sim.model.parameters import MediatorRule
-from sim.model import pressure
+from sim.model import pressure, reversion
 from sim.model.requirement import capability_requirement
 from sim.model.win_set import LEVEL_CEILING_PCT
 from sim.model.scenario import EscapeClause, load_scenario
@@ -88,7 +88,7 @@ def test_the_secretary_general_settles_early_only_when_no_round_left_can_win_the
     widens win-sets slowly (0.005 pp a year a round at full pressure, against the default's
     0.08), the four rounds left cannot close that gap, so with early settlement the talks end
     now with its side letter. With 100 rounds left they could: the talks go on."""
-    slow = {"expansion_rate_pct": 0.005}
+    slow = {"expansion_rate_pct": 0.005, "consensus_stake_pct": 3.0}  # (it prefers the draft to no agreement)
     model = spain_alone_out(5, **slow)
     spain = next(a for a in model.allies if a.facts.iso3 == "ESP")
     per_round = float(pressure.widening_per_round(spain.facts, model.params, model.share_accepting()))
@@ -102,14 +102,28 @@ def test_the_secretary_general_settles_early_only_when_no_round_left_can_win_the
     assert patient.running and patient.deal is None
 
 
+def test_an_ally_that_prefers_no_agreement_is_out_of_reach_however_many_rounds_are_left():
+    """With the defaults Spain signs no more than its ideal plus what the US's threat makes no
+    agreement cost it (docs/ODD.md 7.4c), less than 3.5% core and 1.5% related ask of its
+    budget; pressure in the rounds widens its ramp, not that limit, so even with 100 rounds left
+    the Secretary General settles now, with its side letter."""
+    patient = spain_alone_out(100)
+    spain = next(a for a in patient.allies if a.facts.iso3 == "ESP")
+    limit = reversion.signing_limit(spain.facts, patient.params, spain.circumstances, spain.stance.ideal)
+    assert limit < 3.5 + patient.params.related_cost_share * 1.5
+    patient.decide()
+    assert not patient.running and patient.deal and [a.facts.iso3 for a in patient.flexibility] == ["ESP"]
+
+
 def test_where_holdouts_cannot_be_won_the_side_letters_make_the_deal():
     """Hague, seed 0, with pressure 0.6 widening win-sets slowly (0.005 pp a year a round):
-    Canada and Spain cannot ratify by the summit. With flexibility they are carried; without
-    it the talks fail, and they are the holdouts."""
+    Spain cannot be won. With flexibility it is carried (before the summit); without it the
+    talks go on to the summit, the drafts move, and they fail with Spain, Italy and Slovenia
+    holding out."""
     slow = {"expansion_rate_pct": 0.005, "us_pressure": 0.6}
     carried, failed = run(**slow), run(allow_flexibility=False, **slow)
-    assert carried.deal and sorted(carried.flexibility) == ["CAN", "ESP"]
-    assert not failed.deal and sorted(failed.holdouts) == ["CAN", "ESP"]
+    assert carried.deal and sorted(carried.flexibility) == ["ESP"]
+    assert not failed.deal and sorted(failed.holdouts) == ["ESP", "ITA", "SVN"]
 
 
 # --- reproducibility ------------------------------------------------------------------------
@@ -140,7 +154,7 @@ def test_hague_hawks_open_high_and_early():
     for code in EASTERN_HAWKS:
         assert allies[code].initial_position_pct >= 4.0, code
         assert allies[code].initial_deadline <= 2031, code
-    assert allies["ESP"].initial_position_pct < 2.5
+    assert all(allies["ESP"].initial_position_pct < allies[code].initial_position_pct - 1.5 for code in EASTERN_HAWKS)
 
 
 def test_hague_baselines_are_reported_and_differ_where_the_talks_matter():
@@ -219,8 +233,10 @@ def test_a_pledge_above_an_allys_own_ideal_is_not_kept_until_the_threat_rises():
     # France wants less than 2% at the 2014 threat (0.5) and more after the 2022 invasion (0.8).
     assert france.own_spending_ideal(0.5) < target <= france.own_spending_ideal(0.8)
     assert all(path[year] == path[2014] for year in range(2015, 2022))  # signed, not kept
-    # back on the path after the invasion, at its parliament's pace, toward the Vilnius floor
-    assert path[2022] > path[2021] and path[2024] == pytest.approx(min(max(target, 2.0), path[2023] + france.ramp_pct))
+    # back on the path after the invasion, toward the Vilnius floor at its parliament's pace at
+    # least (faster where its own adjustment toward what the 2022 threat calls for outruns it)
+    assert path[2022] > path[2021]
+    assert path[2024] >= min(max(target, 2.0), path[2023] + france.ramp_pct) - 1e-9
     kept_anyway = run("wales2014", seed, enforcement_rate=0.0, self_enforcing_pledges=False)
     assert allies_by_code(kept_anyway)["FRA"].trajectory[2018] > path[2018] + 0.02
 
@@ -291,15 +307,22 @@ def test_more_us_pressure_raises_the_level_or_speeds_the_deal():
 
 
 @pytest.mark.slow
-def test_a_ceasefire_lowers_the_level_and_an_escalation_raises_it():
+def test_a_ceasefire_breaks_the_talks_and_an_escalation_raises_the_level():
+    """A ceasefire during the talks lowers what every ally wants, so the draft the capability
+    targets price is more than many sign rather than have no agreement (docs/ODD.md 7.4c): the
+    talks end with fewer deals; an escalation raises the level."""
     base = mean_outcome("hague2025")
-    assert mean_outcome("ceasefire")["core"] < base["core"]
+    ceasefire = mean_outcome("ceasefire")
+    assert ceasefire["deal_share"] < base["deal_share"] and ceasefire["holdouts"] > base["holdouts"]
     assert mean_outcome("escalation")["core"] > base["core"]
 
 
-def test_lower_threat_lowers_the_level():
-    calm, tense = mean_outcome("hague2025", threat_level=0.5), mean_outcome("hague2025", threat_level=0.8)
-    assert calm["deal_share"] > 0 and calm["core"] < tense["core"]
+def test_lower_threat_lowers_the_level_and_then_ends_the_talks():
+    """At a threat a little lower than 2025's the allies agree less; much lower, the US's 5%
+    headline asks more than the laggards sign and there is no deal."""
+    calm, lower, tense = (mean_outcome("hague2025", threat_level=level) for level in (0.5, 0.7, 0.8))
+    assert lower["deal_share"] > 0 and lower["core"] < tense["core"]
+    assert calm["deal_share"] < lower["deal_share"]
 
 
 @pytest.mark.slow
