@@ -65,11 +65,6 @@ def test_the_hague_package(result):
     assert result.hague.total_pct == pytest.approx(record.total_pct, abs=0.1)
 
 
-KNOWN_MISS_SPAIN = ("a known miss since the levers' rules (free riding, the US actor, the capability cost): with the "
-                    "refitted defaults every ally signs at the Hague, Spain included; docs/ODD.md section 9")
-
-
-@pytest.mark.xfail(strict=True, reason=KNOWN_MISS_SPAIN)
 def test_the_hague_case_carries_spain(result):
     assert result.hague.spain_flexibility_share >= 0.5
     assert HagueTargets().met_by(result.hague)
@@ -98,7 +93,8 @@ def test_the_hindcast_beats_both_naive_hindcasts(result):
     assert HindcastTargets().met_by(w.hindcast)
 
 
-@pytest.mark.xfail(strict=True, reason=KNOWN_MISS_SPAIN + " (the Wales fit too)")
+@pytest.mark.xfail(strict=True, reason="a known miss: fitted on the Wales decade alone, every ally signs at the Hague, "
+                   "Spain included (the reversion point's stakes are not pinned by Wales); docs/ODD.md section 9")
 def test_the_hague_holds_out_of_sample_when_fitted_on_wales_alone(result):
     """Parameters fitted on the Wales decade alone reproduce the Hague package and Spain's side
     letter. (The other direction holds only in part: the Hague cannot pin the pace of
