@@ -192,11 +192,10 @@ def test_new_money_is_core_plus_the_share_of_related_by_hand():
 
 
 def test_the_hague_first_draft_asks_four_and_a_third_percent_of_new_money():
-    """Core 26/7 (the targets' cost), related 5 - 26/7 = 9/7 to the US floor, share 0.4968:
-    new money (26 + 0.4968 x 9) / 7 = 30.4712 / 7."""
-    model = stepped(2)
+    """Core 26/7 (the targets' cost), related 5 - 26/7 = 9/7 to the US floor, share 0.4968 (set
+    here): new money (26 + 0.4968 x 9) / 7 = 30.4712 / 7."""
+    model = stepped(2, related_cost_share=0.4968)
     first, second = draft_costs(model)
-    assert model.params.related_cost_share == 0.4968
     assert (first.core_pct, first.related_pct) == (pytest.approx(26 / 7), pytest.approx(9 / 7))
     assert first.new_money_pct == pytest.approx(30.4712 / 7)
     table = model.rounds_table()
