@@ -3,6 +3,9 @@
 #              missing (scripts/install-chromium), and run the test suite
 # make test-fast - the same, without the tests marked slow (pytest -m "not slow")
 # make viz   - set up .venv and open the browser page on http://127.0.0.1:8765
+# make docs  - set up .venv, rerun the levers' acceptance test into docs/levers.md, then write the
+#              model's numbers into README.md's generated blocks (scripts/docs_numbers.py); about
+#              30 s. Run it after any change to the model, its parameters or its calibration
 # make setup - only create .venv with a Python >= 3.12 and install the project
 
 VENV := .venv
@@ -10,7 +13,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 OUT ?= results/default
 
-.PHONY: setup assets run test test-fast viz clean
+.PHONY: setup assets run test test-fast viz docs clean
 
 setup: $(STAMP)
 
@@ -52,6 +55,14 @@ test-fast: test
 
 viz: setup assets
 	$(VENV)/bin/alliance-sim viz
+
+# The levers' sweeps go to a folder of their own, emptied first: a sweep already there would be
+# refused (or, with --resume, reused though the model has changed since).
+LEVERS_OUT := results/docs/levers
+docs: setup
+	rm -rf $(LEVERS_OUT)
+	$(PY) -m experiments.levers --quiet --out $(LEVERS_OUT) --docs docs/levers.md
+	$(PY) -m scripts.docs_numbers
 
 clean:
 	rm -rf $(VENV) results .pytest_cache .hypothesis
