@@ -96,12 +96,15 @@ def test_deadline_histogram_counts_years_of_deals():
     assert deadline_histogram(tiny()).to_dict("list") == {"year": [2035, 2040], "runs": [2, 1]}
 
 
-def test_no_deal_at_all_gives_empty_histograms():
-    result = run_batch("hague2025", [{"max_rounds": 1, "allow_flexibility": False}] * 3, range(3))
-    if result.deal.any():
-        pytest.skip("a one-round summit reached a deal")
+def test_no_deal_at_all_gives_empty_histograms_on_fixed_axes():
+    """Without US pressure no Hague run ends in a deal (docs/ODD.md 7.4c): the histograms are
+    empty, and their axes fixed, since Vega warns of an infinite extent over no data."""
+    result = run_batch("hague2025", [{"us_pressure": 0.0}] * 3, range(3))
+    assert not result.deal.any()
     assert core_histogram(result).empty and deadline_histogram(result).empty
-    histograms_chart(result, None).to_dict()
+    core, deadline = histograms_chart(result, None).to_dict()["hconcat"]
+    assert core["encoding"]["x"]["scale"]["domain"] == [0, 1] and core["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    assert deadline["encoding"]["y"]["scale"]["domain"] == [0, 1]
 
 
 def test_keeps_pledge_needs_the_per_ally_results():

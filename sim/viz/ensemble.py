@@ -229,10 +229,13 @@ def histograms_chart(result: BatchResult, run: ThisRun | None) -> alt.HConcatCha
     """The core level and the deadline over the runs with a deal; this run's values in red."""
     deals = int(np.sum(result.deal))
     core = core_histogram(result)
+    # with no deal there is nothing to bin: fixed, empty axes, or Vega warns of an infinite extent
+    empty_x = {} if deals else {"scale": alt.Scale(domain=[0, 1])}
+    empty_y = {} if deals else {"scale": alt.Scale(domain=[0, 1])}
     core_chart = alt.Chart(core, title=_title(f"Core level (% of GDP), {deals} deals")).mark_bar(
         color="#4c78a8").encode(
-        x=alt.X("start:Q", title=None, bin="binned", axis=alt.Axis(format=".2f")), x2="end:Q",
-        y=alt.Y("runs:Q", title="runs"),
+        x=alt.X("start:Q", title=None, bin="binned", axis=alt.Axis(format=".2f"), **empty_x), x2="end:Q",
+        y=alt.Y("runs:Q", title="runs", **empty_y),
         tooltip=[alt.Tooltip("start:Q", format=".2f", title="from"), alt.Tooltip("end:Q", format=".2f", title="to"),
                  "runs:Q"]).properties(width=SMALL_WIDTH, height=SMALL_HEIGHT)
     years = deadline_histogram(result).assign(start=lambda f: f["year"] - 0.4, end=lambda f: f["year"] + 0.4)
@@ -242,7 +245,7 @@ def histograms_chart(result: BatchResult, run: ThisRun | None) -> alt.HConcatCha
     deadline_chart = alt.Chart(years, title=_title("Deadline (year)")).mark_rect(color="#72b7b2").encode(
         x=alt.X("start:Q", title=None, axis=alt.Axis(format="d", tickMinStep=1),
                 scale=alt.Scale(domain=span, nice=False)),
-        x2="end:Q", y=alt.Y("runs:Q", title=None), y2=alt.datum(0), tooltip=["year:Q", "runs:Q"]).properties(
+        x2="end:Q", y=alt.Y("runs:Q", title=None, **empty_y), y2=alt.datum(0), tooltip=["year:Q", "runs:Q"]).properties(
         width=SMALL_WIDTH, height=SMALL_HEIGHT)
     return alt.hconcat(_with_mark(core_chart, marked and marked.core_pct),
                        _with_mark(deadline_chart, marked and marked.deadline_year), spacing=16).properties(
