@@ -19,9 +19,10 @@ from sim.model.win_set import (base_ramp, core_floor, current_ideal, needed_dead
 
 def circumstances_of(alliance: Alliance, params, preference_draw) -> Circumstances:
     """An ally's exposure, fiscal pressure, floor, what no agreement would cost it and its
-    domestic shock for these talks. The EU's
-    escape clause for defence eases the deficit rule for an ally that asked for it (the
-    scenario's list), or for every EU ally with `eu_escape_clause` (a counterfactual)."""
+    domestic shock for these talks. The EU's escape clause for defence eases the deficit rule
+    for an ally that asked for it (the scenario's list), or for every EU ally with
+    `eu_escape_clause` (a counterfactual). The US's floor is its demand scaled by its pressure
+    until it settles (`us_actor.settle`)."""
     p = params
     escape = np.where((p.eu_escape_clause & alliance.eu_member) | alliance.escape_clause, p.escape_room_pct, 0.0)
     reservation = us_reservation_total(p.us_pressure, p.us_demand_pct, alliance.is_us)
@@ -32,7 +33,7 @@ def circumstances_of(alliance: Alliance, params, preference_draw) -> Circumstanc
         fiscal=fiscal_pressure(alliance.debt_pct_gdp, alliance.deficit_pct_gdp, escape),
         reservation_total=reservation,
         floor=core_floor(reservation, p.related_cap_pct, p.split_enabled),
-        us_headline=us_reservation_total(p.us_pressure, p.us_demand_pct, True) + np.zeros_like(reservation),
+        us_headline=np.zeros_like(reservation) + p.us_pressure * p.us_demand_pct,
         free_riding=left_to_others(alliance, p, exposed),
         no_deal_cost=np.where(alliance.is_us, 0.0, no_deal_cost(p.us_pressure, alliance.exports_to_us_pct_gdp,
                                                                 p.abandonment_stake_pct, p.tariff_stake_share)),

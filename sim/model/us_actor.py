@@ -105,15 +105,14 @@ def settle(alliance: Alliance, params, circumstances: Circumstances, opening: St
     stances: what each can ratify by the deadline the talks are expected to reach, at its
     parliament's pace widened by what the US's own pressure wins in the rounds before the summit
     (`widening_per_round`, with no ally yet on board) and no more than it would sign rather than
-    have no agreement (`reversion.most_signed`),
-    plus the headline that related spending adds for free (the part of it that is not new
-    money, `new_money`)."""
+    have no agreement (`reversion.most_signed`), plus the headline that related spending adds
+    for free (the part of it that is not new money, `new_money`). Every ally reads the floor
+    settled (`Circumstances.us_headline`)."""
     p = params
     members = np.asarray(alliance.at_table) & ~np.asarray(alliance.is_us)
     deadline = expected_deadline(alliance, opening.deadline_position)
     pressed = p.max_rounds * widening_per_round(alliance, p, 0.0)
     ramp_pct = base_ramp(opening.threat, circumstances.fiscal, p.ramp_base_pct, p.ramp_threat_pct) + pressed
-    # what it would sign rather than have no agreement
     signed = np.where(alliance.bears_cost, most_signed(opening.ideal, p.consensus_stake_pct, circumstances.no_deal_cost,
                                                        p.us_demand_pct), np.inf)
     ceilings = np.minimum(win_set_ceiling(alliance.start_pct, ramp_pct, deadline, p.summit_year), signed)
