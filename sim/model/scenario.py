@@ -117,13 +117,15 @@ class Scenario:
         return self.escape_clause.applied_to(facts.with_overrides(self.ally_overrides))
 
     def fiscal_inputs(self, facts: AllyFacts | None = None) -> CaseFiscalInputs | None:
-        """Each ally's GDP, debt and deficit for the year before the summit, as published by the
-        information date where `fiscal_vintages.csv` has it, each with its publication date; None
-        for a scenario without an information date (it keeps `allies.csv`)."""
+        """Each ally's GDP, debt and deficit for the last full year before the information date,
+        as published by that date where `fiscal_vintages.csv` has it, each with its publication
+        date; None for a scenario without an information date (it keeps `allies.csv`). The year
+        follows the date, not `summit_year`, so that a counterfactual parameter never changes
+        the data."""
         if self.information is None:
             return None
         return case_fiscal_inputs(facts if facts is not None else load_allies(), self.information.date,
-                                  self.params.summit_year - 1)
+                                  self.information.date.year - 1)
 
     def with_parameters(self, **changes) -> Scenario:
         """The same scenario with some parameters changed, each checked like a file's."""
@@ -351,7 +353,7 @@ class ScenarioCache:
         """`scenario.allies()`, read again only when the allies' data files have changed."""
         overrides = (tuple(sorted((code, tuple(sorted(facts.items()))) for code, facts in scenario.ally_overrides.items())),
                      tuple(sorted(scenario.escape_clause.allies)),
-                     (scenario.information.date, scenario.params.summit_year) if scenario.information else None)
+                     scenario.information.date if scenario.information else None)
         version = (_version(default_allies_path()), _version(_ties_path()),
                    _version(default_allies_path().with_name(VINTAGES_FILE)))
         entry = self._allies.get(overrides)
