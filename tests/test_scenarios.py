@@ -46,7 +46,8 @@ def test_the_escape_clause_eases_the_deficit_rule_for_the_allies_that_asked_for_
     assert len(hague.escape_clause.allies) == 16 and "Council of the EU" in hague.escape_clause.source
     assert {"BEL", "DEU", "POL"} <= set(hague.escape_clause.allies) and "ESP" not in hague.escape_clause.allies
     path = tmp_path / "no_clause.toml"
-    path.write_text('[parameters]\nus_pressure = 0.9\n')
+    # the same information date, so both read the same dated fiscal figures (fiscal_vintages.csv)
+    path.write_text('information_date = 2025-06-23\n[parameters]\nus_pressure = 0.9\n')
     fiscal = {}
     for name, scenario in (("asked", hague), ("not", load_scenario(path))):
         model = AllianceModel(scenario, rng=0)

@@ -138,8 +138,8 @@ def in_date_order(path: Path, rows: list[tuple[int, dict[str, str]]], records: t
     return records
 
 
-def published_by(records: tuple, day: dt.date | str) -> tuple:
-    """The records whose source was published on or before `day` (a case's information date), in
-    their order. Filters only: a day before the first gives (), after the last every record."""
+def published_by(records: tuple, day: dt.date | str, column: str = "source_date") -> tuple:
+    """The records whose source was published (`column`) on or before `day` (a case's information
+    date), in their order. Filters only: a day before the first gives (), after the last every record."""
     cutoff = as_date(day)
-    return tuple(record for record in records if record.source_date <= cutoff)
+    return tuple(record for record in records if getattr(record, column) <= cutoff)

@@ -25,6 +25,8 @@ from sim.data.loader import (
     default_allies_path,
     load_allies,
 )
+from sim.data.fiscal_inputs import CaseFiscalInputs, case_fiscal_inputs
+from sim.data.fiscal_vintages import VINTAGES_FILE
 from sim.data.us_ties import TIES_FILE
 from sim.data.threat_horizon import HorizonStatement, horizon_as_of, latest_horizon
 from sim.model.parameters import (NO_DEADLINE_NAMED, ParameterError, Parameters, allowed, coerce, did_you_mean,
@@ -106,8 +108,24 @@ class Scenario:
     information: Information | None = None  # what was known on `information_date`, and what it set
 
     def allies(self) -> AllyFacts:
-        """The allies' facts, with the scenario's `[allies.XXX]` overrides and `[escape_clause]`."""
-        return self.escape_clause.applied_to(load_allies().with_overrides(self.ally_overrides))
+        """The allies' facts, with GDP, debt and deficit as published by the information date
+        (`fiscal_inputs`), then the scenario's `[allies.XXX]` overrides and `[escape_clause]`."""
+        facts = load_allies()
+        inputs = self.fiscal_inputs(facts)
+        if inputs is not None:
+            facts = inputs.applied_to(facts)
+        return self.escape_clause.applied_to(facts.with_overrides(self.ally_overrides))
+
+    def fiscal_inputs(self, facts: AllyFacts | None = None) -> CaseFiscalInputs | None:
+        """Each ally's GDP, debt and deficit for the last full year before the information date,
+        as published by that date where `fiscal_vintages.csv` has it, each with its publication
+        date; None for a scenario without an information date (it keeps `allies.csv`). The year
+        follows the date, not `summit_year`, so that a counterfactual parameter never changes
+        the data."""
+        if self.information is None:
+            return None
+        return case_fiscal_inputs(facts if facts is not None else load_allies(), self.information.date,
+                                  self.information.date.year - 1)
 
     def with_parameters(self, **changes) -> Scenario:
         """The same scenario with some parameters changed, each checked like a file's."""
@@ -334,8 +352,10 @@ class ScenarioCache:
     def allies(self, scenario: Scenario) -> AllyFacts:
         """`scenario.allies()`, read again only when the allies' data files have changed."""
         overrides = (tuple(sorted((code, tuple(sorted(facts.items()))) for code, facts in scenario.ally_overrides.items())),
-                     tuple(sorted(scenario.escape_clause.allies)))
-        version = (_version(default_allies_path()), _version(_ties_path()))
+                     tuple(sorted(scenario.escape_clause.allies)),
+                     scenario.information.date if scenario.information else None)
+        version = (_version(default_allies_path()), _version(_ties_path()),
+                   _version(default_allies_path().with_name(VINTAGES_FILE)))
         entry = self._allies.get(overrides)
         if entry is None or entry[0] != version:
             if entry is not None:
