@@ -120,3 +120,19 @@ def test_flexibility_only_for_few_holdouts_with_the_us_on_board():
     assert not consensus.flexibility_allowed(holdouts, True, True, 1)
     assert not consensus.flexibility_allowed(holdouts, False, True, 2)
     assert not consensus.flexibility_allowed(holdouts, True, False, 2)
+
+
+@pytest.mark.parametrize("us_pressure, letters", [(1.0, 3), (2 / 3, 2), (1 / 3, 1), (0.3, 0), (0.0, 0)])
+def test_the_summit_carries_as_many_holdouts_as_us_pressure_sponsors(us_pressure, letters):
+    # of the default three side letters, floor(3 x pressure): the Wales posture (1/3) one, none without pressure
+    assert int(consensus.sponsored_letters(PARAMS.replace(us_pressure=us_pressure, max_flexibility_holdouts=3))) == letters
+
+
+def test_without_us_pressure_a_lone_holdout_blocks_at_the_summit():
+    alliance = dataclasses.replace(ALLY, iso3=("AAA", "BBB"), is_us=np.zeros(2, bool), bears_cost=np.ones(2, bool),
+                                   votes=np.ones(2, bool))
+    accepted = np.array([True, False])
+    pressed = consensus.decide(alliance, PARAMS.replace(us_pressure=1.0), accepted, PARAMS.max_rounds, np.zeros(2, bool))
+    assert pressed.deal.all() and pressed.flexibility.tolist() == [False, True]
+    calm = consensus.decide(alliance, PARAMS.replace(us_pressure=0.0), accepted, PARAMS.max_rounds, np.zeros(2, bool))
+    assert calm.concluded.all() and not calm.deal.any() and not calm.flexibility.any()

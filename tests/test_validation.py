@@ -65,6 +65,13 @@ def test_the_hague_package(result):
     assert result.hague.total_pct == pytest.approx(record.total_pct, abs=0.1)
 
 
+def test_washington_2024_ends_with_no_new_target(result):
+    """The record: no new target (Washington Summit Declaration, 10 July 2024). With no US
+    pressure no one sponsors a side letter (docs/ODD.md 7.8), and the laggards who prefer no
+    agreement to the targets' draft block it."""
+    assert result.washington.new_target_share < 0.5
+
+
 def test_the_hague_case_carries_spain(result):
     assert result.hague.spain_flexibility_share >= 0.5
     assert HagueTargets().met_by(result.hague)

@@ -83,6 +83,15 @@ def flexibility_allowed(holdouts, us_accepts, allow, max_holdouts):
     return allow & us_accepts & (count <= max_holdouts)
 
 
+def sponsored_letters(params):
+    """How many holdouts the summit carries with side letters: as many of `max_flexibility_holdouts`
+    as the US's pressure sponsors (rounded down). A side letter is an exception the other members
+    tolerate because the hegemon wants the agreement and bears the cost of cooperation (Keohane
+    1984; Snidal 1985): the Secretary General's letter to Spain closed a deal Washington demanded.
+    With no US push no one sponsors the exception, and a holdout blocks."""
+    return np.floor(np.asarray(params.max_flexibility_holdouts) * np.asarray(params.us_pressure) + 1e-9).astype(np.int64)
+
+
 def decide(alliance: Alliance, params, accepted, round_index, beyond_reach) -> Decision:
     """Consensus: a deal when every member accepts; one blocker blocks. A few holdouts may be
     carried with side letters at the summit (the last round), or earlier, when the Secretary
@@ -95,6 +104,6 @@ def decide(alliance: Alliance, params, accepted, round_index, beyond_reach) -> D
     stalled = params.early_settlement & np.all(~holdouts | beyond_reach, axis=-1, keepdims=True)
     us_accepts = np.all(accepted | ~(alliance.is_us & alliance.votes), axis=-1, keepdims=True)
     carried = (summit | stalled) & flexibility_allowed(holdouts, us_accepts, params.allow_flexibility,
-                                                       params.max_flexibility_holdouts)
+                                                       sponsored_letters(params))
     return Decision(holdouts=holdouts, concluded=unanimous | summit | carried, deal=unanimous | carried,
                     flexibility=holdouts & carried)

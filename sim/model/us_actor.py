@@ -21,6 +21,7 @@ import numpy as np
 from sim.data.sourced_table import published_by
 from sim.data.us_posture import THREAT_LEVELS, PostureEvent, latest_demand, posture_as_of
 from sim.model.alliance import Alliance
+from sim.model.consensus import sponsored_letters
 from sim.model.pressure import widening_per_round
 from sim.model.reversion import most_signed
 from sim.model.state import Circumstances, Stance
@@ -116,7 +117,7 @@ def settle(alliance: Alliance, params, circumstances: Circumstances, opening: St
     signed = np.where(alliance.bears_cost, most_signed(opening.ideal, p.consensus_stake_pct, circumstances.no_deal_cost,
                                                        p.us_demand_pct), np.inf)
     ceilings = np.minimum(win_set_ceiling(alliance.start_pct, ramp_pct, deadline, p.summit_year), signed)
-    carried = np.where(p.allow_flexibility, p.max_flexibility_holdouts, 0)
+    carried = np.where(p.allow_flexibility, sponsored_letters(p), 0)
     # a headline costs the decisive laggard least with all the related spending it can count:
     # each pp of it is (1 - related_cost_share) pp of headline its budget does not pay
     fill = np.where(p.split_enabled, (1.0 - p.related_cost_share) * p.related_cap_pct, 0.0)
