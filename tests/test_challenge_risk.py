@@ -112,7 +112,8 @@ def test_every_engine_reads_the_same_risk_exponents():
 
 @settings(max_examples=100, deadline=None)
 @given(st.integers(2, 6).flatmap(lambda n: st.tuples(
-    arrays(float, n, elements=st.floats(0.0, 10.0)), arrays(float, n, elements=st.floats(0.1, 1.0)),
+    arrays(float, n, elements=st.integers(0, 1000).map(lambda hundredths: hundredths / 100)),
+    arrays(float, n, elements=st.floats(0.1, 1.0)),
     arrays(float, n, elements=st.floats(0.5, 1.0)))), st.one_of(st.none(), st.floats(0.0, 10.0)))
 def test_risk_neutral_is_the_linear_rule_rescaled(alliance, on_table):
     """At r = 1 the bent utilities are the linear ones times 2 / (the issue's range): the same

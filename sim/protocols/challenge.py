@@ -131,21 +131,32 @@ def risk_challenge_utility(prevail, apart, target_salience, forecast_distance, d
         U_b = 2 - 4 (1/2 - (|x_i - mu| + d)/4)^r      U_w = 2 - 4 (1/2 + (|x_i - mu| + d)/4)^r
 
     combined as in `challenge_utility`. r < 1 (down to 1/2) is risk acceptant, r > 1 (up to 2)
-    risk averse; at r = 1 this is `challenge_utility` times 2 / (the issue's range)."""
+    risk averse; at r = 1 this is `challenge_utility` times 2 / (the issue's range). The
+    constants 2 cancel (the weights of the five utilities sum to zero), leaving
+    EU_ij = -4 [(1 - a) L_s^r + a L_f^r - Q (1/2)^r - (1 - Q)(T L_b^r + (1 - T) L_w^r)], a = s_j (1 - P_ij)
+    and L the bracketed losses; the powers are taken as exp(r log L) (`powered_loss`)."""
+    half_apart = np.multiply(0.5, apart, dtype=float)
+    shift = np.add(forecast_distance, apart, dtype=float)
+    shift *= 0.25
+    resisted = np.subtract(1.0, prevail, dtype=float)  # a = s_j (1 - P_ij): the weight of failure
+    resisted *= target_salience
+    drift = np.asarray(drift, dtype=float)
+    weighted = powered_loss(0.5 - half_apart, risk)
+    weighted *= 1.0 - resisted
+    weighted += resisted * powered_loss(half_apart + 0.5, risk)
+    weighted -= status_quo_holds * np.power(0.5, risk)
+    weighted -= ((1.0 - status_quo_holds) * drift) * powered_loss(0.5 - shift, risk)
+    weighted -= ((1.0 - status_quo_holds) * (1.0 - drift)) * powered_loss(shift + 0.5, risk)
+    weighted *= -4.0
+    return weighted
 
-    def utility(loss):
-        return 2.0 - 4.0 * np.power(np.clip(loss, 0.0, 1.0), risk)
 
-    half_apart = 0.5 * np.asarray(apart, dtype=float)
-    success, failure = utility(0.5 - half_apart), utility(0.5 + half_apart)
-    shift = 0.25 * np.add(forecast_distance, apart)
-    better, worse = utility(0.5 - shift), utility(0.5 + shift)
-    status_quo = 2.0 - 4.0 * np.power(0.5, risk)
-    drift = np.asarray(drift)
-    resisted = prevail * success + (1.0 - np.asarray(prevail)) * failure
-    contest = target_salience * resisted + (1.0 - np.asarray(target_salience)) * success
-    unchallenged = status_quo_holds * status_quo + (1.0 - status_quo_holds) * (drift * better + (1.0 - drift) * worse)
-    return contest - unchallenged
+def powered_loss(loss, risk):
+    """loss^r for losses in 0..1, as exp(r log loss), which numpy vectorises where
+    it does not `np.power`; a loss a rounding below 0 counts as 0."""
+    with np.errstate(divide="ignore"):
+        logged = np.multiply(np.log(np.maximum(loss, 0.0)), risk)
+    return np.exp(logged, out=logged if np.ndim(logged) else None)
 
 
 def issue_span(positions, at_table):
