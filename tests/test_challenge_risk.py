@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from sim.protocols import challenge, mediator
+from sim.protocols import challenge, challenge_risk, mediator
 
 
 def hawk_laggard_us():
@@ -67,7 +67,9 @@ def test_security_levels_risk_exponents_and_a_challenge_by_hand():
     alliance, circumstances, stances = hawk_laggard_us()
     level = challenge.challenges(alliance, PARAMS, stances, None).level
 
-    s_h, s_l, s_u = Fraction(-85, 82) + Fraction(1, 59), Fraction(145, 82) + Fraction(5, 2), Fraction(14, 59) - Fraction(1, 4)
+    s_h = Fraction(-85, 82) + Fraction(1, 59)
+    s_l = Fraction(145, 82) + Fraction(5, 2)
+    s_u = Fraction(14, 59) - Fraction(1, 4)
     security = challenge.security_levels(dataclasses.replace(level, risk=None))
     np.testing.assert_allclose(security, [float(s_h), float(s_l), float(s_u)])
     exposure_us = (2 * s_u - s_l - s_h) / (s_l - s_h)
@@ -77,9 +79,9 @@ def test_security_levels_risk_exponents_and_a_challenge_by_hand():
     np.testing.assert_allclose(level.span, 3.5)
     assert mediator.weighted_median(stances.position, np.array([0.2, 0.15, 0.375])) == 5.0
 
-    hawk_on_us = challenge.risk_challenge_utility(29 / 59, 2 / 7, 0.75, 2 / 7, 0.5, 2.0)
+    hawk_on_us = challenge_risk.risk_challenge_utility(29 / 59, 2 / 7, 0.75, 2 / 7, 0.5, 2.0)
     assert hawk_on_us == pytest.approx(274 / 2891)
-    us_on_hawk = challenge.risk_challenge_utility(30 / 59, 2 / 7, 1.0, 0.0, 0.5, 30863 / 20303)
+    us_on_hawk = challenge_risk.risk_challenge_utility(30 / 59, 2 / 7, 1.0, 0.0, 0.5, 30863 / 20303)
     assert us_on_hawk == pytest.approx(-0.0294, abs=5e-5)
 
     Answer = challenge.Answer
@@ -106,8 +108,8 @@ def test_every_engine_reads_the_same_risk_exponents():
     np.testing.assert_array_equal(twice.level.risk, [challenges.level.risk] * 2)
     circumstances_twice = dataclasses.replace(circumstances, **{name: np.stack([value, value])
                                                                 for name, value in vars(circumstances).items()})
-    np.testing.assert_allclose(challenge.answer_challenges(alliance, PARAMS, circumstances_twice, block, twice).position,
-                               [answered.position] * 2)
+    answered_twice = challenge.answer_challenges(alliance, PARAMS, circumstances_twice, block, twice)
+    np.testing.assert_allclose(answered_twice.position, [answered.position] * 2)
 
 
 @settings(max_examples=100, deadline=None)
@@ -126,16 +128,16 @@ def test_risk_neutral_is_the_linear_rule_rescaled(alliance, on_table):
     linear = challenge.challenge_utility(prevail, apart, salience[:, None], parties.to_forecast[None, :],
                                          parties.drift[None, :])
     span = parties.span[0]
-    bent = challenge.risk_challenge_utility(prevail, apart / span, salience[:, None], parties.to_forecast[None, :] / span,
-                                            parties.drift[None, :], 1.0)
+    bent = challenge_risk.risk_challenge_utility(prevail, apart / span, salience[:, None],
+                                                 parties.to_forecast[None, :] / span, parties.drift[None, :], 1.0)
     np.testing.assert_allclose(bent, 2 * linear / span, atol=1e-9)
 
 
 def test_equally_secure_or_absent_allies_are_risk_neutral():
-    np.testing.assert_array_equal(challenge.risk_exponent(np.array([0.3, 0.3, 0.3]), True), 1.0)
+    np.testing.assert_array_equal(challenge_risk.risk_exponent(np.array([0.3, 0.3, 0.3]), True), 1.0)
     # the extremes among allies at the table: 2 (most secure) and 1/2 (most exposed); between,
     # R = (2 x 0 - 3 + 1) / 4 = -1/2, r = (1 + 1/6) / (1 - 1/6) = 1.4; away from the table: 1
-    exponents = challenge.risk_exponent(np.array([-1.0, 0.0, 3.0, 99.0]), np.array([True, True, True, False]))
+    exponents = challenge_risk.risk_exponent(np.array([-1.0, 0.0, 3.0, 99.0]), np.array([True, True, True, False]))
     np.testing.assert_allclose(exponents, [2.0, 1.4, 0.5, 1.0])
-    np.testing.assert_array_equal(challenge.issue_span(np.array([[2.0, 2.0], [1.0, np.nan]]), np.array([True, True])),
-                                  [[1.0], [1.0]])
+    together_or_alone = challenge_risk.issue_span(np.array([[2.0, 2.0], [1.0, np.nan]]), np.array([True, True]))
+    np.testing.assert_array_equal(together_or_alone, [[1.0], [1.0]])
