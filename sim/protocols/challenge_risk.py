@@ -27,7 +27,7 @@ def risk_challenge_utility(prevail, apart, target_salience, forecast_distance, d
     risk averse; at r = 1 this is that linear rule times 2 / (the issue's range). The
     constants 2 cancel (the weights of the five utilities sum to zero), leaving
     EU_ij = -4 [(1 - a) L_s^r + a L_f^r - Q (1/2)^r - (1 - Q)(T L_b^r + (1 - T) L_w^r)], a = s_j (1 - P_ij)
-    and L the bracketed losses; the powers are taken as exp(r log L) (`powered_loss`)."""
+    and L the bracketed losses (`powered_loss`)."""
     half_apart = np.multiply(0.5, apart, dtype=float)
     shift = np.add(forecast_distance, apart, dtype=float)
     shift *= 0.25
@@ -45,11 +45,8 @@ def risk_challenge_utility(prevail, apart, target_salience, forecast_distance, d
 
 
 def powered_loss(loss, risk):
-    """loss^r for losses in 0..1, as exp(r log loss), which numpy vectorises where
-    it does not `np.power`; a loss a rounding below 0 counts as 0."""
-    with np.errstate(divide="ignore"):
-        logged = np.multiply(np.log(np.maximum(loss, 0.0)), risk)
-    return np.exp(logged, out=logged if np.ndim(logged) else None)
+    """loss^r for losses in 0..1; a loss a rounding below 0 counts as 0."""
+    return np.power(np.maximum(loss, 0.0), risk)
 
 
 def issue_span(positions, at_table):
