@@ -37,7 +37,7 @@ from sim.protocols.mediator import compromise_package, weighted_median, weighted
 # (risk neutral, r = 1), where no rescaling is needed (`challenge_utility`): only the sign of
 # an expected utility and the ratio of two on the same issue are read.
 
-PAIRS_PER_BLOCK = 1 << 15  # pairs of allies settled at once over runs (`settle`): 256 kB a float array
+PAIRS_PER_BLOCK = 1 << 15  # pairs of allies weighed at once over runs (`in_blocks_of_runs`): 256 kB a float array
 
 
 class Answer(IntEnum):
