@@ -77,11 +77,14 @@ def test_the_proposer_keeps_the_level_and_pays_in_time_as_far_as_it_will_wait():
 
 # --- the challenge protocol ------------------------------------------------------------------------
 
-def challenge_round(alliance, circumstances, stances):
+RISK_NEUTRAL = PARAMS.replace(challenge_risk_attitudes=False)  # the trace below: linear loss (risk attitudes: test_challenge_risk.py)
+
+
+def challenge_round(alliance, circumstances, stances, params=RISK_NEUTRAL):
     """One round's challenges and answers, and the package tabled after them."""
-    challenges = challenge.challenges(alliance, PARAMS, stances, None)
-    answered = challenge.answer_challenges(alliance, PARAMS, circumstances, stances, challenges)
-    return challenges, answered, challenge.forecast_package(alliance, PARAMS, circumstances, answered)
+    challenges = challenge.challenges(alliance, params, stances, None)
+    answered = challenge.answer_challenges(alliance, params, circumstances, stances, challenges)
+    return challenges, answered, challenge.forecast_package(alliance, params, circumstances, answered)
 
 
 def test_one_round_of_challenges_follows_the_hand_derived_trace():
@@ -134,7 +137,7 @@ def test_one_round_of_challenges_follows_the_hand_derived_trace():
     for ally in range(3):
         row = dataclasses.replace(ALLY, **{name: getattr(alliance, name)[ally] for name in ("start_pct", "is_us",
                                                                                             "clout")})
-        own = challenge.answer_challenges(row, PARAMS, circumstances.take(ally), stances.take(ally), challenges,
+        own = challenge.answer_challenges(row, RISK_NEUTRAL, circumstances.take(ally), stances.take(ally), challenges,
                                           seat=ally)
         assert float(own.position) == pytest.approx(answered.position[ally])
     # as the batch engine lays them out: two runs (runs, allies)

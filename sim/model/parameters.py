@@ -73,6 +73,7 @@ class Parameters:
                                "or allies challenge each other and the median position is tabled "
                                "(Bueno de Mesquita 1994)",
                                choices=tuple(NegotiationProtocol))
+    challenge_risk_attitudes: bool = _spec(True, doc="under the challenge protocol, each ally's risk attitude is estimated from how exposed its position is to challenges (Bueno de Mesquita 1994; false: every ally risk neutral, linear loss)")
     allow_flexibility: bool = _spec(True, doc="holdouts may get flexibility (a side letter) at the summit")
     early_settlement: bool = _spec(True, doc="the Secretary General may carry holdouts with side letters before the summit, once none can be won by it")
     max_flexibility_holdouts: int = _spec(3, 0, 32, doc="most holdouts the summit will carry with side letters")

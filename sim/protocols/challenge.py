@@ -21,21 +21,23 @@ from sim.model.alliance import Alliance
 from sim.model.clout import mediator_weights
 from sim.model.parameters import MediatorRule
 from sim.model.perception import urgency
-from sim.model.state import Circumstances, Package, Stance, taken
+from sim.model.state import Circumstances, Package, Stance
 from sim.model.reversion import signing_core
 from sim.model.win_set import ramp, within_win_set
+from sim.protocols.challenge_risk import CHALLENGE_STATUS_QUO_HOLDS, issue_span, risk_challenge_utility, risk_exponent
 from sim.protocols.mediator import compromise_package, weighted_median, weighted_median_index
 
 
 # Bueno de Mesquita (1994; 2002) as laid out by Scholz, Calbert & Smith (2011) and used on EU
 # decisions by Thomson et al. (2006): each ally weighs challenging each other ally on an issue,
-# and the challenged ally answers the offers it cannot refuse. Linear loss throughout (risk
-# neutral, r = 1), so positions need no rescaling to 0..1: every expected utility below scales
-# with the unit of the issue (pp of GDP or years), and only its sign and the ratio of two of
-# them on the same issue are read.
+# and the challenged ally answers the offers it cannot refuse. Each ally's risk attitude is
+# estimated from how exposed its position is (`risk_exponent`), and its utilities are bent by it
+# on positions rescaled to 0..1 over the issue's range (`risk_challenge_utility`; both in
+# `sim.protocols.challenge_risk`); with `challenge_risk_attitudes` off, linear loss throughout
+# (risk neutral, r = 1), where no rescaling is needed (`challenge_utility`): only the sign of
+# an expected utility and the ratio of two on the same issue are read.
 
-PAIRS_PER_BLOCK = 1 << 15  # pairs of allies settled at once over runs (`settle`): 256 kB a float array
-CHALLENGE_STATUS_QUO_HOLDS = 0.5  # Q: the chance nothing changes if i does not challenge (BdM 1994)
+PAIRS_PER_BLOCK = 1 << 15  # pairs of allies weighed at once over runs (`in_blocks_of_runs`): 256 kB a float array
 
 
 class Answer(IntEnum):
@@ -191,9 +193,14 @@ class Contenders:
     to_forecast: np.ndarray  # |x - mu|, the distance from the forecast (the weighted median)
     drift: np.ndarray  # T, the chance the outcome moves its way unchallenged (status_quo_drift)
     at_table: np.ndarray  # who may challenge
+    span: np.ndarray  # the issue's range this round, the same for every ally of a run (issue_span)
+    risk: np.ndarray | None = None  # r, the risk exponent (risk_exponent); None: linear loss
 
     def take(self, rows) -> Contenders:
-        return taken(self, rows)
+        """The given rows of every field; `risk` stays None under linear loss."""
+        return dataclasses.replace(self, **{field.name: getattr(self, field.name)[rows]
+                                            for field in dataclasses.fields(self)
+                                            if getattr(self, field.name) is not None})
 
 
 @dataclass(frozen=True)
@@ -235,56 +242,106 @@ class Offers:
         return offered_move(self.apart, self.prevail, self.challenges, self.compelled)
 
 
-def contenders(positions, weights, salience, at_table, status_quo) -> Contenders:
+def in_blocks_of_runs(compute, parties: Contenders):
+    """compute(parties) -> one value per ally, over runs x allies a block of runs at a time
+    (`PAIRS_PER_BLOCK`): the pairs' arrays then stay small enough to be reused from the heap
+    rather than mapped and faulted in afresh at every step, which costs more than the arithmetic
+    on them. Each run's numbers are the same either way; over allies alone, at once."""
+    if np.ndim(parties.position) < 2:
+        return compute(parties)
+    runs, allies = np.shape(parties.position)
+    block = max(1, PAIRS_PER_BLOCK // max(allies * allies, 1))
+    result = np.empty((runs, allies))
+    for first in range(0, runs, block):
+        result[first:first + block] = compute(parties.take(slice(first, first + block)))
+    return result
+
+
+def security_levels(parties: Contenders):
+    """S_i, ally i's security level on one issue: the sum over the other allies j at the table of
+    EU_ji, j's expected utility of challenging i, risk neutral (Bueno de Mesquita 1994; Scholz et
+    al. 2011, computed with every r = 1 before the exponents are estimated). The higher, the more
+    the others gain by challenging i. Linear loss in the issue's unit: rescaling to 0..1 would
+    multiply every S of a run by one factor, which `risk_exponent` does not see."""
+
+    def of_block(own: Contenders):
+        apart = np.abs(own.position[..., None, :] - own.position[..., :, None])  # [target i, challenger j]
+        prevails = prevail_probability(own.distance[..., None, :], own.distance[..., :, None])  # P_ji
+        utility = challenge_utility(prevails, apart, own.salience[..., :, None], own.to_forecast[..., None, :],
+                                    own.drift[..., None, :])  # EU_ji
+        others = own.at_table[..., None, :] & ~np.eye(np.shape(own.position)[-1], dtype=bool)
+        return np.sum(np.where(others, utility, 0.0), axis=-1)
+
+    return in_blocks_of_runs(of_block, parties)
+
+
+def contenders(positions, weights, salience, at_table, status_quo, risk_attitudes=False) -> Contenders:
     """The allies as parties to challenges on one issue: `positions`, `weights` (capability x
     salience) and `salience` over allies; `status_quo` the issue's value in the package on the
-    table (NaN before the first)."""
+    table (NaN before the first). With `risk_attitudes`, each ally's risk exponent is estimated
+    from its security level (`risk_exponent`); without, linear loss."""
     forecast = weighted_median(positions, weights)[..., None]
-    return Contenders(position=positions, distance=weighted_distance(positions, weights), salience=salience,
-                      to_forecast=np.abs(positions - forecast),
-                      drift=status_quo_drift(positions, forecast, status_quo),
-                      at_table=np.broadcast_to(at_table, np.shape(positions)))
+    at_table = np.broadcast_to(at_table, np.shape(positions))
+    parties = Contenders(position=positions, distance=weighted_distance(positions, weights), salience=salience,
+                         to_forecast=np.abs(positions - forecast),
+                         drift=status_quo_drift(positions, forecast, status_quo), at_table=at_table,
+                         span=np.broadcast_to(issue_span(positions, at_table), np.shape(positions)))
+    if not risk_attitudes:
+        return parties
+    return dataclasses.replace(parties, risk=risk_exponent(security_levels(parties), at_table))
 
 
 def challenges(alliance: Alliance, params, stances: Stance, draft: Package | None) -> Challenges:
     """The round's challenges (Bueno de Mesquita 1994): every ally at the table weighs
     challenging every other on the level and on the deadline; capability is clout, raised by
     vetoes as with the mediator, and salience the ally's (`mediator_weights`); the status quo is
-    the package on the table."""
+    the package on the table; risk attitudes as `challenge_risk_attitudes` says."""
     weights = mediator_weights(alliance, params, stances)
     salience = clout.salience(urgency(alliance, params, stances.threat))
     at_table = alliance.at_table
     level_now = np.nan if draft is None else draft.core_pct
     deadline_now = np.nan if draft is None else draft.deadline_year
-    return Challenges(level=contenders(stances.position, weights, salience, at_table, level_now),
-                      deadline=contenders(stances.deadline_position, weights, salience, at_table, deadline_now))
+    risk = params.challenge_risk_attitudes
+    return Challenges(level=contenders(stances.position, weights, salience, at_table, level_now, risk),
+                      deadline=contenders(stances.deadline_position, weights, salience, at_table, deadline_now, risk))
+
+
+def expected_utility(prevail, apart, target_salience, forecast_distance, drift, risk, span):
+    """EU of a challenge: `risk_challenge_utility` on distances rescaled by the issue's `span`
+    with the challenger's risk exponent, or `challenge_utility` (linear loss) if `risk` is None."""
+    if risk is None:
+        return challenge_utility(prevail, apart, target_salience, forecast_distance, drift)
+    return risk_challenge_utility(prevail, apart / span, target_salience, forecast_distance / span, drift, risk)
 
 
 def offers(targets: Contenders, challengers: Contenders) -> Offers:
     """Every challenger's proposal to the targets on one issue and the targets' answers: to one
     target (its own row, plain values) over the challengers, or to every ally (the targets
-    being the challengers) as (..., targets, challengers). O(allies) pairs per target."""
+    being the challengers) as (..., targets, challengers). O(allies) pairs per target. Each
+    side's expected utility uses its own risk exponent."""
 
     def target(values):
-        return np.asarray(values)[..., None]
+        return None if values is None else np.asarray(values)[..., None]
 
     def challenger(values):
+        if values is None:
+            return None
         values = np.asarray(values)
         return values[..., None, :] if values.ndim == np.ndim(targets.position) else values
 
     x_j, x_i = target(targets.position), challenger(challengers.position)
     gap = x_i - x_j
     apart = np.abs(gap)
+    span = target(targets.span)  # the same for both sides: one run
     prevails = prevail_probability(challenger(challengers.distance), target(targets.distance))  # P_ij
-    pressing = challenge_utility(prevails, apart, target(targets.salience), challenger(challengers.to_forecast),
-                                 challenger(challengers.drift))  # EU_ij
+    pressing = expected_utility(prevails, apart, target(targets.salience), challenger(challengers.to_forecast),
+                                challenger(challengers.drift), challenger(challengers.risk), span)  # EU_ij
     if targets is challengers:  # every ally against every other: j's view of i's challenge is j's challenge to i
         resisting = np.swapaxes(pressing, -1, -2)
     else:
-        resisting = challenge_utility(prevail_probability(target(targets.distance),
-                                                          challenger(challengers.distance)),
-                                      apart, challenger(challengers.salience), target(targets.to_forecast),
-                                      target(targets.drift))  # EU_ji
+        resisting = expected_utility(prevail_probability(target(targets.distance), challenger(challengers.distance)),
+                                     apart, challenger(challengers.salience), target(targets.to_forecast),
+                                     target(targets.drift), target(targets.risk), span)  # EU_ji
     able = (apart > 0) & challenger(challengers.at_table) & target(targets.at_table)  # only allies at the table
     challenges_, compelled = challenge_classes(pressing, resisting, able)
     return Offers(challenges=challenges_, compelled=compelled, gap=gap, apart=apart, prevail=prevails)
@@ -293,20 +350,15 @@ def offers(targets: Contenders, challengers: Contenders) -> Offers:
 def settle(targets: Contenders, challengers: Contenders):
     """Where the targets end on one issue: each takes the offer it must accept that moves it
     least (`least_move`). Every ally against every other over many runs is settled a block of
-    runs at a time (`PAIRS_PER_BLOCK`): the pairs' arrays then stay small enough to be reused
-    from the heap rather than mapped and faulted in afresh at every step, which costs more than
-    the arithmetic on them. Each run's numbers are the same either way."""
+    runs at a time (`in_blocks_of_runs`)."""
+
+    def least(own: Contenders, others: Contenders):
+        made = offers(own, others)
+        return least_move(own.position, made.gap, made.moves())
+
     if challengers is not targets or np.ndim(targets.position) < 2:
-        made = offers(targets, challengers)
-        return least_move(targets.position, made.gap, made.moves())
-    runs, allies = np.shape(targets.position)
-    block = max(1, PAIRS_PER_BLOCK // max(allies * allies, 1))
-    settled = np.empty((runs, allies))
-    for first in range(0, runs, block):
-        own = targets.take(slice(first, first + block))
-        made = offers(own, own)
-        settled[first:first + block] = least_move(own.position, made.gap, made.moves())
-    return settled
+        return least(targets, challengers)
+    return in_blocks_of_runs(lambda own: least(own, own), targets)
 
 
 def answer_challenges(alliance: Alliance, params, circumstances: Circumstances, stance: Stance, challenges_: Challenges,
