@@ -85,7 +85,9 @@ EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
     # without US pressure the capability targets' draft is more than four allies sign rather than
     # have no agreement (docs/ODD.md 7.4c): no new target, as at Washington in 2024
     ("hague2025", {"us_demand_pct": 0.0, "us_pressure": 0.0}, "no deal"),
-    ("hague2025", {"us_pressure": 0.0, "max_rounds": 1, "max_flexibility_holdouts": 32}, "deal with flexibility"),
+    # one round, room for every holdout: the laggards prefer no agreement and the US's own budget
+    # rejects the first draft, and no side letter carries the US
+    ("hague2025", {"max_rounds": 1, "max_flexibility_holdouts": 32}, "no deal"),
     ("hague2025", {}, "deal with flexibility"),  # Spain prefers no agreement and is carried
     ("hague2025", {"consensus_stake_pct": 3.0}, "deal"),  # blocking costs more than any package asks: all sign
     ("hague2025", {"expansion_rate_pct": 0.005, "us_pressure": 0.6}, "deal with flexibility"),

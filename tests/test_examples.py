@@ -40,20 +40,20 @@ def limits(output: str, lever: str) -> tuple[float, float]:
     return float(match.group(1)), float(match.group(2))
 
 
-def test_the_ema_workbench_example_finds_no_deal_below_the_2025_threat_without_side_letters():
-    """No deal is concentrated where the threat is lower than 2025's (0.8) and the summit may not
-    carry holdouts with side letters: the capability targets' draft and the US's headline ask
-    more than the far allies sign rather than have no agreement (docs/ODD.md 7.4c), and with no
-    side letter one of them blocks. About 60% of the quick experiments end without a deal, over
-    90% in the box. PRIM reads the bool and the categorical through `sim.api.prim_ready` (0/1
-    columns): under pandas 3 it raises on the raw table."""
+def test_the_ema_workbench_example_finds_no_deal_below_the_2025_threat():
+    """No deal is concentrated where the threat is lower than 2025's (0.8), under the mediator and
+    the challenge protocols: the capability targets' draft and the US's headline ask more than
+    the far allies sign rather than have no agreement (docs/ODD.md 7.4c), more of them than the
+    side letters US pressure sponsors can carry (7.8). About 60% of the quick experiments end
+    without a deal, 90% in the box. PRIM reads the bool and the categorical through
+    `sim.api.prim_ready` (0/1 columns): under pandas 3 it raises on the raw table."""
     pytest.importorskip("ema_workbench")
     output = run_example("ema_workbench_model.py", "--quick")
     share = re.search(r"^300 experiments; no deal in (\d+)% of them$", output, flags=re.MULTILINE)
     assert share and 40 <= int(share.group(1)) <= 80, output
     assert "Boxes where no deal is concentrated" in output
     assert limits(output, "threat_level")[1] < 0.9, output  # below the 2025 threat
-    assert limits(output, "allow_flexibility") == (0.0, 0.5), output  # no side letters
+    assert limits(output, "protocol=proposer") == (0.0, 0.5), output  # the mediator or the challenge protocol
     assert limits(output, "max_rounds") == (4.0, 20.0), output  # however long the talks
 
 

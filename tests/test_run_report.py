@@ -14,16 +14,16 @@ def test_one_round_is_singular():
 
 
 def test_convergence_figure_gives_each_side_letter_its_own_colour(tmp_path, monkeypatch):
-    """With the fitted defaults the Hague summit carries Spain alone; at a milder US pressure
-    (0.4) several laggards prefer no agreement to the package (docs/ODD.md 7.4c) and some runs
-    carry three with side letters (searched for below)."""
+    """With the fitted defaults the Hague summit carries Spain alone; at a lower threat (0.7)
+    several laggards prefer no agreement to the package (docs/ODD.md 7.4c) and some runs carry
+    three with side letters (searched for below)."""
     import matplotlib.axes
 
     from sim.analysis import run_report as report
 
     from sim.engines.batch import run_batch
 
-    slow = {"us_pressure": 0.4}
+    slow = {"threat_level": 0.7}
     searched = run_batch("hague2025", [slow] * 200, list(range(200)))
     seed = int(np.flatnonzero(searched.flexibility.sum(axis=1) >= 3)[0])  # a run with three side letters
     outcome = AllianceModel("hague2025", rng=seed, **slow).run()
@@ -41,6 +41,6 @@ def test_convergence_figure_gives_each_side_letter_its_own_colour(tmp_path, monk
     from sim.cli import main
 
     out = tmp_path / "run"
-    assert main(["run", "--seed", str(seed), "--set", "us_pressure=0.4", "--out", str(out)]) == 0
+    assert main(["run", "--seed", str(seed), "--set", "threat_level=0.7", "--out", str(out)]) == 0
     assert set(colours) == set(outcome.flexibility) and len(set(colours.values())) == len(colours)
     assert report.FLEXIBILITY_COLOURS  # the palette the figure draws from
