@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from sim.engines.batch import run_batch
 from sim.protocols import challenge, challenge_risk, mediator
 
 
@@ -141,3 +142,14 @@ def test_equally_secure_or_absent_allies_are_risk_neutral():
     np.testing.assert_allclose(exponents, [2.0, 1.4, 0.5, 1.0])
     together_or_alone = challenge_risk.issue_span(np.array([[2.0, 2.0], [1.0, np.nan]]), np.array([True, True]))
     np.testing.assert_array_equal(together_or_alone, [[1.0], [1.0]])
+
+
+def test_a_batch_mixing_the_flag_runs_each_run_as_it_would_run_alone():
+    """The flag may differ from run to run in one batch (a sweep over every parameter): each run
+    ends as it does in a batch of its own."""
+    runs = [{"protocol": "challenge", "challenge_risk_attitudes": flag} for flag in (True, False)]
+    mixed = run_batch("hague2025", runs, [3, 3])
+    for index, overrides in enumerate(runs):
+        alone = run_batch("hague2025", [overrides], [3])
+        assert mixed.deal[index] == alone.deal[0] and mixed.rounds[index] == alone.rounds[0]
+        np.testing.assert_allclose(mixed.core_target_pct[index], alone.core_target_pct[0], rtol=0, atol=1e-12)

@@ -286,9 +286,12 @@ def contenders(positions, weights, salience, at_table, status_quo, risk_attitude
                          to_forecast=np.abs(positions - forecast),
                          drift=status_quo_drift(positions, forecast, status_quo), at_table=at_table,
                          span=np.broadcast_to(issue_span(positions, at_table), np.shape(positions)))
-    if not risk_attitudes:
+    estimated = np.asarray(risk_attitudes, dtype=bool)  # one flag, or one per run in a batch of mixed runs
+    if not estimated.any():
         return parties
-    return dataclasses.replace(parties, risk=risk_exponent(security_levels(parties), at_table))
+    # where a run's flag is off its exponent is 1: the same challenges and answers as linear loss
+    risk = risk_exponent(security_levels(parties), at_table)
+    return dataclasses.replace(parties, risk=np.where(estimated, risk, 1.0))
 
 
 def challenges(alliance: Alliance, params, stances: Stance, draft: Package | None) -> Challenges:
