@@ -29,9 +29,10 @@ def vote(alliance: Alliance, params, circumstances: Circumstances, stance: Stanc
     return dataclasses.replace(stance, accepted=accepted & signs(alliance, params, circumstances, stance, draft))
 
 
-def signs(alliance: Alliance, params, circumstances: Circumstances, stance: Stance, draft: Package):
-    """Whether each ally prefers the draft to no agreement (`reversion.prefers_to_no_deal`)."""
-    asked = new_money(draft.core_pct, draft.related_pct, params.related_cost_share)
+def signs(alliance: Alliance, params, circumstances: Circumstances, stance: Stance, draft: Package, asked=None):
+    """Whether each ally prefers the draft to no agreement (`reversion.prefers_to_no_deal`);
+    `asked` is what the draft asks of a budget (`new_money`) where the caller has it."""
+    asked = new_money(draft.core_pct, draft.related_pct, params.related_cost_share) if asked is None else asked
     return prefers_to_no_deal(asked, signing_limit(alliance, params, circumstances, stance.ideal))
 
 
@@ -70,7 +71,8 @@ def out_of_reach(alliance: Alliance, params, circumstances: Circumstances, stanc
     reachable = ramp_pct + rounds_left * widening_per_round(alliance, params, share_accepting_)
     ceiling = win_set_ceiling(alliance.start_pct, reachable, draft.deadline_year, params.summit_year)
     asked = new_money(draft.core_pct, draft.related_pct, params.related_cost_share)
-    beyond = alliance.bears_cost & ~(fits_win_set(asked, ceiling) & signs(alliance, params, circumstances, stance, draft))
+    beyond = alliance.bears_cost & ~(fits_win_set(asked, ceiling) & signs(alliance, params, circumstances, stance, draft,
+                                                                          asked))
     beyond = beyond | caucus_vetoes(alliance, params, caucus, dataclasses.replace(stance, accepted=~beyond))
     return ~np.asarray(stance.accepted) & beyond
 

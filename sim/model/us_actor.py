@@ -23,7 +23,7 @@ from sim.data.us_posture import THREAT_LEVELS, PostureEvent, latest_demand, post
 from sim.model.alliance import Alliance
 from sim.model.consensus import sponsored_letters
 from sim.model.pressure import widening_per_round
-from sim.model.reversion import most_signed
+from sim.model.reversion import signing_limit
 from sim.model.state import Circumstances, Stance
 from sim.model.win_set import base_ramp, core_floor, win_set_ceiling
 
@@ -43,6 +43,7 @@ class PostureReading:
     deadline_year: int | None  # the year it asked for it by; None if no statement had named one
     pressed_by: PostureEvent | None  # the sitting administration's most explicit threat in the year before
     asked_by: PostureEvent | None  # the latest statement that named a level
+    deadline_by: PostureEvent | None  # the statement the deadline was read from (`deadline_statement`)
 
 
 def read_posture(as_of: dt.date | str, events: tuple[PostureEvent, ...] | None = None) -> PostureReading:
@@ -54,28 +55,31 @@ def read_posture(as_of: dt.date | str, events: tuple[PostureEvent, ...] | None =
     many words (Snyder 1984; Schelling 1966 on commitment), and gentler statements in between
     do not withdraw it. A candidate's words are a forecast, not yet a posture.
     The demand is the latest level of GDP an administration in office had named, the deadline
-    the one it was last asked by (`asked_deadline`). Only statements published by `as_of` count."""
+    the one it was last asked by (`deadline_statement`). Only statements published by `as_of` count."""
     day = as_of if isinstance(as_of, dt.date) else dt.date.fromisoformat(str(as_of))
     known = posture_as_of(day) if events is None else published_by(events, day)
     sitting = tuple(event for event in known if event.administration in SITTING)
     recent = [event for event in sitting if (day - event.date).days <= POSTURE_MEMORY_DAYS]
     pressed_by = max(recent, key=lambda event: (event.threat_of_abandonment, event.date), default=None)
     asked_by = latest_demand(sitting)
+    deadline_by = deadline_statement(sitting)
     pressure = pressed_by.threat_of_abandonment / max(THREAT_LEVELS) if pressed_by is not None else 0.0
     return PostureReading(as_of=day, pressure=float(pressure),
                           demand_pct=asked_by.demand_pct_gdp if asked_by is not None else None,
-                          deadline_year=asked_deadline(sitting), pressed_by=pressed_by, asked_by=asked_by)
+                          deadline_year=deadline_by.demand_deadline if deadline_by is not None else None,
+                          pressed_by=pressed_by, asked_by=asked_by, deadline_by=deadline_by)
 
 
-def asked_deadline(events: tuple[PostureEvent, ...]) -> int | None:
-    """The year the US last asked its demand to be met by: of the latest day that named one, the
-    soonest (a negotiator opens at the most it has said; Rubio named 2032 to the ministers and
-    "the next decade" on television on 15 May 2025). None if no statement named a year."""
+def deadline_statement(events: tuple[PostureEvent, ...]) -> PostureEvent | None:
+    """The statement the US was last asked its demand to be met by: of the latest day that named a
+    year, the one naming the soonest (a negotiator opens at the most it has said; Rubio named 2032
+    to the ministers and "the next decade" on television on 15 May 2025). None if no statement
+    named a year."""
     named = [event for event in events if event.demand_deadline is not None]
     if not named:
         return None
     last_day = max(event.date for event in named)
-    return min(event.demand_deadline for event in named if event.date == last_day)
+    return min((event for event in named if event.date == last_day), key=lambda event: event.demand_deadline)
 
 
 def decisive_ceiling(ceilings, members, carried: int):
@@ -106,7 +110,7 @@ def settle(alliance: Alliance, params, circumstances: Circumstances, opening: St
     stances: what each can ratify by the deadline the talks are expected to reach, at its
     parliament's pace widened by what the US's own pressure wins in the rounds before the summit
     (`widening_per_round`, with no ally yet on board) and no more than it would sign rather than
-    have no agreement (`reversion.most_signed`), plus the headline that related spending adds
+    have no agreement (`reversion.signing_limit`), plus the headline that related spending adds
     for free (the part of it that is not new money, `new_money`). Every ally reads the floor
     settled (`Circumstances.us_headline`)."""
     p = params
@@ -114,9 +118,8 @@ def settle(alliance: Alliance, params, circumstances: Circumstances, opening: St
     deadline = expected_deadline(alliance, opening.deadline_position)
     pressed = p.max_rounds * widening_per_round(alliance, p, 0.0)
     ramp_pct = base_ramp(opening.threat, circumstances.fiscal, p.ramp_base_pct, p.ramp_threat_pct) + pressed
-    signed = np.where(alliance.bears_cost, most_signed(opening.ideal, p.consensus_stake_pct, circumstances.no_deal_cost,
-                                                       p.us_demand_pct), np.inf)
-    ceilings = np.minimum(win_set_ceiling(alliance.start_pct, ramp_pct, deadline, p.summit_year), signed)
+    ceilings = np.minimum(win_set_ceiling(alliance.start_pct, ramp_pct, deadline, p.summit_year),
+                          signing_limit(alliance, p, circumstances, opening.ideal))
     carried = np.where(p.allow_flexibility, sponsored_letters(p), 0)
     # a headline costs the decisive laggard least with all the related spending it can count:
     # each pp of it is (1 - related_cost_share) pp of headline its budget does not pay

@@ -16,9 +16,9 @@ from enum import StrEnum
 import solara
 from mesa.visualization.utils import update_counter
 
-from sim.data.us_posture import PostureEvent, posture_as_of
+from sim.data.us_posture import PostureEvent
 from sim.model.parameters import NO_DEADLINE_NAMED, Parameters
-from sim.model.us_actor import SITTING, PostureReading
+from sim.model.us_actor import PostureReading
 from sim.viz.provenance import Provenance, provenance, recorded_value, same_value, scenario_parameters
 
 QUOTE_CHARS = 90  # a quote longer than this is cut at a word and marked "…"
@@ -116,17 +116,6 @@ def us_votes(model) -> tuple[tuple[int, ...], tuple[int, ...]]:
             tuple(int(r) for r in rows.loc[~rows["accepted"], "round"]))
 
 
-def deadline_statement(reading: PostureReading) -> PostureEvent | None:
-    """The statement the deadline was read from: of the latest day an administration in office
-    named a year, the one that named the year read (`us_actor.asked_deadline`)."""
-    if reading.deadline_year is None:
-        return None
-    named = [event for event in posture_as_of(reading.as_of)
-             if event.administration in SITTING and event.demand_deadline is not None]
-    last_day = max(event.date for event in named)
-    return next(event for event in named if event.date == last_day and event.demand_deadline == reading.deadline_year)
-
-
 def recorded_statement(reading: PostureReading | None, lever: PostureLever) -> PostureEvent | None:
     """The statement behind the record's reading of `lever`; None without a reading."""
     if reading is None:
@@ -135,7 +124,7 @@ def recorded_statement(reading: PostureReading | None, lever: PostureLever) -> P
         return reading.pressed_by
     if lever is PostureLever.DEMAND:
         return reading.asked_by
-    return deadline_statement(reading)
+    return reading.deadline_by
 
 
 def posture_values(model, scenario: Parameters) -> tuple[PostureValue, ...]:
