@@ -39,7 +39,8 @@ from experiments.common import argument_parser
 from sim.analysis import metrics
 from sim.engines.batch import run_batch
 from sim.data.loader import load_allies
-from sim.analysis.history import WalesRecord, load_spending_record
+from sim.analysis.history import WalesRecord
+from sim.data.spending_record import load_spending_record
 from sim.engines.model import AllianceModel
 from sim.model.parameters import Parameters, NegotiationProtocol
 from sim.model.scenario import display_path, load_scenario

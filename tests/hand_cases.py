@@ -36,7 +36,7 @@ def three_allies():
     circumstances = Circumstances(exposure=np.ones(3), fiscal=np.full(3, 0.5),
                                   reservation_total=np.array([0.0, 0.0, 4.5]), floor=np.array([0.0, 0.0, 3.0]),
                                   us_headline=np.full(3, 4.5), free_riding=np.zeros(3), no_deal_cost=np.zeros(3),
-                                  noise=np.zeros(3))
+                                  noise=np.zeros(3), standing_pct=np.zeros(3))
     return alliance, circumstances
 
 

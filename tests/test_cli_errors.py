@@ -312,6 +312,7 @@ name = "x"
 kind = "floor"
 level_pct = 2.0
 from_year = {year}
+made_year = 2023
 source = "s"
 """
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sim.data.loader import DataError
-from sim.analysis.history import RECORD_VINTAGE, load_spending_record
+from sim.data.spending_record import RECORD_VINTAGE, load_spending_record
 
 HEADER = "iso3,year,defence_pct_gdp,is_estimate,vintage,source_key,note\n"
 

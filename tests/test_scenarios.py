@@ -77,11 +77,13 @@ BAD_FILES = [
     ("accession.toml", "[allies.ESP]\naccession_year = 1982.5\n",
      "field allies.ESP.accession_year = 1982.5 is not allowed; allowed: a whole year from 1949 to 2100"),
     ("pledge_source.toml", '[[pledges]]\nname = "Vilnius 2023"\nkind = "floor"\nlevel_pct = 2.0\nfrom_year = 2024\n'
-                           'source = "  "\n',
+                           'made_year = 2023\nsource = "  "\n',
      "field pledges[1].source must not be empty; allowed: a non-empty text saying where the pledge comes from"),
-    ("pledge_name.toml", '[[pledges]]\nname = ""\nkind = "floor"\nlevel_pct = 2.0\nfrom_year = 2024\nsource = "s"\n',
+    ("pledge_name.toml", '[[pledges]]\nname = ""\nkind = "floor"\nlevel_pct = 2.0\nfrom_year = 2024\nmade_year = 2023\nsource = "s"\n',
      "field pledges[1].name must not be empty; allowed: a non-empty text"),
-    ("data_year.toml", "[parameters]\ndata_year = 2019\n", "allowed: one of 2014, 2024"),
+    ("data_year.toml", "[parameters]\ndata_year = 2030\n", "allowed: one of 2014, 2015, 2016"),
+    ("pledge_made.toml", '[[pledges]]\nname = "x"\nkind = "floor"\nlevel_pct = 2.0\nfrom_year = 2024\nmade_year = 2025\n'
+                         'source = "s"\n', "field pledges[1].made_year = 2025 is after from_year = 2024"),
     ("summit_1990.toml", "[parameters]\nsummit_year = 1990\n",
      "field parameters.summit_year: 1990 is before the data year (2024)"),
     ("summit_2013.toml", "[parameters]\nsummit_year = 2013\ndata_year = 2014\n",

@@ -8,15 +8,7 @@ talks for the draft deadline (2032), Lithuania's and Italy's asks, and Spain's s
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
-
-import numpy as np
-
-from sim.data.loader import DataError
 
 
 @dataclass(frozen=True)
@@ -50,66 +42,12 @@ class WalesRecord:
     allies_at_two_percent_2024: int = 23  # of 32, June 2024 estimates
 
 
-# --- the spending record, 2014-2024 ---------------------------------------------------------
-
-RECORD_FILE = "defence_spending_2014_2024.csv"
-RECORD_VINTAGE = "NATO_JUN2024"  # NATO's June 2024 release: the record known before the Hague summit
-RECORD_COLUMNS = ("iso3", "year", "defence_pct_gdp", "vintage")
-
-
 @dataclass(frozen=True)
-class SpendingRecord:
-    """Each ally's defence spending (% of GDP) per year, as one vintage of the record has it."""
+class VilniusRecord:
+    """The Vilnius summit of 11-12 July 2023: "an enduring commitment to invest at least 2% of our
+    GDP annually on defence" (Vilnius Summit Communique, 11 July 2023, paragraph 27), a floor
+    from 2024 on."""
 
-    iso3: tuple[str, ...]
-    years: tuple[int, ...]
-    pct: np.ndarray  # allies x years, NaN where the record has no figure (Iceland)
+    summit_year: int = 2023
+    floor_pct: float = 2.0
 
-    def path(self, iso3: Sequence[str], years: Sequence[int]) -> np.ndarray:
-        """The record for these allies (rows) and years (columns), NaN where it has none."""
-        rows = {code: index for index, code in enumerate(self.iso3)}
-        columns = {year: index for index, year in enumerate(self.years)}
-        out = np.full((len(iso3), len(years)), np.nan)
-        for i, code in enumerate(iso3):
-            for j, year in enumerate(years):
-                if code in rows and year in columns:
-                    out[i, j] = self.pct[rows[code], columns[year]]
-        return out
-
-
-def load_spending_record(path: Path | None = None, vintage: str = RECORD_VINTAGE) -> SpendingRecord:
-    """The spending series of one vintage, each cell checked; a damaged file is refused with
-    one message naming the file, the line and the column."""
-    path = path or Path(str(resources.files("sim.data").joinpath(RECORD_FILE)))
-    try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
-            header = rows[0].keys() if rows else ()
-    except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise DataError(f"{path}: cannot be read ({error})") from None
-    missing = [column for column in RECORD_COLUMNS if column not in header]
-    if missing:
-        raise DataError(f"{path}: missing column {missing[0]!r}; expected columns include {', '.join(RECORD_COLUMNS)}")
-    values: dict[tuple[str, int], float] = {}
-    for line, row in enumerate(rows, start=2):
-        if row["vintage"] != vintage:
-            continue
-        where = f"{path}, line {line}"
-        try:
-            year = int(row["year"])
-            level = float(row["defence_pct_gdp"]) if row["defence_pct_gdp"] not in ("", None) else float("nan")
-        except (TypeError, ValueError):
-            raise DataError(f"{where}: year {row['year']!r} or defence_pct_gdp {row['defence_pct_gdp']!r} "
-                            "is not a number") from None
-        if not 1949 <= year <= 2100 or not (np.isnan(level) or 0.0 <= level <= 15.0):
-            raise DataError(f"{where}: year {year} or defence_pct_gdp {level} is out of range "
-                            "(years 1949-2100, levels 0-15% of GDP)")
-        if (row["iso3"], year) in values:
-            raise DataError(f"{where}: a second {vintage} figure for {row['iso3']} in {year}")
-        values[(row["iso3"], year)] = level
-    if not values:
-        raise DataError(f"{path}: no rows of vintage {vintage}")
-    codes = tuple(dict.fromkeys(code for code, _ in values))
-    years = tuple(range(min(y for _, y in values), max(y for _, y in values) + 1))
-    pct = np.array([[values.get((code, year), np.nan) for year in years] for code in codes])
-    return SpendingRecord(iso3=codes, years=years, pct=pct)

@@ -21,7 +21,8 @@ import numpy as np
 from sim.analysis import metrics
 from sim.engines.batch import run_batch
 from sim.data.loader import load_allies
-from sim.analysis.history import HagueRecord, WalesRecord, WashingtonRecord, load_spending_record
+from sim.analysis.history import HagueRecord, WalesRecord, WashingtonRecord
+from sim.data.spending_record import load_spending_record
 from sim.engines.model import AllianceModel
 from sim.engines.outcome import Baselines, without_nan
 from sim.model.parameters import NegotiationProtocol

@@ -15,7 +15,8 @@ import numpy as np
 
 from sim.analysis import metrics
 from sim.data.loader import NO_FORCES, load_allies
-from sim.analysis.history import HagueRecord, WalesRecord, load_spending_record
+from sim.analysis.history import HagueRecord, WalesRecord
+from sim.data.spending_record import load_spending_record
 from sim.engines.model import AllianceModel
 from sim.model.scenario import load_scenario
 from sim.analysis.validation import (

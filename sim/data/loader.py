@@ -9,7 +9,8 @@ from __future__ import annotations
 import csv
 import dataclasses
 import math
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
@@ -86,6 +87,9 @@ class AllyFacts:
     # whether it had asked for the EU's national escape clause for defence: not in allies.csv (it
     # is a fact of a year's talks), set by a scenario's `[escape_clause]`
     escape_clause: np.ndarray
+    # spending in the years between 2014 and 2024, from the record series (`spending_record`) or
+    # from a chain of summits, where the years before a summit were modelled (`with_spending`)
+    spending_by_year: Mapping[int, np.ndarray] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -99,12 +103,23 @@ class AllyFacts:
         return self.iso3.index(iso3)
 
     def spending_pct(self, year: int) -> np.ndarray:
-        """Spending in the scenario's data year (2014 or 2024)."""
+        """Spending in the scenario's data year."""
+        if year in self.spending_by_year:
+            return self.spending_by_year[year]
         if year == 2014:
             return self.spending_2014_pct
         if year == 2024:
             return self.spending_2024_pct
-        raise DataError(f"no spending column for data year {year}; available: 2014, 2024")
+        available = ", ".join(str(y) for y in sorted({2014, 2024, *self.spending_by_year}))
+        raise DataError(f"no spending for data year {year}; available: {available}")
+
+    def with_spending(self, year: int, pct: np.ndarray) -> AllyFacts:
+        """A copy whose spending in `year` is `pct` (one value per ally, NaN without forces)."""
+        pct = np.asarray(pct, dtype=float)
+        if pct.shape != (self.count,):
+            raise DataError(f"spending for {year}: {pct.shape[0] if pct.ndim == 1 else pct.shape} values "
+                            f"for {self.count} allies")
+        return dataclasses.replace(self, spending_by_year={**self.spending_by_year, year: pct})
 
     def with_overrides(self, overrides: dict[str, dict[str, float | bool]]) -> AllyFacts:
         """A copy with some allies' facts replaced (a scenario's `[allies.XXX]` tables)."""

@@ -63,7 +63,7 @@ class Ally(mesa.Agent):
         self.facts = facts
         self.peer_row = peer_row  # how much each ally's reading of the threat weighs with this one
         self.widening_factors = widening_factors  # this ally's random factor on its ramp widening, per round
-        self.circumstances = opening.circumstances_of(facts, model.params, preference_draw)
+        self.circumstances = opening.circumstances_of(facts, model.params, preference_draw, model.scenario_spec.ledger)
         self.stance: Stance = opening.open_stance(facts, model.params, self.circumstances)
         self.opening: Stance = self.stance
 

@@ -238,7 +238,7 @@ class Concluded:
         self.rounds[rows] = round_index
 
 
-def open_talks(alliance: Alliance, facts: AllyFacts, levers: Levers, seeds: Sequence[int],
+def open_talks(alliance: Alliance, facts: AllyFacts, levers: Levers, seeds: Sequence[int], ledger: Ledger,
                cache: ScenarioCache | None = None) -> Opening:
     """Every run's opening state, computed as the model's constructor computes it.
 
@@ -248,7 +248,7 @@ def open_talks(alliance: Alliance, facts: AllyFacts, levers: Levers, seeds: Sequ
     runs, allies = len(seeds), alliance.count
     draws = random_draws(np.asarray(seeds), alliance.iso3, int(levers.max_rounds.max(initial=0)))
     preference, widening_factors, recognition_draws = draws.preference, draws.widening_factor, draws.recognition
-    circumstances = circumstances_of(alliance, levers, preference)
+    circumstances = circumstances_of(alliance, levers, preference, ledger)
     circumstances = dataclasses.replace(circumstances, **{
         field.name: np.broadcast_to(getattr(circumstances, field.name), (runs, allies))
         for field in dataclasses.fields(circumstances)})
@@ -347,7 +347,7 @@ def implement(alliance: Alliance, opening: Talks, ended: Concluded, data_year: i
 def run_group(alliance: Alliance, facts: AllyFacts, ledger: Ledger, structure: Structure,
               levers: Levers, seeds: Sequence[int], per_ally: bool, cache: ScenarioCache | None = None) -> GroupResult:
     """A group of runs that share a structure, from the opening positions to the outcome."""
-    opening = open_talks(alliance, facts, levers, seeds, cache)
+    opening = open_talks(alliance, facts, levers, seeds, ledger, cache)
     ended = negotiate(alliance, structure, opening)
     projection = implement(alliance, opening.talks, ended, structure.data_year, ledger, per_ally)
     measures = measure(alliance, ended.deal[:, None], ended.flexibility, projection)

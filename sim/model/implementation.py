@@ -97,8 +97,9 @@ def targets(deal, flexibility, core_pct, position_pct):
 
 def project_spending(alliance: Alliance, params, circumstances: Circumstances, ended: Stance, target, horizon,
                      talks_level, data_year: int, ledger: Ledger = Ledger(),
-                     keep_trajectory: bool = True) -> Projection:
-    """Spending year by year to the deadline (`horizon`): the fastest of the package's path,
+                     keep_trajectory: bool = True, until: int | None = None) -> Projection:
+    """Spending year by year to the deadline (`horizon`), or to `until` where given (a chain of
+    summits runs each summit's years to the next one's data year): the fastest of the package's path,
     the standing floors of the `ledger` (each where the ally keeps it of its own accord,
     `keeps_pledge`, or as far as it is pressed to, `enforcement_share`), and its
     own adjustment toward what the year's threat calls for. `ended` is each ally's stance
@@ -106,14 +107,14 @@ def project_spending(alliance: Alliance, params, circumstances: Circumstances, e
     p = params
     ramp_pct = ramp(p, circumstances, ended)
     spending = np.broadcast_to(alliance.start_pct, np.shape(target)).astype(float)
-    last_year = max(data_year, int(np.max(horizon, initial=data_year)))
+    last_year = max(data_year, int(np.max(horizon, initial=data_year)) if until is None else until)
     trajectory = np.full((*np.shape(target), last_year - data_year + 1), np.nan) if keep_trajectory else None
     if trajectory is not None:
         trajectory[..., 0] = spending
     pressed = enforcement_share(p.us_pressure, alliance.us_reliance, p.enforcement_rate)
     level = floor = None  # what this year's own ideal and pledges were last computed for
     for year in range(data_year + 1, last_year + 1):
-        going = year <= horizon
+        going = year <= horizon if until is None else np.full(np.shape(target), True)
         year_level = threat_level_in_year(year, talks_level, p.threat_event_year, p.threat_event_level)
         if level is None or not np.array_equal(year_level, level):  # both depend on the year's level alone
             level, floor = year_level, None

@@ -9,6 +9,7 @@ import numpy as np
 from sim.model.alliance import Alliance
 from sim.model.burden import left_to_others
 from sim.model.parameters import NO_DEADLINE_NAMED
+from sim.model.pledges import Ledger
 from sim.model.perception import exposure, fiscal_pressure, own_threat, urgency
 from sim.model.requirement import capability_requirement
 from sim.model.reversion import no_deal_cost
@@ -17,9 +18,9 @@ from sim.model.win_set import (base_ramp, core_floor, current_ideal, needed_dead
                                us_reservation_total)
 
 
-def circumstances_of(alliance: Alliance, params, preference_draw) -> Circumstances:
-    """An ally's exposure, fiscal pressure, floor, what no agreement would cost it and its
-    domestic shock for these talks. The EU's escape clause for defence eases the deficit rule
+def circumstances_of(alliance: Alliance, params, preference_draw, ledger: Ledger = Ledger()) -> Circumstances:
+    """An ally's exposure, fiscal pressure, floor, what no agreement would cost it, the floor it
+    pledged at an earlier summit (the scenario's `ledger`) and its domestic shock for these talks. The EU's escape clause for defence eases the deficit rule
     for an ally that asked for it (the scenario's list), or for every EU ally with
     `eu_escape_clause` (a counterfactual). The US's floor is its demand scaled by its pressure
     until it settles (`us_actor.settle`)."""
@@ -37,6 +38,7 @@ def circumstances_of(alliance: Alliance, params, preference_draw) -> Circumstanc
         free_riding=left_to_others(alliance, p, exposed),
         no_deal_cost=np.where(alliance.is_us, 0.0, no_deal_cost(p.us_pressure, alliance.exports_to_us_pct_gdp,
                                                                 p.abandonment_stake_pct, p.tariff_stake_share)),
+        standing_pct=ledger.standing_floor_pct(p.summit_year, alliance.accession_year),
         noise=p.noise_sd_pct * preference_draw,
     )
 

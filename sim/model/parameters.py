@@ -51,7 +51,7 @@ class Parameters:
 
     # --- the setting: what the scenario describes ---------------------------------------
     summit_year: int = _spec(2025, 1990, 2100, doc="year of the summit; deadlines count from it")
-    data_year: int = _spec(2024, doc="which spending column the allies start from", choices=(2014, 2024))
+    data_year: int = _spec(2024, doc="the year of spending the allies start from (the record's, or the chain of summits')", choices=tuple(range(2014, 2025)))
     threat_level: float = _spec(0.8, 0.0, 1.0, doc="threat environment, 0 calm to 1 open war on the border")
     threat_shock: float = _spec(0.0, -1.0, 1.0, doc="change to the threat level during the talks (escalation > 0, ceasefire < 0)")
     threat_shock_round: int = _spec(1, 1, 100, doc="round from which the threat shock applies")
@@ -65,6 +65,7 @@ class Parameters:
     capability_base_pct: float = _spec(2.0, 0.0, 10.0, doc="what the capability targets cost (% of GDP) when the guideline was set: the 2% guideline")
     capability_base_threat: float = _spec(0.5, 0.0, 1.0, doc="the threat level the guideline's capability targets were set for")
     capability_growth: float = _spec(1.0, 0.0, 5.0, doc="growth of the force the targets ask for, per unit of threat above that level")
+    targets_predate_threat: bool = _spec(False, doc="the capability targets in force were set before the talks' threat environment, for the guideline's threat (Vilnius 2023 and Washington 2024: the 2021 targets predate the full-scale invasion)")
     capability_shortfall: float = _spec(0.3, 0.0, 0.9, doc="share of the force asked that allies' spending did not deliver, as published by the case's information date (0: none published)")
     mediator_rule: MediatorRule = _spec(MediatorRule.COMPROMISE, doc="how the Secretary General drafts",
                                         choices=tuple(MediatorRule))

@@ -31,6 +31,7 @@ class Pledge:
     level_pct: float
     from_year: int  # the first year it binds; it binds the allies that are members by then
     source: str  # the declaration and paragraph
+    made_year: int  # the year the summit made it: talks held later stand on it
 
     def binds(self, year, accession_year):
         """Whether it binds an ally (or each ally of an array) in `year`."""
@@ -51,8 +52,24 @@ class Ledger:
                 floor = np.where(pledge.binds(year, accession_year), np.maximum(floor, pledge.level_pct), floor)
         return floor
 
+    def standing_floor_pct(self, summit_year: int, accession_year):
+        """The highest floor each ally had already pledged before talks in `summit_year` (0 where
+        none): a pledge made at an earlier summit, whenever it binds, by an ally that is a member
+        at these talks. It is part of the reversion point (`reversion.most_signed`): with no new
+        agreement, the old one stands."""
+        floor = np.zeros(np.shape(accession_year))
+        member = np.asarray(accession_year) <= summit_year
+        for pledge in self.pledges:
+            if pledge.kind is PledgeKind.FLOOR and pledge.made_year < summit_year:
+                floor = np.where(member, np.maximum(floor, pledge.level_pct), floor)
+        return floor
 
-PLEDGE_FIELDS = {"name": str, "kind": str, "level_pct": float, "from_year": int, "source": str}
+    def adding(self, pledge: Pledge) -> Ledger:
+        """The ledger with one more pledge (a summit of a chain adds the one it made)."""
+        return Ledger((*self.pledges, pledge))
+
+
+PLEDGE_FIELDS = {"name": str, "kind": str, "level_pct": float, "from_year": int, "made_year": int, "source": str}
 LEVEL_RANGE = (0.0, 10.0)
 YEAR_RANGE = (1949, 2100)
 
@@ -87,10 +104,14 @@ def parse_pledges(section) -> Ledger:
         if not LEVEL_RANGE[0] <= item["level_pct"] <= LEVEL_RANGE[1]:
             raise ValueError(f"{where}.level_pct = {item['level_pct']!r} is out of range; allowed: "
                              f"{LEVEL_RANGE[0]:g} to {LEVEL_RANGE[1]:g}")
-        if not YEAR_RANGE[0] <= item["from_year"] <= YEAR_RANGE[1]:
-            raise ValueError(f"{where}.from_year = {item['from_year']!r} is out of range; allowed: "
-                             f"{YEAR_RANGE[0]} to {YEAR_RANGE[1]}")
+        for name in ("from_year", "made_year"):
+            if not YEAR_RANGE[0] <= item[name] <= YEAR_RANGE[1]:
+                raise ValueError(f"{where}.{name} = {item[name]!r} is out of range; allowed: "
+                                 f"{YEAR_RANGE[0]} to {YEAR_RANGE[1]}")
+        if item["made_year"] > item["from_year"]:
+            raise ValueError(f"{where}.made_year = {item['made_year']!r} is after from_year = {item['from_year']!r}; "
+                             "allowed: a pledge binds from the year it was made or later")
         pledges.append(Pledge(name=item["name"].strip(), kind=PledgeKind(item["kind"]),
                               level_pct=float(item["level_pct"]), from_year=item["from_year"],
-                              source=item["source"].strip()))
+                              source=item["source"].strip(), made_year=item["made_year"]))
     return Ledger(tuple(pledges))

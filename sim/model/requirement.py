@@ -48,7 +48,12 @@ def capability_cost(threat, base_pct, base_threat, growth, shortfall):
 
 
 def capability_requirement(params, threat_level=None):
-    """The cost of the targets at the scenario's threat (or at `threat_level`)."""
+    """The cost of the targets in force: set for the scenario's threat (or `threat_level`), or,
+    where they predate it (`targets_predate_threat`), for the guideline's. NATO's defence planning
+    sets targets in four-year cycles (apportioned 2021, next 2025): at Vilnius in 2023 the targets
+    in force were those of 2021, set before Russia's full-scale invasion, and the new regional
+    plans agreed there were yet to be priced into targets (the 2025 cycle)."""
     threat = params.threat_level if threat_level is None else threat_level
+    threat = np.where(params.targets_predate_threat, params.capability_base_threat, threat)
     return capability_cost(threat, params.capability_base_pct, params.capability_base_threat,
                            params.capability_growth, params.capability_shortfall)

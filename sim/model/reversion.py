@@ -37,19 +37,23 @@ def no_deal_cost(us_pressure, exports_to_us_pct_gdp, abandonment_stake_pct, tari
     return us_pressure * (abandonment_stake_pct + tariffs)
 
 
-def most_signed(ideal_pct, consensus_stake_pct, coerced_pct, us_demand_pct):
+def most_signed(ideal_pct, consensus_stake_pct, coerced_pct, us_demand_pct, standing_pct=0.0):
     """The most money (% of GDP) a package may ask of an ally that it still prefers to no
     agreement: its ideal plus what blocking would cost it, and, up to what the US asks
     (`us_demand_pct`, a headline: its threat backs its demand, counted as it counts it), what the
-    US's threat adds (`coerced_pct`, `no_deal_cost`)."""
+    US's threat adds (`coerced_pct`, `no_deal_cost`); and never less than the floor it pledged at
+    an earlier summit (`standing_pct`): with no agreement the old pledge stands, so a package
+    asking no more than it asks nothing new (the reversion point is the status quo, standing
+    commitments included: Romer & Rosenthal 1978; Tsebelis 2002)."""
     own = ideal_pct + consensus_stake_pct
-    return np.maximum(own, np.minimum(own + coerced_pct, us_demand_pct))
+    return np.maximum(np.maximum(own, np.minimum(own + coerced_pct, us_demand_pct)), standing_pct)
 
 
 def signing_limit(alliance: Alliance, params, circumstances: Circumstances, ideal_pct):
     """The most money each ally signs (`most_signed`); unbounded for the US, whose floor is its
     own demand on the others, and for an ally with no armed forces, which pays nothing."""
-    limit = most_signed(ideal_pct, params.consensus_stake_pct, circumstances.no_deal_cost, params.us_demand_pct)
+    limit = most_signed(ideal_pct, params.consensus_stake_pct, circumstances.no_deal_cost, params.us_demand_pct,
+                        circumstances.standing_pct)
     return np.where(alliance.bears_cost & ~np.asarray(alliance.is_us), limit, np.inf)
 
 

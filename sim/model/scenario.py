@@ -27,6 +27,7 @@ from sim.data.loader import (
 )
 from sim.data.fiscal_inputs import CaseFiscalInputs, case_fiscal_inputs
 from sim.data.fiscal_vintages import VINTAGES_FILE
+from sim.data.spending_record import RECORD_FILE, with_record_years
 from sim.data.us_ties import TIES_FILE
 from sim.data.threat_horizon import HorizonStatement, horizon_as_of, latest_horizon
 from sim.model.parameters import (NO_DEADLINE_NAMED, ParameterError, Parameters, allowed, coerce, did_you_mean,
@@ -109,8 +110,10 @@ class Scenario:
 
     def allies(self) -> AllyFacts:
         """The allies' facts, with GDP, debt and deficit as published by the information date
-        (`fiscal_inputs`), then the scenario's `[allies.XXX]` overrides and `[escape_clause]`."""
-        facts = load_allies()
+        (`fiscal_inputs`) and the spending of the years between 2014 and 2024 from the record
+        series (`with_record_years`), then the scenario's `[allies.XXX]` overrides and
+        `[escape_clause]`."""
+        facts = with_record_years(load_allies())
         inputs = self.fiscal_inputs(facts)
         if inputs is not None:
             facts = inputs.applied_to(facts)
@@ -355,7 +358,8 @@ class ScenarioCache:
                      tuple(sorted(scenario.escape_clause.allies)),
                      scenario.information.date if scenario.information else None)
         version = (_version(default_allies_path()), _version(_ties_path()),
-                   _version(default_allies_path().with_name(VINTAGES_FILE)))
+                   _version(default_allies_path().with_name(VINTAGES_FILE)),
+                   _version(default_allies_path().with_name(RECORD_FILE)))
         entry = self._allies.get(overrides)
         if entry is None or entry[0] != version:
             if entry is not None:

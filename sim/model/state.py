@@ -25,6 +25,7 @@ class Circumstances:
     free_riding: np.ndarray | float  # pp of its need it leaves to the others' effort (burden.left_to_others)
     no_deal_cost: np.ndarray | float  # pp of GDP the US's threat makes no agreement cost it (reversion.no_deal_cost)
     noise: np.ndarray | float  # its idiosyncratic domestic preference (pp)
+    standing_pct: np.ndarray | float = 0.0  # the highest floor it pledged at an earlier summit (Ledger.standing_floor_pct)
 
     def take(self, rows) -> Circumstances:
         return taken(self, rows)
@@ -76,6 +77,7 @@ class Decision:
 
 
 def taken(state, rows):
-    """A state dataclass with only the given rows of every field (the batch engine's runs)."""
+    """A state dataclass with only the given rows of every field (the batch engine's runs); a
+    field left at a scalar (a default) holds for every row."""
     return dataclasses.replace(state, **{field.name: getattr(state, field.name)[rows]
-                                         for field in dataclasses.fields(state)})
+                                         for field in dataclasses.fields(state) if np.ndim(getattr(state, field.name))})

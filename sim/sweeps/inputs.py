@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+from collections.abc import Mapping
 import json
 from pathlib import Path
 
@@ -47,12 +48,22 @@ def ally_data_digest(scenario: Scenario) -> str:
     for field, value in [*((f, getattr(facts, f.name)) for f in dataclasses.fields(facts)),
                          *((f, getattr(ties, f.name)) for f in dataclasses.fields(ties))]:
         digest.update(field.name.encode())
-        if isinstance(value, np.ndarray):
-            digest.update(f"{value.dtype.str}{value.shape}".encode())
-            digest.update(np.ascontiguousarray(value).tobytes())
-        else:
-            digest.update(json.dumps(value).encode())
+        _digest_value(digest, value)
     return digest.hexdigest()
+
+
+def _digest_value(digest, value) -> None:
+    """A fact into the digest: an array by its type, shape and bytes; a mapping (the spending of
+    the years between, by year) key by key in order; anything else as JSON."""
+    if isinstance(value, np.ndarray):
+        digest.update(f"{value.dtype.str}{value.shape}".encode())
+        digest.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, Mapping):
+        for key in sorted(value):
+            digest.update(json.dumps(key).encode())
+            _digest_value(digest, value[key])
+    else:
+        digest.update(json.dumps(value).encode())
 
 
 def _json_digest(value) -> str:

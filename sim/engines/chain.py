@@ -1,0 +1,163 @@
+"""History as a chain of summits: Wales 2014, Vilnius 2023 and the Hague 2025 negotiated one after
+the other, each from the spending and the pledges the years before it left.
+
+Each summit reads its own scenario for what was known on its information date (the US's posture,
+the threat assessments, the fiscal figures, the threat environment of its years) and nothing
+later. What the scenario files type in for a case run alone, the chain makes itself:
+
+- the allies start each summit from the spending the chain projected for its data year, not from
+  the record (an ally that was not yet a member at the previous summit, and so had no part in
+  its years, starts from the record);
+- the standing pledges are the ones the chain's earlier summits made (each deal, a floor at its
+  level from its deadline on: `Ledger`), not the ones a scenario lists;
+- the years between two summits are the earlier summit's implementation
+  (`implementation.project_spending`), run to the later summit's data year, with the events of
+  those years (the scenario's `threat_event_year`) in the year they happened.
+
+The last summit's years run to its deadline: the chain's forecast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.data.loader import AllyFacts
+from sim.engines.batch import Levers, Structure, negotiate, open_talks, window_columns
+from sim.model import implementation, perception
+from sim.model.alliance import Alliance
+from sim.model.pledges import Ledger, Pledge, PledgeKind
+from sim.model.scenario import Scenario, ScenarioCache
+
+#: The summits of the default history, in order (scenario names under configs/).
+SUMMITS = ("wales2014", "vilnius2023", "hague2025")
+
+
+@dataclass(frozen=True)
+class SummitOutcome:
+    """What one summit of one history agreed."""
+
+    scenario: str  # the scenario's name
+    summit_year: int
+    data_year: int
+    deal: bool
+    core_pct: float  # the package's core level; NaN without a deal
+    deadline_year: int | None  # None without a deal
+    rounds: int
+    holdouts: tuple[str, ...]  # members at the table that did not accept the last draft
+    flexibility: tuple[str, ...]  # allies carried with a side letter
+
+
+@dataclass(frozen=True)
+class History:
+    """One run of the chain: each summit's outcome and every ally's spending year by year."""
+
+    seed: int
+    iso3: tuple[str, ...]
+    summits: tuple[SummitOutcome, ...]
+    first_year: int
+    path: np.ndarray  # allies x years from `first_year`: the record's first year, then the chain's
+
+    @property
+    def years(self) -> tuple[int, ...]:
+        return tuple(range(self.first_year, self.first_year + self.path.shape[1]))
+
+    def spending_in(self, year: int) -> np.ndarray:
+        """Each ally's spending in `year` (NaN past the path's end)."""
+        column = year - self.first_year
+        return self.path[:, column] if 0 <= column < self.path.shape[1] else np.full(len(self.iso3), np.nan)
+
+    def spending_over(self, years: Sequence[int]) -> np.ndarray:
+        """Allies x `years`."""
+        return np.stack([self.spending_in(year) for year in years], axis=1)
+
+    def summit(self, scenario: str) -> SummitOutcome:
+        return next(outcome for outcome in self.summits if outcome.scenario == scenario)
+
+
+@dataclass(frozen=True)
+class Talked:
+    """A summit's talks and its years after, for one run."""
+
+    outcome: SummitOutcome
+    pledge: Pledge | None  # what it adds to the ledger
+    years: dict[int, np.ndarray]  # each projected year's spending, from the year after the data year
+
+
+def run_history(seeds: Sequence[int], summits: Sequence[str | Scenario] = SUMMITS,
+                overrides: Mapping[str, object] | None = None, cache: ScenarioCache | None = None) -> list[History]:
+    """One history per seed: `summits` in order, each run by the batch engine from what the
+    chain left it. `overrides` are parameters set for every summit (a lever swept across the
+    history: for instance `us_pressure`); a summit's information date still sets the rest."""
+    cache = cache if cache is not None else ScenarioCache()
+    scenarios = [cache.scenario(s) if not isinstance(s, Scenario) else s for s in summits]
+    scenarios = [s.with_parameters(**overrides) if overrides else s for s in scenarios]
+    years_between = [next_one.params.data_year for next_one in scenarios[1:]] + [None]
+    return [_history(int(seed), scenarios, years_between, cache) for seed in seeds]
+
+
+def _history(seed: int, scenarios: list[Scenario], years_between: list[int | None],
+             cache: ScenarioCache) -> History:
+    first = cache.allies(scenarios[0])
+    first_year = scenarios[0].params.data_year
+    known: dict[int, np.ndarray] = {first_year: first.spending_pct(first_year)}
+    ledger, outcomes = Ledger(), []
+    for scenario, until in zip(scenarios, years_between):
+        facts = cache.allies(scenario)
+        data_year = scenario.params.data_year
+        if data_year in known:  # the chain's own years; the record only where the chain has none
+            chained = known[data_year]
+            facts = facts.with_spending(data_year, np.where(np.isnan(chained), facts.spending_pct(data_year), chained))
+        talked = _summit(scenario, facts, ledger, seed, until, cache)
+        outcomes.append(talked.outcome)
+        known = {year: spending for year, spending in known.items() if year <= data_year} | talked.years
+        if talked.pledge is not None:
+            ledger = ledger.adding(talked.pledge)
+    last = max(known)
+    path = np.stack([known.get(year, np.full(first.count, np.nan)) for year in range(first_year, last + 1)], axis=1)
+    return History(seed=seed, iso3=tuple(first.iso3), summits=tuple(outcomes), first_year=first_year, path=path)
+
+
+def _summit(scenario: Scenario, facts: AllyFacts, ledger: Ledger, seed: int, until: int | None,
+            cache: ScenarioCache) -> Talked:
+    """One summit's talks (as `run_batch` runs them, for one run) and its years to `until` (to its
+    deadline for the last summit)."""
+    columns = window_columns(scenario, [{}], range(1))
+    [(structure, rows)] = Structure.groups(columns)
+    alliance = Alliance.of(facts, structure.data_year, structure.summit_year)
+    levers = Levers.of_columns(columns, rows)
+    opening = open_talks(alliance, facts, levers, [seed], ledger, cache)
+    ended = negotiate(alliance, structure, opening)
+    deal = bool(ended.deal[0])
+    target = implementation.targets(ended.deal[:, None], ended.flexibility, ended.draft.core_pct,
+                                    ended.stance.position)
+    talks_level = perception.threat_level_in_round(ended.rounds[:, None], levers)
+    deadline = int(ended.draft.deadline_year[0, 0])
+    projection = implementation.project_spending(
+        alliance, levers, opening.talks.circumstances, ended.stance, target, ended.draft.deadline_year, talks_level,
+        structure.data_year, ledger, keep_trajectory=True, until=until if until is not None else deadline)
+    trajectory = projection.trajectory[0]
+    projected = {structure.data_year + column: trajectory[:, column] for column in range(1, trajectory.shape[1])}
+    core = float(ended.draft.core_pct[0, 0])
+    at_table = np.asarray(alliance.at_table)
+    iso3 = np.asarray(alliance.iso3)
+    outcome = SummitOutcome(
+        scenario=scenario.name, summit_year=structure.summit_year, data_year=structure.data_year, deal=deal,
+        core_pct=core if deal else float("nan"), deadline_year=deadline if deal else None,
+        rounds=int(ended.rounds[0]),
+        holdouts=tuple(str(code) for code in iso3[at_table & ~ended.stance.accepted[0]]),
+        flexibility=tuple(str(code) for code in iso3[ended.flexibility[0]]) if deal else ())
+    pledge = Pledge(name=scenario.name, kind=PledgeKind.FLOOR, level_pct=core, from_year=deadline,
+                    source=f"the chain's {scenario.name} talks", made_year=structure.summit_year) if deal else None
+    return Talked(outcome=outcome, pledge=pledge, years=projected)
+
+
+def with_summits(histories: Sequence[History]) -> dict[str, list[SummitOutcome]]:
+    """Each summit's outcomes over the histories, by scenario name."""
+    table: dict[str, list[SummitOutcome]] = {}
+    for history in histories:
+        for outcome in history.summits:
+            table.setdefault(outcome.scenario, []).append(outcome)
+    return table
