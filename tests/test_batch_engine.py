@@ -181,7 +181,7 @@ def test_a_bad_override_names_its_run():
     ({"latest_deadline_years": 2}, ScenarioError),
     ({"no_such_parameter": 1}, ParameterError),
     ({"mediator_rule": "vote"}, ParameterError),
-    ({"data_year": 2020}, ScenarioError),
+    ({"data_year": 2030}, ScenarioError),
     ({"summit_year": 2000}, ScenarioError),  # before the data year
     ({"max_rounds": 12.5}, ParameterError),
     ({"split_enabled": 1}, ParameterError),
