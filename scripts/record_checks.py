@@ -15,7 +15,8 @@ import math
 from dataclasses import dataclass
 
 from scripts.readme_prose import joined, number, pct, share, span
-from sim.analysis.history import HagueRecord, WalesRecord, WashingtonRecord
+from sim.analysis.chain_validation import CHAIN_AT_TWO_PERCENT, CHAIN_MOST_RUNS, VILNIUS_FLOOR_BAND
+from sim.analysis.history import HagueRecord, VilniusRecord, WalesRecord, WashingtonRecord
 from sim.analysis.validation import (HAWK_BY_YEAR, HAWK_LEVEL_PCT, Case, CrossFit, HagueTargets, HindcastTargets,
                                      Validation)
 from sim.data.loader import load_allies
@@ -156,6 +157,37 @@ def hague_fit_cell(fit: CrossFit) -> str:
             f"Spain carried in {share(h.spain_flexibility_share)}")
 
 
+def chain_checks(v: Validation) -> list[Check]:
+    """The chain of summits from 2014 alone, no pledge after 2014 given (`sim/analysis/chain_validation.py`)."""
+    if v.chain is None:
+        return []
+    c, hague, targets = v.chain, HagueRecord(), HagueTargets()
+    summits = {summit.scenario: summit for summit in c.summits}
+    vilnius, chained = summits["Vilnius 2023"], summits["Hague 2025"]
+    low, high = VILNIUS_FLOOR_BAND
+    spain = chained.flexibility_share.get("ESP", 0.0)
+    at_two_low, at_two_high = CHAIN_AT_TWO_PERCENT
+    return [
+        Check("Chain: Vilnius 2023 from the chain's own years", f"at least {VilniusRecord().floor_pct:g}%, an enduring floor",
+              f"a floor of {low:g}-{high:g}% in at least {share(CHAIN_MOST_RUNS)} of runs",
+              f"{share(c.vilnius_floor_share)} of runs, {span(vilnius.core_range, 2)}% (reached by "
+              f"{number(vilnius.deadline_year, 1)})", c.vilnius_floor_share >= CHAIN_MOST_RUNS),
+        Check("Chain: the Hague from the chain's 2024", f"{hague.core_pct}% by {hague.deadline_year}, Spain's side letter",
+              "the Hague's core, deadline and Spain targets",
+              f"{pct(chained.core_pct)} by {number(chained.deadline_year, 1)}, Spain carried in {share(spain)} of runs",
+              within(chained.core_pct, hague.core_pct, targets.core_within_pct)
+              and within(chained.deadline_year, hague.deadline_year, targets.deadline_within_years)
+              and spain >= targets.spain_flexibility_share),
+        Check("Chain: 2015-2024 path, every ally-year", "NATO's series",
+              f"MAE below \"no change\" ({number(c.no_change.mae_pp, 3)} pp) and \"to 2% in steps\" "
+              f"({number(c.linear_to_two.mae_pp, 3)} pp); {at_two_low}-{at_two_high} allies at 2% in 2024",
+              f"{number(c.path.mae_pp, 3)} pp, {number(c.at_two_percent_2024, 1)} allies at 2%",
+              c.path.mae_pp < min(c.no_change.mae_pp, c.linear_to_two.mae_pp)
+              and at_two_low <= c.at_two_percent_2024 <= at_two_high),
+    ]
+
+
 def record_checks(v: Validation) -> list[Check]:
-    """Every pattern, in the order the README lists them: the Hague, Wales, Washington, out of sample."""
-    return hague_checks(v) + wales_checks(v) + washington_check(v) + out_of_sample_checks(v)
+    """Every pattern, in the order the README lists them: the Hague, Wales, Washington, the chain,
+    out of sample."""
+    return hague_checks(v) + wales_checks(v) + washington_check(v) + chain_checks(v) + out_of_sample_checks(v)

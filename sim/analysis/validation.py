@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.analysis import metrics
+from sim.analysis.chain_validation import ChainCheck, check_chain
 from sim.engines.batch import run_batch
 from sim.data.loader import load_allies
 from sim.analysis.history import HagueRecord, WalesRecord, WashingtonRecord
@@ -194,11 +195,13 @@ class Validation:
     hague: HagueResult
     wales: WalesResult
     cross: list[CrossFit] = field(default_factory=list)
-    # forecast[iso3][year] = {"mean", "p05", "p95"}: projected core spending, % of GDP (see forecast_table)
+    # forecast[iso3][year] = {"mean", "p05", "p95"}: projected core spending, % of GDP, from the
+    # chain of summits (`chain_validation.forecast_table`)
     forecast: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
     # protocol name -> both cases under that protocol (the default protocol's equal `hague` and `wales`)
     protocols: dict[str, ProtocolResult] = field(default_factory=dict)
     washington: WashingtonResult | None = None
+    chain: ChainCheck | None = None  # Wales 2014 -> Vilnius 2023 -> the Hague 2025 as one history
 
     def combined_errors(self) -> dict[str, float]:
         """Absolute error on the Hague core level plus the Wales level, model against each baseline."""
@@ -392,9 +395,10 @@ def validate(seeds=DEFAULT_SEEDS) -> Validation:
             cross.append(CrossFit(fitted_on=case, hague=hague_case(fitted, seeds), wales=wales_case(fitted, seeds),
                                   ensemble_size=len(ensemble),
                                   ensemble_passing=sum(meets_other_case(case, member, seeds) for member in ensemble)))
+    chain = check_chain(seeds)
     return Validation(seeds=seeds, hague=hague_case({}, seeds), wales=wales_case({}, seeds), cross=cross,
-                      forecast=forecast_table({}, seeds), protocols=by_protocol(seeds),
-                      washington=washington_case({}, seeds))
+                      forecast=chain.forecast, protocols=by_protocol(seeds),
+                      washington=washington_case({}, seeds), chain=chain)
 
 
 def by_protocol(seeds) -> dict[str, ProtocolResult]:
@@ -412,28 +416,3 @@ def by_protocol(seeds) -> dict[str, ProtocolResult]:
         results[protocol.value] = ProtocolResult(protocol=protocol.value, hague=hague_case(overrides, seeds),
                                                  wales=wales_case(overrides, seeds), fits=fits)
     return results
-
-
-FORECAST_BAND = (5, 95)  # percentiles of the 90% band over seeds
-
-
-def forecast_table(overrides: dict, seeds) -> dict[str, dict[int, dict[str, float]]]:
-    """Each ally's projected core spending (% of GDP) after the Hague summit, for every year
-    from the data year to the deadline: the mean and the 90% band over seeds. A stable shape,
-    forecast[iso3][year] = {"mean", "p05", "p95"}, so anyone can score it against a later
-    release of the record; a year past some runs' deadlines is summarised over the runs that
-    reach it, and an ally without armed forces (Iceland) has no entry."""
-    result = run_batch(load_scenario("hague2025"), [overrides] * len(seeds), list(seeds), per_ally=True)
-    paths = result.allies.trajectory_pct  # runs x allies x years
-    table: dict[str, dict[int, dict[str, float]]] = {}
-    for ally, code in enumerate(result.iso3):
-        rows = {}
-        for column, year in enumerate(result.allies.years):
-            values = paths[:, ally, column]
-            values = values[~np.isnan(values)]
-            if len(values):
-                low, high = np.percentile(values, FORECAST_BAND)
-                rows[int(year)] = {"mean": float(np.mean(values)), "p05": float(low), "p95": float(high)}
-        if rows:
-            table[code] = rows
-    return table

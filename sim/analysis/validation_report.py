@@ -57,6 +57,29 @@ def washington_rows(v: Validation) -> list[tuple[str, ...]]:
             ("", "", "", "", "", "")]
 
 
+def chain_rows(v: Validation) -> list[tuple[str, ...]]:
+    """The chain of summits from 2014 alone: each summit against the record and the Secretary
+    General's proposal, and the path against the naive paths."""
+    if v.chain is None:
+        return []
+    c = v.chain
+    rows = [(f"Chain 2014-2025 ({c.runs} runs, no pledge after 2014)", "record", "model", "SG proposal", "", "")]
+    for summit in c.summits:
+        record = f"{summit.record_core_pct:g}" + (f" by {summit.record_deadline_year}" if summit.record_deadline_year
+                                                  else ", a floor")
+        rows.append((f"{summit.scenario}: core, deadline", record,
+                     f"{_f(summit.core_pct)} by {_f(summit.deadline_year, 1)} ({summit.deal_share:.0%} deals)",
+                     _f(summit.proposal_passes_pct), "", ""))
+    rows += [("Vilnius floor within 1.8-2.2% (share of runs)", "yes", _f(c.vilnius_floor_share), "", "", ""),
+             ("path 2015-2024", "", "model", "no change", "all to 2%", "2% in steps"),
+             ("mean absolute error, pp", "", _f(c.path.mae_pp, 3), _f(c.no_change.mae_pp, 3),
+              _f(c.everyone_to_two.mae_pp, 3), _f(c.linear_to_two.mae_pp, 3)),
+             ("allies at 2% in 2024", str(WalesRecord().allies_at_two_percent_2024), _f(c.at_two_percent_2024, 1),
+              "", "", ""),
+             ("", "", "", "", "", "")]
+    return rows
+
+
 def table_text(v: Validation) -> str:
     """The model against the record and the baselines, as a readable table."""
     h, w, hr, wr, targets = v.hague, v.wales, HagueRecord(), WalesRecord(), HindcastTargets()
@@ -82,6 +105,7 @@ def table_text(v: Validation) -> str:
         ("horizon, years", str(wr.horizon_years), _f(w.horizon_years, 1), "", "", ""),
         ("", "", "", "", "", ""),
         *washington_rows(v),
+        *chain_rows(v),
         (f"2024 hindcast from 2014{_runs_note(w, v.seeds)}", "target", "model", "no change", "all to 2%", ""),
         ("mean absolute error, pp", f"<= {targets.mae_pp}", _f(w.hindcast.mae_pp, 3), _f(w.no_change.mae_pp, 3), _f(w.everyone_to_two.mae_pp, 3), ""),
         ("Spearman rank correlation", f">= {targets.spearman}", _f(w.hindcast.spearman, 3), _f(w.no_change.spearman, 3), _f(w.everyone_to_two.spearman, 3), ""),

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 
@@ -33,6 +34,13 @@ from sim.model.scenario import Scenario, ScenarioCache
 
 #: The summits of the default history, in order (scenario names under configs/).
 SUMMITS = ("wales2014", "vilnius2023", "hague2025")
+
+
+class StartingSpending(StrEnum):
+    """Where each summit after the first starts from."""
+
+    CHAIN = "chain"  # the spending the chain projected: history made by the model alone (a hindcast)
+    RECORD = "record"  # the record of its data year, as the summit knew it: only the pledges are the chain's
 
 
 @dataclass(frozen=True)
@@ -87,32 +95,35 @@ class Talked:
 
 
 def run_history(seeds: Sequence[int], summits: Sequence[str | Scenario] = SUMMITS,
-                overrides: Mapping[str, object] | None = None, cache: ScenarioCache | None = None) -> list[History]:
+                overrides: Mapping[str, object] | None = None, start: StartingSpending = StartingSpending.CHAIN,
+                cache: ScenarioCache | None = None) -> list[History]:
     """One history per seed: `summits` in order, each run by the batch engine from what the
-    chain left it. `overrides` are parameters set for every summit (a lever swept across the
-    history: for instance `us_pressure`); a summit's information date still sets the rest."""
+    chain left it (`start`). `overrides` are parameters set for every summit (a lever swept
+    across the history: for instance `us_pressure`); a summit's information date still sets
+    the rest."""
     cache = cache if cache is not None else ScenarioCache()
     scenarios = [cache.scenario(s) if not isinstance(s, Scenario) else s for s in summits]
     scenarios = [s.with_parameters(**overrides) if overrides else s for s in scenarios]
     years_between = [next_one.params.data_year for next_one in scenarios[1:]] + [None]
-    return [_history(int(seed), scenarios, years_between, cache) for seed in seeds]
+    return [_history(int(seed), scenarios, years_between, StartingSpending(start), cache) for seed in seeds]
 
 
-def _history(seed: int, scenarios: list[Scenario], years_between: list[int | None],
+def _history(seed: int, scenarios: list[Scenario], years_between: list[int | None], start: StartingSpending,
              cache: ScenarioCache) -> History:
     first = cache.allies(scenarios[0])
     first_year = scenarios[0].params.data_year
-    known: dict[int, np.ndarray] = {first_year: first.spending_pct(first_year)}
+    known: dict[int, np.ndarray] = {}  # each year's spending: where a summit started, then its years after
     ledger, outcomes = Ledger(), []
     for scenario, until in zip(scenarios, years_between):
         facts = cache.allies(scenario)
         data_year = scenario.params.data_year
-        if data_year in known:  # the chain's own years; the record only where the chain has none
+        if start is StartingSpending.CHAIN and data_year in known:  # the record only where the chain has no figure
             chained = known[data_year]
             facts = facts.with_spending(data_year, np.where(np.isnan(chained), facts.spending_pct(data_year), chained))
         talked = _summit(scenario, facts, ledger, seed, until, cache)
         outcomes.append(talked.outcome)
-        known = {year: spending for year, spending in known.items() if year <= data_year} | talked.years
+        known = ({year: spending for year, spending in known.items() if year < data_year}
+                 | {data_year: facts.spending_pct(data_year)} | talked.years)
         if talked.pledge is not None:
             ledger = ledger.adding(talked.pledge)
     last = max(known)
