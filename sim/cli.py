@@ -9,6 +9,7 @@ bug shows a traceback, under a line saying so.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import errno
 import json
 import os
@@ -76,9 +77,23 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("--seeds", type=int, default=10, help="runs per case (seeds 0..N-1; default 10)")
     validate.add_argument("--json", action="store_true", help="print the results as one JSON object")
     validate.add_argument("--out", type=Path, help="write a markdown report with figures here")
+    add_history_parser(commands)
     add_sweep_parser(commands)
     add_viz_parser(commands)
     return parser
+
+
+def add_history_parser(commands) -> None:
+    history = commands.add_parser(
+        "history", help="run Wales 2014, Vilnius 2023 and the Hague 2025 as one history",
+        description="Run the chain of summits: Wales 2014, Vilnius 2023 and the Hague 2025, each negotiated from "
+                    "the spending and the pledges the years before it left (no pledge after 2014 is given), "
+                    "against the record and the naive rules; --json prints it as one JSON object, with the forecast "
+                    "from the chain (each summit from the record of its data year, the pledges the chain's own).")
+    history.add_argument("--seeds", type=int, default=10, help="histories (seeds 0..N-1; default 10)")
+    history.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
+                         help="set a model parameter at every summit, e.g. --set us_pressure=0 (repeatable)")
+    history.add_argument("--json", action="store_true", help="print the results as one JSON object")
 
 
 def add_sweep_parser(commands) -> None:
@@ -291,6 +306,20 @@ def command_validate(args) -> int:
     return 0
 
 
+def command_history(args) -> int:
+    from sim.analysis.chain_validation import check_chain
+    from sim.analysis.validation_report import aligned, chain_rows
+    from sim.engines.outcome import without_nan
+
+    if args.seeds < 1:
+        raise ParameterError(f"--seeds {args.seeds}: at least 1 history is needed")
+    overrides = dict(parse_override(text) for text in args.overrides)
+    result = check_chain(range(args.seeds), overrides)
+    args.stdout.print(json.dumps(without_nan(dataclasses.asdict(result)), default=float, allow_nan=False)
+                      if args.json else aligned(chain_rows(result)))
+    return 0
+
+
 def resume_command(args, spec: SweepSpec, own_engine: Engine) -> str:
     """The command line that finishes this sweep: the same spec, directory and executor, with
     --resume, and --engine when the sweep does not run on the spec's own engine (without it,
@@ -393,8 +422,8 @@ def run_command(argv: list[str] | None) -> int:
     args = build_parser().parse_args(argv)
     args.stdout = output = Stdout()
     try:
-        status = {"run": command_run, "validate": command_validate, "sweep": command_sweep,
-                  "viz": command_viz}[args.command](args)
+        status = {"run": command_run, "validate": command_validate, "history": command_history,
+                  "sweep": command_sweep, "viz": command_viz}[args.command](args)
         output.flush()
         return stdout_failure(output) if output.failure is not None else status
     except USER_ERRORS as error:

@@ -82,6 +82,8 @@ def test_batch_matches_the_mesa_model(batch):
 
 EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
     ("wales2014", {}, "deal"),
+    ("vilnius2023", {}, "deal"),  # no US pressure: the standing Wales pledge carries the laggards
+    ("washington2024", {"us_pressure": 0.3}, None),
     # without US pressure the capability targets' draft is more than four allies sign rather than
     # have no agreement (docs/ODD.md 7.4c): no new target, as at Washington in 2024
     ("hague2025", {"us_demand_pct": 0.0, "us_pressure": 0.0}, "no deal"),

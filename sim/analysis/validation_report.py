@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.analysis import metrics
 from sim.data.loader import NO_FORCES, load_allies
+from sim.analysis.chain_validation import ChainCheck
 from sim.analysis.history import HagueRecord, WalesRecord
 from sim.data.spending_record import load_spending_record
 from sim.engines.model import AllianceModel
@@ -57,12 +58,11 @@ def washington_rows(v: Validation) -> list[tuple[str, ...]]:
             ("", "", "", "", "", "")]
 
 
-def chain_rows(v: Validation) -> list[tuple[str, ...]]:
+def chain_rows(c: ChainCheck | None) -> list[tuple[str, ...]]:
     """The chain of summits from 2014 alone: each summit against the record and the Secretary
     General's proposal, and the path against the naive paths."""
-    if v.chain is None:
+    if c is None:
         return []
-    c = v.chain
     rows = [(f"Chain 2014-2025 ({c.runs} runs, no pledge after 2014)", "record", "model", "SG proposal", "", "")]
     for summit in c.summits:
         record = f"{summit.record_core_pct:g}" + (f" by {summit.record_deadline_year}" if summit.record_deadline_year
@@ -105,7 +105,7 @@ def table_text(v: Validation) -> str:
         ("horizon, years", str(wr.horizon_years), _f(w.horizon_years, 1), "", "", ""),
         ("", "", "", "", "", ""),
         *washington_rows(v),
-        *chain_rows(v),
+        *chain_rows(v.chain),
         (f"2024 hindcast from 2014{_runs_note(w, v.seeds)}", "target", "model", "no change", "all to 2%", ""),
         ("mean absolute error, pp", f"<= {targets.mae_pp}", _f(w.hindcast.mae_pp, 3), _f(w.no_change.mae_pp, 3), _f(w.everyone_to_two.mae_pp, 3), ""),
         ("Spearman rank correlation", f">= {targets.spearman}", _f(w.hindcast.spearman, 3), _f(w.no_change.spearman, 3), _f(w.everyone_to_two.spearman, 3), ""),

@@ -1,0 +1,137 @@
+"""The chain of summits (sim/engines/chain.py): Wales 2014 -> Vilnius 2023 -> the Hague 2025 as
+one history, each summit from what the years before it left; and the rules it rests on: a
+standing pledge in the reversion point, targets priced at the threat they were set for."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from sim.analysis.chain_validation import CHAIN_AT_TWO_PERCENT, VILNIUS_FLOOR_BAND, check_chain
+from sim.data.spending_record import load_spending_record
+from sim.engines.chain import SUMMITS, StartingSpending, run_history
+from sim.model.pledges import Ledger, Pledge, PledgeKind
+from sim.model.requirement import capability_requirement
+from sim.model.reversion import most_signed
+from sim.model.scenario import load_scenario
+
+SEEDS = tuple(range(10))
+
+
+@pytest.fixture(scope="module")
+def chain():
+    return check_chain(SEEDS)
+
+
+def pledge(level, made, binds):
+    return Pledge(name="p", kind=PledgeKind.FLOOR, level_pct=level, from_year=binds, source="s", made_year=made)
+
+
+def test_a_pledge_stands_in_talks_held_after_the_summit_that_made_it():
+    """Wales (2% made 2014, binding 2024) and Vilnius (2.5% made 2023, binding 2024); three
+    allies who joined in 1949, 2023 and 2024. Talks in 2023 stand on Wales alone (Vilnius is made
+    at them), and only for members by 2023; talks in 2025 on the higher, Vilnius, for all three;
+    talks in 2014 on nothing."""
+    ledger = Ledger((pledge(2.0, 2014, 2024), pledge(2.5, 2023, 2024)))
+    joined = np.array([1949, 2023, 2024])
+    np.testing.assert_allclose(ledger.standing_floor_pct(2023, joined), [2.0, 2.0, 0.0])
+    np.testing.assert_allclose(ledger.standing_floor_pct(2025, joined), [2.5, 2.5, 2.5])
+    np.testing.assert_allclose(ledger.standing_floor_pct(2014, joined), [0.0, 0.0, 0.0])
+
+
+def test_a_package_asking_no_more_than_the_standing_pledge_asks_nothing_new():
+    """Ideal 1.5%, no stake in blocking, no US threat, a standing 2% floor: the ally signs up to
+    2%, its pledge; with an ideal of 2.5% the floor no longer binds and it signs its ideal."""
+    assert most_signed(1.5, 0.0, 0.0, 5.0, standing_pct=2.0) == pytest.approx(2.0)
+    assert most_signed(2.5, 0.0, 0.0, 5.0, standing_pct=2.0) == pytest.approx(2.5)
+    assert most_signed(1.5, 0.0, 0.0, 5.0) == pytest.approx(1.5)
+
+
+def test_targets_set_before_the_threat_are_priced_at_the_threat_they_were_set_for():
+    """Vilnius: threat 0.8, no shortfall, the 2021 targets set at the guideline's threat 0.5: 2%;
+    the same case with targets set for its own threat: 2% x (1 + 1 x 0.3) = 2.6%."""
+    vilnius = load_scenario("vilnius2023").params
+    assert vilnius.targets_predate_threat
+    assert capability_requirement(vilnius) == pytest.approx(2.0)
+    assert capability_requirement(vilnius.replace(targets_predate_threat=False)) == pytest.approx(2.6)
+    assert capability_requirement(load_scenario("hague2025").params) == pytest.approx(2.0 / 0.7 * 1.3)
+
+
+def test_the_chain_reads_no_pledge_a_scenario_file_types_in():
+    """The chain's pledges are its own summits': typing a 5% floor into every scenario changes nothing."""
+    typed = Ledger((pledge(5.0, 2013, 2014),))
+    scenarios = [dataclasses.replace(load_scenario(name), ledger=typed) for name in SUMMITS]
+    for ours, theirs in zip(run_history((0, 1)), run_history((0, 1), summits=scenarios)):
+        assert ours.summits == theirs.summits
+        np.testing.assert_array_equal(ours.path, theirs.path)
+
+
+def test_same_seed_same_history_whatever_the_other_seeds():
+    together = run_history((3, 1, 4))
+    for history in together:
+        alone = run_history((history.seed,))[0]
+        assert alone.summits == history.summits
+        np.testing.assert_array_equal(alone.path, history.path)
+
+
+def test_each_summit_after_the_first_starts_from_the_chains_years_or_the_record():
+    """From the chain, Vilnius starts from the spending the Wales years left in 2023, which is
+    not the record's; from the record, the path carries the record's 2023 and 2024."""
+    record = load_spending_record()
+    chained, = run_history((0,))
+    recorded, = run_history((0,), start=StartingSpending.RECORD)
+    actual = record.path(chained.iso3, (2023, 2024))
+    forces = ~np.isnan(actual[:, 0])
+    assert not np.allclose(chained.spending_over((2023,))[forces, 0], actual[forces, 0])
+    np.testing.assert_allclose(recorded.spending_over((2023, 2024))[forces], actual[forces])
+    np.testing.assert_array_equal(chained.spending_over(range(2014, 2023)), recorded.spending_over(range(2014, 2023)))
+
+
+def test_the_path_runs_from_2014_to_the_last_summits_deadline():
+    history, = run_history((0,))
+    hague = history.summit(load_scenario("hague2025").name)
+    assert history.years[0] == 2014 and history.years[-1] == hague.deadline_year
+    assert np.isnan(history.spending_in(2014)[history.iso3.index("ISL")])
+    assert not np.isnan(history.spending_in(2030)[history.iso3.index("ESP")])
+
+
+def test_vilnius_comes_out_of_the_chain_as_a_floor_near_two_percent(chain):
+    low, high = VILNIUS_FLOOR_BAND
+    assert chain.vilnius_floor_share >= 0.8
+    vilnius = chain.summits[1]
+    assert vilnius.scenario == "Vilnius 2023" and low <= vilnius.core_pct <= high
+
+
+def test_the_hague_from_the_chain_is_within_its_bands(chain):
+    hague = chain.summits[2]
+    assert hague.deal_share >= 0.5
+    assert 3.25 <= hague.core_pct <= 3.75 and 2033 <= hague.deadline_year <= 2037
+    assert hague.flexibility_share.get("ESP", 0.0) >= 0.5
+
+
+def test_the_chains_path_beats_the_naive_paths_with_the_same_information(chain):
+    assert chain.path.mae_pp < chain.no_change.mae_pp
+    assert chain.path.mae_pp < chain.linear_to_two.mae_pp
+    low, high = CHAIN_AT_TWO_PERCENT
+    assert low <= chain.at_two_percent_2024 <= high
+
+
+def test_the_forecast_comes_from_the_chain_from_the_record_of_2024(chain):
+    record = load_spending_record()
+    spain = chain.forecast["ESP"]
+    assert min(spain) == 2024 and max(spain) >= 2035
+    assert spain[2024]["mean"] == pytest.approx(float(record.path(("ESP",), (2024,))[0, 0]))
+    assert "ISL" not in chain.forecast
+
+
+def test_the_history_command_prints_the_chain_and_refuses_a_bad_lever(capsys):
+    from sim.cli import main
+
+    assert main(["history", "--seeds", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "Vilnius 2023: core, deadline" in out and "2% in steps" in out
+    assert main(["history", "--seeds", "1", "--set", "us_pressure=7"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "us_pressure: 7.0 is out of range" in err[0]
