@@ -26,6 +26,9 @@ KNOWN_LATER_RELEASES = {
     "washington2024": {("gdp_usd_bn", code) for code in ALLIES.iso3 if code != "BGR"}
                       | {("gov_debt_pct_gdp", code) for code in ALLIES.iso3}
                       | {("deficit_pct_gdp", code) for code in WITH_DEFICIT},
+    "vilnius2023": {("gdp_usd_bn", code) for code in ALLIES.iso3}
+                   | {("gov_debt_pct_gdp", code) for code in ALLIES.iso3}
+                   | {("deficit_pct_gdp", code) for code in WITH_DEFICIT},
     "wales2014": {("gdp_usd_bn", code) for code in ALLIES.iso3}
                  | {("gov_debt_pct_gdp", code) for code in ALLIES.iso3}
                  | {("deficit_pct_gdp", code) for code in WITH_DEFICIT},
