@@ -135,3 +135,19 @@ def test_the_history_command_prints_the_chain_and_refuses_a_bad_lever(capsys):
     assert main(["history", "--seeds", "1", "--set", "us_pressure=7"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "us_pressure: 7.0 is out of range" in err[0]
+
+
+def test_leaving_one_ally_out_by_hand():
+    """Two allies, one run, two years: errors (0.1, 0.3) and (0.5, 0.7). Without the first: 0.6;
+    without the second: 0.2."""
+    from sim.analysis.chain_validation import leave_one_out
+
+    actual = np.array([[1.0, 1.0], [2.0, 2.0]])
+    paths = np.array([[[1.1, 1.3], [2.5, 2.7]]])
+    assert leave_one_out(paths, actual) == pytest.approx((0.2, 0.6))
+
+
+def test_no_single_ally_makes_the_chains_path_score(chain):
+    low, high = chain.leave_one_out_mae
+    assert low <= chain.path.mae_pp <= high
+    assert high < chain.no_change.mae_pp

@@ -54,6 +54,8 @@ class ChainCheck:
     everyone_to_two: metrics.PathScore
     linear_to_two: metrics.PathScore
     at_two_percent_2024: float  # mean over runs
+    # the path's error with each ally left out in turn (lowest, highest): how far one ally drives it
+    leave_one_out_mae: tuple[float, float] = (float("nan"), float("nan"))
     # forecast[iso3][year] = {"mean", "p05", "p95"}: the chain run from the record each summit knew
     forecast: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
 
@@ -69,7 +71,8 @@ def check_chain(seeds, overrides: dict | None = None) -> ChainCheck:
     iso3 = histories[0].iso3
     actual = load_spending_record().path(iso3, years)
     start = load_spending_record().path(iso3, (record.summit_year,))[:, 0]
-    scores = [metrics.path_score(history.spending_over(years), actual, years) for history in histories]
+    paths = np.stack([history.spending_over(years) for history in histories])  # runs x allies x years
+    scores = [metrics.path_score(path, actual, years) for path in paths]
     outcomes = with_summits(histories)
     vilnius = outcomes.get(load_scenario("vilnius2023").name, [])
     low, high = VILNIUS_FLOOR_BAND
@@ -86,8 +89,25 @@ def check_chain(seeds, overrides: dict | None = None) -> ChainCheck:
                                                                             record.hindcast_year, years), actual, years),
         at_two_percent_2024=float(np.mean([metrics.count_at_least(h.spending_in(record.hindcast_year))
                                            for h in histories])),
+        leave_one_out_mae=leave_one_out(paths, actual),
         forecast=forecast_table(run_history(seeds, overrides=overrides, start=StartingSpending.RECORD)),
     )
+
+
+def leave_one_out(paths: np.ndarray, actual: np.ndarray) -> tuple[float, float]:
+    """The path's mean absolute error over every ally-year but one ally's, for each ally with a
+    record (averaged over runs): the lowest and the highest. A narrow range says no one ally
+    makes the score."""
+    errors = np.abs(paths - actual[None])  # runs x allies x years
+    scored = ~np.isnan(errors)
+    allies = [ally for ally in range(actual.shape[0]) if not np.all(np.isnan(actual[ally]))]
+    maes = []
+    for ally in allies:
+        keep = np.ones(actual.shape[0], dtype=bool)
+        keep[ally] = False
+        per_run = [np.mean(errors[run][keep][scored[run][keep]]) for run in range(len(paths))]
+        maes.append(float(np.mean(per_run)))
+    return (min(maes), max(maes)) if maes else (float("nan"), float("nan"))
 
 
 RECORDED = {"wales2014": (WalesRecord().level_pct, WalesRecord().summit_year + WalesRecord().horizon_years),

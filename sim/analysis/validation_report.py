@@ -74,6 +74,8 @@ def chain_rows(c: ChainCheck | None) -> list[tuple[str, ...]]:
              ("path 2015-2024", "", "model", "no change", "all to 2%", "2% in steps"),
              ("mean absolute error, pp", "", _f(c.path.mae_pp, 3), _f(c.no_change.mae_pp, 3),
               _f(c.everyone_to_two.mae_pp, 3), _f(c.linear_to_two.mae_pp, 3)),
+             ("  leaving one ally out: lowest-highest", "", "-".join(_f(x, 3) for x in c.leave_one_out_mae),
+              "", "", ""),
              ("allies at 2% in 2024", str(WalesRecord().allies_at_two_percent_2024), _f(c.at_two_percent_2024, 1),
               "", "", ""),
              ("", "", "", "", "", "")]
