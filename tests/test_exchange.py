@@ -123,10 +123,10 @@ def test_both_parties_to_an_exchange_gain_and_equally(parties):
         level_after, deadline_after = moved(parties, terms, partner).outcomes()
 
         def gain(k):
-            return (parties.level_salience[k] * (abs(parties.level[k] - level[0]) - abs(parties.level[k] - level_after[0]))
-                    / span_level + parties.deadline_salience[k]
-                    * (abs(parties.deadline[k] - deadline[0]) - abs(parties.deadline[k] - deadline_after[0]))
-                    / span_deadline)
+            on_level = abs(parties.level[k] - level[0]) - abs(parties.level[k] - level_after[0])
+            on_deadline = abs(parties.deadline[k] - deadline[0]) - abs(parties.deadline[k] - deadline_after[0])
+            return (parties.level_salience[k] * on_level / span_level
+                    + parties.deadline_salience[k] * on_deadline / span_deadline)
 
         assert gain(i) > 0 and gain(j) > 0
         assert gain(i) == pytest.approx(terms.gain[i, j], rel=1e-6, abs=1e-12)

@@ -164,16 +164,15 @@ def exchange_terms(traders: Traders) -> Terms:
     gain = shift * (s_al * s_bd - s_bl * s_ad) / (s_ad + s_bd)
     gain = np.where(able & (gain > LEAST_GAIN), gain, 0.0)
     trades = gain > 0
-    level_step = np.divide(shift * level_total, level_weight_b, out=np.zeros_like(shift), where=trades) * level_span[..., None]
+    level_step = np.divide(shift * level_total, level_weight_b, out=np.zeros_like(shift), where=trades)
     deadline_step = np.divide(shift * rate * deadline_total, deadline_weight_a, out=np.zeros_like(shift),
-                              where=trades) * deadline_span[..., None]
+                              where=trades)
+    level_step = np.minimum(level_step, level_apart) * level_span[..., None]  # back to the unit
+    deadline_step = np.minimum(deadline_step, deadline_apart) * deadline_span[..., None]
     toward_level = np.sign(theirs(traders.level) - mine(traders.level))
     toward_deadline = np.sign(theirs(traders.deadline) - mine(traders.deadline))
-    return Terms(gain=gain,
-                 level_move=np.where(trades & ~i_demands_level, toward_level * np.minimum(level_step, level_apart * level_span[..., None]), 0.0),
-                 deadline_move=np.where(trades & i_demands_level,
-                                        toward_deadline * np.minimum(deadline_step,
-                                                                     deadline_apart * deadline_span[..., None]), 0.0))
+    return Terms(gain=gain, level_move=np.where(trades & ~i_demands_level, toward_level * level_step, 0.0),
+                 deadline_move=np.where(trades & i_demands_level, toward_deadline * deadline_step, 0.0))
 
 
 def realised(gain) -> np.ndarray:
