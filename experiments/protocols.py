@@ -1,11 +1,13 @@
 """Negotiation protocols: the Secretary General's single negotiating text (mediator), proposer
 rounds under unanimity, where an ally recognised by clout tables a package (Baron & Ferejohn
 1989; docs/ODD.md 7.6b), and bilateral expected-utility challenges with the median position
-tabled (Bueno de Mesquita 1994; 7.6c), side by side across US pressure: the probability of a
+tabled (Bueno de Mesquita 1994; 7.6c), and exchanges of positions on the level and the deadline
+with the expected outcome tabled (Stokman & Van Oosten 1994; 7.6d), side by side across US
+pressure: the probability of a
 deal, the core level, the deadline, the rounds and the holdouts.
 
     .venv/bin/python -m experiments.protocols            # configs/sweeps/protocols.toml
-    .venv/bin/python -m experiments.protocols --quick    # 3 protocols x 6 pressure levels x 4 seeds
+    .venv/bin/python -m experiments.protocols --quick    # 4 protocols x 6 pressure levels x 4 seeds
 
 Writes to results/experiments/protocols/ (results/experiments/protocols_quick/ with --quick): sweep/ (the
 sweep's results directory), protocols_summary.parquet (one row per protocol and pressure level),

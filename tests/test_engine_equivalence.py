@@ -110,6 +110,9 @@ EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
     ("wales2014", {"protocol": "challenge"}, "deal"),
     ("hague2025", {"protocol": "challenge", "us_pressure": 0.4, "threat_shock": -0.3, "threat_shock_round": 3,
                    "leverage": 4.0}, None),
+    ("hague2025", {"protocol": "exchange"}, None),
+    ("wales2014", {"protocol": "exchange"}, "deal"),
+    ("hague2025", {"protocol": "exchange", "us_pressure": 0.1, "caucus_bloc_votes": True, "leverage": 4.0}, None),
 ]
 
 
@@ -223,7 +226,8 @@ def assert_same_outcome_by_ally(before: Outcome, after: Outcome):
 
 @pytest.mark.parametrize("order", ["reversed", "rotated"])
 @pytest.mark.parametrize(("name", "overrides"), [("hague2025", {}), ("hague2025", {"protocol": "proposer"}),
-                                                 ("hague2025", {"protocol": "challenge"}), ("wales2014", {})])
+                                                 ("hague2025", {"protocol": "challenge"}),
+                                                 ("hague2025", {"protocol": "exchange"}), ("wales2014", {})])
 def test_reordering_the_allies_rows_changes_no_outcome_on_either_engine(tmp_path, order, name, overrides):
     """Each ally's draws are keyed by its ISO3 code (`streams.ally_index`), and the proposer is
     recognised in the order of the codes: the same seeds give the same outcomes, ally by ally,

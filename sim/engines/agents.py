@@ -14,7 +14,7 @@ from sim.model import clout, concession, consensus, opening, perception, pressur
 from sim.model.alliance import Alliance
 from sim.model.caucuses import Caucus, CaucusLine
 from sim.model.state import Stance
-from sim.protocols import challenge, mediator, proposer
+from sim.protocols import challenge, exchange, mediator, proposer
 
 
 def _fact(name: str) -> property:
@@ -110,6 +110,20 @@ class Ally(mesa.Agent):
         positions."""
         m = self.model
         m.draft = challenge.forecast_package(m.alliance, m.params, m.circumstances(), m.stances()).item()
+
+    def make_exchange(self):
+        """Trade with its partner of this round, if it has one: give ground on the issue it cares
+        less about, toward the partner's position, by as much as leaves both equally better off;
+        stay within its win-set."""
+        m = self.model
+        self.stance = exchange.make_exchange(self.facts, m.params, self.circumstances, self.stance, m.exchanges,
+                                             seat=self.seat)
+
+    def table_expected_outcome(self):
+        """Nearest the expected outcome after the exchanges: table it, the capability x salience
+        weighted mean of the levels and of the deadlines."""
+        m = self.model
+        m.draft = exchange.expected_package(m.alliance, m.params, m.circumstances(), m.stances()).item()
 
     def vote(self):
         """Accept the draft if it fits the domestic win-set."""

@@ -40,7 +40,7 @@ from sim.model.opening import circumstances_of, open_stance
 from sim.model.us_actor import settle
 from sim.model.state import Circumstances, Decision, Package, Stance
 from sim.model.streams import random_draws
-from sim.protocols import challenge, mediator
+from sim.protocols import challenge, exchange, mediator
 from sim.protocols.proposer import propose_package, recognised
 from sim.engines.outcome import Baselines, BatchResult, Collected, GroupResult, measure, run_outcomes
 from sim.model.parameters import (
@@ -292,6 +292,10 @@ def play_round(alliance: Alliance, structure: Structure, opening: Opening, talks
         stance = challenge.answer_challenges(alliance, p, circumstances, stance,
                                              challenge.challenges(alliance, p, stance, talks.draft))
         draft = challenge.forecast_package(alliance, p, circumstances, stance)
+    elif structure.protocol is NegotiationProtocol.EXCHANGE:
+        stance = exchange.make_exchange(alliance, p, circumstances, stance,
+                                        exchange.exchanges(alliance, p, circumstances, stance))
+        draft = exchange.expected_package(alliance, p, circumstances, stance)
     else:
         draft = mediator.draft_package(structure.mediator_rule, alliance, p, circumstances, stance,
                                        first=talks.draft is None)

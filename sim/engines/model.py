@@ -23,7 +23,7 @@ from sim.model.alliance import Alliance
 from sim.model.caucuses import CaucusLine, form_caucuses
 from sim.model.state import Circumstances, Decision, Package, Stance
 from sim.model.streams import random_draws
-from sim.protocols import challenge, mediator
+from sim.protocols import challenge, exchange, mediator
 from sim.protocols.proposer import recognised
 from sim.engines.outcome import (ALLY_ROUND_FIELDS, ROUND_FIELDS, AllyResult, Baselines, BatchResult, Measures,
                                  Outcome, measure, run_outcomes)
@@ -76,6 +76,7 @@ class AllianceModel(mesa.Model):
         self.last_round_threats = np.array(self.allies.get("threat"))
         self.draft: Package | None = None
         self.challenges: challenge.Challenges | None = None  # this round's, under the challenge protocol
+        self.exchanges: exchange.Exchanges | None = None  # this round's, under the exchange protocol
         self.tabled_by: str | None = None  # who tabled the draft on the table: an ally's ISO3 code, or "SG"
         self.deal: bool | None = None
         self.flexibility: list[Ally] = []
@@ -131,7 +132,8 @@ class AllianceModel(mesa.Model):
     def table_package(self):
         """The protocol: the Secretary General drafts a single text, the ally recognised this
         round proposes, or allies challenge each other and the forecast (the weighted median
-        level and deadline) is tabled, in the name of the ally at the median level."""
+        level and deadline) is tabled, in the name of the ally at the median level, or allies
+        trade positions and the expected outcome is tabled, in the name of the ally nearest it."""
         if self.params.protocol is NegotiationProtocol.PROPOSER:
             proposer = self.proposer()
             proposer.propose()
@@ -142,6 +144,12 @@ class AllianceModel(mesa.Model):
             median_voter = self.median_voter()
             median_voter.table_forecast()
             self.tabled_by = median_voter.facts.iso3
+        elif self.params.protocol is NegotiationProtocol.EXCHANGE:
+            self.exchanges = exchange.exchanges(self.alliance, self.params, self.circumstances(), self.stances())
+            self.allies.do("make_exchange")
+            tabler = self.nearest_to_outcome()
+            tabler.table_expected_outcome()
+            self.tabled_by = tabler.facts.iso3
         else:
             self.secretary_general.draft_package()
             self.tabled_by = SECRETARY_GENERAL
@@ -163,6 +171,11 @@ class AllianceModel(mesa.Model):
     def median_voter(self) -> Ally:
         """The ally holding the weighted median of the level, after this round's challenges."""
         return self.allies[int(np.argmax(challenge.median_voter(self.alliance, self.params, self.stances())))]
+
+    def nearest_to_outcome(self) -> Ally:
+        """The ally whose level is nearest the expected level, after this round's exchanges."""
+        return self.allies[int(np.argmax(exchange.nearest_to_outcome(self.alliance, self.params, self.circumstances(),
+                                                                     self.stances())))]
 
     def decide(self):
         """Consensus on the draft: conclude (a deal, side letters, or no deal at the summit),

@@ -35,6 +35,7 @@ class NegotiationProtocol(StrEnum):
     MEDIATOR = "mediator"  # single negotiating text: the Secretary General drafts from the positions
     PROPOSER = "proposer"  # proposer rounds under unanimity: an ally recognised by clout tables a package
     CHALLENGE = "challenge"  # bilateral expected-utility challenges (Bueno de Mesquita 1994); the median is tabled
+    EXCHANGE = "exchange"  # allies trade positions on the level and the deadline (Stokman & Van Oosten 1994); the expected outcome is tabled
 
 
 #: The parameters whose values are names from a fixed list, by the name of their type.
@@ -72,7 +73,9 @@ class Parameters:
     protocol: NegotiationProtocol = _spec(NegotiationProtocol.MEDIATOR, doc="how packages are tabled: the Secretary General's single text, "
                                "an ally recognised by clout proposes (Baron & Ferejohn 1989), "
                                "or allies challenge each other and the median position is tabled "
-                               "(Bueno de Mesquita 1994)",
+                               "(Bueno de Mesquita 1994), "
+                               "or allies trade positions on the level and the deadline and the expected outcome is "
+                               "tabled (Stokman & Van Oosten 1994)",
                                choices=tuple(NegotiationProtocol))
     challenge_risk_attitudes: bool = _spec(True, doc="under the challenge protocol, each ally's risk attitude is estimated from how exposed its position is to challenges (Bueno de Mesquita 1994; false: every ally risk neutral, linear loss)")
     allow_flexibility: bool = _spec(True, doc="holdouts may get flexibility (a side letter) at the summit")

@@ -29,7 +29,8 @@ PRESSED_NOTE = ("After the vote the US pressed each holdout by name. The pressur
                 "defence budget may rise each year.")
 # How an ally came to table the draft, by protocol; a protocol not named here is named as itself.
 TABLING = {NegotiationProtocol.PROPOSER: "recognised to propose",
-           NegotiationProtocol.CHALLENGE: "at the median level after the challenges"}
+           NegotiationProtocol.CHALLENGE: "at the median level after the challenges",
+           NegotiationProtocol.EXCHANGE: "nearest the expected outcome after the exchanges"}
 
 
 @dataclass(frozen=True)
