@@ -185,19 +185,22 @@ def simulate(values: dict, seeds, cache: ScenarioCache | None = None) -> dict[st
 def distance(simulated: dict, record: dict) -> float:
     """calibrate's loss on the history before the Hague, per replicate, averaged.
 
-    A Wales replicate without a deal, or with a deadline before the record's (so no path to
-    score), costs NO_HINDCAST_COST; otherwise its level and deadline miss on calibrate's scales,
-    the mean absolute error of its 2015-2022 path over every ally-year, and each side letter
-    (every ally signed at Wales). A Washington replicate that agrees a new target costs
-    NO_DEAL_COST, as calibrate prices a deal missed where the record has one."""
+    A Wales replicate without a deal costs NO_HINDCAST_COST; with one, its level and deadline
+    miss on calibrate's scales, plus the mean absolute error of its 2015-2022 path over the
+    ally-years it reaches (a pledge's path ends at its deadline) and each side letter (every
+    ally signed at Wales). calibrate charges NO_HINDCAST_COST for a deadline before 2024 too;
+    here the deadline's own term charges it, graded by how early it is, because ABC-SMC needs a
+    distance that orders the particles: with the flat charge most of the prior sits at one
+    value (110) and the median tolerance stalls there. A Washington replicate that agrees a new
+    target costs NO_DEAL_COST, as calibrate prices a deal missed where the record has one."""
     losses = []
     for deal, level, deadline, letters, path in zip(simulated["wales_deal"], simulated["wales_level"],
                                                     simulated["wales_deadline"], simulated["wales_side_letters"],
                                                     simulated["wales_path"]):
-        if not deal or deadline < record["wales_deadline"][0]:
+        path_error = metrics.mean_absolute_error(path.ravel(), record["wales_path"][0].ravel())
+        if not deal or math.isnan(path_error):
             losses.append(NO_HINDCAST_COST)
             continue
-        path_error = metrics.mean_absolute_error(path.ravel(), record["wales_path"][0].ravel())
         losses.append(((level - record["wales_level"][0]) / LEVEL_SCALE) ** 2
                       + ((deadline - record["wales_deadline"][0]) / DEADLINE_SCALE) ** 2
                       + (path_error / PATH_SCALE) ** 2 + EXTRA_SIDE_LETTER_COST * letters)
