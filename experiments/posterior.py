@@ -1,0 +1,445 @@
+"""Calibration with a posterior: ABC-SMC over the behavioural parameters that matter, fitted on
+the history before the Hague, with a posterior predictive check on what came after.
+
+Approximate Bayesian computation by sequential Monte Carlo (Toni et al. 2009; Del Moral et al.
+2012), run by pyabc (Klinger et al. 2018): particles drawn from the prior are simulated, kept
+when their distance to the record is below a tolerance, and moved on through shrinking
+tolerances (pyabc's median epsilon schedule) with importance weights, so the last population is
+a weighted sample from the approximate posterior. Every simulation runs through the batch
+engine (`sim.engines.batch.run_batch`), on a number of worker processes that does not change
+the result (`experiments.posterior_sampler`).
+
+What is fitted, and what is held. The candidates are the parameters `experiments/calibrate.py`
+fits (its `SEARCH_SPACE`). Those whose Sobol' total index is negligible for every outcome of the
+project's global sensitivity analysis (`experiments/global_sensitivity.py`, its `negligible`
+rule) are fixed at their defaults, the totals listed in the output; the two that act only after
+a summit (`calibrate.AFTER_THE_SUMMIT`) stay free whatever their totals, since the analysis
+screens the Hague's negotiation, while the 2015-2022 path the fit sees is where they act.
+Priors are uniform over each free parameter's declared bounds (`sim/model/parameters.py`).
+
+Honest out of sample. The distance sees only history before the Hague: the Wales 2014 pledge
+(2% by 2024, every ally signing), each ally's spending in 2015-2022 (NATO's June 2024 series)
+and Washington 2024 ending with no new target, on calibrate's scales. The posterior then
+predicts what the fit never saw: the Hague package (core 3.5% by 2035, Spain carried with a
+side letter, Canada signing) and the 2023-2024 years (23 allies at 2% in 2024).
+
+    .venv/bin/python -m experiments.posterior --out results/posterior            # minutes, 2 cores
+    .venv/bin/python -m experiments.posterior --quick --out results/posterior_quick  # seconds
+    .venv/bin/python -m experiments.posterior --screen    # rerun the Sobol' screen (a minute)
+
+Writes `posterior.json` in --out: particles, weights, effective sample size, simulations, wall
+time, priors, fixed parameters, the marginals against the defaults and the predictive check.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from experiments.calibrate import (AFTER_THE_SUMMIT, EXTRA_SIDE_LETTER_COST, NO_DEAL_COST, NO_HINDCAST_COST,
+                                   SEARCH_SPACE)
+from experiments.common import argument_parser, guarded
+from sim.analysis import metrics
+from sim.analysis.history import WalesRecord, load_spending_record
+from sim.engines.batch import run_batch
+from sim.model.parameters import Parameters, parameter_fields
+from sim.model.scenario import ScenarioCache
+
+MODULE = "posterior"
+OUTPUT = "posterior.json"
+SEED = 2025
+FIT_YEARS = tuple(range(2015, 2023))  # the Wales path the fit sees
+HELD_OUT_YEARS = (2023, 2024)  # ... and the years it predicts
+PATH_YEARS = FIT_YEARS + HELD_OUT_YEARS
+BAND = (5.0, 95.0)  # the predictive band's percentiles: 90%
+COVERAGE_AIM = (0.80, 0.95)
+KS_CRITICAL = 1.36  # Kolmogorov-Smirnov at 5%: a marginal within 1.36 / sqrt(ESS) of its prior cannot be told from it
+HAGUE = {"core_target_pct": 3.5, "deadline_year": 2035}  # the record the fit does not see
+DEADLINE_SCALE = 2.0  # calibrate's Wales scales: the deadline (years), the level (pp), the path's MAE (pp)
+LEVEL_SCALE = 0.1
+PATH_SCALE = 0.25
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How large a run is: the ABC's population and stopping rules, and the predictive check."""
+
+    population: int
+    generations: int
+    seeds_per_particle: int  # runs of each case per particle, the summaries' replicates
+    max_simulations: int
+    min_acceptance_rate: float
+    predictive_draws: int
+
+
+FULL = Settings(population=400, generations=10, seeds_per_particle=4, max_simulations=60_000,
+                min_acceptance_rate=0.02, predictive_draws=2000)
+QUICK = Settings(population=24, generations=2, seeds_per_particle=2, max_simulations=400,
+                 min_acceptance_rate=0.0, predictive_draws=200)
+
+
+# --- what is fitted and what is fixed ---------------------------------------------------------------
+
+#: Sobol' total indices of the candidates from `screen()` (the largest over the five outcomes of
+#: `sim.analysis.sensitivity`, each parameter over its default +-30%, 1024 base rows x 8 seeds,
+#: root seed 1966; a candidate whose default is 0 over 0 to 30% of its upper bound), and those
+#: the `negligible` rule of experiments/global_sensitivity.py lets fix for every outcome.
+SOBOL_TOTALS: dict[str, float] = {
+    "shared_threat": 0.408, "abandonment_weight": 0.033, "spill_in": 0.031, "related_cost_share": 0.17,
+    "peer_weight": 0.024, "need_scale_pct": 0.738, "fiscal_drag": 0.032, "ramp_base_pct": 0.034,
+    "ramp_threat_pct": 0.399, "expansion_rate_pct": 0.119, "concession_rate": 0.032, "leverage": 0.024,
+    "secretary_general_weight": 0.029, "proximity_decay_km": 0.096, "adjustment_rate": 0.017,
+    "enforcement_rate": 0.051, "bilateral_pressure_pct": 0.021, "caucus_cohesion": 0.016,
+    "consensus_stake_pct": 0.416, "tariff_stake_share": 0.032}
+NEGLIGIBLE_EVERYWHERE: tuple[str, ...] = (
+    "abandonment_weight", "spill_in", "peer_weight", "fiscal_drag", "ramp_base_pct", "concession_rate", "leverage",
+    "secretary_general_weight", "adjustment_rate", "bilateral_pressure_pct", "caucus_cohesion", "tariff_stake_share")
+SCREEN_BASE_SAMPLES, SCREEN_REPLICATES, SCREEN_SEED = 1024, 8, 1966
+
+
+def fixed_parameters() -> tuple[str, ...]:
+    """The candidates held at their defaults: negligible everywhere, and not acting after the summit."""
+    return tuple(name for name in SEARCH_SPACE if name in NEGLIGIBLE_EVERYWHERE and name not in AFTER_THE_SUMMIT)
+
+
+def free_parameters() -> tuple[str, ...]:
+    return tuple(name for name in SEARCH_SPACE if name not in fixed_parameters())
+
+
+def prior_bounds(names=None) -> dict[str, tuple[float, float]]:
+    """Each parameter's declared bounds (`_spec(default, low, high)`): its uniform prior."""
+    fields = parameter_fields()
+    return {name: (float(fields[name].metadata["low"]), float(fields[name].metadata["high"]))
+            for name in (names or free_parameters())}
+
+
+def defaults(names) -> dict[str, float]:
+    base = Parameters()
+    return {name: float(getattr(base, name)) for name in names}
+
+
+def screen(base_samples: int = SCREEN_BASE_SAMPLES, replicates: int = SCREEN_REPLICATES, seed: int = SCREEN_SEED):
+    """The project's Sobol' analysis on the Hague scenario over every candidate (and its levers):
+    each candidate's largest total index over the outcomes, and those negligible for all."""
+    from experiments.global_sensitivity import negligible
+    from sim.analysis.sensitivity import LEVERS, Factor, Response, SensitivityProblem, sobol_analysis
+    from sim.model.scenario import load_scenario
+
+    scenario = load_scenario("hague2025")
+    fields, names = parameter_fields(), LEVERS + tuple(SEARCH_SPACE)
+    nonzero = SensitivityProblem.around(scenario.params, [n for n in names if getattr(scenario.params, n) != 0])
+    at_zero = [Factor(n, 0.0, 0.3 * fields[n].metadata["high"]) for n in names if getattr(scenario.params, n) == 0]
+    by_name = {factor.name: factor for factor in (*nonzero.factors, *at_zero)}
+    problem = SensitivityProblem(tuple(by_name[n] for n in names)).with_dummy()
+    table = sobol_analysis(scenario, problem, base_samples, seed, replicates)
+    totals = table[table["parameter"].isin(SEARCH_SPACE)].groupby("parameter")["ST"].max()
+    everywhere = set(SEARCH_SPACE)
+    for response in Response:
+        everywhere &= set(negligible(table, response))
+    return {name: round(float(totals[name]), 3) for name in SEARCH_SPACE}, tuple(n for n in SEARCH_SPACE if n in everywhere)
+
+
+# --- the record and the summaries ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Record:
+    """What the fit compares with: the history before the Hague, as summaries."""
+
+    iso3: tuple[str, ...]
+    path: np.ndarray  # allies x FIT_YEARS, % of GDP, NaN where the record has none
+
+    def summaries(self) -> dict[str, np.ndarray]:
+        """The record in the form of one simulated replicate (pyabc's observed summaries)."""
+        return {"wales_deal": np.ones(1), "wales_level": np.array([WalesRecord().level_pct]),
+                "wales_deadline": np.array([float(WalesRecord().hindcast_year)]), "wales_side_letters": np.zeros(1),
+                "wales_path": self.path[None], "washington_deal": np.zeros(1)}
+
+
+def load_record(cache: ScenarioCache | None = None) -> Record:
+    """The spending record of the allies in the Wales scenario's order."""
+    cache = cache or ScenarioCache()
+    iso3 = tuple(cache.allies(cache.scenario("wales2014")).iso3)
+    return Record(iso3=iso3, path=load_spending_record().path(iso3, FIT_YEARS))
+
+
+def simulate(values: dict, seeds, cache: ScenarioCache | None = None) -> dict[str, np.ndarray]:
+    """Each seed's Wales 2014 and Washington 2024 outcomes (one replicate per seed)."""
+    overrides = [{**defaults(fixed_parameters()), **{k: float(v) for k, v in values.items()}}] * len(seeds)
+    wales = run_batch("wales2014", overrides, seeds, per_ally=True, cache=cache)
+    washington = run_batch("washington2024", overrides, seeds, cache=cache)
+    return {"wales_deal": wales.deal.astype(float), "wales_level": wales.core_target_pct,
+            "wales_deadline": wales.deadline_year.astype(float),
+            "wales_side_letters": wales.flexibility.sum(axis=1).astype(float),
+            "wales_path": wales.allies.spending_over(FIT_YEARS),
+            "washington_deal": washington.deal.astype(float)}
+
+
+def distance(simulated: dict, record: dict) -> float:
+    """calibrate's loss on the history before the Hague, per replicate, averaged.
+
+    A Wales replicate without a deal costs NO_HINDCAST_COST; with one, its level and deadline
+    miss on calibrate's scales, plus the mean absolute error of its 2015-2022 path over the
+    ally-years it reaches (a pledge's path ends at its deadline) and each side letter (every
+    ally signed at Wales). calibrate charges NO_HINDCAST_COST for a deadline before 2024 too;
+    here the deadline's own term charges it, graded by how early it is, because ABC-SMC needs a
+    distance that orders the particles: with the flat charge most of the prior sits at one
+    value (110) and the median tolerance stalls there. A Washington replicate that agrees a new
+    target costs NO_DEAL_COST, as calibrate prices a deal missed where the record has one."""
+    losses = []
+    for deal, level, deadline, letters, path in zip(simulated["wales_deal"], simulated["wales_level"],
+                                                    simulated["wales_deadline"], simulated["wales_side_letters"],
+                                                    simulated["wales_path"]):
+        path_error = metrics.mean_absolute_error(path.ravel(), record["wales_path"][0].ravel())
+        if not deal or math.isnan(path_error):
+            losses.append(NO_HINDCAST_COST)
+            continue
+        losses.append(((level - record["wales_level"][0]) / LEVEL_SCALE) ** 2
+                      + ((deadline - record["wales_deadline"][0]) / DEADLINE_SCALE) ** 2
+                      + (path_error / PATH_SCALE) ** 2 + EXTRA_SIDE_LETTER_COST * letters)
+    wrong_deal = np.mean(np.abs(simulated["washington_deal"] - record["washington_deal"][0]))
+    return float(np.mean(losses) + NO_DEAL_COST * wrong_deal)
+
+
+@dataclass(frozen=True)
+class HistoryModel:
+    """pyabc's model: a particle's parameters to its summaries, on `replicates` seeds drawn
+    from numpy's global generator (which the sampler seeds for each simulation)."""
+
+    replicates: int
+    cache: ScenarioCache = field(default_factory=ScenarioCache, compare=False)  # each worker's copy fills its own
+
+    def __call__(self, parameters) -> dict[str, np.ndarray]:
+        seeds = np.random.randint(0, 2**31 - 1, size=self.replicates).tolist()
+        return simulate(dict(parameters), seeds, self.cache)
+
+
+# --- the fit -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Posterior:
+    names: tuple[str, ...]
+    particles: np.ndarray  # particles x names
+    weights: np.ndarray  # normalised
+    epsilons: list[float]
+    simulations: int
+    seconds: float
+
+    @property
+    def effective_sample_size(self) -> float:
+        """Kish's effective sample size of the weights, 1 / sum(w^2)."""
+        return float(1.0 / np.sum(self.weights ** 2))
+
+
+def fit(settings: Settings, seed: int, workers: int) -> Posterior:
+    import pyabc
+    from experiments.posterior_sampler import NumberedSampler
+
+    np.random.seed(seed)  # pyabc draws in this process too (the first population's bookkeeping)
+    names = free_parameters()
+    prior = pyabc.Distribution(**{name: pyabc.RV("uniform", low, high - low)
+                                  for name, (low, high) in prior_bounds(names).items()})
+    abc = pyabc.ABCSMC(HistoryModel(settings.seeds_per_particle), prior, distance,
+                       population_size=settings.population, sampler=NumberedSampler(seed, workers))
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        abc.new("sqlite:///" + os.path.join(folder, "abc.db"), load_record().summaries())
+        history = abc.run(max_nr_populations=settings.generations, max_total_nr_simulations=settings.max_simulations,
+                          min_acceptance_rate=settings.min_acceptance_rate)
+        frame, weights = history.get_distribution(m=0, t=history.max_t)
+        populations = history.get_all_populations()
+        simulations = int(history.total_nr_simulations)
+    seconds = time.perf_counter() - started
+    epsilons = [float(e) for e in populations.loc[populations["t"] >= 0, "epsilon"]]
+    return Posterior(names=names, particles=frame[list(names)].to_numpy(dtype=float),
+                     weights=np.asarray(weights, dtype=float) / np.sum(weights), epsilons=epsilons,
+                     simulations=simulations, seconds=seconds)
+
+
+# --- the marginals --------------------------------------------------------------------------------
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order]) / np.sum(weights)
+    return float(values[order][min(np.searchsorted(cumulative, q), len(values) - 1)])
+
+
+def ks_from_uniform(values: np.ndarray, weights: np.ndarray, low: float, high: float) -> float:
+    """Kolmogorov-Smirnov distance between the weighted marginal and the uniform prior."""
+    order = np.argsort(values)
+    cumulative = np.cumsum(weights[order]) / np.sum(weights)
+    prior = (values[order] - low) / (high - low)
+    return float(max(np.max(np.abs(cumulative - prior)), np.max(np.abs(cumulative - weights[order] / np.sum(weights) - prior))))
+
+
+def marginals(posterior: Posterior) -> dict:
+    """Each free parameter's weighted mean, median and 90% interval, against its default and prior."""
+    bounds, base, out = prior_bounds(posterior.names), defaults(posterior.names), {}
+    critical = KS_CRITICAL / math.sqrt(posterior.effective_sample_size)
+    for j, name in enumerate(posterior.names):
+        values, w = posterior.particles[:, j], posterior.weights
+        ks = ks_from_uniform(values, w, *bounds[name])
+        out[name] = {"mean": float(np.sum(w * values)), "median": weighted_quantile(values, w, 0.5),
+                     "p05": weighted_quantile(values, w, 0.05), "p95": weighted_quantile(values, w, 0.95),
+                     "default": base[name], "ks_from_prior": ks, "equals_prior": bool(ks < critical)}
+    return out
+
+
+# --- the posterior predictive check ----------------------------------------------------------------
+
+def band(values: np.ndarray) -> list[float] | None:
+    """The 90% band of the values that exist (None when none does: no run got that far)."""
+    values = np.asarray(values, dtype=float)
+    values = values[~np.isnan(values)]
+    return [float(v) for v in np.percentile(values, BAND)] if len(values) else None
+
+
+def inside(value: float, limits: list[float] | None) -> bool:
+    return limits is not None and bool(limits[0] <= value <= limits[1])
+
+
+def predictive_check(posterior: Posterior, draws: int, seed: int) -> dict:
+    """Draw particles by weight, run each once on the Hague 2025 and Wales 2014 cases, and
+    compare the 90% bands with the record the fit did not see (and the path it did)."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
+    rows = rng.choice(len(posterior.weights), size=draws, p=posterior.weights)
+    seeds = rng.integers(0, 2**31 - 1, size=draws).tolist()
+    fixed = defaults(fixed_parameters())
+    overrides = [{**fixed, **dict(zip(posterior.names, map(float, posterior.particles[row])))} for row in rows]
+    hague = run_batch("hague2025", overrides, seeds)
+    wales = run_batch("wales2014", overrides, seeds, per_ally=True)
+    spain, canada = hague.iso3.index("ESP"), hague.iso3.index("CAN")
+    deal = hague.deal.astype(bool)
+    level, deadline = band(hague.core_target_pct[deal]), band(hague.deadline_year[deal])
+    path = wales.allies.spending_over(PATH_YEARS)  # draws x allies x years
+    record = load_spending_record().path(wales.iso3, PATH_YEARS)
+    at_2024 = np.array([metrics.count_at_least(run) for run in path[:, :, -1]], dtype=float)
+    at_2024[np.isnan(path[:, :, -1]).all(axis=1)] = np.nan
+    reached = ~np.isnan(path).all(axis=0)  # allies x years that some draw's path reaches
+    low, high = np.full(record.shape, np.nan), np.full(record.shape, np.nan)
+    low[reached] = np.nanpercentile(path[:, reached], BAND[0], axis=0)
+    high[reached] = np.nanpercentile(path[:, reached], BAND[1], axis=0)
+    known = ~np.isnan(record) & reached
+    covered = (record >= low) & (record <= high)
+
+    def coverage(years) -> dict:
+        """The share of the record's ally-years inside their band (an ally-year no draw reaches
+        counts as outside: the posterior did not predict it)."""
+        columns = [PATH_YEARS.index(year) for year in years]
+        recorded = ~np.isnan(record[:, columns])
+        return {"years": [years[0], years[-1]], "ally_years": int(recorded.sum()),
+                "share_inside": float((covered[:, columns] & known[:, columns])[recorded].mean())}
+
+    count = band(at_2024)
+    return {"draws": draws, "hague_deal_share": float(deal.mean()),
+            "hague_core_target_pct": {"band": level, "record": HAGUE["core_target_pct"],
+                                      "inside": inside(HAGUE["core_target_pct"], level)},
+            "hague_deadline_year": {"band": deadline, "record": HAGUE["deadline_year"],
+                                    "inside": inside(HAGUE["deadline_year"], deadline)},
+            "hague_spain_side_letter_share": float(hague.flexibility[deal, spain].mean()) if deal.any() else 0.0,
+            "hague_canada_signing_share": float((~hague.flexibility[deal, canada] & ~hague.holdouts[deal, canada]).mean())
+            if deal.any() else 0.0,
+            "allies_at_2pct_2024": {"band": count, "record": WalesRecord().allies_at_two_percent_2024,
+                                    "inside": inside(WalesRecord().allies_at_two_percent_2024, count)},
+            "path_coverage": {"all": coverage(PATH_YEARS), "fitted": coverage(FIT_YEARS),
+                              "held_out": coverage(HELD_OUT_YEARS), "aim": list(COVERAGE_AIM)}}
+
+
+# --- the output ----------------------------------------------------------------------------------
+
+def report(posterior: Posterior, settings: Settings, seed: int, workers: int, quick: bool) -> dict:
+    import pyabc
+
+    fixed = fixed_parameters()
+    return {"method": f"ABC-SMC, pyabc {pyabc.__version__} (median epsilon schedule)",
+            "seed": seed, "quick": quick, "workers": workers, "settings": settings.__dict__,
+            "summaries": {"fitted": ["Wales 2014: a deal (every replicate), level 2.0 (scale 0.1 pp), deadline 2024 "
+                                     "(scale 2 years), no side letter (1 each)",
+                                     f"each ally's spending {FIT_YEARS[0]}-{FIT_YEARS[-1]}: mean absolute error "
+                                     "over every ally-year (scale 0.25 pp)",
+                                     "Washington 2024: no new target (a deal costs 10)"],
+                          "predicted": ["Hague 2025: core 3.5% by 2035, Spain's side letter, Canada signing",
+                                        f"each ally's spending {HELD_OUT_YEARS[0]}-{HELD_OUT_YEARS[-1]}; "
+                                        "23 allies at 2% in 2024"]},
+            "priors": {name: {"distribution": "uniform", "low": low, "high": high,
+                              "source": "declared bounds, sim/model/parameters.py"}
+                       for name, (low, high) in prior_bounds(posterior.names).items()},
+            "fixed": {name: {"value": defaults([name])[name], "sobol_total": SOBOL_TOTALS.get(name),
+                             "reason": "Sobol' total index negligible for every Hague outcome "
+                                       "(experiments/global_sensitivity.py's rule)"} for name in fixed},
+            "free_despite_screen": {name: {"sobol_total": SOBOL_TOTALS.get(name),
+                                           "reason": "acts after a summit: the screened outcomes do not see "
+                                                     "the path the fit scores"}
+                                    for name in AFTER_THE_SUMMIT if name in NEGLIGIBLE_EVERYWHERE},
+            "parameters": list(posterior.names),
+            "particles": posterior.particles.tolist(), "weights": posterior.weights.tolist(),
+            "effective_sample_size": posterior.effective_sample_size, "generations": len(posterior.epsilons),
+            "epsilons": posterior.epsilons, "simulations": posterior.simulations,
+            "wall_seconds": posterior.seconds,
+            "marginals": marginals(posterior),
+            "predictive": predictive_check(posterior, settings.predictive_draws, seed)}
+
+
+def run(args) -> dict:
+    settings = QUICK if args.quick else FULL
+    posterior = fit(settings, args.seed, args.workers)
+    result = report(posterior, settings, args.seed, args.workers, args.quick)
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / OUTPUT).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    if not args.quiet:
+        print(summary(result))
+        print(f"wrote {args.out / OUTPUT}")
+    return result
+
+
+def summary(result: dict) -> str:
+    check = result["predictive"]
+    lines = [f"{result['simulations']} simulations in {result['wall_seconds']:.0f} s on {result['workers']} "
+             f"worker(s), {result['generations']} generations, ESS {result['effective_sample_size']:.0f} "
+             f"of {len(result['weights'])} particles",
+             "fixed at their defaults (Sobol' total): " + ", ".join(
+                 f"{name} ({entry['sobol_total']})" for name, entry in result["fixed"].items())]
+    for name, entry in result["marginals"].items():
+        lines.append(f"  {name}: mean {entry['mean']:.4g}, median {entry['median']:.4g}, 90% "
+                     f"[{entry['p05']:.4g}, {entry['p95']:.4g}], default {entry['default']:.4g}"
+                     + (" (marginal = prior)" if entry["equals_prior"] else ""))
+    for key in ("hague_core_target_pct", "hague_deadline_year", "allies_at_2pct_2024"):
+        lines.append(f"  {key}: band {check[key]['band']}, record {check[key]['record']}, inside {check[key]['inside']}")
+    lines.append(f"  Hague: a deal in {check['hague_deal_share']:.0%}, Spain carried {check['hague_spain_side_letter_share']:.0%}"
+                 f", Canada signing {check['hague_canada_signing_share']:.0%}")
+    for part, entry in check["path_coverage"].items():
+        if part != "aim":
+            lines.append(f"  path coverage {part} {entry['years']}: {entry['share_inside']:.0%} of {entry['ally_years']}")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    parser = argument_parser(MODULE, __doc__)
+    parser.add_argument("--out", type=Path, default=Path("results") / MODULE,
+                        help="output folder (default results/posterior)")
+    parser.add_argument("--quick", action="store_true", help="a tiny posterior (seconds), for tests")
+    parser.add_argument("--seed", type=int, default=SEED, help=f"root seed (default {SEED})")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes (the result does not depend on it)")
+    parser.add_argument("--quiet", action="store_true", help="print nothing")
+    parser.add_argument("--screen", action="store_true",
+                        help="rerun the Sobol' screen that chooses the fixed parameters, print it and stop")
+    args = parser.parse_args(argv)
+    if args.workers < 1:
+        parser.error(f"--workers {args.workers}: allowed: an integer >= 1")
+    if args.screen:
+        totals, everywhere = screen()
+        print("SOBOL_TOTALS =", totals)
+        print("NEGLIGIBLE_EVERYWHERE =", everywhere)
+        return 0
+    return guarded(MODULE, lambda: run(args), (ValueError, OSError))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
