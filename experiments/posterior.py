@@ -48,7 +48,8 @@ from experiments.calibrate import (AFTER_THE_SUMMIT, EXTRA_SIDE_LETTER_COST, NO_
                                    SEARCH_SPACE)
 from experiments.common import argument_parser, guarded
 from sim.analysis import metrics
-from sim.analysis.history import WalesRecord, load_spending_record
+from sim.analysis.history import WalesRecord
+from sim.data.spending_record import load_spending_record
 from sim.engines.batch import run_batch
 from sim.model.parameters import Parameters, parameter_fields
 from sim.model.scenario import ScenarioCache
