@@ -1,4 +1,4 @@
-"""Negotiation protocols: the Secretary General's single negotiating text (mediator), proposer
+"""Negotiation protocols: the Secretary General's single negotiating text (mediator), agenda-setter
 rounds under unanimity, where an ally recognised by clout tables a package (Baron & Ferejohn
 1989; docs/ODD.md 7.6b), and bilateral expected-utility challenges with the median position
 tabled (Bueno de Mesquita 1994; 7.6c), side by side across US pressure: the probability of a

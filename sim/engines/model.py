@@ -24,7 +24,7 @@ from sim.model.caucuses import CaucusLine, form_caucuses
 from sim.model.state import Circumstances, Decision, Package, Stance
 from sim.model.streams import random_draws
 from sim.protocols import challenge, mediator
-from sim.protocols.proposer import recognised
+from sim.protocols.agenda_setter import recognised
 from sim.engines.outcome import (ALLY_ROUND_FIELDS, ROUND_FIELDS, AllyResult, Baselines, BatchResult, Measures,
                                  Outcome, measure, run_outcomes)
 from sim.engines.schema import RUN_OUTCOMES
@@ -76,6 +76,7 @@ class AllianceModel(mesa.Model):
         self.last_round_threats = np.array(self.allies.get("threat"))
         self.draft: Package | None = None
         self.challenges: challenge.Challenges | None = None  # this round's, under the challenge protocol
+        self.continuation: np.ndarray | None = None  # each ally's continuation value, under baron_ferejohn
         self.tabled_by: str | None = None  # who tabled the draft on the table: an ally's ISO3 code, or "SG"
         self.deal: bool | None = None
         self.flexibility: list[Ally] = []
@@ -132,9 +133,13 @@ class AllianceModel(mesa.Model):
         """The protocol: the Secretary General drafts a single text, the ally recognised this
         round proposes, or allies challenge each other and the forecast (the weighted median
         level and deadline) is tabled, in the name of the ally at the median level."""
-        if self.params.protocol is NegotiationProtocol.PROPOSER:
+        if self.params.protocol is NegotiationProtocol.AGENDA_SETTER:
             proposer = self.proposer()
             proposer.propose()
+            self.tabled_by = proposer.facts.iso3
+        elif self.params.protocol is NegotiationProtocol.BARON_FEREJOHN:
+            proposer = self.proposer()
+            proposer.buy_votes()
             self.tabled_by = proposer.facts.iso3
         elif self.params.protocol is NegotiationProtocol.CHALLENGE:
             self.challenges = challenge.challenges(self.alliance, self.params, self.stances(), self.draft)
