@@ -53,7 +53,7 @@ class Offers:
 
 def cheapest_votes(prices, needed):
     """Which responders' votes the proposer buys: the `needed` cheapest (over the last axis,
-    the first of equals first). Baron & Ferejohn (1989): the proposer offers just enough to the
+    the first of equals first; `needed` broadcasts against the axes before it). Baron & Ferejohn (1989): the proposer offers just enough to the
     members whose votes cost it least, and nothing to the rest; under unanimity it must buy
     them all (`needed` = every member) unless some can be left out (side letters here)."""
     prices = np.asarray(prices, dtype=float)
