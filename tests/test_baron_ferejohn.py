@@ -85,12 +85,13 @@ def test_unanimity_with_unequal_recognition_pays_each_responder_delta_times_its_
     assert dollar_offers(needed=3)(values).worth[0, 0] == pytest.approx(0.6)
 
 
-def test_cheapest_votes_takes_the_cheapest_first_of_equals_first():
+def test_cheapest_votes_leaves_out_the_dearest_the_first_of_equals_first():
     prices = np.array([[0.3, -np.inf, 0.1, 0.3, 0.5], [0.0, 0.0, 0.0, 0.0, 0.0]])
-    np.testing.assert_array_equal(cheapest_votes(prices, 3), [[True, True, True, False, False],
-                                                              [True, True, True, False, False]])
+    np.testing.assert_array_equal(cheapest_votes(prices, 3), [[False, True, True, True, False],
+                                                              [False, False, True, True, True]])
     np.testing.assert_array_equal(cheapest_votes(prices, np.array([2, 5])),
                                   [[False, True, True, False, False], [True] * 5])
+    assert cheapest_votes(prices, 5).all()
 
 
 @settings(max_examples=60, deadline=None)

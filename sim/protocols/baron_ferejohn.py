@@ -52,15 +52,23 @@ class Offers:
 
 
 def cheapest_votes(prices, needed):
-    """Which responders' votes the proposer buys: the `needed` cheapest (over the last axis,
-    the first of equals first; `needed` broadcasts against the axes before it). Baron & Ferejohn (1989): the proposer offers just enough to the
-    members whose votes cost it least, and nothing to the rest; under unanimity it must buy
-    them all (`needed` = every member) unless some can be left out (side letters here)."""
+    """Which responders' votes the proposer buys: the `needed` cheapest over the last axis
+    (`needed` broadcasts against the axes before it). Baron & Ferejohn (1989): the proposer
+    offers just enough to the members whose votes cost it least, and nothing to the rest;
+    under unanimity it must buy them all unless some can be left out (side letters here). The
+    dearest are left out one at a time, the first of equals first, which costs less than a
+    sort when few are left out, as side letters are."""
     prices = np.asarray(prices, dtype=float)
-    order = np.argsort(prices, axis=-1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.broadcast_to(np.arange(prices.shape[-1]), order.shape), axis=-1)
-    return rank < np.asarray(needed)[..., None]
+    n = prices.shape[-1]
+    left_out = np.maximum(n - np.asarray(needed), 0)[..., None]
+    bought = np.ones(np.broadcast_shapes(prices.shape, np.shape(left_out)), dtype=bool)
+    remaining = np.broadcast_to(prices, bought.shape)
+    for step in range(int(np.max(left_out, initial=0))):
+        dearest = np.argmax(remaining, axis=-1)
+        dropped = (np.arange(n) == dearest[..., None]) & (step < left_out)
+        bought &= ~dropped
+        remaining = np.where(dropped, -np.inf, remaining)
+    return bought
 
 
 def continuation_values(offers: Callable[[np.ndarray], Offers], recognition, discount_factor, rounds_left):
@@ -100,8 +108,8 @@ class Terms:
     letters: np.ndarray  # (..., 1) or a number: how many holdouts side letters may carry
     fixed: np.ndarray  # (..., proposers, allies) votes a proposer cannot leave out: the US's, its own, non-members'
     is_us: np.ndarray  # (allies,)
-    money: Callable  # core level -> what the package asks of a budget (`package_money`)
-    most_core: Callable  # money -> the highest core level asking no more (`most_core_within`)
+    money: Callable  # core levels (..., proposers, 1) -> what each package asks of a budget (`package_money`)
+    most_core: Callable  # money (..., allies) -> the highest core level asking no more (`most_core_within`)
 
 
 def terms(alliance: Alliance, params, circumstances: Circumstances, stances: Stance) -> Terms:
@@ -116,13 +124,14 @@ def terms(alliance: Alliance, params, circumstances: Circumstances, stances: Sta
         return package_money(core, headline[..., None], p.related_cap_pct, p.split_enabled, p.related_cost_share)
 
     def most_core(ceiling):
-        return most_core_within(ceiling, headline[..., None], p.related_cap_pct, p.split_enabled, p.related_cost_share)
+        return most_core_within(ceiling, headline, p.related_cap_pct, p.split_enabled, p.related_cost_share)
 
     ramp_pct = ramp(p, circumstances, stances)
     latest = np.clip(np.ceil(stances.deadline_position), p.earliest_deadline, p.latest_deadline).astype(float)
     ceiling = win_set_ceiling(np.asarray(alliance.start_pct)[..., None, :], np.asarray(ramp_pct)[..., None, :],
                               latest[..., :, None], p.summit_year)
-    ratifiable = np.where(at_stake, most_core(ceiling), np.inf)
+    ratifiable = np.where(at_stake, most_core_within(ceiling, headline[..., None], p.related_cap_pct, p.split_enabled,
+                                                     p.related_cost_share), np.inf)
     proposer = np.eye(allies, dtype=bool)
     fixed = proposer | np.asarray(alliance.is_us) | ~np.asarray(alliance.votes)
     us_floor = np.sum(np.where(alliance.is_us, circumstances.floor, 0.0), axis=-1, keepdims=True)
@@ -162,17 +171,17 @@ def level_offers(t: Terms, continuation, slack) -> tuple[np.ndarray, np.ndarray,
     the level nearest its own that they all take. Where no level does, it tables the least
     the US takes: a laggard can still be carried by a side letter or widen its win-set under
     pressure (7.7, 7.8), a US that rejects cannot. The proposer knows its own terms."""
-    own = np.eye(np.shape(t.is_us)[-1], dtype=bool)
-    asked = np.where(own, 0.0, np.asarray(continuation)[..., None, :])
-    err = np.where(own, 0.0, np.asarray(slack)[..., None, :])
-    limit = np.asarray(t.limit)[..., None, :]
-    high = np.minimum(t.ratifiable, np.where(np.isfinite(limit), t.most_core(limit + err - asked), np.inf))
-    low = np.where(t.is_us, t.us_floor[..., None] - err + asked, -np.inf)
-    target = np.asarray(t.target)[..., None]
-    price = np.maximum(np.maximum(low - target, target - high), 0.0)
-    allies = np.shape(price)[-1]
+    allies = np.shape(t.is_us)[-1]
+    own = np.eye(allies, dtype=bool)
+    continuation, slack, limit = np.asarray(continuation), np.asarray(slack), np.asarray(t.limit)
+    finite = np.isfinite(limit)
+    as_responder = np.where(finite, t.most_core(np.where(finite, limit + slack - continuation, 0.0)), np.inf)
+    as_proposer = np.where(finite, t.most_core(np.where(finite, limit, 0.0)), np.inf)
+    high = np.minimum(t.ratifiable, np.where(own, as_proposer[..., None, :], as_responder[..., None, :]))
+    us_asks = np.sum(np.where(t.is_us, continuation - slack, 0.0), axis=-1, keepdims=True)
+    lowest = t.us_floor + np.where(t.is_us, 0.0, us_asks)  # the US proposing asks no premium of itself
+    price = np.maximum(np.asarray(t.target)[..., None] - high, 0.0)  # how far each bound pulls the level down
     bought = cheapest_votes(np.where(t.fixed, -np.inf, price), allies - np.asarray(t.letters)) | (price <= 0.0)
-    lowest = np.max(np.where(bought, low, -np.inf), axis=-1)
     highest = np.min(np.where(bought, high, np.inf), axis=-1)
     agreed = lowest <= highest + TIE_PP
     core = np.where(agreed, np.minimum(np.maximum(t.target, lowest), highest), lowest)
