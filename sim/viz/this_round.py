@@ -29,6 +29,7 @@ PRESSED_NOTE = ("After the vote the US pressed each holdout by name. The pressur
                 "defence budget may rise each year.")
 # How an ally came to table the draft, by protocol; a protocol not named here is named as itself.
 TABLING = {NegotiationProtocol.AGENDA_SETTER: "recognised to propose",
+           NegotiationProtocol.BARON_FEREJOHN: "recognised to propose, buying each vote at what waiting is worth to it",
            NegotiationProtocol.CHALLENGE: "at the median level after the challenges"}
 
 
