@@ -80,8 +80,8 @@ def test_prim_reads_integers_bools_and_categories_through_prim_ready():
     model = alliance_model()
     experiments, outcomes = run(BatchEvaluator, model, scenarios=150, policies=1)
     table = prim_ready(experiments, ["us_pressure", "max_rounds", "allow_flexibility", "protocol"])
-    assert list(table.columns) == ["us_pressure", "max_rounds", "allow_flexibility", "protocol=challenge",
-                                   "protocol=mediator", "protocol=agenda_setter"]
+    assert list(table.columns) == ["us_pressure", "max_rounds", "allow_flexibility", "protocol=agenda_setter",
+                                   "protocol=challenge", "protocol=mediator"]
     assert (table.dtypes == np.float64).all()
     assert table["allow_flexibility"].tolist() == experiments["allow_flexibility"].astype(float).tolist()
     assert (table.filter(like="protocol=").sum(axis=1) == 1).all()

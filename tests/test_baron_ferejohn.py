@@ -205,6 +205,22 @@ def test_proposals_are_exchanged_over_rounds_and_the_same_seed_gives_the_same_re
     assert runs[0].allies_table().equals(runs[1].allies_table())
 
 
+def test_runs_with_different_parameters_in_one_batch_agree_with_the_mesa_model():
+    """The batch engine lays a parameter that differs between runs as a (runs, 1) column
+    against the protocol's (runs, proposers, allies) arrays; each run is still the Mesa run."""
+    overrides = [{"protocol": "baron_ferejohn", "related_cap_pct": cap, "discount_factor": delta, "max_rounds": rounds,
+                  "related_cost_share": share, "summit_year": 2025}
+                 for cap, delta, rounds, share in ((3.0, 0.9, 12, 0.6), (1.0, 0.3, 5, 0.9), (2.0, 0.99, 8, 0.2))]
+    seeds = [4, 5, 6]
+    result = run_batch(load_scenario("hague2025"), overrides, seeds)
+    for run, (changes, seed) in enumerate(zip(overrides, seeds)):
+        model = AllianceModel("hague2025", rng=seed, **changes)
+        model.run()
+        row = result.rows()[run]
+        assert (row["deal"], row["rounds"]) == (model.deal, model.round)
+        assert row["core_target_pct"] == pytest.approx(model.draft.core_pct if model.deal else np.nan, nan_ok=True)
+
+
 def test_the_retired_proposer_value_names_both_replacements():
     with pytest.raises(ParameterError, match="'proposer' is retired.*agenda_setter.*baron_ferejohn"):
         load_scenario("hague2025").with_parameters(protocol="proposer")

@@ -110,7 +110,7 @@ def summary(scenario: str, seed: int) -> dict:
 
 def sampled_overrides(runs: int, seed: int) -> list[dict]:
     """Runs over every parameter's whole allowed range, and the protocols in turn (each has a
-    third of the runs). Even runs draw every parameter: talks that mostly settle in a round or
+    quarter of the runs). Even runs draw every parameter: talks that mostly settle in a round or
     two. Odd runs keep the Hague scenario and draw `PARTIAL_DRAWS` parameters: long talks with
     holdouts and side letters. At most 40 rounds and a summit between 2015 and 2040, not
     before the data year, so that the projected paths stay a few decades long."""
@@ -314,7 +314,7 @@ def test_the_sweep_covers_every_parameter_over_its_range_and_every_protocol():
         elif spec.type in ("float", float):  # 300 uniform draws reach the outer tenths of the range
             width = meta["high"] - meta["low"]
             assert min(values) < meta["low"] + 0.1 * width and max(values) > meta["high"] - 0.1 * width, name
-    assert [draws[i]["protocol"].value for i in range(3)] == ["mediator", "agenda_setter", "challenge"]
+    assert [draws[i]["protocol"].value for i in range(4)] == ["mediator", "agenda_setter", "baron_ferejohn", "challenge"]
 
 
 # --- the check catches what it must, and tolerates what it must ---------------------------------

@@ -112,6 +112,13 @@ class Terms:
     most_core: Callable  # money (..., allies) -> the highest core level asking no more (`most_core_within`)
 
 
+def per_pair(value):
+    """A parameter (a number, or the batch engine's (runs, 1) column) laid out against arrays of
+    (runs, proposers, allies)."""
+    value = np.asarray(value)
+    return value[..., None] if value.ndim else value
+
+
 def terms(alliance: Alliance, params, circumstances: Circumstances, stances: Stance) -> Terms:
     """The terms of the round's game, from the allies' stances (the same for every proposer
     but for its own level and deadline)."""
@@ -120,8 +127,11 @@ def terms(alliance: Alliance, params, circumstances: Circumstances, stances: Sta
     at_stake = alliance.bears_cost & alliance.votes
     headline = headline_floor(circumstances, alliance.votes)
 
+    cap, split, share, summit_year = map(per_pair, (p.related_cap_pct, p.split_enabled, p.related_cost_share,
+                                                    p.summit_year))
+
     def money(core):
-        return package_money(core, headline[..., None], p.related_cap_pct, p.split_enabled, p.related_cost_share)
+        return package_money(core, headline[..., None], cap, split, share)
 
     def most_core(ceiling):
         return most_core_within(ceiling, headline, p.related_cap_pct, p.split_enabled, p.related_cost_share)
@@ -129,9 +139,8 @@ def terms(alliance: Alliance, params, circumstances: Circumstances, stances: Sta
     ramp_pct = ramp(p, circumstances, stances)
     latest = np.clip(np.ceil(stances.deadline_position), p.earliest_deadline, p.latest_deadline).astype(float)
     ceiling = win_set_ceiling(np.asarray(alliance.start_pct)[..., None, :], np.asarray(ramp_pct)[..., None, :],
-                              latest[..., :, None], p.summit_year)
-    ratifiable = np.where(at_stake, most_core_within(ceiling, headline[..., None], p.related_cap_pct, p.split_enabled,
-                                                     p.related_cost_share), np.inf)
+                              latest[..., :, None], summit_year)
+    ratifiable = np.where(at_stake, most_core_within(ceiling, headline[..., None], cap, split, share), np.inf)
     proposer = np.eye(allies, dtype=bool)
     fixed = proposer | np.asarray(alliance.is_us) | ~np.asarray(alliance.votes)
     us_floor = np.sum(np.where(alliance.is_us, circumstances.floor, 0.0), axis=-1, keepdims=True)
