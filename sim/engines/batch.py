@@ -203,7 +203,7 @@ class Opening:
 
     talks: Talks
     widening_factors: np.ndarray  # (runs, rounds, allies) each run's factor on its ramp widening per round
-    recognition_draws: np.ndarray  # (runs, rounds) each run's draw of who proposes (agenda_setter and baron_ferejohn protocols)
+    recognition_draws: np.ndarray  # (runs, rounds) each run's draw of who proposes (agenda_setter, baron_ferejohn)
     peer_matrices: np.ndarray  # (scales, allies, allies)
 
 
@@ -301,7 +301,8 @@ def play_round(alliance: Alliance, structure: Structure, opening: Opening, talks
                                        first=talks.draft is None)
     stance = consensus.vote(alliance, p, circumstances, stance, draft, ramp_pct)
     if structure.protocol is NegotiationProtocol.BARON_FEREJOHN:
-        stance = baron_ferejohn.accept_or_wait(alliance, p, circumstances, stance, draft, proposal.continuation, proposer)
+        stance = baron_ferejohn.accept_or_wait(alliance, p, circumstances, stance, draft, proposal.continuation,
+                                               proposer)
     stance = consensus.stand_with_caucus(stance, consensus.caucus_vetoes(alliance, p, talks.caucus, stance))
     share = consensus.share_accepting(alliance, stance.accepted)
     beyond_reach = consensus.out_of_reach(alliance, p, circumstances, stance, draft, share, round_index, talks.caucus,

@@ -131,7 +131,8 @@ class AllianceModel(mesa.Model):
 
     def table_package(self):
         """The protocol: the Secretary General drafts a single text, the ally recognised this
-        round proposes, or allies challenge each other and the forecast (the weighted median
+        round proposes (as an agenda setter, or buying votes at their continuation values under
+        Baron-Ferejohn), or allies challenge each other and the forecast (the weighted median
         level and deadline) is tabled, in the name of the ally at the median level."""
         if self.params.protocol is NegotiationProtocol.AGENDA_SETTER:
             proposer = self.proposer()

@@ -33,7 +33,7 @@ class NegotiationProtocol(StrEnum):
     """How proposals arise and are answered in each round (a lever: protocols are compared on the same case)."""
 
     MEDIATOR = "mediator"  # single negotiating text: the Secretary General drafts from the positions
-    AGENDA_SETTER = "agenda_setter"  # an ally recognised by clout tables the most every member ratifies (Romer & Rosenthal 1978)
+    AGENDA_SETTER = "agenda_setter"  # an ally recognised by clout tables what every member ratifies (Romer & Rosenthal 1978)
     BARON_FEREJOHN = "baron_ferejohn"  # the recognised ally buys each vote at its continuation value (Baron & Ferejohn 1989)
     CHALLENGE = "challenge"  # bilateral expected-utility challenges (Bueno de Mesquita 1994); the median is tabled
 

@@ -147,8 +147,8 @@ def terms(alliance: Alliance, params, circumstances: Circumstances, stances: Sta
     return Terms(limit=np.where(at_stake, signing_limit(alliance, p, circumstances, stances.ideal), np.inf),
                  ideal=stances.ideal, us_floor=us_floor, ratifiable=ratifiable, latest=latest,
                  target=np.broadcast_to(stances.position, np.shape(latest)), headline=headline,
-                 letters=np.where(p.allow_flexibility, sponsored_letters(p), 0), fixed=fixed, is_us=np.asarray(alliance.is_us), money=money,
-                 most_core=most_core)
+                 letters=np.where(p.allow_flexibility, sponsored_letters(p), 0), fixed=fixed,
+                 is_us=np.asarray(alliance.is_us), money=money, most_core=most_core)
 
 
 def worth(limit, ideal, us_floor, is_us, core, money):
