@@ -49,7 +49,7 @@ def alliance_model() -> Model:
     model.uncertainties = [RealParameter(name, fields[name].metadata["low"], fields[name].metadata["high"])
                            for name in ("us_pressure", "threat_level", "related_cap_pct")]
     model.uncertainties += [IntegerParameter("max_rounds", 4, 20), BooleanParameter("allow_flexibility"),
-                            CategoricalParameter("protocol", ["mediator", "proposer", "challenge"]),
+                            CategoricalParameter("protocol", ["mediator", "agenda_setter", "challenge"]),
                             IntegerParameter("seed", 0, 2**31 - 1)]
     model.outcomes = [ScalarOutcome(name) for name in OUTCOME_FIELDS]
     return model

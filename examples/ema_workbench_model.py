@@ -53,7 +53,7 @@ from sim.model.parameters import parameter_fields
 
 REAL_LEVERS = ("us_pressure", "threat_level", "related_cap_pct")  # searched over their whole allowed ranges
 MAX_ROUNDS = (4, 20)  # the Hague talks' own is 12
-PROTOCOLS = ("mediator", "proposer", "challenge")
+PROTOCOLS = ("mediator", "agenda_setter", "challenge")
 LEVERS = (*REAL_LEVERS, "max_rounds", "allow_flexibility", "protocol")
 MIN_DENSITY = 0.9  # a box is kept where at least this share of its runs end without a deal
 

@@ -18,7 +18,7 @@ fits `alliance-sim validate` reads, replacing the shipped one even when the new 
     .venv/bin/python -m experiments.calibrate --case hague             # -> results/calibration/hague.json
     .venv/bin/python -m experiments.calibrate --case hague --install   # -> configs/calibration/hague.json
     .venv/bin/python -m experiments.calibrate --case both --from-defaults   # refine the defaults
-    .venv/bin/python -m experiments.calibrate --case hague --protocol proposer  # -> hague-proposer.json
+    .venv/bin/python -m experiments.calibrate --case hague --protocol agenda_setter  # -> hague-agenda_setter.json
 
 Under another protocol than the default the fit goes to `<case>-<protocol>.json`, so each
 protocol can be fitted on one case and tested on the other (`validate`, "by protocol").

@@ -101,7 +101,7 @@ Each lever is swept over its range on the built-in `hague2025` scenario, every o
 the scenario's value:
 
 - **US pressure**, 0 to 1 in steps of {criteria.PRESSURE_STEP:.2f}, under each protocol (mediator,
-  proposer, challenge). Going from no pressure to the scenario's 2025 posture should either move the
+  agenda_setter, challenge). Going from no pressure to the scenario's 2025 posture should either move the
   core by at least {criteria.PRESSURE_CORE_MOVE:.1f} pp or change whether there is a deal at all (the
   deal probability moving by at least {criteria.PRESSURE_DEAL_CHANGE:.1f}, either way: without pressure
   the talks may end with no new target, as the Washington summit of 2024 did): pressure that changes

@@ -3,7 +3,8 @@ issue demands? Six sweeps, one per lever, each over its range with the other par
 scenario's values, and a pass/fail table against the issue's thresholds
 (`experiments/lever_criteria.py`):
 
-  US pressure       0 to 1 in steps of 0.05, under every protocol (mediator, proposer, challenge):
+  US pressure       0 to 1 in steps of 0.05, under every protocol (mediator, agenda_setter,
+                    baron_ferejohn, challenge, exchange):
                     from no pressure to the 2025 posture the core moves >= 0.5 pp or the deal
                     probability falls >= 0.5; no step of 0.05 jumps the deal probability by > 0.3
   US demand         2% to 5% of GDP: the core moves >= 1 pp

@@ -1,13 +1,14 @@
-"""Negotiation protocols: the Secretary General's single negotiating text (mediator), proposer
-rounds under unanimity, where an ally recognised by clout tables a package (Baron & Ferejohn
-1989; docs/ODD.md 7.6b), and bilateral expected-utility challenges with the median position
-tabled (Bueno de Mesquita 1994; 7.6c), and exchanges of positions on the level and the deadline
-with the expected outcome tabled (Stokman & Van Oosten 1994; 7.6d), side by side across US
-pressure: the probability of a
-deal, the core level, the deadline, the rounds and the holdouts.
+"""Negotiation protocols side by side across US pressure: the Secretary General's single
+negotiating text (mediator); agenda-setter rounds under unanimity, where an ally recognised by
+clout tables the most every member signs (Romer & Rosenthal 1978; docs/ODD.md 7.6b); bilateral
+expected-utility challenges with the median position tabled (Bueno de Mesquita 1994; 7.6c);
+exchanges of positions on the level and the deadline with the expected outcome tabled (Stokman &
+Van Oosten 1994; 7.6d); and Baron-Ferejohn proposer rounds, where the recognised ally buys the
+votes it needs at their continuation values (Baron & Ferejohn 1989; 7.6e). For each: the
+probability of a deal, the core level, the deadline, the rounds and the holdouts.
 
     .venv/bin/python -m experiments.protocols            # configs/sweeps/protocols.toml
-    .venv/bin/python -m experiments.protocols --quick    # 4 protocols x 6 pressure levels x 4 seeds
+    .venv/bin/python -m experiments.protocols --quick    # 5 protocols x 6 pressure levels x 4 seeds
 
 Writes to results/experiments/protocols/ (results/experiments/protocols_quick/ with --quick): sweep/ (the
 sweep's results directory), protocols_summary.parquet (one row per protocol and pressure level),

@@ -337,8 +337,8 @@ def prim_ready(experiments: pd.DataFrame, columns: Iterable[str] | None = None) 
     - a categorical (or text) column as one 0/1 column per category, named
       ``"<column>=<category>"`` (``protocol=mediator``, ...), so that PRIM can keep or drop
       each category on its own, as it would peel a nominal variable; a box that keeps
-      only the mediator has ``protocol=mediator`` in [1, 1], one that drops the proposer
-      ``protocol=proposer`` in [0, 0];
+      only the mediator has ``protocol=mediator`` in [1, 1], one that drops the agenda setter
+      ``protocol=agenda_setter`` in [0, 0];
     - a float column as it is.
 
     Why: EMA 3.0's PRIM writes a box's new limits into pandas tables in place, and pandas 3

@@ -23,7 +23,7 @@ def alliance_model(function=None):
     model = ema.Model("alliance", function=function or EMAFunction())
     model.uncertainties = [ema.RealParameter("us_pressure", 0.0, 1.0), ema.IntegerParameter("max_rounds", 3, 15),
                            ema.BooleanParameter("allow_flexibility"),
-                           ema.CategoricalParameter("protocol", ["mediator", "proposer", "challenge"]),
+                           ema.CategoricalParameter("protocol", ["mediator", "agenda_setter", "challenge"]),
                            ema.IntegerParameter("seed", 0, 2**31 - 1)]
     model.levers = [ema.RealParameter("threat_level", 0.2, 0.9)]
     model.constants = [ema.Constant("related_cap_pct", 1.0)]
@@ -45,7 +45,7 @@ def test_the_batch_evaluator_gives_one_call_per_experiments_outcomes():
     model = alliance_model()
     batch_experiments, batch = run(BatchEvaluator, model)
     experiments, sequential = run(ema.SequentialEvaluator, model)
-    assert len(experiments) == 24 and set(experiments["protocol"]) == {"mediator", "proposer", "challenge"}
+    assert len(experiments) == 24 and set(experiments["protocol"]) == {"mediator", "agenda_setter", "challenge"}
     assert set(experiments["allow_flexibility"]) == {True, False}
     names = ["us_pressure", "max_rounds", "allow_flexibility", "protocol", "seed", "threat_level"]
     pd.testing.assert_frame_equal(batch_experiments[names], experiments[names])
@@ -80,8 +80,8 @@ def test_prim_reads_integers_bools_and_categories_through_prim_ready():
     model = alliance_model()
     experiments, outcomes = run(BatchEvaluator, model, scenarios=150, policies=1)
     table = prim_ready(experiments, ["us_pressure", "max_rounds", "allow_flexibility", "protocol"])
-    assert list(table.columns) == ["us_pressure", "max_rounds", "allow_flexibility", "protocol=challenge",
-                                   "protocol=mediator", "protocol=proposer"]
+    assert list(table.columns) == ["us_pressure", "max_rounds", "allow_flexibility", "protocol=agenda_setter",
+                                   "protocol=challenge", "protocol=mediator"]
     assert (table.dtypes == np.float64).all()
     assert table["allow_flexibility"].tolist() == experiments["allow_flexibility"].astype(float).tolist()
     assert (table.filter(like="protocol=").sum(axis=1) == 1).all()

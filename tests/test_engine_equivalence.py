@@ -97,15 +97,20 @@ EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
     ("hague2025", {"caucus_cohesion": 0.6, "bilateral_pressure_pct": 0.0}, None),
     ("hague2025", {"caucus_bloc_votes": True, "caucus_cohesion": 0.0}, None),
     ("hague2025", {"caucus_bloc_votes": True, "protocol": "challenge", "us_pressure": 0.7}, None),
-    ("wales2014", {"caucus_bloc_votes": True, "protocol": "proposer", "max_rounds": 6}, None),
+    ("wales2014", {"caucus_bloc_votes": True, "protocol": "agenda_setter", "max_rounds": 6}, None),
     ("hague2025", {"mediator_rule": "nash", "threat_shock": 0.2, "threat_shock_round": 3}, None),
     ("hague2025", {"max_rounds": 1}, "no deal"),
     ("wales2014", {"self_enforcing_pledges": False, "compliance_drag": 0.3}, "deal"),
     ("wales2014", {"max_rounds": 1, "allow_flexibility": False}, None),  # targets tie with ideals
     ("hague2025", {"allow_flexibility": False, "us_pressure": 1.0, "us_demand_pct": 10.0, "split_enabled": False},
      "no deal"),
-    ("hague2025", {"protocol": "proposer"}, "no deal"),  # docs/ODD.md 7.6b: the US floor's related spending
-    ("wales2014", {"protocol": "proposer", "us_pressure": 0.9, "max_rounds": 4}, None),
+    ("hague2025", {"protocol": "agenda_setter"}, "no deal"),  # docs/ODD.md 7.6b: the US floor's related spending
+    ("wales2014", {"protocol": "agenda_setter", "us_pressure": 0.9, "max_rounds": 4}, None),
+    ("hague2025", {"protocol": "baron_ferejohn"}, "deal"),  # docs/ODD.md 7.6d: proposals exchanged, then all take one
+    ("hague2025", {"protocol": "baron_ferejohn", "discount_factor": 0.5, "belief_error_pct": 2.0, "us_pressure": 0.6},
+     None),
+    ("hague2025", {"protocol": "baron_ferejohn", "max_rounds": 2, "caucus_bloc_votes": True}, None),
+    ("wales2014", {"protocol": "baron_ferejohn", "us_pressure": 0.9, "max_rounds": 4}, None),
     ("hague2025", {"protocol": "challenge"}, None),
     ("wales2014", {"protocol": "challenge"}, "deal"),
     ("hague2025", {"protocol": "challenge", "us_pressure": 0.4, "threat_shock": -0.3, "threat_shock_round": 3,
@@ -225,7 +230,8 @@ def assert_same_outcome_by_ally(before: Outcome, after: Outcome):
 
 
 @pytest.mark.parametrize("order", ["reversed", "rotated"])
-@pytest.mark.parametrize(("name", "overrides"), [("hague2025", {}), ("hague2025", {"protocol": "proposer"}),
+@pytest.mark.parametrize(("name", "overrides"), [("hague2025", {}), ("hague2025", {"protocol": "agenda_setter"}),
+                                                 ("hague2025", {"protocol": "baron_ferejohn"}),
                                                  ("hague2025", {"protocol": "challenge"}),
                                                  ("hague2025", {"protocol": "exchange"}), ("wales2014", {})])
 def test_reordering_the_allies_rows_changes_no_outcome_on_either_engine(tmp_path, order, name, overrides):

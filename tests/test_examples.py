@@ -1,5 +1,5 @@
 """The examples (`examples/`) run as their README says, small (`--quick`), and find what the
-model is known to do: no deal where the proposer tables the packages under hard US pressure in
+model is known to do: no deal where the agenda setter tables the packages under hard US pressure in
 short talks, whether or not side letters are allowed (PRIM over real, integer, bool and
 categorical uncertainties, EMA workbench); US pressure driving the deal and the threat driving
 the core level (Sobol', SALib)."""
@@ -53,7 +53,7 @@ def test_the_ema_workbench_example_finds_no_deal_below_the_2025_threat():
     assert share and 40 <= int(share.group(1)) <= 80, output
     assert "Boxes where no deal is concentrated" in output
     assert limits(output, "threat_level")[1] < 0.9, output  # below the 2025 threat
-    assert limits(output, "protocol=proposer") == (0.0, 0.5), output  # the mediator or the challenge protocol
+    assert limits(output, "protocol=agenda_setter") == (0.0, 0.5), output  # the mediator or the challenge protocol
     assert limits(output, "max_rounds") == (4.0, 20.0), output  # however long the talks
 
 
@@ -66,8 +66,8 @@ def test_the_ema_workbench_adapter_is_simulate():
     assert [u.name for u in model.uncertainties] == [*example.LEVERS, "seed"]
     assert [o.name for o in model.outcomes] == list(OUTCOME_FIELDS)
     assert isinstance(model.function, EMAFunction)
-    assert model.function(seed=3, us_pressure=0.5, protocol="proposer", max_rounds=8, allow_flexibility=False) \
-        == simulate({"us_pressure": 0.5, "protocol": "proposer", "max_rounds": 8, "allow_flexibility": False}, seed=3)
+    assert model.function(seed=3, us_pressure=0.5, protocol="agenda_setter", max_rounds=8, allow_flexibility=False) \
+        == simulate({"us_pressure": 0.5, "protocol": "agenda_setter", "max_rounds": 8, "allow_flexibility": False}, seed=3)
 
 
 def test_the_ema_workbench_example_gives_the_same_outcomes_one_call_per_experiment():

@@ -53,7 +53,7 @@ def test_mediator_rules_puts_the_rules_side_by_side_at_each_pressure_level():
 
 
 def test_protocols_is_a_grid_with_the_legend_in_its_own_cell():
-    fig = protocols.plot(runs("protocol", ["mediator", "proposer", "challenge"], [0.0, 0.5, 0.9, 1.0]), seeds=4)
+    fig = protocols.plot(runs("protocol", ["mediator", "agenda_setter", "challenge"], [0.0, 0.5, 0.9, 1.0]), seeds=4)
     rows = {round(ax.get_position().y0, 2) for ax in fig.axes if ax.get_visible()}
     assert len(rows) == 2  # two rows of panels, not five in a row
     legend_cells = [ax for ax in fig.axes if not ax.axison and ax.get_legend() is not None]

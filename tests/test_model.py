@@ -402,15 +402,15 @@ def test_round_tables_have_one_row_per_round_and_ally():
 
 
 def test_the_protocol_decides_who_tables_the_draft():
-    from sim.protocols import proposer
+    from sim.protocols import agenda_setter
     from sim.engines.model import SECRETARY_GENERAL
 
     mediated = AllianceModel("hague2025", rng=0)
     mediated.step()
     assert mediated.tabled_by == SECRETARY_GENERAL
-    proposed = AllianceModel("hague2025", rng=0, protocol="proposer")
+    proposed = AllianceModel("hague2025", rng=0, protocol="agenda_setter")
     proposed.step()
-    chosen = proposer.recognised(proposed.alliance, proposed.recognition_draws[0])
+    chosen = agenda_setter.recognised(proposed.alliance, proposed.recognition_draws[0])
     assert proposed.tabled_by == proposed.alliance.iso3[int(np.argmax(chosen))]
     assert proposed.tabled_by != SECRETARY_GENERAL
     challenged = AllianceModel("hague2025", rng=0, protocol="challenge")
@@ -423,7 +423,7 @@ def test_the_protocol_decides_who_tables_the_draft():
 # --- stepping by hand (Mesa's idiom) gives what run() gives ------------------------------------
 
 
-@pytest.mark.parametrize("protocol", ["mediator", "proposer", "challenge"])
+@pytest.mark.parametrize("protocol", ["mediator", "agenda_setter", "challenge"])
 @pytest.mark.parametrize("seed", [1, 7, 2025])
 def test_stepping_by_hand_until_running_is_false_gives_the_runs_outcome(protocol, seed):
     """`while m.running: m.step()` is `run()`; once the talks have ended, `step()` does nothing."""

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hand_cases import ALLY, PARAMS, stances_at, three_allies
 from sim.model import state
 from sim.model.state import Circumstances, Package
-from sim.protocols import challenge, mediator, proposer
+from sim.protocols import challenge, mediator, agenda_setter
 
 
 # --- the mediator protocol --------------------------------------------------------------------------
@@ -45,14 +45,14 @@ def test_a_draft_keeps_the_allies_axis_so_it_broadcasts_against_them():
     assert (first.deadline_year == 2035).all()
 
 
-# --- the proposer protocol -------------------------------------------------------------------------
+# --- the agenda_setter protocol -------------------------------------------------------------------------
 
 def test_recognition_follows_clout():
     alliance, _ = three_allies()
     # cumulative clout 0.2, 0.5, 1.0: draws below 0.2 pick the first ally, below 0.5 the second
-    picks = [int(np.argmax(proposer.recognised(alliance, draw))) for draw in (0.0, 0.19, 0.2, 0.49, 0.5, 0.99)]
+    picks = [int(np.argmax(agenda_setter.recognised(alliance, draw))) for draw in (0.0, 0.19, 0.2, 0.49, 0.5, 0.99)]
     assert picks == [0, 0, 1, 1, 2, 2]
-    block = proposer.recognised(alliance, np.array([0.1, 0.7]))  # one draw per run: (runs, allies)
+    block = agenda_setter.recognised(alliance, np.array([0.1, 0.7]))  # one draw per run: (runs, allies)
     assert block.tolist() == [[True, False, False], [False, False, True]]
 
 
@@ -61,15 +61,15 @@ def test_the_proposer_keeps_the_level_and_pays_in_time_as_far_as_it_will_wait():
     stances = dataclasses.replace(stances_at([4.0, 1.5, 5.0], ramps=[0.3, 0.2, 0.3]),
                                   deadline_position=np.array([2040.0, 2040.0, 2035.0]))
     hawk = np.array([True, False, False])
-    package = proposer.propose_package(alliance, PARAMS, circumstances, stances, hawk)
+    package = agenda_setter.propose_package(alliance, PARAMS, circumstances, stances, hawk)
     # the hawk's 4.0%: the laggard needs (4.0 - 1.0) / 0.2 = 15 years -> 2040, as long as the hawk waits
     assert float(package.core_pct.item()) == pytest.approx(4.0) and int(package.deadline_year.item()) == 2040
     laggard = np.array([False, True, False])
-    package = proposer.propose_package(alliance, PARAMS, circumstances, stances, laggard)
+    package = agenda_setter.propose_package(alliance, PARAMS, circumstances, stances, laggard)
     # the laggard's 1.5% is below the US floor of 3.0: 3.0%, which the laggard ratifies in 10 years
     assert float(package.core_pct.item()) == pytest.approx(3.0) and int(package.deadline_year.item()) == 2035
     us = np.array([False, False, True])
-    package = proposer.propose_package(alliance, PARAMS, circumstances, stances, us)
+    package = agenda_setter.propose_package(alliance, PARAMS, circumstances, stances, us)
     # the US's 5.0% would take the laggard 20 years; the US waits until 2035: the most the laggard
     # ratifies by then is 1.0 + 0.2 x 10 = 3.0
     assert float(package.core_pct.item()) == pytest.approx(3.0) and int(package.deadline_year.item()) == 2035

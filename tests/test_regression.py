@@ -110,7 +110,7 @@ def summary(scenario: str, seed: int) -> dict:
 
 def sampled_overrides(runs: int, seed: int) -> list[dict]:
     """Runs over every parameter's whole allowed range, and the protocols in turn (each has a
-    third of the runs). Even runs draw every parameter: talks that mostly settle in a round or
+    quarter of the runs). Even runs draw every parameter: talks that mostly settle in a round or
     two. Odd runs keep the Hague scenario and draw `PARTIAL_DRAWS` parameters: long talks with
     holdouts and side letters. At most 40 rounds and a summit between 2015 and 2040, not
     before the data year, so that the projected paths stay a few decades long."""
@@ -314,7 +314,7 @@ def test_the_sweep_covers_every_parameter_over_its_range_and_every_protocol():
         elif spec.type in ("float", float):  # 300 uniform draws reach the outer tenths of the range
             width = meta["high"] - meta["low"]
             assert min(values) < meta["low"] + 0.1 * width and max(values) > meta["high"] - 0.1 * width, name
-    assert [draws[i]["protocol"].value for i in range(3)] == ["mediator", "proposer", "challenge"]
+    assert [draws[i]["protocol"].value for i in range(4)] == ["mediator", "agenda_setter", "baron_ferejohn", "challenge"]
 
 
 # --- the check catches what it must, and tolerates what it must ---------------------------------
@@ -370,9 +370,9 @@ def test_a_move_below_the_tolerance_is_no_difference_and_one_above_is():
 
 def test_an_aggregate_beyond_its_tolerance_fails_the_check():
     runs = [{"deal": True}] * 100
-    moved = compare_sweeps({"runs": runs, "aggregates": {"proposer.mean_rounds": 6.0}},
-                           {"runs": runs, "aggregates": {"proposer.mean_rounds": 7.6}})
-    assert not moved.passes and "proposer.mean_rounds" in moved.report() and "+1.6" in moved.report()
+    moved = compare_sweeps({"runs": runs, "aggregates": {"agenda_setter.mean_rounds": 6.0}},
+                           {"runs": runs, "aggregates": {"agenda_setter.mean_rounds": 7.6}})
+    assert not moved.passes and "agenda_setter.mean_rounds" in moved.report() and "+1.6" in moved.report()
 
 
 def test_the_diff_table_reports_what_moved():

@@ -165,7 +165,7 @@ def test_validate_command_prints_json_and_writes_a_report(tmp_path, capsys):
     data = json.loads(capsys.readouterr().out, parse_constant=strict_json)
     assert {"hague", "wales", "cross", "combined_errors", "protocols"} <= set(data)
     assert set(data["protocols"]) == {p.value for p in NegotiationProtocol}
-    assert {"hague", "wales", "combined_errors"} <= set(data["protocols"]["proposer"])
+    assert {"hague", "wales", "combined_errors"} <= set(data["protocols"]["agenda_setter"])
     out = tmp_path / "report"
     assert main(["validate", "--seeds", "2", "--out", str(out)]) == 0
     assert "2024 hindcast from 2014" in (out / "validation.md").read_text()

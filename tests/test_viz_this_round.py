@@ -178,9 +178,11 @@ def test_who_tabled_the_draft_under_each_protocol():
     assert mediated.tabled.by == SECRETARY_GENERAL and mediated.tabled.package is not None
     line = tabled_line(mediated, True)
     assert line.startswith("Tabled by the Secretary General (single text): ") and " related by 20" in line
-    proposed = stepped(1, protocol="proposer")
+    proposed = stepped(1, protocol="agenda_setter")
     assert tabled_words(proposed).endswith(", recognised to propose")
     assert this_round(proposed).tabled.by == proposed.tabled_by != SECRETARY_GENERAL
+    bought = stepped(1, protocol="baron_ferejohn")
+    assert tabled_words(bought).endswith(", recognised to propose, buying each vote at what waiting is worth to it")
 
 
 def test_a_protocol_the_page_does_not_know_is_named_as_itself():

@@ -150,7 +150,7 @@ def test_a_shock_moves_this_round_s_threat_not_the_price():
     now = targets(model)
     assert now.requirement.round_threat > now.requirement.threat == model.params.threat_level
     assert "the scenario's shock" in role_line(now)
-    assert "no Secretary General drafts" in role_line(targets(stepped(0, protocol="proposer")))
+    assert "no Secretary General drafts" in role_line(targets(stepped(0, protocol="agenda_setter")))
 
 
 def published_by_hand(day: dt.date) -> set[str]:

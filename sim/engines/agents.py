@@ -13,8 +13,9 @@ import numpy as np
 from sim.model import clout, concession, consensus, opening, perception, pressure, win_set
 from sim.model.alliance import Alliance
 from sim.model.caucuses import Caucus, CaucusLine
+from sim.model.parameters import NegotiationProtocol
 from sim.model.state import Stance
-from sim.protocols import challenge, exchange, mediator, proposer
+from sim.protocols import agenda_setter, baron_ferejohn, challenge, exchange, mediator
 
 
 def _fact(name: str) -> property:
@@ -96,7 +97,15 @@ class Ally(mesa.Agent):
         can ratify."""
         m = self.model
         mine = np.array([ally is self for ally in m.allies])
-        m.draft = proposer.propose_package(m.alliance, m.params, m.circumstances(), m.stances(), mine).item()
+        m.draft = agenda_setter.propose_package(m.alliance, m.params, m.circumstances(), m.stances(), mine).item()
+
+    def buy_votes(self):
+        """Recognised to propose under Baron-Ferejohn: table the level nearest its own position
+        that buys every vote it needs at its continuation value (`baron_ferejohn.propose`)."""
+        m = self.model
+        mine = np.array([ally is self for ally in m.allies])
+        proposal = baron_ferejohn.propose(m.alliance, m.params, m.circumstances(), m.stances(), mine, m.round)
+        m.draft, m.continuation = proposal.package.item(), proposal.continuation
 
     def answer_challenges(self):
         """Challenged by the others: take the offer it must accept that moves it least, on the
@@ -126,8 +135,13 @@ class Ally(mesa.Agent):
         m.draft = exchange.expected_package(m.alliance, m.params, m.circumstances(), m.stances()).item()
 
     def vote(self):
-        """Accept the draft if it fits the domestic win-set."""
-        self.stance = consensus.vote(self.facts, self.model.params, self.circumstances, self.stance, self.model.draft)
+        """Accept the draft if it fits the domestic win-set; under Baron-Ferejohn, only if it is
+        also worth at least what waiting for the next proposal is worth (`accept_or_wait`)."""
+        m = self.model
+        self.stance = consensus.vote(self.facts, m.params, self.circumstances, self.stance, m.draft)
+        if m.params.protocol is NegotiationProtocol.BARON_FEREJOHN:
+            self.stance = baron_ferejohn.accept_or_wait(self.facts, m.params, self.circumstances, self.stance, m.draft,
+                                                        m.continuation[self.seat], self.facts.iso3 == m.tabled_by)
 
     def stand_with_caucus(self):
         """Vote no with its caucus, if the caucus rejects the draft as a bloc."""

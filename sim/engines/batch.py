@@ -40,8 +40,8 @@ from sim.model.opening import circumstances_of, open_stance
 from sim.model.us_actor import settle
 from sim.model.state import Circumstances, Decision, Package, Stance
 from sim.model.streams import random_draws
-from sim.protocols import challenge, exchange, mediator
-from sim.protocols.proposer import propose_package, recognised
+from sim.protocols import baron_ferejohn, challenge, exchange, mediator
+from sim.protocols.agenda_setter import propose_package, recognised
 from sim.engines.outcome import Baselines, BatchResult, Collected, GroupResult, measure, run_outcomes
 from sim.model.parameters import (
     MediatorRule,
@@ -203,7 +203,7 @@ class Opening:
 
     talks: Talks
     widening_factors: np.ndarray  # (runs, rounds, allies) each run's factor on its ramp widening per round
-    recognition_draws: np.ndarray  # (runs, rounds) each run's draw of who proposes (proposer protocol)
+    recognition_draws: np.ndarray  # (runs, rounds) each run's draw of who proposes (agenda_setter, baron_ferejohn)
     peer_matrices: np.ndarray  # (scales, allies, allies)
 
 
@@ -285,9 +285,13 @@ def play_round(alliance: Alliance, structure: Structure, opening: Opening, talks
     ramp_pct = win_set.ramp(p, circumstances, stance)  # the same through the vote
     line = concession.caucus_lines(alliance, p, talks.caucus, stance)
     stance = concession.update_position(alliance, p, circumstances, stance, talks.draft, line, ramp_pct)
-    if structure.protocol is NegotiationProtocol.PROPOSER:
+    if structure.protocol is NegotiationProtocol.AGENDA_SETTER:
         proposer = recognised(alliance, opening.recognition_draws[talks.run, round_index - 1])
         draft = propose_package(alliance, p, circumstances, stance, proposer)
+    elif structure.protocol is NegotiationProtocol.BARON_FEREJOHN:
+        proposer = recognised(alliance, opening.recognition_draws[talks.run, round_index - 1])
+        proposal = baron_ferejohn.propose(alliance, p, circumstances, stance, proposer, round_index)
+        draft = proposal.package
     elif structure.protocol is NegotiationProtocol.CHALLENGE:
         stance = challenge.answer_challenges(alliance, p, circumstances, stance,
                                              challenge.challenges(alliance, p, stance, talks.draft))
@@ -300,6 +304,9 @@ def play_round(alliance: Alliance, structure: Structure, opening: Opening, talks
         draft = mediator.draft_package(structure.mediator_rule, alliance, p, circumstances, stance,
                                        first=talks.draft is None)
     stance = consensus.vote(alliance, p, circumstances, stance, draft, ramp_pct)
+    if structure.protocol is NegotiationProtocol.BARON_FEREJOHN:
+        stance = baron_ferejohn.accept_or_wait(alliance, p, circumstances, stance, draft, proposal.continuation,
+                                               proposer)
     stance = consensus.stand_with_caucus(stance, consensus.caucus_vetoes(alliance, p, talks.caucus, stance))
     share = consensus.share_accepting(alliance, stance.accepted)
     beyond_reach = consensus.out_of_reach(alliance, p, circumstances, stance, draft, share, round_index, talks.caucus,

@@ -24,7 +24,7 @@ from sim.model.caucuses import CaucusLine, form_caucuses
 from sim.model.state import Circumstances, Decision, Package, Stance
 from sim.model.streams import random_draws
 from sim.protocols import challenge, exchange, mediator
-from sim.protocols.proposer import recognised
+from sim.protocols.agenda_setter import recognised
 from sim.engines.outcome import (ALLY_ROUND_FIELDS, ROUND_FIELDS, AllyResult, Baselines, BatchResult, Measures,
                                  Outcome, measure, run_outcomes)
 from sim.engines.schema import RUN_OUTCOMES
@@ -77,6 +77,7 @@ class AllianceModel(mesa.Model):
         self.draft: Package | None = None
         self.challenges: challenge.Challenges | None = None  # this round's, under the challenge protocol
         self.exchanges: exchange.Exchanges | None = None  # this round's, under the exchange protocol
+        self.continuation: np.ndarray | None = None  # each ally's continuation value, under baron_ferejohn
         self.tabled_by: str | None = None  # who tabled the draft on the table: an ally's ISO3 code, or "SG"
         self.deal: bool | None = None
         self.flexibility: list[Ally] = []
@@ -131,12 +132,17 @@ class AllianceModel(mesa.Model):
 
     def table_package(self):
         """The protocol: the Secretary General drafts a single text, the ally recognised this
-        round proposes, or allies challenge each other and the forecast (the weighted median
+        round proposes (as an agenda setter, or buying votes at their continuation values under
+        Baron-Ferejohn), or allies challenge each other and the forecast (the weighted median
         level and deadline) is tabled, in the name of the ally at the median level, or allies
         trade positions and the expected outcome is tabled, in the name of the ally nearest it."""
-        if self.params.protocol is NegotiationProtocol.PROPOSER:
+        if self.params.protocol is NegotiationProtocol.AGENDA_SETTER:
             proposer = self.proposer()
             proposer.propose()
+            self.tabled_by = proposer.facts.iso3
+        elif self.params.protocol is NegotiationProtocol.BARON_FEREJOHN:
+            proposer = self.proposer()
+            proposer.buy_votes()
             self.tabled_by = proposer.facts.iso3
         elif self.params.protocol is NegotiationProtocol.CHALLENGE:
             self.challenges = challenge.challenges(self.alliance, self.params, self.stances(), self.draft)

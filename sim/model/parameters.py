@@ -33,13 +33,22 @@ class NegotiationProtocol(StrEnum):
     """How proposals arise and are answered in each round (a lever: protocols are compared on the same case)."""
 
     MEDIATOR = "mediator"  # single negotiating text: the Secretary General drafts from the positions
-    PROPOSER = "proposer"  # proposer rounds under unanimity: an ally recognised by clout tables a package
+    AGENDA_SETTER = "agenda_setter"  # an ally recognised by clout tables what every member ratifies (Romer & Rosenthal 1978)
+    BARON_FEREJOHN = "baron_ferejohn"  # the recognised ally buys each vote at its continuation value (Baron & Ferejohn 1989)
     CHALLENGE = "challenge"  # bilateral expected-utility challenges (Bueno de Mesquita 1994); the median is tabled
     EXCHANGE = "exchange"  # allies trade positions on the level and the deadline (Stokman & Van Oosten 1994); the expected outcome is tabled
 
 
 #: The parameters whose values are names from a fixed list, by the name of their type.
 CHOICE_TYPES = {"MediatorRule": MediatorRule, "NegotiationProtocol": NegotiationProtocol}
+
+#: Values a choice parameter no longer takes, with the words naming what replaced them. The
+#: old `proposer` was an agenda setter under unanimity, not Baron-Ferejohn (issue 25).
+RETIRED_CHOICES = MappingProxyType({
+    ("protocol", "proposer"): "it was split in two: agenda_setter (the same rule, an agenda setter under "
+                              "unanimity) or baron_ferejohn (Baron & Ferejohn 1989: discounting and "
+                              "continuation values)",
+})
 
 
 def _spec(default, low=None, high=None, *, doc: str, choices=None):
@@ -71,12 +80,15 @@ class Parameters:
     mediator_rule: MediatorRule = _spec(MediatorRule.COMPROMISE, doc="how the Secretary General drafts",
                                         choices=tuple(MediatorRule))
     protocol: NegotiationProtocol = _spec(NegotiationProtocol.MEDIATOR, doc="how packages are tabled: the Secretary General's single text, "
-                               "an ally recognised by clout proposes (Baron & Ferejohn 1989), "
+                               "an ally recognised by clout tables the most every member ratifies (agenda_setter: Romer & Rosenthal 1978), "
+                               "an ally recognised by clout buys each vote at its continuation value (baron_ferejohn: Baron & Ferejohn 1989), "
                                "or allies challenge each other and the median position is tabled "
                                "(Bueno de Mesquita 1994), "
                                "or allies trade positions on the level and the deadline and the expected outcome is "
                                "tabled (Stokman & Van Oosten 1994)",
                                choices=tuple(NegotiationProtocol))
+    discount_factor: float = _spec(0.9, 0.0, 1.0, doc="under the baron_ferejohn protocol, what a package one round later is worth to an ally now (Baron & Ferejohn 1989; 0.9: a judgement, a round being weeks of talks with the summit date fixed; 0: the proposer takes everything, as the agenda setter)")
+    belief_error_pct: float = _spec(0.5, 0.0, 3.0, doc="under the baron_ferejohn protocol, how far (pp of GDP) a proposer overrates what an ally that has not yet rejected will sign; until it rejects a draft, which reveals its limit (a judgement; 0: full information)")
     challenge_risk_attitudes: bool = _spec(True, doc="under the challenge protocol, each ally's risk attitude is estimated from how exposed its position is to challenges (Bueno de Mesquita 1994; false: every ally risk neutral, linear loss)")
     allow_flexibility: bool = _spec(True, doc="holdouts may get flexibility (a side letter) at the summit")
     early_settlement: bool = _spec(True, doc="the Secretary General may carry holdouts with side letters before the summit, once none can be won by it")
@@ -163,16 +175,29 @@ def did_you_mean(name: str) -> str:
     return f"did you mean {close[0]}? " if close else ""
 
 
-def allowed(name: str) -> str:
-    """Human words for what a parameter accepts, for error messages."""
+def allowed(name: str, value=None) -> str:
+    """Human words for what a parameter accepts, for error messages; given the refused `value`,
+    what replaced it if it was retired (`RETIRED_CHOICES`), or the closest choice."""
     spec = _FIELDS[name]
     meta = spec.metadata
     if meta["choices"]:
-        return "one of " + ", ".join(str(c) for c in meta["choices"])
+        return "one of " + ", ".join(str(c) for c in meta["choices"]) + choice_hint(name, value)
     if spec.type in ("bool", bool):
         return "true or false"
     kind = "an integer" if spec.type in ("int", int) else "a number"
     return f"{kind} from {meta['low']:g} to {meta['high']:g}"
+
+
+def choice_hint(name: str, value) -> str:
+    """Words on a refused choice: what replaced a retired value, or "did you mean X?" for the
+    closest choice, as `did_you_mean` for a name; else ""."""
+    if not isinstance(value, str):
+        return ""
+    retired = RETIRED_CHOICES.get((name, value))
+    if retired:
+        return f" ({value!r} is retired: {retired})"
+    close = difflib.get_close_matches(value, [str(c) for c in _FIELDS[name].metadata["choices"]], n=1)
+    return f" (did you mean {close[0]}?)" if close else ""
 
 
 def coerce(name: str, value):
@@ -211,7 +236,7 @@ def coerce(name: str, value):
         return value
     text = " (text is not read as a number or a switch: pass a Python number or bool)" \
         if isinstance(value, str) and kind not in CHOICE_TYPES else ""
-    raise ParameterError(f"{name} = {value!r} is not allowed; allowed: {allowed(name)}{text}")
+    raise ParameterError(f"{name} = {value!r} is not allowed; allowed: {allowed(name, value)}{text}")
 
 
 def parameter_problems(params: Parameters) -> list[tuple[str, str]]:
@@ -221,7 +246,7 @@ def parameter_problems(params: Parameters) -> list[tuple[str, str]]:
         value = getattr(params, name)
         meta = spec.metadata
         if meta["choices"] and value not in meta["choices"]:
-            problems.append((name, f"{value!r} is not allowed; allowed: {allowed(name)}"))
+            problems.append((name, f"{value!r} is not allowed; allowed: {allowed(name, value)}"))
         elif meta["low"] is not None and not (meta["low"] <= value <= meta["high"]):
             problems.append((name, f"{value!r} is out of range; allowed: {allowed(name)}"))
     if params.latest_deadline_years < params.earliest_deadline_years:

@@ -220,7 +220,7 @@ def parse_scenario(raw: dict, source: str, default_name: str = "scenario") -> Sc
             values[key] = coerce(key, value)
         except ParameterError:
             raise ScenarioError(f"{source}: field parameters.{key} = {value!r} is not allowed; "
-                                f"allowed: {allowed(key)}") from None
+                                f"allowed: {allowed(key, value)}") from None
     information = _information(raw.get("information_date"), values.get("summit_year", Parameters.summit_year),
                                source)
     if information is not None:  # what [parameters] sets is a counterfactual and wins

@@ -137,7 +137,7 @@ class Draws:
 
     preference: np.ndarray  # (allies,) each ally's domestic preference shock, standard normal
     widening_factor: np.ndarray  # (rounds, allies) the factor on a holdout's ramp widening, uniform 0.5..1.5
-    recognition: np.ndarray  # (rounds,) which ally is recognised to propose (proposer protocol), uniform 0..1
+    recognition: np.ndarray  # (rounds,) who is recognised to propose (agenda_setter, baron_ferejohn), uniform 0..1
 
 
 def random_draws(seeds, iso3: Sequence[str], rounds: int) -> Draws:

@@ -167,6 +167,7 @@ PARAMETER_UNITS = {
     "threat_shock_round": "round", "max_rounds": "rounds", "max_flexibility_holdouts": "allies",
     "ramp_base_pct": "pp of GDP per year", "ramp_threat_pct": "pp of GDP per year",
     "expansion_rate_pct": "pp of GDP per year per round", "noise_sd_pct": "pp of GDP",
+    "belief_error_pct": "pp of GDP",
     "bilateral_pressure_pct": "pp of GDP per year per round per % of GDP exported to the US",
 }
 

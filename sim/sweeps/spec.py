@@ -426,7 +426,7 @@ def _value(name: str, value, where: str):
         coerced = None
     in_range = coerced is not None and (meta["low"] is None or meta["low"] <= coerced <= meta["high"])
     if not in_range or (meta["choices"] and coerced not in meta["choices"]):
-        raise SweepSpecError(f"{where} = {value!r} is not allowed; allowed: {allowed(name)}")
+        raise SweepSpecError(f"{where} = {value!r} is not allowed; allowed: {allowed(name, value)}")
     return coerced
 
 

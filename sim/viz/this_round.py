@@ -28,7 +28,8 @@ PRESSED_NOTE = ("After the vote the US pressed each holdout by name. The pressur
                 "gained is that, times the round's random factor, also in money: how many USD millions more its "
                 "defence budget may rise each year.")
 # How an ally came to table the draft, by protocol; a protocol not named here is named as itself.
-TABLING = {NegotiationProtocol.PROPOSER: "recognised to propose",
+TABLING = {NegotiationProtocol.AGENDA_SETTER: "recognised to propose",
+           NegotiationProtocol.BARON_FEREJOHN: "recognised to propose, buying each vote at what waiting is worth to it",
            NegotiationProtocol.CHALLENGE: "at the median level after the challenges",
            NegotiationProtocol.EXCHANGE: "nearest the expected outcome after the exchanges"}
 

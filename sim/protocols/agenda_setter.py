@@ -1,4 +1,4 @@
-"""The proposer protocol: each round one ally, recognised with probability equal to its clout,
+"""The agenda_setter protocol: each round one ally, recognised with probability equal to its clout,
 proposes the package the others must take or leave (Baron & Ferejohn 1989).
 """
 
