@@ -180,10 +180,15 @@ def chain_checks(v: Validation) -> list[Check]:
               and spain >= targets.spain_flexibility_share),
         Check("Chain: 2015-2024 path, every ally-year", "NATO's series",
               f"MAE below \"no change\" ({number(c.no_change.mae_pp, 3)} pp) and \"to 2% in steps\" "
-              f"({number(c.linear_to_two.mae_pp, 3)} pp); {at_two_low}-{at_two_high} allies at 2% in 2024",
-              f"{number(c.path.mae_pp, 3)} pp, {number(c.at_two_percent_2024, 1)} allies at 2%",
-              c.path.mae_pp < min(c.no_change.mae_pp, c.linear_to_two.mae_pp)
-              and at_two_low <= c.at_two_percent_2024 <= at_two_high),
+              f"({number(c.linear_to_two.mae_pp, 3)} pp)",
+              f"{number(c.path.mae_pp, 3)} pp ({span(c.leave_one_out_mae, 3)} leaving one ally out)",
+              c.path.mae_pp < min(c.no_change.mae_pp, c.linear_to_two.mae_pp)),
+        Check("Chain: allies at 2% in 2024", f"{WalesRecord().allies_at_two_percent_2024}",
+              f"{at_two_low} to {at_two_high}", number(c.at_two_percent_2024, 1),
+              at_two_low <= c.at_two_percent_2024 <= at_two_high,
+              "the chain's years carry the US posture of each year, and 2021-2024 had no US threat, so an ally "
+              "that does not want the Wales floor in 2024 is not pressed to it; the parameters were fitted with "
+              "the Wales summit's posture held through the decade (the case run alone)"),
     ]
 
 

@@ -130,9 +130,9 @@ def test_quick_run_writes_its_files_and_the_pass_fail_table(tmp_path):
     assert levers.main(["--quick", "--out", str(out), "--workers", "1", "--quiet", "--docs", str(page)]) == 0
     table = pd.read_parquet(out / "levers_summary.parquet")
     assert set(table["lever"]) == {lever.key for lever in levers.LEVERS}
-    assert len(table) == 3 * 6 + 5 * 3 and table["deal_probability"].between(0, 1).all()
+    assert len(table) == 5 * 6 + 5 * 3 and table["deal_probability"].between(0, 1).all()  # 5 protocols x 6 pressures
     found = pd.read_parquet(out / "levers_criteria.parquet")
-    assert len(found) == 3 * 2 + 5 + 2 and set(found["pass/fail"]) <= {"PASS", "FAIL", "reported"}  # + the headlines reported
+    assert len(found) == 5 * 2 + 5 + 2 and set(found["pass/fail"]) <= {"PASS", "FAIL", "reported"}  # + the headlines reported
     assert (out / "levers.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = (out / "summary.md").read_text(encoding="utf-8")
     header = "| lever | measure | threshold | value measured | pass/fail |"

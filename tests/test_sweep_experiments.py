@@ -12,7 +12,7 @@ ENGINE = "batch"
 
 
 @pytest.mark.parametrize("name, rows", [("us_pressure", 11), ("threat_shocks", 10), ("fiscal_rules", 8),
-                                        ("mediator_rules", 9), ("protocols", 18),
+                                        ("mediator_rules", 9), ("protocols", 30),
                                         ("caucus_blocs", 6)])
 def test_quick_experiment_writes_table_figure_and_summary(tmp_path, name, rows):
     script = importlib.import_module(f"experiments.{name}")

@@ -12,13 +12,16 @@ later. What the scenario files type in for a case run alone, the chain makes its
   level from its deadline on: `Ledger`), not the ones a scenario lists;
 - the years between two summits are the earlier summit's implementation
   (`implementation.project_spending`), run to the later summit's data year, with the events of
-  those years (the scenario's `threat_event_year`) in the year they happened.
+  those years in the year they happened: the scenario's `threat_event_year`, and the US's posture
+  of each year (`posture_by_year`: the Trump administration's of 2017-2020 weighs on those years'
+  budgets, not on the talks of 2014).
 
 The last summit's years run to its deadline: the chain's forecast.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -31,6 +34,7 @@ from sim.model import implementation, perception
 from sim.model.alliance import Alliance
 from sim.model.pledges import Ledger, Pledge, PledgeKind
 from sim.model.scenario import Scenario, ScenarioCache
+from sim.model.us_actor import read_posture
 
 #: The summits of the default history, in order (scenario names under configs/).
 SUMMITS = ("wales2014", "vilnius2023", "hague2025")
@@ -105,11 +109,22 @@ def run_history(seeds: Sequence[int], summits: Sequence[str | Scenario] = SUMMIT
     scenarios = [cache.scenario(s) if not isinstance(s, Scenario) else s for s in summits]
     scenarios = [s.with_parameters(**overrides) if overrides else s for s in scenarios]
     years_between = [next_one.params.data_year for next_one in scenarios[1:]] + [None]
-    return [_history(int(seed), scenarios, years_between, StartingSpending(start), cache) for seed in seeds]
+    known_by = max((s.information.date for s in scenarios if s.information is not None), default=None)
+    posture = known_by is not None and "us_pressure" not in (overrides or {})  # a set pressure holds throughout
+    return [_history(int(seed), scenarios, years_between, StartingSpending(start), known_by if posture else None,
+                     cache) for seed in seeds]
+
+
+def posture_by_year(years, known_by: dt.date) -> dict[int, float]:
+    """The US's pressure in force when each year's budget was passed: its posture read on 31
+    December of the year before (`us_actor.read_posture`: the sitting administration's threats of
+    the year before), never later than `known_by` (the last summit's information date: a forecast
+    year keeps the posture that summit knew)."""
+    return {year: read_posture(min(dt.date(year - 1, 12, 31), known_by)).pressure for year in years}
 
 
 def _history(seed: int, scenarios: list[Scenario], years_between: list[int | None], start: StartingSpending,
-             cache: ScenarioCache) -> History:
+             known_by: dt.date | None, cache: ScenarioCache) -> History:
     first = cache.allies(scenarios[0])
     first_year = scenarios[0].params.data_year
     known: dict[int, np.ndarray] = {}  # each year's spending: where a summit started, then its years after
@@ -120,7 +135,7 @@ def _history(seed: int, scenarios: list[Scenario], years_between: list[int | Non
         if start is StartingSpending.CHAIN and data_year in known:  # the record only where the chain has no figure
             chained = known[data_year]
             facts = facts.with_spending(data_year, np.where(np.isnan(chained), facts.spending_pct(data_year), chained))
-        talked = _summit(scenario, facts, ledger, seed, until, cache)
+        talked = _summit(scenario, facts, ledger, seed, until, known_by, cache)
         outcomes.append(talked.outcome)
         known = ({year: spending for year, spending in known.items() if year < data_year}
                  | {data_year: facts.spending_pct(data_year)} | talked.years)
@@ -132,9 +147,9 @@ def _history(seed: int, scenarios: list[Scenario], years_between: list[int | Non
 
 
 def _summit(scenario: Scenario, facts: AllyFacts, ledger: Ledger, seed: int, until: int | None,
-            cache: ScenarioCache) -> Talked:
+            known_by: dt.date | None, cache: ScenarioCache) -> Talked:
     """One summit's talks (as `run_batch` runs them, for one run) and its years to `until` (to its
-    deadline for the last summit)."""
+    deadline for the last summit), under the US posture of each year where `known_by` is given."""
     columns = window_columns(scenario, [{}], range(1))
     [(structure, rows)] = Structure.groups(columns)
     alliance = Alliance.of(facts, structure.data_year, structure.summit_year)
@@ -146,9 +161,11 @@ def _summit(scenario: Scenario, facts: AllyFacts, ledger: Ledger, seed: int, unt
                                     ended.stance.position)
     talks_level = perception.threat_level_in_round(ended.rounds[:, None], levers)
     deadline = int(ended.draft.deadline_year[0, 0])
+    last = until if until is not None else deadline
+    pressure = posture_by_year(range(structure.data_year + 1, last + 1), known_by) if known_by is not None else None
     projection = implementation.project_spending(
         alliance, levers, opening.talks.circumstances, ended.stance, target, ended.draft.deadline_year, talks_level,
-        structure.data_year, ledger, keep_trajectory=True, until=until if until is not None else deadline)
+        structure.data_year, ledger, keep_trajectory=True, until=last, us_pressure_by_year=pressure)
     trajectory = projection.trajectory[0]
     projected = {structure.data_year + column: trajectory[:, column] for column in range(1, trajectory.shape[1])}
     core = float(ended.draft.core_pct[0, 0])

@@ -41,10 +41,12 @@ def free_riding_share(spill_in, exposure):
     return spill_in * (1.0 - np.clip(exposure, 0.0, 1.0))
 
 
-def left_to_others(alliance: Alliance, params, exposure):
+def left_to_others(alliance: Alliance, params, exposure, us_pressure=None):
     """The pp of its need an ally leaves to the others (the free ride): its free-riding share of
-    the protection it counts on. The US counts on nobody's effort but its own: 0."""
-    credibility = us_credibility(params.us_pressure, params.abandonment_weight)
+    the protection it counts on, at the parameters' US pressure or at `us_pressure` (a year's,
+    after the summit). The US counts on nobody's effort but its own: 0."""
+    pressure = params.us_pressure if us_pressure is None else us_pressure
+    credibility = us_credibility(pressure, params.abandonment_weight)
     protection = counted_protection(alliance.allied_effort_pct, alliance.us_effort_pct, credibility)
     return np.where(alliance.is_us, 0.0, free_riding_share(params.spill_in, exposure) * protection)
 

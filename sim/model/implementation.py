@@ -8,11 +8,14 @@ of runs (runs x allies).
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.model.alliance import Alliance
+from sim.model.burden import left_to_others
 from sim.model.pledges import Ledger
 from sim.model.state import Circumstances, Stance
 from sim.model.win_set import own_spending_ideal, ramp
@@ -97,9 +100,13 @@ def targets(deal, flexibility, core_pct, position_pct):
 
 def project_spending(alliance: Alliance, params, circumstances: Circumstances, ended: Stance, target, horizon,
                      talks_level, data_year: int, ledger: Ledger = Ledger(),
-                     keep_trajectory: bool = True, until: int | None = None) -> Projection:
+                     keep_trajectory: bool = True, until: int | None = None,
+                     us_pressure_by_year: Mapping[int, float] | None = None) -> Projection:
     """Spending year by year to the deadline (`horizon`), or to `until` where given (a chain of
-    summits runs each summit's years to the next one's data year): the fastest of the package's path,
+    summits runs each summit's years to the next one's data year), with the US's pressure of each
+    year where `us_pressure_by_year` gives it (the posture in force when the year's budget was
+    passed: it sets how hard the US enforces and how far allies fear abandonment), the summit's
+    otherwise: the fastest of the package's path,
     the standing floors of the `ledger` (each where the ally keeps it of its own accord,
     `keeps_pledge`, or as far as it is pressed to, `enforcement_share`), and its
     own adjustment toward what the year's threat calls for. `ended` is each ally's stance
@@ -111,14 +118,19 @@ def project_spending(alliance: Alliance, params, circumstances: Circumstances, e
     trajectory = np.full((*np.shape(target), last_year - data_year + 1), np.nan) if keep_trajectory else None
     if trajectory is not None:
         trajectory[..., 0] = spending
-    pressed = enforcement_share(p.us_pressure, alliance.us_reliance, p.enforcement_rate)
-    level = floor = None  # what this year's own ideal and pledges were last computed for
+    pressure_by_year = us_pressure_by_year or {}
+    level = floor = pressure = None  # what this year's own ideal, pledges and enforcement were last computed for
     for year in range(data_year + 1, last_year + 1):
         going = year <= horizon if until is None else np.full(np.shape(target), True)
         year_level = threat_level_in_year(year, talks_level, p.threat_event_year, p.threat_event_level)
-        if level is None or not np.array_equal(year_level, level):  # both depend on the year's level alone
-            level, floor = year_level, None
-            own_ideal = own_spending_ideal(alliance, p, circumstances, level)
+        year_pressure = pressure_by_year.get(year)
+        if level is None or not np.array_equal(year_level, level) or year_pressure != pressure:
+            level, floor, pressure = year_level, None, year_pressure  # all depend on the year's level and pressure
+            pressed = enforcement_share(p.us_pressure if pressure is None else pressure, alliance.us_reliance,
+                                        p.enforcement_rate)
+            feared = circumstances if pressure is None else dataclasses.replace(
+                circumstances, free_riding=left_to_others(alliance, p, circumstances.exposure, pressure))
+            own_ideal = own_spending_ideal(alliance, p, feared, level)
             keeps_target = keeps_pledge(own_ideal, target, p.self_enforcing_pledges)
         year_floor = ledger.floor_pct(year, alliance.accession_year)
         if floor is None or not np.array_equal(year_floor, floor):
