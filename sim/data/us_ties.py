@@ -28,6 +28,7 @@ class UsTies:
     iso3: tuple[str, ...]
     exports_pct_gdp: np.ndarray
     troops: np.ndarray
+    exports_year: np.ndarray  # the calendar year the exports are of (NaN where the file has no figure)
 
 
 def load_us_ties(iso3: tuple[str, ...], path: Path | None = None) -> UsTies:
@@ -43,18 +44,19 @@ def load_us_ties(iso3: tuple[str, ...], path: Path | None = None) -> UsTies:
     missing = [column for column in COLUMNS if column not in header]
     if missing:
         raise DataError(f"{path}: missing column {missing[0]!r}; expected {', '.join(COLUMNS)}")
-    values: dict[str, tuple[float, float]] = {}
+    values: dict[str, tuple[float, float, float]] = {}
     for line, row in enumerate(rows, start=2):
         if row["iso3"] in values:
             raise DataError(f"{path}, line {line}: a second row for {row['iso3']}")
-        values[row["iso3"]] = (_cell(path, line, row, "goods_exports_to_us_pct_gdp"), _cell(path, line, row, "us_troops"))
-        _cell(path, line, row, "goods_exports_to_us_year")
+        values[row["iso3"]] = (_cell(path, line, row, "goods_exports_to_us_pct_gdp"), _cell(path, line, row, "us_troops"),
+                               _cell(path, line, row, "goods_exports_to_us_year"))
     absent = [code for code in iso3 if code not in values]
     if absent:
         raise DataError(f"{path}: no row for {absent[0]}, an ally in allies.csv; every ally needs one "
                         "(empty cells for no figure)")
     return UsTies(iso3=tuple(iso3), exports_pct_gdp=np.array([values[code][0] for code in iso3]),
-                  troops=np.array([values[code][1] for code in iso3]))
+                  troops=np.array([values[code][1] for code in iso3]),
+                  exports_year=np.array([values[code][2] for code in iso3]))
 
 
 def _cell(path: Path, line: int, row: dict, column: str) -> float:
