@@ -11,7 +11,7 @@ from strategies import quick_overrides
 from sim.engines.batch import run_batch
 from sim.engines.model import AllianceModel
 from sim.model.state import Package
-from sim.model.parameters import MediatorRule
+from sim.model.parameters import NO_DEADLINE_NAMED, MediatorRule
 from sim.model import pressure, reversion
 from sim.model.requirement import capability_requirement
 from sim.model.win_set import LEVEL_CEILING_PCT
@@ -372,11 +372,13 @@ def test_any_valid_scenario_runs_and_keeps_its_invariants(overrides, seed):
     assert positions.between(0.0, LEVEL_CEILING_PCT).all()
     at_table = {a.facts.iso3 for a in model.allies if a.facts.clout > 0}
     cost = float(capability_requirement(model.params))  # the Secretary General's own position
+    horizon = model.params.summit_year + model.params.threat_horizon_years  # and his own date (the first draft's)
+    own_date = horizon if model.params.threat_horizon_years < NO_DEADLINE_NAMED else np.nan
     for _, row in rounds.iloc[1:].iterrows():
         these = allies[(allies["round"] == row["round"]) & allies["iso3"].isin(at_table)]["position_pct"]
         assert min(these.min(), cost) - 1e-9 <= row["draft_core_pct"] <= max(these.max(), cost) + 1e-9
         deadlines = allies[(allies["round"] == row["round"]) & allies["iso3"].isin(at_table)]["deadline_position"]
-        assert deadlines.min() - 0.5 <= row["draft_deadline"] <= deadlines.max() + 0.5
+        assert np.fmin(deadlines.min(), own_date) - 0.5 <= row["draft_deadline"] <= deadlines.max() + 0.5
     p = model.params
     if outcome.deal:
         assert p.earliest_deadline <= outcome.deadline_year <= p.latest_deadline

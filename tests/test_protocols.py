@@ -42,7 +42,19 @@ def test_a_draft_keeps_the_allies_axis_so_it_broadcasts_against_them():
     np.testing.assert_allclose(kept.core_pct[:, 0], [2.0 + 0.25 * (cost - 2.0)] * 2)
     first = mediator.draft_package(rule, three, params, circumstances, stances, first=True)
     np.testing.assert_allclose(first.core_pct[:, 0], [cost, cost])
-    assert (first.deadline_year == 2035).all()
+    # its first date: a quarter of the way from the allies' 2035 to the threat's horizon, 2025 + 5:
+    # 2035 + 0.25 x (2030 - 2035) = 2033.75, rounded to 2034; later drafts keep the allies' 2035
+    assert (first.deadline_year == 2034).all() and (kept.deadline_year == 2035).all()
+
+
+def test_the_first_drafts_deadline_is_the_secretary_generals_bid_toward_the_threats_horizon():
+    """Allies asking 2034, the horizon 2030 (2025 + 5), the Secretary General keeping 0.479 of his
+    own text: 2034 + 0.479 x (2030 - 2034) = 2032.08, so 2032 (the Hague's record). With no horizon
+    stated (40 years: none), the allies' 2034; with a weight of 1, his 2030."""
+    params = PARAMS.replace(summit_year=2025, threat_horizon_years=5.0, secretary_general_weight=0.479)
+    assert mediator.first_deadline(params, np.array([[2034]])).tolist() == [[2032]]
+    assert mediator.first_deadline(params.replace(threat_horizon_years=40.0), np.array([[2034]])).tolist() == [[2034]]
+    assert mediator.first_deadline(params.replace(secretary_general_weight=1.0), np.array([[2034]])).tolist() == [[2030]]
 
 
 # --- the agenda_setter protocol -------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import numpy as np
 
 from sim.model.alliance import Alliance
 from sim.model.clout import mediator_weights
-from sim.model.parameters import MediatorRule
+from sim.model.parameters import NO_DEADLINE_NAMED, MediatorRule
 from sim.model.requirement import capability_requirement
 from sim.model.state import Circumstances, Package, Stance
 from sim.model.win_set import headline_floor, related_component
@@ -185,13 +185,32 @@ def draft_package(rule: MediatorRule, alliance: Alliance, params, circumstances:
     (`compromise_package`), keeping `secretary_general_weight` of the targets' cost: the
     mediator is an actor with a position of its own, as the Commission is in the compromise
     model (Thomson et al. 2006), and the single negotiating text is revised, not rewritten
-    (Raiffa 1982). The deadline is always the compromise over the deadlines the allies ask for."""
+    (Raiffa 1982). The deadline is the compromise over the deadlines the allies ask for, but in
+    the first draft (`first_deadline`)."""
     compromise = compromise_package(rule, alliance, params, circumstances, stances)
     wanted = np.broadcast_to(capability_requirement(params), np.shape(compromise.core_pct)).astype(float)
     keep = 1.0 if first else params.secretary_general_weight
     core = compromise.core_pct + keep * (wanted - compromise.core_pct)
+    deadline = first_deadline(params, compromise.deadline_year) if first else compromise.deadline_year
     return Package(core_pct=core, related_pct=topped_up(core, alliance, params, circumstances),
-                   deadline_year=compromise.deadline_year)
+                   deadline_year=deadline)
+
+
+def first_deadline(params, asked_year):
+    """The first draft's deadline: the Secretary General's own date, ready by the threat's horizon
+    (`threat_horizon_years`; Rutte: "not ready for what is coming our way in four to five years",
+    12 December 2024; "within five years", 9 June 2025), weighed against the compromise over the
+    allies' asks (`asked_year`) as he weighs his own text in every draft
+    (`secretary_general_weight`). The level he opens with is the capability targets' cost in
+    full, a cost the allies' own targets set; no target sets a date, so his date is an opening
+    bid, which anchors the talks (Tversky & Kahneman 1974; Galinsky & Mussweiler 2001 on first
+    offers), and later drafts follow the allies' asks. With no horizon stated (Wales, Vilnius),
+    the compromise."""
+    asked = np.asarray(asked_year, dtype=float)
+    stated = np.asarray(params.threat_horizon_years) < NO_DEADLINE_NAMED
+    own = np.where(stated, params.summit_year + params.threat_horizon_years, asked)
+    return np.clip(np.rint(asked + params.secretary_general_weight * (own - asked)), params.earliest_deadline,
+                   params.latest_deadline).astype(np.int64)
 
 
 def baselines(rule: MediatorRule, alliance: Alliance, params, opening: Stance, weights=None):
