@@ -99,7 +99,8 @@ def blocks(sources: Sources) -> list[Block]:
 
 def odd_blocks(sources: Sources) -> list[Block]:
     """Every generated block of docs/ODD.md (all in section 10), in page order."""
-    seeds = f"made by `{COMMAND}` from `validate` and `sim.api.simulate_many` on hague2025 ({seeds_label(sources.validation)})"
+    seeds = (f"made by `{COMMAND}` from `validate` and `sim.api.simulate_many` on hague2025 "
+             f"({seeds_label(sources.validation)})")
     return [
         Block("odd-hague-defaults", seeds, hague_defaults_paragraph(sources.validation, sources.hague_seeds,
                                                                      sources.hague)),

@@ -19,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 
 from experiments import caucus_blocs, compliance, us_pressure
-from experiments.aggregate import spread
+from experiments.aggregate import share, spread
 from experiments.common import SweepRun, hague_pressure
 from experiments.posture_arms import PostureArms, posture_arms
 from experiments.posture_arms_report import arm_runs, arms_table, banded
@@ -114,7 +114,8 @@ def deal_runs_words(table: pd.DataFrame) -> str:
             parts.append(f"no deal in any run {levels} (deal probability at most "
                          f"{max(row['deal_probability_high'] for row in group):.2f})")
         elif what == "all":
-            parts.append(f"a deal in every run {levels} (at least {min(row['deal_probability_low'] for row in group):.2f})")
+            lowest = min(row["deal_probability_low"] for row in group)
+            parts.append(f"a deal in every run {levels} (at least {lowest:.2f})")
         else:
             parts.append(f"a deal probability of {share_band(group[0])} {levels}")
         start = end + 1
@@ -155,8 +156,8 @@ def rules_table(r: ExperimentResults) -> pd.DataFrame:
     by = ["rule"]
     out = pd.DataFrame({"rule": [rule.label for rule in compliance.RULES],
                         "enforcement_rate": [rule.enforcement_rate for rule in compliance.RULES]})
-    runs = r.rules.assign(deal=r.rules["deal"].astype(float))
-    out = out.merge(spread(runs, by, "deal")[["rule", "mean"]].rename(columns={"mean": "deal_share"}), on=by)
+    out = out.merge(share(r.rules, by, "deal").drop(columns="n").rename(
+        columns={"mean": "deal_probability", "low": "deal_probability_low", "high": "deal_probability_high"}), on=by)
     for column in ("allies_on_track", "extra_spending_usd_bn"):
         stats = spread(r.rules, by, column).drop(columns="n").rename(
             columns={"mean": column, "low": f"{column}_low", "high": f"{column}_high"})
@@ -165,11 +166,12 @@ def rules_table(r: ExperimentResults) -> pd.DataFrame:
 
 
 def compliance_block(r: ExperimentResults) -> str:
-    rows = [(row["rule"], f"{row['deal_share']:.0%}", banded(row, "allies_on_track", 1),
+    rows = [(row["rule"], share_band(row), banded(row, "allies_on_track", 1),
              banded(row, "extra_spending_usd_bn", 0)) for _, row in rules_table(r).iterrows()]
     return (f"The Hague deal carried forward under each rule ({seeds_words(r.rule_seeds)}; means over the runs "
-            "with a deal with the 5th-95th percentile of the runs in brackets):\n\n"
-            + table(("rule", "runs with a deal", "allies reaching the core level by the deadline",
+            f"with a deal with the 5th-95th percentile of the runs in brackets; the deal probability with its "
+            "90% Wilson interval):\n\n"
+            + table(("rule", "deal probability", "allies reaching the core level by the deadline",
                      "extra spending at the deadline (USD bn a year)"), rows))
 
 
@@ -215,9 +217,10 @@ def pressure_buys_paragraph(r: ExperimentResults) -> str:
     return (f"Over the whole range of US pressure (`us_pressure`, {t[PRESSURE].min():.2f} to {t[PRESSURE].max():.2f}, "
             f"{r.pressure_seeds} seeds a level; means over the runs with a deal, 5th-95th percentile in brackets): "
             f"{no_deal}from {low[PRESSURE]:.2f} to {high[PRESSURE]:.2f}, the allies reaching the core level by the "
-            f"deadline go from {banded(low, 'allies_on_track', 1)} to {banded(high, 'allies_on_track', 1)} and the extra "
-            f"spending at the deadline from {banded(low, 'extra_spending_usd_bn', 0)} to "
-            f"{banded(high, 'extra_spending_usd_bn', 0)} USD bn a year. At the Hague's pressure ({hague_pressure():.2f}; "
+            f"deadline go from {banded(low, 'allies_on_track', 1)} to {banded(high, 'allies_on_track', 1)} and the "
+            f"extra spending at the deadline from {banded(low, 'extra_spending_usd_bn', 0)} to "
+            f"{banded(high, 'extra_spending_usd_bn', 0)} USD bn a year. At the Hague's pressure "
+            f"({hague_pressure():.2f}; "
             f"`experiments/compliance.py`, {seeds_words(r.rule_seeds)}), with US enforcement at its fitted rate "
             f"({compliance.FITTED_ENFORCEMENT:g}) {outcome(default)}; with pledges kept only where self-enforcing, "
             f"{outcome(alone)}; were every pledge kept, {outcome(every)}.")
