@@ -27,10 +27,15 @@ def share(runs: pd.DataFrame, by: Sequence[str], column: str) -> pd.DataFrame:
     grouped = runs.groupby(list(by), sort=True)[column]
     n = grouped.count().astype(float)
     p = grouped.mean().astype(float)
+    low, high = wilson(p, n)
+    return pd.DataFrame({"mean": p, "low": low, "high": high, "n": n.astype(int)}).reset_index()
+
+
+def wilson(p, n):
+    """The 90% Wilson interval (low, high) of a share `p` of `n` runs (arrays or numbers alike)."""
     centre = (p + Z90**2 / (2 * n)) / (1 + Z90**2 / n)
     half = Z90 * np.sqrt(p * (1 - p) / n + Z90**2 / (4 * n**2)) / (1 + Z90**2 / n)
-    return pd.DataFrame({"mean": p, "low": (centre - half).clip(0, 1), "high": (centre + half).clip(0, 1),
-                         "n": n.astype(int)}).reset_index()
+    return np.clip(centre - half, 0, 1), np.clip(centre + half, 0, 1)
 
 
 def summary_table(runs: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:

@@ -37,15 +37,31 @@ FLAGGED = "ESP"  # the ally the record flags: a side letter, or holding out
 
 
 def analyse(sweep: SweepRun) -> Findings:
-    runs = sweep.runs
     fiscal = fiscal_caucus(sweep.spec.scenario)
+    runs, table = blocs_table(sweep.runs, fiscal)
+    return Findings(table, plot(runs, runs.groupby(BY).size().min()), summary(table, sweep.meta, fiscal))
+
+
+def blocs_table(runs: pd.DataFrame, fiscal: set[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The runs with Spain flagged and the fiscal caucus members left out, and one row per setting
+    and room: the outcomes, and the share of runs flagging Spain, with their 90% bands."""
     left_out = [len((set(holdouts) | set(letters)) & fiscal) for holdouts, letters in zip(runs["holdouts"],
                                                                                          runs["flexibility"])]
     runs = runs.assign(spain_flagged=flagged(runs, FLAGGED), fiscal_left_out=left_out)
     table = summary_table(runs, BY).merge(
-        share(runs, BY, "spain_flagged")[[*BY, "mean"]].rename(columns={"mean": "spain_flagged"}), on=BY).merge(
+        share(runs, BY, "spain_flagged").drop(columns="n").rename(
+            columns={"mean": "spain_flagged", "low": "spain_flagged_low", "high": "spain_flagged_high"}), on=BY).merge(
         spread(runs, BY, "fiscal_left_out")[[*BY, "mean"]].rename(columns={"mean": "fiscal_left_out"}), on=BY)
-    return Findings(table, plot(runs, runs.groupby(BY).size().min()), summary(table, sweep.meta, fiscal))
+    return runs, table
+
+
+def widest_gap(table: pd.DataFrame) -> tuple[int, pd.Series, pd.Series]:
+    """Where blocs change the deal probability most: the room for side letters, and the rows of
+    every ally alone and of the blocs there."""
+    alone = table[~table["caucus_bloc_votes"]].set_index(ROOM)
+    blocs = table[table["caucus_bloc_votes"]].set_index(ROOM)
+    widest = int((blocs["deal_probability"] - alone["deal_probability"]).abs().idxmax())
+    return widest, alone.loc[widest], blocs.loc[widest]
 
 
 def fiscal_caucus(scenario) -> set[str]:
@@ -91,8 +107,7 @@ def summary(table: pd.DataFrame, meta: dict, fiscal: set[str]) -> str:
     alone = table[~table["caucus_bloc_votes"]].set_index(ROOM)
     blocs = table[table["caucus_bloc_votes"]].set_index(ROOM)
     default = 3 if 3 in alone.index else alone.index[len(alone.index) // 2]
-    gap = (blocs["deal_probability"] - alone["deal_probability"]).abs()
-    widest = gap.idxmax()
+    widest, _, _ = widest_gap(table)
     columns = [*BY, "runs", "deal_probability", "core_target_pct", "deadline_year", "rounds", "n_holdouts",
                "n_flexibility", "fiscal_left_out", "spain_flagged"]
     rows = (("deal probability", "deal_probability", 2),

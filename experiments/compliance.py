@@ -76,10 +76,26 @@ def options(argv) -> argparse.Namespace:
     return args
 
 
+def hague_under(rule: ComplianceRule, seeds: list[int]):
+    """The Hague talks and their implementation under `rule`, one run per seed (batch engine, per ally)."""
+    return run_batch(load_scenario("hague2025"), [rule.overrides] * len(seeds), seeds, per_ally=True)
+
+
+def hague_runs(rule: ComplianceRule, seeds: list[int]) -> pd.DataFrame:
+    """One row per seed: whether the Hague talks agree under `rule`, and the allies reaching the
+    core level and the extra spending at the deadline (missing without a deal), for the bands
+    over seeds that the summary's means leave out."""
+    hague = hague_under(rule, seeds)
+    deal = hague.deal.astype(bool)
+    return pd.DataFrame({"rule": rule.label, "seed": seeds, "deal": deal,
+                         "allies_on_track": np.where(deal, hague.allies_on_track, np.nan),
+                         "extra_spending_usd_bn": np.where(deal, hague.extra_spending_usd_bn, np.nan)})
+
+
 def score(rule: ComplianceRule, seeds: list[int]) -> tuple[dict, pd.DataFrame]:
     """One rule's row of the summary and its per-ally table."""
     wales = wales_case(rule.overrides, seeds)
-    hague = run_batch(load_scenario("hague2025"), [rule.overrides] * len(seeds), seeds, per_ally=True)
+    hague = hague_under(rule, seeds)
     deal = hague.deal.astype(bool)
     signed_core = deal[:, None] & ~hague.allies.flexibility.astype(bool)
     at_deadline = np.where(signed_core, hague.allies.spending_at_end(), np.nan)

@@ -39,6 +39,7 @@ def arm_runs(sweep: SweepRun, arms: PostureArms) -> pd.DataFrame:
 def arms_table(runs: pd.DataFrame, arms: PostureArms, summit_year: int) -> pd.DataFrame:
     """One row per arm, in the arms' order: the posture it read and the outcomes with their bands."""
     table = with_spread(summary_table(runs, BY), runs[runs["deal"]], BY, "headline_pct")
+    table = with_spread(table, runs, BY, "allies_on_track")  # missing without a deal: runs with one
     read = pd.DataFrame([{
         "point": index, "arm": reading.arm.name, "read_on": reading.posture.as_of.isoformat(),
         **reading.parameters.overrides(),

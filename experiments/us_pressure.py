@@ -17,8 +17,9 @@ from __future__ import annotations
 import sys
 
 import numpy as np
+import pandas as pd
 
-from experiments.aggregate import holdout_counts, share, spread, summary_table
+from experiments.aggregate import holdout_counts, share, spread, summary_table, with_spread
 from experiments.common import Experiment, Findings, SweepRun, finish, guarded, hague_pressure, run_spec
 from experiments.figures import band, interval_note, pyplot
 from experiments.posture_arms import ARMS_NAME, posture_arms
@@ -40,8 +41,14 @@ PANELS = (  # column, y label, runs with a deal only
 
 def analyse(sweep: SweepRun) -> Findings:
     runs, by = sweep.runs, ["us_pressure"]
-    table = summary_table(runs, by)
+    table = pressure_table(runs)
     return Findings(table, plot(runs, by, runs.groupby(by).size().min()), summary(runs, table, sweep.meta))
+
+
+def pressure_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """One row per pressure level: the outcomes with their 90% bands, and the allies reaching the
+    core level by the deadline (runs with a deal), which say what pressure buys after the deal."""
+    return with_spread(summary_table(runs, ["us_pressure"]), runs, ["us_pressure"], "allies_on_track")
 
 
 def plot(runs, by, seeds: int):

@@ -1,12 +1,14 @@
-"""README.md's generated blocks are what scripts/docs_numbers.py writes from the code today, so no
-number in "What it finds" and "Checked against history" is older than the model; and the check
-can fail: a number edited in a copy of the README is caught, and the prose outside the blocks
-states no model result.
+"""The generated blocks of README.md and docs/ODD.md are what scripts/docs_numbers.py writes from
+the code today, so no number in README's "Experiments", "What it finds" and "Checked against
+history", nor in ODD's section 10, is older than the model; and the check can fail: a number
+edited in a copy of a page is caught, and the prose outside the blocks of those sections states
+no model result.
 
 The blocks are compared as text, exactly: every run is a function of its seed alone
 (`sim/model/streams.py`), and the same code gives the same text run after run (checked with
 different hash seeds and thread settings), so a tolerance would only let a hand edit of the last
-digit through. Computing the blocks takes one validation of 10 seeds, about 10 s.
+digit through. Computing the blocks takes one validation of 10 seeds and the experiments' sweeps
+(the US pressure sweep and its arms, the implementation rules, the caucus blocs), about 15 s.
 """
 
 from __future__ import annotations
@@ -16,7 +18,10 @@ from dataclasses import replace
 
 import pytest
 
+import pandas as pd
+
 from scripts import docs_numbers
+from scripts.experiment_blocks import deal_runs_words
 from scripts.findings_blocks import SeedRun, implementation_sentence, talks_sentence
 from scripts.generated_blocks import Block, BlockError, blocks_in, spans, stale_blocks, with_blocks
 from scripts.history_blocks import misses_list
@@ -34,13 +39,28 @@ def written(sources) -> list[Block]:
 
 
 @pytest.fixture(scope="module")
+def odd_written(sources) -> list[Block]:
+    return docs_numbers.odd_blocks(sources)
+
+
+@pytest.fixture(scope="module")
 def page() -> str:
     return docs_numbers.README.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def odd_page() -> str:
+    return docs_numbers.ODD.read_text(encoding="utf-8")
 
 
 def test_every_generated_block_of_the_readme_is_current(written, page):
     stale = stale_blocks(page, written)
     assert not stale, f"README.md's generated blocks {stale} are out of date: run {docs_numbers.COMMAND} (or make docs)"
+
+
+def test_every_generated_block_of_the_odd_is_current(odd_written, odd_page):
+    stale = stale_blocks(odd_page, odd_written)
+    assert not stale, f"docs/ODD.md's generated blocks {stale} are out of date: run {docs_numbers.COMMAND} (or make docs)"
 
 
 def edited_number(text: str) -> str:
@@ -50,7 +70,8 @@ def edited_number(text: str) -> str:
     return text[:digit] + str((int(text[digit]) + 1) % 10) + text[digit + 1:]
 
 
-@pytest.mark.parametrize("name", ["hague-seed-0", "validation-table", "protocols-table"])
+@pytest.mark.parametrize("name", ["hague-seed-0", "validation-table", "protocols-table", "compliance-rules",
+                                  "us-pressure-sweep", "posture-arms", "caucus-blocs", "us-pressure-buys"])
 def test_a_number_edited_by_hand_in_a_block_is_caught(written, page, name):
     current = with_blocks(page, written)  # a copy of the README as it should be, then one number edited
     start, end = spans(current)[name]
@@ -59,49 +80,99 @@ def test_a_number_edited_by_hand_in_a_block_is_caught(written, page, name):
     assert stale_blocks(current, written) == [] and stale_blocks(edited, written) == [name]
 
 
-def test_the_check_command_fails_on_an_edited_copy_and_rewriting_mends_it(sources, written, page, tmp_path,
-                                                                           monkeypatch):
+@pytest.mark.parametrize("name", ["odd-hague-defaults", "odd-levers", "odd-implementation", "us-pressure-buys"])
+def test_a_number_edited_by_hand_in_an_odd_block_is_caught(odd_written, odd_page, name):
+    current = with_blocks(odd_page, odd_written)
+    start, end = spans(current)[name]
+    edited = current[:start] + edited_number(current[start:end]) + current[end:]
+    assert edited != current
+    assert stale_blocks(current, odd_written) == [] and stale_blocks(edited, odd_written) == [name]
+
+
+def test_the_check_command_fails_on_an_edited_copy_and_rewriting_mends_it(sources, written, odd_written, page,
+                                                                           odd_page, tmp_path, monkeypatch):
     monkeypatch.setattr(docs_numbers, "compute_sources", lambda: sources)
-    current = with_blocks(page, written)
-    copy = tmp_path / "README.md"
-    copy.write_text(current, encoding="utf-8")
-    monkeypatch.setattr(docs_numbers, "README", copy)
+    copies = {}
+    for attribute, text, blocks in (("README", page, written), ("ODD", odd_page, odd_written)):
+        copies[attribute] = (tmp_path / f"{attribute}.md", with_blocks(text, blocks))
+        copies[attribute][0].write_text(copies[attribute][1], encoding="utf-8")
+        monkeypatch.setattr(docs_numbers, attribute, copies[attribute][0])
     assert docs_numbers.main(["--check"]) == 0
-    start, end = spans(current)["validation-table"]
-    copy.write_text(current[:start] + edited_number(current[start:end]) + current[end:], encoding="utf-8")
-    assert docs_numbers.main(["--check"]) == 1
-    assert docs_numbers.main([]) == 0  # rewriting puts the number back, and nothing else moves
-    assert copy.read_text(encoding="utf-8") == current
+    for attribute, name in (("README", "validation-table"), ("ODD", "odd-hague-defaults")):
+        copy, current = copies[attribute]
+        start, end = spans(current)[name]
+        copy.write_text(current[:start] + edited_number(current[start:end]) + current[end:], encoding="utf-8")
+        assert docs_numbers.main(["--check"]) == 1
+        assert docs_numbers.main([]) == 0  # rewriting puts the number back, and nothing else moves
+        assert copy.read_text(encoding="utf-8") == current
 
 
 # --- the prose outside the blocks ------------------------------------------------------------------
 
-SECTIONS = ("## What it finds", "## Checked against history")
+#: The guarded sections of each page: (heading, the heading that ends it), the blocks in them and
+#: the prose around them.
+README_SECTIONS = (("### Experiments", "### Benchmarks"), ("## What it finds", "## The data"))
+ODD_SECTIONS = (("## 10. What the model shows and where it falls short", "## References"),)
 #: The numbers the prose of those sections may type: the record's and the data's facts (the Hague's
-#: 3.5% + 1.5% = 5%, the 2% guideline, the capability targets' 30%s) and the forecast's 90% band.
+#: 3.5% + 1.5% = 5%, the 2% guideline, the capability targets' 30%s) and the bands' 90%.
 TYPED_FIGURES = {"3.5%", "1.5%", "5%", "2%", "30%", "90%"}
 MODEL_LIKE = re.compile(r"\b\d+(?:\.\d+)?%|\b\d+\.\d{2,}\b")  # a share or level, or a figure to 2+ decimals
 
 
-def section_prose(page: str) -> str:
-    """The two sections, without their generated blocks and code examples."""
-    start = page.index(SECTIONS[0])
-    end = page.index("\n## ", page.index(SECTIONS[1]))
-    text = page[start:end]
+def sections(page: str, bounds) -> list[str]:
+    return [page[page.index(start):page.index(end, page.index(start))] for start, end in bounds]
+
+
+def section_prose(page: str, bounds) -> str:
+    """The sections, without their generated blocks and code examples."""
+    text = "".join(sections(page, bounds))
     for block in blocks_in(text).values():
         text = text.replace(block, "")
     return re.sub(r"```.*?```", "", text, flags=re.DOTALL)
 
 
-def test_the_prose_of_the_two_sections_types_no_model_result(page):
-    typed = set(MODEL_LIKE.findall(section_prose(page))) - TYPED_FIGURES
-    assert not typed, f"numbers typed outside the generated blocks of README.md: {sorted(typed)}; put them in a block"
+def typed_results(page: str, bounds) -> set[str]:
+    return set(MODEL_LIKE.findall(section_prose(page, bounds))) - TYPED_FIGURES
 
 
-def test_the_two_sections_hold_every_block(written, page):
-    start = page.index(SECTIONS[0])
-    end = page.index("\n## ", page.index(SECTIONS[1]))
-    assert list(blocks_in(page[start:end])) == [block.name for block in written]
+@pytest.mark.parametrize("which", ["README", "ODD"])
+def test_the_prose_of_the_guarded_sections_types_no_model_result(page, odd_page, which):
+    text, bounds = (page, README_SECTIONS) if which == "README" else (odd_page, ODD_SECTIONS)
+    typed = typed_results(text, bounds)
+    assert not typed, f"numbers typed outside the generated blocks of {which}: {sorted(typed)}; put them in a block"
+
+
+def test_a_result_typed_in_the_experiments_prose_is_caught(page):
+    """The guard reaches the "Experiments" paragraphs: a level typed after the caucus block is found."""
+    at = page.index("### Benchmarks")
+    typed = page[:at] + "Spain is flagged in 75% of runs, at 3.61%.\n\n" + page[at:]
+    assert typed_results(typed, README_SECTIONS) == {"75%", "3.61%"}
+
+
+@pytest.mark.parametrize("which", ["README", "ODD"])
+def test_the_guarded_sections_hold_every_block(written, odd_written, page, odd_page, which):
+    text, bounds, blocks = ((page, README_SECTIONS, written) if which == "README"
+                            else (odd_page, ODD_SECTIONS, odd_written))
+    inside = [name for part in sections(text, bounds) for name in blocks_in(part)]
+    assert inside == [block.name for block in blocks]
+
+
+def test_the_odd_blocks_stay_in_section_10(odd_page):
+    """The lead edits the other sections; the script writes only in section 10."""
+    (section,) = sections(odd_page, ODD_SECTIONS)
+    assert list(blocks_in(odd_page)) == list(blocks_in(section))
+
+
+def test_the_deal_shares_along_the_pressure_range_are_told_in_runs_of_levels():
+    """Hand-made table: no deal at 0.0 and 0.1 (Wilson upper edges 0.06 and 0.05: the wider is
+    quoted), half the runs at 0.2, every run at 0.3 and 0.4 (lower edges 0.94 and 0.90: the lower
+    is quoted). The two ends read as ranges, the level between with its own band."""
+    table = pd.DataFrame({"us_pressure": [0.3, 0.0, 0.1, 0.2, 0.4], "deal_probability": [1.0, 0.0, 0.0, 0.5, 1.0],
+                          "deal_probability_low": [0.94, 0.0, 0.0, 0.3, 0.9],
+                          "deal_probability_high": [1.0, 0.06, 0.05, 0.7, 1.0]})
+    assert deal_runs_words(table) == ("no deal in any run from 0.00 to 0.10 (deal probability at most 0.06), "
+                                      "a deal probability of 0.50 [0.30, 0.70] at 0.20 and "
+                                      "a deal in every run from 0.30 to 0.40 (at least 0.90)")
 
 
 # --- sentences written from the outcome ----------------------------------------------------------
