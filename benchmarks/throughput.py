@@ -7,7 +7,7 @@ US pressure per run, so nothing is shared between runs), and one run per call (`
 calls of `run_batch("hague2025", [overrides], [seed])`, as EMA workbench calls a model), with a
 `ScenarioCache` held across the calls and without. The large sweep is also run once per
 protocol (`sim.model.parameters.NegotiationProtocol`: the Secretary General's single text,
-agenda-setter rounds, Baron-Ferejohn rounds, bilateral challenges), side by side, with each protocol's time per run against
+agenda-setter rounds, Baron-Ferejohn rounds, bilateral challenges, exchanges of positions), side by side, with each protocol's time per run against
 the mediator's. Measurements alternate between the engines and the best of `--repeat` is kept,
 so a busy machine skews the ratios less (`benchmarks.timing`).
 

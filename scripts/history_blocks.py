@@ -7,7 +7,8 @@ from __future__ import annotations
 from scripts.readme_prose import counted, joined, missing, number, pct, share, table
 from scripts.record_checks import BASELINE_NAMES, Check, record_checks
 from sim.analysis.history import HagueRecord, WalesRecord
-from sim.analysis.validation import Case, CrossFit, ProtocolResult, Validation
+from sim.analysis.validation import Case, CrossFit, HindcastTargets, ProtocolResult, Validation
+from sim.analysis.validation_report import SecretaryGeneralProposal
 from sim.model.parameters import Parameters
 
 
@@ -104,37 +105,76 @@ def wales_fit_cell(fit: CrossFit | None) -> str:
     return "no deal" if not h.deal_share else f"{number(h.deal_share)}, {pct(h.core_pct)}, {number(h.deadline_year, 1)}"
 
 
-def protocols_table(v: Validation) -> str:
-    """Both cases under each protocol at the defaults, and each protocol fitted on Wales tested on the Hague."""
-    results = list(v.protocols.values())
-    hr, wr = HagueRecord(), WalesRecord()
-    naive = v.wales.path.naive_best_mae() if v.wales.path is not None else float("nan")
+def rounds_cell(hague) -> str:
+    return f"{number(hague.mean_rounds, 1)}; {share(hague.first_round_share)}"
 
-    def row(label, record, cell):
-        return (label, record, *(cell(r) for r in results))
+
+def hague_fit_cell(fit: CrossFit | None, seeds: int) -> str:
+    """Wales under a fit on the Hague alone: the pledge (share of runs with a deal, level,
+    horizon) and the 2024 hindcast's and the 2015-2024 path's errors, where a run reaches 2024."""
+    if fit is None:
+        return "not fitted"
+    w = fit.wales
+    if not w.deal_share:
+        return "no deal"
+    pledge = f"{number(w.deal_share)}, {pct(w.level_pct)}, {number(w.horizon_years, 1)}"
+    if w.path is None or not w.hindcast_runs:
+        return f"{pledge}; no run reaches 2024"
+    note = "" if w.hindcast_runs == seeds else f" ({w.hindcast_runs} of {seeds} runs)"
+    return f"{pledge}; {number(w.hindcast.mae_pp, 3)} / {number(w.path.model.mae_pp, 3)}{note}"
+
+
+def protocols_table(v: Validation) -> str:
+    """Both cases under each protocol at the defaults, beside the one-shot predictions (the
+    Secretary General's first draft passing as tabled, and the weighted mean, weighted median
+    and Nash bargaining solution of the opening positions); then each protocol fitted on one case
+    and tested on the other."""
+    results = list(v.protocols.values())
+    hr, wr, targets = HagueRecord(), WalesRecord(), HindcastTargets()
+    naive = v.wales.path.naive_best_mae() if v.wales.path is not None else float("nan")
+    seeds = len(v.seeds)
+    secretary_general = SecretaryGeneralProposal.at_defaults()
+    hague_baselines, wales_baselines, errors = v.hague.baselines, v.wales.baselines, v.combined_errors()
+    one_shots = 1 + len(BASELINE_NAMES)
+
+    def row(label, record, cell, one_shot=("-",) * one_shots):
+        return (label, record, *(cell(r) for r in results), *one_shot)
+
+    def section(title):
+        return (title, "", *("" for _ in results), *("" for _ in range(one_shots)))
 
     rows = [
-        ("*at the defaults*", "", *("" for _ in results)),
+        section("*at the defaults*"),
         row("Hague deal (share of runs)", "yes", lambda r: number(r.hague.deal_share)),
-        row("Hague core level, deadline", f"{hr.core_pct}% by {hr.deadline_year}", lambda r: level_and_deadline(r.hague)),
+        row("Hague core level, deadline", f"{hr.core_pct}% by {hr.deadline_year}", lambda r: level_and_deadline(r.hague),
+            (pct(secretary_general.hague_core_pct), *(pct(getattr(hague_baselines, name)) for name in BASELINE_NAMES))),
         row("first draft's deadline (mean)", str(hr.draft_deadline_year),
             lambda r: number(r.hague.first_draft_deadline_mean, 1)),
         row("Spain flagged / Canada signing", "yes / yes",
             lambda r: f"{share(r.hague.spain_holdout_share)} / {share(r.hague.canada_signing_share)}"),
+        row("Hague rounds (mean; ending in round 1)", "", lambda r: rounds_cell(r.hague), ("1; 100%",) * one_shots),
         row("Wales level, horizon", f"{wr.level_pct}%, {wr.horizon_years} years",
-            lambda r: f"{pct(r.wales.level_pct)}, {number(r.wales.horizon_years, 1)}"),
-        row("2015-2024 path MAE, pp", f"below {number(naive, 3)}", lambda r: path_cell(r.wales, len(v.seeds))),
-        row("level error over both cases, pp", "0", level_error_cell),
-        ("*fitted on Wales, tested on the Hague*", "", *("" for _ in results)),
+            lambda r: f"{pct(r.wales.level_pct)}, {number(r.wales.horizon_years, 1)}",
+            (pct(secretary_general.wales_level_pct), *(pct(getattr(wales_baselines, name)) for name in BASELINE_NAMES))),
+        row("2015-2024 path MAE, pp", f"below {number(naive, 3)}", lambda r: path_cell(r.wales, seeds)),
+        row("level error over both cases, pp", "0", level_error_cell,
+            (number(secretary_general.level_error(), 3), *(number(errors[name], 3) for name in BASELINE_NAMES))),
+        section("*fitted on the Hague, tested on Wales*"),
+        row("Wales deal, level, horizon; 2024 hindcast MAE / 2015-2024 path MAE, pp",
+            f"yes, {wr.level_pct}%, {wr.horizon_years}; <= {targets.mae_pp} / below {number(naive, 3)}",
+            lambda r: hague_fit_cell(r.fit(Case.HAGUE), seeds)),
+        section("*fitted on Wales, tested on the Hague*"),
         row("Hague deal, level, deadline", f"yes, {hr.core_pct}%, {hr.deadline_year}",
             lambda r: wales_fit_cell(r.fit(Case.WALES))),
     ]
-    header = ("Hague 2025 and Wales 2014", "record", *(protocol_label(r.protocol) for r in results))
+    header = ("Hague 2025 and Wales 2014", "record", *(protocol_label(r.protocol) for r in results),
+              "Secretary General's draft passes", *BASELINE_NAMES.values())
     return table(header, rows)
 
 
 def protocols_summary(v: Validation) -> str:
-    """Which protocol comes closest to the record over both cases, and which reach no deal."""
+    """Which protocol comes closest to the record over both cases, against the one-shot
+    predictions, and which reach no deal."""
     results = list(v.protocols.values())
     scored = sorted((r.combined_errors()["model"], r.protocol) for r in results
                     if not missing(r.hague.core_pct) and not missing(r.wales.level_pct))
@@ -145,6 +185,10 @@ def protocols_summary(v: Validation) -> str:
         parts.append(f"Over both cases the {best} protocol comes closest to the record's levels "
                      f"(level error {error:.3f} pp" + (f"; {joined([f'{name} {e:.3f}' for e, name in scored[1:]])}"
                                                        if len(scored) > 1 else "") + ")")
+        errors = v.combined_errors()
+        one_shots = [("the Secretary General's draft passing as tabled", SecretaryGeneralProposal.at_defaults().level_error()),
+                     *((label, errors[name]) for name, label in BASELINE_NAMES.items())]
+        parts.append("of the one-shot predictions, " + joined([f"{label} {e:.3f}" for label, e in one_shots]))
     if failing:
         parts.append(f"the Hague talks end without a deal in every run under the {joined(failing)} "
                      f"protocol{'s' if len(failing) > 1 else ''}")

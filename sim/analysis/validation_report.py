@@ -9,6 +9,7 @@ only shows what the cases measured, so its layout can change without touching a 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from sim.analysis.chain_validation import ChainCheck
 from sim.analysis.history import HagueRecord, WalesRecord
 from sim.data.spending_record import load_spending_record
 from sim.engines.model import AllianceModel
+from sim.model.requirement import capability_requirement
 from sim.model.scenario import load_scenario
 from sim.analysis.validation import (
     HAWK_BY_YEAR,
@@ -153,6 +155,27 @@ def _share(value) -> str:
     return "-" if value is None or np.isnan(value) else f"{value:.0%}"
 
 
+@dataclass(frozen=True)
+class SecretaryGeneralProposal:
+    """The outcome if the Secretary General's first draft passed as tabled: the level the
+    capability targets in force cost (`requirement.capability_requirement`), which the mediator
+    tables first (`mediator.draft_package`; Rutte, 14 February 2025), at each case's defaults.
+    A one-shot benchmark beside the weighted mean, median and Nash: no bargaining at all."""
+
+    hague_core_pct: float
+    wales_level_pct: float
+
+    @classmethod
+    def at_defaults(cls) -> SecretaryGeneralProposal:
+        return cls(hague_core_pct=float(capability_requirement(load_scenario("hague2025").params)),
+                   wales_level_pct=float(capability_requirement(load_scenario("wales2014").params)))
+
+    def level_error(self) -> float:
+        """Absolute error on the Hague core level plus the Wales level, as `combined_errors`."""
+        return (abs(self.hague_core_pct - HagueRecord().core_pct)
+                + abs(self.wales_level_pct - WalesRecord().level_pct))
+
+
 def protocol_rows(protocols: dict[str, ProtocolResult], seeds) -> list[tuple]:
     """Both cases under each protocol, one column per protocol: the outcome and the process
     against the record, and the level error against the one-shot baselines'."""
@@ -193,6 +216,8 @@ def protocol_rows(protocols: dict[str, ProtocolResult], seeds) -> list[tuple]:
                       f"{_f(r.wales.hindcast.at_two_percent, 1)}{_runs_note(r.wales, seeds)}"),
         row("level error, both cases, pp: model", "0", errors(["model"])),
         row("  one-shot: w. mean / w. median / Nash", "0", errors(["weighted_mean", "weighted_median", "nash"])),
+        row("  one-shot: the Secretary General's first draft passes", "0",
+            lambda r: _f(SecretaryGeneralProposal.at_defaults().level_error(), 3)),
         *fit_rows(results),
     ]
 
