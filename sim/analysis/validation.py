@@ -181,6 +181,7 @@ class ProtocolResult:
     hague: HagueResult
     wales: WalesResult
     fits: list[CrossFit] = field(default_factory=list)
+    chain: ChainCheck | None = None  # the chain of summits under this protocol
 
     def fit(self, fitted_on: Case) -> CrossFit | None:
         return next((fit for fit in self.fits if fit.fitted_on == fitted_on), None)
@@ -402,8 +403,9 @@ def validate(seeds=DEFAULT_SEEDS) -> Validation:
 
 
 def by_protocol(seeds) -> dict[str, ProtocolResult]:
-    """Both cases under each protocol, every other parameter at its default; and under each
-    of the protocol's own fits (on both cases, on the Hague alone, on Wales alone)."""
+    """Both cases under each protocol, every other parameter at its default, and the chain of
+    summits; and both cases under each of the protocol's own fits (on both cases, on the Hague
+    alone, on Wales alone)."""
     results = {}
     for protocol in NegotiationProtocol:
         overrides = {"protocol": protocol.value}
@@ -414,5 +416,6 @@ def by_protocol(seeds) -> dict[str, ProtocolResult]:
                 values = {**fitted, **overrides}
                 fits.append(CrossFit(fitted_on=case, hague=hague_case(values, seeds), wales=wales_case(values, seeds)))
         results[protocol.value] = ProtocolResult(protocol=protocol.value, hague=hague_case(overrides, seeds),
-                                                 wales=wales_case(overrides, seeds), fits=fits)
+                                                 wales=wales_case(overrides, seeds), fits=fits,
+                                                 chain=check_chain(seeds, overrides, forecast=False))
     return results
