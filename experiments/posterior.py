@@ -81,7 +81,7 @@ class Settings:
     predictive_draws: int
 
 
-FULL = Settings(population=400, generations=10, seeds_per_particle=4, max_simulations=18_000,
+FULL = Settings(population=400, generations=10, seeds_per_particle=4, max_simulations=60_000,
                 min_acceptance_rate=0.02, predictive_draws=2000)
 QUICK = Settings(population=24, generations=2, seeds_per_particle=2, max_simulations=400,
                  min_acceptance_rate=0.0, predictive_draws=200)
