@@ -6,8 +6,8 @@ the threat assessments, the fiscal figures, the threat environment of its years)
 later. What the scenario files type in for a case run alone, the chain makes itself:
 
 - the allies start each summit from the spending the chain projected for its data year, not from
-  the record (an ally that was not yet a member at the previous summit, and so had no part in
-  its years, starts from the record);
+  the record (every ally with forces has a projected path, members or not; Iceland, without
+  forces, has no figure either way);
 - the standing pledges are the ones the chain's earlier summits made (each deal, a floor at its
   level from its deadline on: `Ledger`), not the ones a scenario lists;
 - the years between two summits are the earlier summit's implementation
