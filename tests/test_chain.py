@@ -181,3 +181,44 @@ def test_no_single_ally_makes_the_chains_path_score(chain):
     low, high = chain.leave_one_out_mae
     assert low <= chain.path.mae_pp <= high
     assert high < chain.no_change.mae_pp
+
+
+def test_the_years_posture_projects_alike_for_one_run_and_a_block_of_runs():
+    """`project_spending` with a pressure per year and `until`, as the chain calls it on a block of
+    runs (runs x allies, levers as columns), gives each run what it gives that run alone, with the
+    scenario's parameters and the alliance's own arrays (allies,), as the Mesa model calls it."""
+    from sim.engines.batch import Levers, Structure, implement, negotiate, open_talks, window_columns
+    from sim.model import implementation, perception
+    from sim.model.alliance import Alliance
+    from sim.model.scenario import ScenarioCache
+
+    scenario, cache = load_scenario("wales2014"), ScenarioCache()
+    facts = cache.allies(scenario)
+    columns = window_columns(scenario, [{}, {}], range(2))
+    [(structure, rows)] = Structure.groups(columns)
+    alliance = Alliance.of(facts, structure.data_year, structure.summit_year)
+    opening = open_talks(alliance, facts, Levers.of_columns(columns, rows), [0, 1], scenario.ledger, cache)
+    ended = negotiate(alliance, structure, opening)
+    pressure = {2015: 1 / 3, 2016: 0.0, 2017: 2 / 3, 2018: 2 / 3}
+    block = implement(alliance, opening.talks, ended, 2014, scenario.ledger, True, until=2018,
+                      us_pressure_by_year=pressure)
+    p = scenario.params
+    for run in (0, 1):
+        alone = implementation.project_spending(
+            alliance, p, opening.talks.circumstances.take(run), ended.stance.take(run),
+            implementation.targets(ended.deal[run], ended.flexibility[run], ended.draft.core_pct[run, 0],
+                                   ended.stance.position[run]),
+            ended.draft.deadline_year[run, 0], perception.threat_level_in_round(ended.rounds[run], p), 2014,
+            scenario.ledger, True, until=2018, us_pressure_by_year=pressure)
+        np.testing.assert_allclose(alone.trajectory, block.trajectory[run], equal_nan=True)
+    steady = implement(alliance, opening.talks, ended, 2014, scenario.ledger, True, until=2018)
+    assert not np.allclose(np.nan_to_num(steady.trajectory), np.nan_to_num(block.trajectory))  # the years' posture acts
+
+
+def test_a_history_refuses_a_placing_parameter_and_summits_out_of_order():
+    from sim.model.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match="--set summit_year: each summit of the history has its own"):
+        run_history((0,), overrides={"summit_year": 2030})
+    with pytest.raises(ScenarioError, match="must come after Hague 2025's"):
+        run_history((0,), summits=("hague2025", "wales2014"))

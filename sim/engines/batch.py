@@ -345,14 +345,17 @@ def negotiate(alliance: Alliance, structure: Structure, opening: Opening) -> Con
 # --- after the summit -------------------------------------------------------------------------------
 
 def implement(alliance: Alliance, opening: Talks, ended: Concluded, data_year: int, ledger: Ledger,
-              keep_trajectory: bool) -> implementation.Projection:
-    """`AllianceModel.project_spending` for every run of the group; a run's path stops at its deadline."""
+              keep_trajectory: bool, until: int | None = None,
+              us_pressure_by_year: Mapping[int, float] | None = None) -> implementation.Projection:
+    """`AllianceModel.project_spending` for every run of the group; a run's path stops at its
+    deadline, or at `until` (a chain of summits: `implementation.project_spending`)."""
     levers = opening.levers
     target = implementation.targets(ended.deal[:, None], ended.flexibility, ended.draft.core_pct,
                                     ended.stance.position)
     talks_level = perception.threat_level_in_round(ended.rounds[:, None], levers)
     return implementation.project_spending(alliance, levers, opening.circumstances, ended.stance, target,
-                                           ended.draft.deadline_year, talks_level, data_year, ledger, keep_trajectory)
+                                           ended.draft.deadline_year, talks_level, data_year, ledger, keep_trajectory,
+                                           until=until, us_pressure_by_year=us_pressure_by_year)
 
 
 def run_group(alliance: Alliance, facts: AllyFacts, ledger: Ledger, structure: Structure,

@@ -2,8 +2,9 @@
 the other, each from the spending and the pledges the years before it left.
 
 Each summit reads its own scenario for what was known on its information date (the US's posture,
-the threat assessments, the fiscal figures, the threat environment of its years) and nothing
-later. What the scenario files type in for a case run alone, the chain makes itself:
+the threat assessments, the fiscal figures, the threat environment of its years); the data that
+post-date it are named, case by case, by `sim/analysis/dated_inputs.py`. What the scenario files
+type in for a case run alone, the chain makes itself:
 
 - the allies start each summit from the spending the chain projected for its data year, not from
   the record (every ally with forces has a projected path, members or not; Iceland, without
@@ -29,22 +30,23 @@ from enum import StrEnum
 import numpy as np
 
 from sim.data.loader import AllyFacts
-from sim.engines.batch import Levers, Structure, negotiate, open_talks, window_columns
-from sim.model import implementation, perception
+from sim.engines.batch import Levers, Structure, implement, negotiate, open_talks, window_columns
 from sim.model.alliance import Alliance
 from sim.model.pledges import Ledger, Pledge, PledgeKind
-from sim.model.scenario import Scenario, ScenarioCache
+from sim.model.scenario import Scenario, ScenarioCache, ScenarioError
 from sim.model.us_actor import read_posture
 
 #: The summits of the default history, in order (scenario names under configs/).
 SUMMITS = ("wales2014", "vilnius2023", "hague2025")
+#: Parameters that place a summit in history: each summit's own, never set for the whole chain.
+PLACING = ("summit_year", "data_year", "threat_event_year")
 
 
 class StartingSpending(StrEnum):
     """Where each summit after the first starts from."""
 
     CHAIN = "chain"  # the spending the chain projected: history made by the model alone (a hindcast)
-    RECORD = "record"  # the record of its data year, as the summit knew it: only the pledges are the chain's
+    RECORD = "record"  # the record of its data year (its vintage: `dated_inputs`): only the pledges are the chain's
 
 
 @dataclass(frozen=True)
@@ -86,7 +88,11 @@ class History:
         return np.stack([self.spending_in(year) for year in years], axis=1)
 
     def summit(self, scenario: str) -> SummitOutcome:
-        return next(outcome for outcome in self.summits if outcome.scenario == scenario)
+        """The outcome of the summit of that scenario name."""
+        for outcome in self.summits:
+            if outcome.scenario == scenario:
+                return outcome
+        raise KeyError(f"no summit {scenario!r} in this history; it has {', '.join(o.scenario for o in self.summits)}")
 
 
 @dataclass(frozen=True)
@@ -103,16 +109,35 @@ def run_history(seeds: Sequence[int], summits: Sequence[str | Scenario] = SUMMIT
                 cache: ScenarioCache | None = None) -> list[History]:
     """One history per seed: `summits` in order, each run by the batch engine from what the
     chain left it (`start`). `overrides` are parameters set for every summit (a lever swept
-    across the history: for instance `us_pressure`); a summit's information date still sets
-    the rest."""
+    across the history: for instance `us_pressure`, which then holds in every year between the
+    summits too, where otherwise each year reads the US's posture, a pressure set in a
+    scenario file's `[parameters]` included); a summit's information date still sets the rest,
+    and the parameters that place it in history (`PLACING`) cannot be set."""
     cache = cache if cache is not None else ScenarioCache()
+    placing = sorted(set(overrides or {}) & set(PLACING))
+    if placing:
+        raise ScenarioError(f"--set {placing[0]}: each summit of the history has its own "
+                            f"({', '.join(PLACING)} are set by its scenario); allowed: any other parameter")
     scenarios = [cache.scenario(s) if not isinstance(s, Scenario) else s for s in summits]
+    in_order(scenarios)
     scenarios = [s.with_parameters(**overrides) if overrides else s for s in scenarios]
     years_between = [next_one.params.data_year for next_one in scenarios[1:]] + [None]
     known_by = max((s.information.date for s in scenarios if s.information is not None), default=None)
     posture = known_by is not None and "us_pressure" not in (overrides or {})  # a set pressure holds throughout
     return [_history(int(seed), scenarios, years_between, StartingSpending(start), known_by if posture else None,
                      cache) for seed in seeds]
+
+
+def in_order(scenarios: Sequence[Scenario]) -> None:
+    """Refuse summits out of order: each must be held after the one before, from a later data year."""
+    if not scenarios:
+        raise ScenarioError("a history needs at least one summit")
+    for earlier, later in zip(scenarios, scenarios[1:]):
+        if (later.params.summit_year <= earlier.params.summit_year
+                or later.params.data_year <= earlier.params.data_year):
+            raise ScenarioError(f"{later.source}: its summit ({later.params.summit_year}, data of "
+                                f"{later.params.data_year}) must come after {earlier.name}'s "
+                                f"({earlier.params.summit_year}, data of {earlier.params.data_year})")
 
 
 def posture_by_year(years, known_by: dt.date) -> dict[int, float]:
@@ -157,15 +182,11 @@ def _summit(scenario: Scenario, facts: AllyFacts, ledger: Ledger, seed: int, unt
     opening = open_talks(alliance, facts, levers, [seed], ledger, cache)
     ended = negotiate(alliance, structure, opening)
     deal = bool(ended.deal[0])
-    target = implementation.targets(ended.deal[:, None], ended.flexibility, ended.draft.core_pct,
-                                    ended.stance.position)
-    talks_level = perception.threat_level_in_round(ended.rounds[:, None], levers)
     deadline = int(ended.draft.deadline_year[0, 0])
     last = until if until is not None else deadline
     pressure = posture_by_year(range(structure.data_year + 1, last + 1), known_by) if known_by is not None else None
-    projection = implementation.project_spending(
-        alliance, levers, opening.talks.circumstances, ended.stance, target, ended.draft.deadline_year, talks_level,
-        structure.data_year, ledger, keep_trajectory=True, until=last, us_pressure_by_year=pressure)
+    projection = implement(alliance, opening.talks, ended, structure.data_year, ledger, keep_trajectory=True,
+                           until=last, us_pressure_by_year=pressure)
     trajectory = projection.trajectory[0]
     projected = {structure.data_year + column: trajectory[:, column] for column in range(1, trajectory.shape[1])}
     core = float(ended.draft.core_pct[0, 0])

@@ -137,7 +137,8 @@ def project_spending(alliance: Alliance, params, circumstances: Circumstances, e
             floor = year_floor
             keeps_floor = keeps_pledge(own_ideal, floor, p.self_enforcing_pledges)
         pledged = yearly_step(spending, target, horizon - year + 1, ramp_pct, circumstances.fiscal, p.compliance_drag)
-        on_path = comply(spending, pledged, keeps_target, pressed)
+        on_path = np.where(np.asarray(alliance.accession_year) <= year,  # the package binds an ally from its accession
+                           comply(spending, pledged, keeps_target, pressed), spending)
         floored = comply(spending, floor_step(spending, floor, ramp_pct, circumstances.fiscal,
                                               p.compliance_drag), keeps_floor, pressed)
         own = adjust_toward_ideal(spending, own_ideal, p.adjustment_rate)
