@@ -11,6 +11,7 @@ import pandas as pd
 from experiments import lever_criteria as criteria
 from experiments.prose import fmt, markdown_table, provenance
 from experiments.saturation import saturation_sentence
+from sim.model.parameters import NegotiationProtocol
 
 TABLE_COLUMNS = ["lever", "measure", "threshold", "value measured", "pass/fail"]
 POINT_COLUMNS = ["lever", "protocol", "setting", "runs", "deal_probability", "core_target_pct", "core_target_pct_low",
@@ -100,8 +101,8 @@ finding about today's model, not a fault of the harness. This page is generated 
 Each lever is swept over its range on the built-in `hague2025` scenario, every other parameter at
 the scenario's value:
 
-- **US pressure**, 0 to 1 in steps of {criteria.PRESSURE_STEP:.2f}, under each protocol (mediator,
-  agenda_setter, challenge). Going from no pressure to the scenario's 2025 posture should either move the
+- **US pressure**, 0 to 1 in steps of {criteria.PRESSURE_STEP:.2f}, under each protocol
+  ({", ".join(protocol.value for protocol in NegotiationProtocol)}). Going from no pressure to the scenario's 2025 posture should either move the
   core by at least {criteria.PRESSURE_CORE_MOVE:.1f} pp or change whether there is a deal at all (the
   deal probability moving by at least {criteria.PRESSURE_DEAL_CHANGE:.1f}, either way: without pressure
   the talks may end with no new target, as the Washington summit of 2024 did): pressure that changes

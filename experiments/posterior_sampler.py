@@ -64,7 +64,7 @@ class NumberedSampler(Sampler):
         else:
             rate = max(accepted, 1) / evaluated
             wanted = math.ceil(BATCH_MARGIN * missing / rate)
-        return int(min(max(wanted, self.workers), MOST_PER_BATCH * n))
+        return int(min(max(wanted, 1), MOST_PER_BATCH * n))  # never the workers': the count must not depend on them
 
     def run(self, payload: bytes, seeds: list[int], pool) -> list:
         if pool is None:

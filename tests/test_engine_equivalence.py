@@ -106,7 +106,7 @@ EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
      "no deal"),
     ("hague2025", {"protocol": "agenda_setter"}, "no deal"),  # docs/ODD.md 7.6b: the US floor's related spending
     ("wales2014", {"protocol": "agenda_setter", "us_pressure": 0.9, "max_rounds": 4}, None),
-    ("hague2025", {"protocol": "baron_ferejohn"}, "deal"),  # docs/ODD.md 7.6d: proposals exchanged, then all take one
+    ("hague2025", {"protocol": "baron_ferejohn"}, "deal"),  # docs/ODD.md 7.6e: proposals exchanged, then all take one
     ("hague2025", {"protocol": "baron_ferejohn", "discount_factor": 0.5, "belief_error_pct": 2.0, "us_pressure": 0.6},
      None),
     ("hague2025", {"protocol": "baron_ferejohn", "max_rounds": 2, "caucus_bloc_votes": True}, None),

@@ -1,5 +1,8 @@
-"""The agenda_setter protocol: each round one ally, recognised with probability equal to its clout,
-proposes the package the others must take or leave (Baron & Ferejohn 1989).
+"""The agenda_setter protocol: each round one ally, recognised with probability equal to its clout
+(the recognition of Baron & Ferejohn 1989), sets the agenda under unanimity: it tables the package
+it wants among those every member prefers to no agreement, which the others take or leave
+(Romer & Rosenthal 1978; Tsebelis 2002). No discounting, no continuation values and nothing to
+distribute: that is the baron_ferejohn protocol (`sim/protocols/baron_ferejohn.py`).
 """
 
 from __future__ import annotations
@@ -28,13 +31,14 @@ def recognised(alliance: Alliance, draw):
 
 
 def propose_package(alliance: Alliance, params, circumstances: Circumstances, stances: Stance, proposer) -> Package:
-    """The recognised ally's proposal under unanimity, with full information (Baron & Ferejohn
-    1989): its own level, raised to the US floor if below it, by the earliest deadline at which
-    every member can ratify it with the related spending it carries (`package_money`); if none can by the latest deadline the proposer itself accepts
-    (its own deadline position), the most every member ratifies by then; and no more than every
-    member prefers to no agreement (`reversion.signing_core`). The proposer keeps
-    what the others leave it, the level, and pays in time, as far as it is willing to wait
-    (Rubinstein 1982: the proposer's advantage)."""
+    """The recognised ally's proposal as an agenda setter under unanimity, with full information
+    (Romer & Rosenthal 1978): its own level, raised to the US floor if below it, by the earliest
+    deadline at which every member can ratify it with the related spending it carries
+    (`package_money`); if none can by the latest deadline the proposer itself accepts (its own
+    deadline position), the most every member ratifies by then; and no more than every member
+    prefers to no agreement (`reversion.signing_core`). The proposer keeps what the others leave
+    it, the level, and pays in time, as far as it is willing to wait (Rubinstein 1982: the
+    proposer's advantage)."""
     p = params
     at_stake = alliance.bears_cost & alliance.votes
     own = np.sum(np.where(proposer, stances.position, 0.0), axis=-1, keepdims=True)
