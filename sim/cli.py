@@ -69,11 +69,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--json", action="store_true", help="print the outcome as one JSON object")
     run.add_argument("--out", type=Path, help="write round-by-round Parquet tables and a figure here")
     validate = commands.add_parser(
-        "validate", help="check the model against the Hague 2025 and Wales 2014 record",
-        description="Check the model against the record: the Hague 2025 and Wales 2014 cases, the 2015-2024 "
-                    "path and the 2024 hindcast against naive hindcasts, the one-shot baselines, each protocol, and "
-                    "parameters fitted on one case tested on the other. --json adds the forecast table; --out "
-                    "writes a report with figures.")
+        "validate", help="check the model against the record, 2014 to 2025",
+        description="Check the model against the record: the Hague 2025, Wales 2014 and Washington 2024 cases, the "
+                    "2015-2024 path and the 2024 hindcast against naive hindcasts, the chain of summits (Wales, "
+                    "Vilnius, the Hague as one history), the one-shot baselines, each protocol, and parameters "
+                    "fitted on one case tested on the other. --json adds the forecast table (from the chain); "
+                    "--out writes a report with figures.")
     validate.add_argument("--seeds", type=int, default=10, help="runs per case (seeds 0..N-1; default 10)")
     validate.add_argument("--json", action="store_true", help="print the results as one JSON object")
     validate.add_argument("--out", type=Path, help="write a markdown report with figures here")
@@ -314,7 +315,7 @@ def command_history(args) -> int:
     if args.seeds < 1:
         raise ParameterError(f"--seeds {args.seeds}: at least 1 history is needed")
     overrides = dict(parse_override(text) for text in args.overrides)
-    result = check_chain(range(args.seeds), overrides)
+    result = check_chain(range(args.seeds), overrides, forecast=args.json)  # the forecast is shown only in JSON
     args.stdout.print(json.dumps(without_nan(dataclasses.asdict(result)), default=float, allow_nan=False)
                       if args.json else aligned(chain_rows(result)))
     return 0

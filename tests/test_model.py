@@ -357,7 +357,7 @@ valid_overrides = st.fixed_dictionaries({
     "leverage": st.floats(0.0, 10.0),
     "concession_rate": st.floats(0.0, 1.0),
     "noise_sd_pct": st.floats(0.0, 2.0),
-    "data_year": st.sampled_from([2014, 2024]),
+    "data_year": st.sampled_from([2014, 2018, 2023, 2024]),
 })
 
 

@@ -11,6 +11,7 @@ steps by 2024.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 
@@ -29,7 +30,8 @@ FORECAST_BAND = (5, 95)  # percentiles of the 90% band over seeds
 
 @dataclass(frozen=True)
 class SummitCheck:
-    """One summit of the chain over the runs: means over the runs with a deal."""
+    """One summit of the chain over the runs: levels and deadlines are means over the runs with a
+    deal, shares over all runs."""
 
     scenario: str
     record_core_pct: float
@@ -70,8 +72,9 @@ def check_chain(seeds, overrides: dict | None = None, forecast: bool = True) -> 
     record = WalesRecord()
     years = tuple(range(record.summit_year + 1, record.hindcast_year + 1))
     iso3 = histories[0].iso3
-    actual = load_spending_record().path(iso3, years)
-    start = load_spending_record().path(iso3, (record.summit_year,))[:, 0]
+    spending = load_spending_record()
+    actual = spending.path(iso3, years)
+    start = spending.path(iso3, (record.summit_year,))[:, 0]
     paths = np.stack([history.spending_over(years) for history in histories])  # runs x allies x years
     scores = [metrics.path_score(path, actual, years) for path in paths]
     outcomes = with_summits(histories)
@@ -112,12 +115,16 @@ def leave_one_out(paths: np.ndarray, actual: np.ndarray) -> tuple[float, float]:
     return (min(maes), max(maes)) if maes else (float("nan"), float("nan"))
 
 
-RECORDED = {"wales2014": (WalesRecord().level_pct, WalesRecord().summit_year + WalesRecord().horizon_years),
-            "vilnius2023": (VilniusRecord().floor_pct, None),
-            "hague2025": (HagueRecord().core_pct, HagueRecord().deadline_year)}
+#: each summit's record: the level, and the deadline (None for an enduring floor)
+RECORDED = MappingProxyType({
+    "wales2014": (WalesRecord().level_pct, WalesRecord().summit_year + WalesRecord().horizon_years),
+    "vilnius2023": (VilniusRecord().floor_pct, None),
+    "hague2025": (HagueRecord().core_pct, HagueRecord().deadline_year)})
 
 
 def summit_check(name: str, outcomes, overrides: dict | None) -> SummitCheck:
+    """A summit's outcomes over the runs against the record and "the Secretary General's
+    proposal passes" (the capability targets' cost at the summit's parameters)."""
     deals = [o for o in outcomes if o.deal]
     flexibility: dict[str, float] = {}
     for outcome in deals:

@@ -26,7 +26,7 @@ from sim.analysis.history import HagueRecord, WalesRecord, WashingtonRecord
 from sim.data.spending_record import load_spending_record
 from sim.engines.model import AllianceModel
 from sim.engines.outcome import Baselines, without_nan
-from sim.model.parameters import NegotiationProtocol
+from sim.model.parameters import NegotiationProtocol, Parameters
 from sim.model.scenario import load_scenario
 
 CALIBRATION_DIR = Path(__file__).resolve().parents[2] / "configs" / "calibration"
@@ -398,14 +398,15 @@ def validate(seeds=DEFAULT_SEEDS) -> Validation:
                                   ensemble_passing=sum(meets_other_case(case, member, seeds) for member in ensemble)))
     chain = check_chain(seeds)
     return Validation(seeds=seeds, hague=hague_case({}, seeds), wales=wales_case({}, seeds), cross=cross,
-                      forecast=chain.forecast, protocols=by_protocol(seeds),
+                      forecast=chain.forecast, protocols=by_protocol(seeds, chain),
                       washington=washington_case({}, seeds), chain=chain)
 
 
-def by_protocol(seeds) -> dict[str, ProtocolResult]:
+def by_protocol(seeds, default_chain: ChainCheck | None = None) -> dict[str, ProtocolResult]:
     """Both cases under each protocol, every other parameter at its default, and the chain of
     summits; and both cases under each of the protocol's own fits (on both cases, on the Hague
-    alone, on Wales alone)."""
+    alone, on Wales alone). `default_chain`, the chain at the defaults where the caller has it,
+    serves the default protocol."""
     results = {}
     for protocol in NegotiationProtocol:
         overrides = {"protocol": protocol.value}
@@ -417,5 +418,7 @@ def by_protocol(seeds) -> dict[str, ProtocolResult]:
                 fits.append(CrossFit(fitted_on=case, hague=hague_case(values, seeds), wales=wales_case(values, seeds)))
         results[protocol.value] = ProtocolResult(protocol=protocol.value, hague=hague_case(overrides, seeds),
                                                  wales=wales_case(overrides, seeds), fits=fits,
-                                                 chain=check_chain(seeds, overrides, forecast=False))
+                                                 chain=default_chain if default_chain is not None
+                                                 and protocol is Parameters().protocol
+                                                 else check_chain(seeds, overrides, forecast=False))
     return results
