@@ -311,7 +311,6 @@ def command_history(args) -> int:
     from sim.analysis.chain_validation import check_chain
     from sim.analysis.validation_report import aligned, chain_rows
     from sim.engines.outcome import without_nan
-
     if args.seeds < 1:
         raise ParameterError(f"--seeds {args.seeds}: at least 1 history is needed")
     overrides = dict(parse_override(text) for text in args.overrides)
