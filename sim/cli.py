@@ -89,8 +89,8 @@ def add_history_parser(commands) -> None:
         "history", help="run Wales 2014, Vilnius 2023 and the Hague 2025 as one history",
         description="Run the chain of summits: Wales 2014, Vilnius 2023 and the Hague 2025, each negotiated from "
                     "the spending and the pledges the years before it left (no pledge after 2014 is given), "
-                    "against the record and the naive rules; --json prints it as one JSON object, with the forecast "
-                    "from the chain (each summit from the record of its data year, the pledges the chain's own).")
+                    "against the record and the naive rules; --json prints it as one JSON object, with each ally's "
+                    "path 2014-2024 (path_bands) and the forecast from the chain (from the record each summit knew).")
     history.add_argument("--seeds", type=int, default=10, help="histories (seeds 0..N-1; default 10)")
     history.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                          help="set a model parameter at every summit, e.g. --set us_pressure=0 (repeatable)")

@@ -222,3 +222,15 @@ def test_a_history_refuses_a_placing_parameter_and_summits_out_of_order():
         run_history((0,), overrides={"summit_year": 2030})
     with pytest.raises(ScenarioError, match="must come after Hague 2025's"):
         run_history((0,), summits=("hague2025", "wales2014"))
+
+
+def test_the_chains_path_bands_hold_every_ally_year_from_2014(chain):
+    """2014 is the record for every run (a band of width 0); later years spread over the runs, each
+    band holding its mean; Iceland, without forces, has none."""
+    record = load_spending_record()
+    poland = chain.path_bands["POL"]
+    assert list(poland) == list(range(2014, 2025)) and "ISL" not in chain.path_bands
+    start = float(record.path(("POL",), (2014,))[0, 0])
+    assert poland[2014] == pytest.approx({"mean": start, "p05": start, "p95": start})
+    for cells in chain.path_bands.values():
+        assert all(cell["p05"] - 1e-12 <= cell["mean"] <= cell["p95"] + 1e-12 for cell in cells.values())

@@ -58,6 +58,8 @@ class ChainCheck:
     at_two_percent_2024: float  # mean over runs
     # the path's error with each ally left out in turn (lowest, highest): how far one ally drives it
     leave_one_out_mae: tuple[float, float] = (float("nan"), float("nan"))
+    # path[iso3][year] = {"mean", "p05", "p95"}: the chain's own years, 2014-2024 (the hindcast)
+    path_bands: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
     # forecast[iso3][year] = {"mean", "p05", "p95"}: the chain run from the record each summit knew
     forecast: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
 
@@ -94,6 +96,7 @@ def check_chain(seeds, overrides: dict | None = None, forecast: bool = True) -> 
         at_two_percent_2024=float(np.mean([metrics.count_at_least(h.spending_in(record.hindcast_year))
                                            for h in histories])),
         leave_one_out_mae=leave_one_out(paths, actual),
+        path_bands=band_table(histories, range(record.summit_year, record.hindcast_year + 1)),
         forecast=forecast_table(run_history(seeds, overrides=overrides, start=StartingSpending.RECORD))
         if forecast else {},
     )
@@ -151,7 +154,12 @@ def forecast_table(histories: list[History]) -> dict[str, dict[int, dict[str, fl
     armed forces, has no entry."""
     last_data_year = max(outcome.data_year for outcome in histories[0].summits)
     last_year = max(history.years[-1] for history in histories)
-    years = range(last_data_year, last_year + 1)
+    return band_table(histories, range(last_data_year, last_year + 1))
+
+
+def band_table(histories: list[History], years) -> dict[str, dict[int, dict[str, float]]]:
+    """Each ally's spending in each of `years` over the histories: table[iso3][year] = {"mean",
+    "p05", "p95"}, a year over the runs that reach it, an ally with no figure (Iceland) left out."""
     paths = np.stack([history.spending_over(years) for history in histories])  # runs x allies x years
     table: dict[str, dict[int, dict[str, float]]] = {}
     for ally, code in enumerate(histories[0].iso3):
