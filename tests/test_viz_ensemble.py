@@ -107,6 +107,19 @@ def test_no_deal_at_all_gives_empty_histograms_on_fixed_axes():
     assert deadline["encoding"]["y"]["scale"]["domain"] == [0, 1]
 
 
+def test_no_deal_at_any_pressure_gives_the_core_curve_fixed_axes():
+    """Talks of a single round end with no deal at any pressure: the curve of the deals' core level
+    has nothing to draw, so its axis is fixed, or Vega warns of an infinite extent; with deals
+    the axis follows the data."""
+    pressures = np.array([0.0, 1.0])
+    result = run_batch("hague2025", [{"max_rounds": 1, "us_pressure": p} for p in pressures], range(2))
+    assert not result.deal.any()
+    _, core = pressure_chart(pressure_curve(pressures, result), 0.9).to_dict()["hconcat"]  # each with its mark
+    assert core["layer"][0]["encoding"]["y"]["scale"]["domain"] == [0, 1]
+    _, with_deals = pressure_chart(pressure_curve(np.array([0.0, 0.0, 1.0, 1.0]), tiny()), 0.9).to_dict()["hconcat"]
+    assert "domain" not in with_deals["layer"][0]["encoding"]["y"]["scale"]
+
+
 def test_keeps_pledge_needs_the_per_ally_results():
     with pytest.raises(ValueError, match="per_ally"):
         keeps_pledge(tiny(per_ally=False))

@@ -263,8 +263,12 @@ def pressure_chart(curve: pd.DataFrame, current: float) -> alt.HConcatChart:
     deal = base.encode(x=x, y=alt.Y("deal_probability:Q", title=None, axis=alt.Axis(format="%"),
                                     scale=alt.Scale(domain=[0, 1])), tooltip=tooltip).properties(
         title=_title(f"Deal probability ({seeds} seeds a point)"))
+    # with no deal at any pressure there is no level to plot: fixed, empty axes, or Vega warns of an
+    # infinite extent
+    any_deal = bool(np.isfinite(curve["core_pct"].to_numpy(dtype=float)).any()) if len(curve) else False
+    core_scale = alt.Scale(zero=False) if any_deal else alt.Scale(domain=[0, 1])
     core = base.transform_filter("isValid(datum.core_pct)").encode(
-        x=x, y=alt.Y("core_pct:Q", title=None, scale=alt.Scale(zero=False)), tooltip=tooltip).properties(
+        x=x, y=alt.Y("core_pct:Q", title=None, scale=core_scale), tooltip=tooltip).properties(
         title=_title("Core level of the deals (mean, %)"))
     return alt.hconcat(_with_mark(deal, current), _with_mark(core, current), spacing=16).properties(
         usermeta={"embedOptions": EMBED_OPTIONS})
