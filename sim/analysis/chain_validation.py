@@ -20,7 +20,7 @@ from sim.analysis.history import HagueRecord, VilniusRecord, WalesRecord
 from sim.data.spending_record import load_spending_record
 from sim.engines.chain import SUMMITS, History, StartingSpending, run_history, with_summits
 from sim.model.requirement import capability_requirement
-from sim.model.scenario import load_scenario
+from sim.model.scenario import Scenario, load_scenario
 
 VILNIUS_FLOOR_BAND = (1.8, 2.2)  # a floor this near the record's 2% counts as reproduced
 CHAIN_MOST_RUNS = 0.8  # of the runs, for Vilnius's floor
@@ -80,11 +80,12 @@ def check_chain(seeds, overrides: dict | None = None, forecast: bool = True) -> 
     paths = np.stack([history.spending_over(years) for history in histories])  # runs x allies x years
     scores = [metrics.path_score(path, actual, years) for path in paths]
     outcomes = with_summits(histories)
-    vilnius = outcomes.get(load_scenario("vilnius2023").name, [])
+    scenarios = {name: load_scenario(name) for name in SUMMITS}  # each file read once
+    vilnius = outcomes.get(scenarios["vilnius2023"].name, [])
     low, high = VILNIUS_FLOOR_BAND
     return ChainCheck(
         runs=len(histories),
-        summits=[summit_check(name, outcomes[load_scenario(name).name], overrides) for name in SUMMITS],
+        summits=[summit_check(name, scenarios[name], outcomes[scenarios[name].name], overrides) for name in SUMMITS],
         vilnius_floor_share=float(np.mean([o.deal and low <= o.core_pct <= high for o in vilnius])) if vilnius else 0.0,
         path=metrics.PathScore(mae_pp=float(np.mean([s.mae_pp for s in scores])),
                                spearman=float(np.mean([s.spearman for s in scores])),
@@ -125,7 +126,7 @@ RECORDED = MappingProxyType({
     "hague2025": (HagueRecord().core_pct, HagueRecord().deadline_year)})
 
 
-def summit_check(name: str, outcomes, overrides: dict | None) -> SummitCheck:
+def summit_check(name: str, scenario: Scenario, outcomes, overrides: dict | None) -> SummitCheck:
     """A summit's outcomes over the runs against the record and "the Secretary General's
     proposal passes" (the capability targets' cost at the summit's parameters)."""
     deals = [o for o in outcomes if o.deal]
@@ -133,7 +134,6 @@ def summit_check(name: str, outcomes, overrides: dict | None) -> SummitCheck:
     for outcome in deals:
         for code in outcome.flexibility:
             flexibility[code] = flexibility.get(code, 0.0) + 1.0 / len(outcomes)
-    scenario = load_scenario(name)
     scenario = scenario.with_parameters(**overrides) if overrides else scenario
     core, deadline = RECORDED[name]
     levels = [o.core_pct for o in deals]

@@ -30,6 +30,7 @@ from enum import StrEnum
 import numpy as np
 
 from sim.data.loader import AllyFacts
+from sim.data.us_posture import load_us_posture
 from sim.engines.batch import Levers, Structure, implement, negotiate, open_talks, window_columns
 from sim.model.alliance import Alliance
 from sim.model.pledges import Ledger, Pledge, PledgeKind
@@ -123,9 +124,11 @@ def run_history(seeds: Sequence[int], summits: Sequence[str | Scenario] = SUMMIT
     scenarios = [s.with_parameters(**overrides) if overrides else s for s in scenarios]
     years_between = [next_one.params.data_year for next_one in scenarios[1:]] + [None]
     known_by = max((s.information.date for s in scenarios if s.information is not None), default=None)
-    posture = known_by is not None and "us_pressure" not in (overrides or {})  # a set pressure holds throughout
-    return [_history(int(seed), scenarios, years_between, StartingSpending(start), known_by if posture else None,
-                     cache) for seed in seeds]
+    read = known_by is not None and "us_pressure" not in (overrides or {})  # a set pressure holds throughout
+    years = range(scenarios[0].params.data_year + 1, max(s.params.latest_deadline for s in scenarios) + 1)
+    pressure = posture_by_year(years, known_by) if read else None  # read once, for every run and summit
+    return [_history(int(seed), scenarios, years_between, StartingSpending(start), pressure, cache)
+            for seed in seeds]
 
 
 def in_order(scenarios: Sequence[Scenario]) -> None:
@@ -145,11 +148,12 @@ def posture_by_year(years, known_by: dt.date) -> dict[int, float]:
     December of the year before (`us_actor.read_posture`: the sitting administration's threats of
     the year before), never later than `known_by` (the last summit's information date: a forecast
     year keeps the posture that summit knew)."""
-    return {year: read_posture(min(dt.date(year - 1, 12, 31), known_by)).pressure for year in years}
+    events = load_us_posture()
+    return {year: read_posture(min(dt.date(year - 1, 12, 31), known_by), events).pressure for year in years}
 
 
 def _history(seed: int, scenarios: list[Scenario], years_between: list[int | None], start: StartingSpending,
-             known_by: dt.date | None, cache: ScenarioCache) -> History:
+             pressure: Mapping[int, float] | None, cache: ScenarioCache) -> History:
     first = cache.allies(scenarios[0])
     first_year = scenarios[0].params.data_year
     known: dict[int, np.ndarray] = {}  # each year's spending: where a summit started, then its years after
@@ -160,7 +164,7 @@ def _history(seed: int, scenarios: list[Scenario], years_between: list[int | Non
         if start is StartingSpending.CHAIN and data_year in known:  # the record only where the chain has no figure
             chained = known[data_year]
             facts = facts.with_spending(data_year, np.where(np.isnan(chained), facts.spending_pct(data_year), chained))
-        talked = _summit(scenario, facts, ledger, seed, until, known_by, cache)
+        talked = _summit(scenario, facts, ledger, seed, until, pressure, cache)
         outcomes.append(talked.outcome)
         known = ({year: spending for year, spending in known.items() if year < data_year}
                  | {data_year: facts.spending_pct(data_year)} | talked.years)
@@ -172,9 +176,9 @@ def _history(seed: int, scenarios: list[Scenario], years_between: list[int | Non
 
 
 def _summit(scenario: Scenario, facts: AllyFacts, ledger: Ledger, seed: int, until: int | None,
-            known_by: dt.date | None, cache: ScenarioCache) -> Talked:
+            pressure: Mapping[int, float] | None, cache: ScenarioCache) -> Talked:
     """One summit's talks (as `run_batch` runs them, for one run) and its years to `until` (to its
-    deadline for the last summit), under the US posture of each year where `known_by` is given."""
+    deadline for the last summit), under the US `pressure` of each year where given (`posture_by_year`)."""
     columns = window_columns(scenario, [{}], range(1))
     [(structure, rows)] = Structure.groups(columns)
     alliance = Alliance.of(facts, structure.data_year, structure.summit_year)
@@ -184,7 +188,6 @@ def _summit(scenario: Scenario, facts: AllyFacts, ledger: Ledger, seed: int, unt
     deal = bool(ended.deal[0])
     deadline = int(ended.draft.deadline_year[0, 0])
     last = until if until is not None else deadline
-    pressure = posture_by_year(range(structure.data_year + 1, last + 1), known_by) if known_by is not None else None
     projection = implement(alliance, opening.talks, ended, structure.data_year, ledger, keep_trajectory=True,
                            until=last, us_pressure_by_year=pressure)
     trajectory = projection.trajectory[0]
