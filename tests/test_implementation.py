@@ -2,8 +2,11 @@
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sim.model import implementation
+from sim.model.down_payment import down_payment
 
 
 def test_yearly_step_by_hand():
@@ -19,3 +22,22 @@ def test_an_ally_keeps_the_pledge_only_where_it_would_spend_that_much_on_its_own
     assert implementation.keeps_pledge(1.5, 2.0, False)  # every signature kept
     assert implementation.keeps_pledge(np.array([1.5, 2.5]), 2.0, True).tolist() == [False, True]
     assert implementation.keeps_pledge(np.array([[1.5], [1.5]]), 2.0, np.array([[True], [False]])).tolist() == [[False], [True]]
+
+
+def test_the_down_payment_by_hand():
+    """Spending 1.3, pledged floor 2.0: gap 0.7. Pressed share 0.8, fiscal 0.5, drag 0.4:
+    1 - 0.4 x 0.5 = 0.8 of the pressed share holds, 1.3 + 0.8 x 0.8 x 0.7 = 1.748."""
+    assert down_payment(1.3, 2.0, 0.8, 0.5, 0.4) == pytest.approx(1.748)
+    assert down_payment(1.3, 2.0, 0.0, 0.5, 0.4) == pytest.approx(1.3)  # not pressed: no decision beyond the budget
+    assert down_payment(2.4, 2.0, 1.0, 0.0, 0.4) == pytest.approx(2.4)  # above the floor: nothing to pay down
+    assert down_payment(1.3, 0.0, 1.0, 0.0, 0.4) == pytest.approx(1.3)  # no pledge made before the talks
+    assert down_payment(1.3, 2.0, 1.0, 0.0, 0.4) == pytest.approx(2.0)  # fully pressed, no fiscal pressure: the floor
+
+
+@given(spending=st.floats(0.0, 5.0), standing=st.floats(0.0, 5.0), share=st.floats(0.0, 1.0),
+       fiscal=st.floats(0.0, 1.0), drag=st.floats(0.0, 2.0), more=st.floats(0.0, 1.0))
+def test_the_down_payment_moves_toward_the_standing_floor_and_never_past_it(spending, standing, share, fiscal,
+                                                                            drag, more):
+    decided = down_payment(spending, standing, share, fiscal, drag)
+    assert spending <= decided <= max(spending, standing) + 1e-12
+    assert down_payment(spending, standing, min(share + more, 1.0), fiscal, drag) >= decided - 1e-12  # pressed harder

@@ -14,7 +14,9 @@ from sim.model.state import Package
 from sim.model.parameters import NO_DEADLINE_NAMED, MediatorRule
 from sim.model import pressure, reversion
 from sim.model.requirement import capability_requirement
-from sim.model.win_set import LEVEL_CEILING_PCT
+from sim.model.down_payment import down_payment
+from sim.model.implementation import enforcement_share
+from sim.model.win_set import LEVEL_CEILING_PCT, ramp
 from sim.model.scenario import EscapeClause, load_scenario
 
 SEEDS = range(5)
@@ -467,3 +469,25 @@ def test_allies_with_equal_ties_to_the_us_share_their_rank_whatever_the_row_orde
     np.testing.assert_array_equal(us_reliance(exports[::-1], troops[::-1], gdp)[::-1], reliance)
     # exports rank 0, 1.5, 1.5, 3 and troops per GDP 3, 1.5, 1.5, 0 (of 3): each ally's mean is a half
     np.testing.assert_array_equal(reliance, [0.5, 0.5, 0.5, 0.5, 0.0])
+
+
+def test_at_the_hague_the_allies_behind_the_vilnius_floor_pay_part_of_it_down_in_2025():
+    """A near-term move (`down_payment`; Fearon 1997, sinking costs): each ally's 2025 is at
+    least what it decided at the talks, a share of its gap to the 2% it pledged at Vilnius set by
+    the US's pressure and its reliance on the US. Belgium and Italy, pressed fully, reach the floor
+    in 2025, which their ordinary ramp would not carry them to from 1.3% and 1.5%."""
+    model = AllianceModel("hague2025", rng=0)
+    outcome = model.run()
+    p, alliance, circumstances = model.params, model.alliance, model.circumstances()
+    decided = down_payment(np.asarray(alliance.start_pct), circumstances.standing_pct,
+                           enforcement_share(p.us_pressure, alliance.us_reliance, p.enforcement_rate),
+                           circumstances.fiscal, p.compliance_drag)
+    ordinary = np.asarray(alliance.start_pct) + ramp(p, circumstances, model.stances())
+    by_code = allies_by_code(outcome)
+    for ally, least in zip(outcome.allies, decided):
+        if ally.trajectory:
+            assert ally.trajectory[2025] >= least - 1e-9, ally.iso3
+    for code in ("BEL", "ITA"):
+        index = [a.iso3 for a in outcome.allies].index(code)
+        assert by_code[code].trajectory[2025] == pytest.approx(2.0)
+        assert ordinary[index] < 2.0 - 0.1

@@ -16,6 +16,7 @@ import numpy as np
 
 from sim.model.alliance import Alliance
 from sim.model.burden import left_to_others
+from sim.model.down_payment import down_payment
 from sim.model.pledges import Ledger
 from sim.model.state import Circumstances, Stance
 from sim.model.win_set import own_spending_ideal, ramp
@@ -109,8 +110,9 @@ def project_spending(alliance: Alliance, params, circumstances: Circumstances, e
     otherwise: the fastest of the package's path,
     the standing floors of the `ledger` (each where the ally keeps it of its own accord,
     `keeps_pledge`, or as far as it is pressed to, `enforcement_share`), and its
-    own adjustment toward what the year's threat calls for. `ended` is each ally's stance
-    when the talks ended."""
+    own adjustment toward what the year's threat calls for; in the first year, at least what the
+    ally decided at the talks toward the floor it had already pledged (`down_payment`). `ended`
+    is each ally's stance when the talks ended."""
     p = params
     ramp_pct = ramp(p, circumstances, ended)
     spending = np.broadcast_to(alliance.start_pct, np.shape(target)).astype(float)
@@ -119,6 +121,9 @@ def project_spending(alliance: Alliance, params, circumstances: Circumstances, e
     if trajectory is not None:
         trajectory[..., 0] = spending
     pressure_by_year = us_pressure_by_year or {}
+    decided = down_payment(spending, circumstances.standing_pct,  # at the talks, for the first budget after them
+                           enforcement_share(p.us_pressure, alliance.us_reliance, p.enforcement_rate),
+                           circumstances.fiscal, p.compliance_drag)
     level = floor = pressure = None  # what this year's own ideal, pledges and enforcement were last computed for
     for year in range(data_year + 1, last_year + 1):
         going = year <= horizon if until is None else np.full(np.shape(target), True)
@@ -142,7 +147,10 @@ def project_spending(alliance: Alliance, params, circumstances: Circumstances, e
         floored = comply(spending, floor_step(spending, floor, ramp_pct, circumstances.fiscal,
                                               p.compliance_drag), keeps_floor, pressed)
         own = adjust_toward_ideal(spending, own_ideal, p.adjustment_rate)
-        spending = np.where(going, np.maximum(np.maximum(on_path, floored), own), spending)
+        budgeted = np.maximum(np.maximum(on_path, floored), own)
+        if year == data_year + 1:
+            budgeted = np.maximum(budgeted, decided)
+        spending = np.where(going, budgeted, spending)
         if trajectory is not None:
             trajectory[..., year - data_year] = np.where(going, spending, np.nan)
     if trajectory is not None:
