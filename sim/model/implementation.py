@@ -111,7 +111,7 @@ def project_spending(alliance: Alliance, params, circumstances: Circumstances, e
     the standing floors of the `ledger` (each where the ally keeps it of its own accord,
     `keeps_pledge`, or as far as it is pressed to, `enforcement_share`), and its
     own adjustment toward what the year's threat calls for; in the first year, at least what the
-    ally decided at the talks toward the floor it had already pledged (`down_payment`). `ended`
+    ally decided at the talks toward the floor already due (`down_payment`). `ended`
     is each ally's stance when the talks ended."""
     p = params
     ramp_pct = ramp(p, circumstances, ended)
@@ -121,7 +121,7 @@ def project_spending(alliance: Alliance, params, circumstances: Circumstances, e
     if trajectory is not None:
         trajectory[..., 0] = spending
     pressure_by_year = us_pressure_by_year or {}
-    decided = down_payment(spending, circumstances.standing_pct,  # at the talks, for the first budget after them
+    decided = down_payment(spending, ledger.floor_pct(data_year + 1, alliance.accession_year),  # due in the first budget
                            enforcement_share(p.us_pressure, alliance.us_reliance, p.enforcement_rate),
                            circumstances.fiscal, p.compliance_drag)
     level = floor = pressure = None  # what this year's own ideal, pledges and enforcement were last computed for
