@@ -15,23 +15,42 @@ from sim.model.scenario import load_scenario
 HAGUE_DAY = dt.date(2025, 6, 23)
 ALLIES = load_allies()
 EU = {code for code, member in zip(ALLIES.iso3, ALLIES.eu_member) if member}
-#: the EU allies whose April 2025 Eurostat debt was found (fiscal_vintages_sources.md)
-EUROSTAT_DEBT_FOUND = {"GRC", "ITA", "FRA", "BEL", "ESP", "EST", "BGR", "LUX", "DNK", "SWE", "LTU"}
+#: the allies with a figure found in each case's notification (fiscal_vintages_sources.md): Eurostat's
+#: first notification of the information date's year, for the year before it
+EUROSTAT_DEBT_FOUND = {"GRC", "ITA", "FRA", "BEL", "ESP", "EST", "BGR", "LUX", "DNK", "SWE", "LTU"}  # April 2025, 2024
+FOUND = {
+    "hague2025": {"gov_debt_pct_gdp": EUROSTAT_DEBT_FOUND,
+                  "deficit_pct_gdp": {"BEL", "CZE", "DEU", "DNK", "EST", "FRA", "GRC", "HRV", "ITA", "LUX", "NLD",
+                                      "POL", "PRT", "ROU", "SVK"}},
+    "washington2024": {"gov_debt_pct_gdp": {"EST", "BGR", "LUX", "DNK", "SWE", "LTU", "GRC", "ITA", "FRA", "ESP",
+                                            "BEL", "PRT"},  # April 2024, 2023
+                       "deficit_pct_gdp": {"DNK", "PRT", "ITA", "HUN", "ROU", "SVK"}},
+    "vilnius2023": {"gov_debt_pct_gdp": {"EST", "BGR", "LUX", "GRC", "ITA", "PRT", "ESP", "ROU"},  # April 2023, 2022
+                    "deficit_pct_gdp": {"ITA", "ROU", "HUN", "DNK", "NLD"}},
+    "wales2014": {"gov_debt_pct_gdp": {"EST", "BGR", "LUX", "LVA", "ROU", "LTU", "SWE", "GRC", "ITA", "PRT",
+                                       "BEL"},  # April 2014, 2013
+                  "deficit_pct_gdp": {"LUX", "EST", "DNK", "LVA", "SWE", "SVN", "GRC", "ESP", "GBR", "HRV", "PRT",
+                                      "FRA", "POL"}},
+}
 WITH_DEFICIT = {code for code, value in zip(ALLIES.iso3, ALLIES.deficit_pct_gdp) if value == value}
+ALL_GDP_BUT_BULGARIA = {("gdp_usd_bn", code) for code in ALLIES.iso3 if code != "BGR"}  # NATO's of 17 June 2024
+ALL_GDP = {("gdp_usd_bn", code) for code in ALLIES.iso3}
+
+
+def later_releases(found: dict[str, set[str]]) -> set[tuple[str, str]]:
+    """The debt and deficit a case takes from allies.csv (published 2025) for want of a figure of its
+    own notification: every debt, and every deficit allies.csv has, but those found."""
+    return ({("gov_debt_pct_gdp", code) for code in ALLIES.iso3 if code not in found["gov_debt_pct_gdp"]}
+            | {("deficit_pct_gdp", code) for code in WITH_DEFICIT - found["deficit_pct_gdp"]})
+
+
 #: the inputs each case takes from a release later than its information date, as named in
 #: sim/data/README.md ("Vintage"): (variable, allies)
 KNOWN_LATER_RELEASES = {
-    "hague2025": {("gdp_usd_bn", code) for code in ALLIES.iso3 if code != "BGR"}
-                 | {("gov_debt_pct_gdp", code) for code in ALLIES.iso3 if code not in EUROSTAT_DEBT_FOUND},
-    "washington2024": {("gdp_usd_bn", code) for code in ALLIES.iso3 if code != "BGR"}
-                      | {("gov_debt_pct_gdp", code) for code in ALLIES.iso3}
-                      | {("deficit_pct_gdp", code) for code in WITH_DEFICIT},
-    "vilnius2023": {("gdp_usd_bn", code) for code in ALLIES.iso3}
-                   | {("gov_debt_pct_gdp", code) for code in ALLIES.iso3}
-                   | {("deficit_pct_gdp", code) for code in WITH_DEFICIT},
-    "wales2014": {("gdp_usd_bn", code) for code in ALLIES.iso3}
-                 | {("gov_debt_pct_gdp", code) for code in ALLIES.iso3}
-                 | {("deficit_pct_gdp", code) for code in WITH_DEFICIT},
+    "hague2025": ALL_GDP_BUT_BULGARIA | later_releases(FOUND["hague2025"]),
+    "washington2024": ALL_GDP_BUT_BULGARIA | later_releases(FOUND["washington2024"]),
+    "vilnius2023": ALL_GDP | later_releases(FOUND["vilnius2023"]),
+    "wales2014": ALL_GDP | later_releases(FOUND["wales2014"]),
 }
 
 
@@ -171,3 +190,53 @@ def test_a_scenario_without_an_information_date_keeps_allies_csv(tmp_path):
 
 def test_the_shipped_table_is_where_the_loader_looks():
     assert default_vintages_path().name == "fiscal_vintages.csv" and default_vintages_path().exists()
+
+
+#: each case's information date and the notification it reads: Eurostat's first of that year
+NOTIFICATIONS = {"wales2014": ("EUROSTAT_EDP_APR2014", dt.date(2014, 4, 23), 2013),
+                 "vilnius2023": ("EUROSTAT_EDP_APR2023", dt.date(2023, 4, 21), 2022),
+                 "washington2024": ("EUROSTAT_EDP_APR2024", dt.date(2024, 4, 22), 2023),
+                 "hague2025": ("EUROSTAT_EDP_APR2025", dt.date(2025, 4, 22), 2024)}
+
+
+def test_every_notification_covers_the_eu_allies_of_its_time():
+    """Each first notification covers every member state, so each EU ally has a debt row and a
+    deficit row (empty where not found); in April 2014 the United Kingdom was one of them."""
+    figures = load_fiscal_vintages()
+    for source, published, year in NOTIFICATIONS.values():
+        rows = [f for f in figures if f.source == source]
+        assert rows and {(f.published, f.year) for f in rows} == {(published, year)}, source
+        members = EU | {"GBR"} if year == 2013 else EU
+        for variable in ("deficit_pct_gdp", "gov_debt_pct_gdp"):
+            assert {f.iso3 for f in rows if f.variable == variable} == members, (source, variable)
+
+
+@pytest.mark.parametrize("case", sorted(NOTIFICATIONS))
+def test_the_figures_found_are_exactly_those_the_case_takes(case):
+    """The table's non-empty cells of a case's notification are the FOUND sets the exceptions above
+    subtract: the exceptions shrink by what was found, no more."""
+    source, _, year = NOTIFICATIONS[case]
+    figures = [f for f in load_fiscal_vintages() if f.source == source and f.value is not None]
+    for variable in ("deficit_pct_gdp", "gov_debt_pct_gdp"):
+        assert {f.iso3 for f in figures if f.variable == variable} == FOUND[case][variable], variable
+    inputs = load_scenario(case).fiscal_inputs()
+    assert inputs.year == year
+    dated = {(item.variable, item.iso3): item for item in inputs.inputs if item.from_dated_table}
+    assert {key for key in dated} == {(variable, code) for variable, codes in FOUND[case].items() for code in codes}
+    assert all(item.source == source and item.year == year for item in dated.values())
+
+
+@pytest.mark.parametrize("case, debt, deficit", [
+    # the figures as read (fiscal_vintages_sources.md); the deficit stored positive, a surplus negative
+    ("wales2014", {"GRC": 175.1, "EST": 10.0, "BEL": 101.5}, {"SVN": 14.7, "GBR": 5.8, "LUX": -0.1}),
+    ("vilnius2023", {"GRC": 171.3, "ITA": 144.4, "ROU": 47.3}, {"ITA": 8.0, "DNK": -3.3, "NLD": 0.0}),
+    ("washington2024", {"GRC": 161.9, "PRT": 99.1, "SWE": 31.2}, {"ITA": 7.4, "HUN": 6.7, "PRT": -1.2}),
+])
+def test_a_historical_alliance_takes_the_notification_of_its_time(case, debt, deficit):
+    scenario = load_scenario(case)
+    alliance = Alliance.of(scenario.allies(), scenario.params.data_year, scenario.params.summit_year)
+    debts, deficits = dict(zip(alliance.iso3, alliance.debt_pct_gdp)), dict(zip(alliance.iso3, alliance.deficit_pct_gdp))
+    assert {code: debts[code] for code in debt} == debt
+    assert {code: deficits[code] for code in deficit} == deficit
+    # an ally the notification's reports do not name keeps allies.csv's (later) figure
+    assert debts["USA"] == dict(zip(ALLIES.iso3, ALLIES.debt_pct_gdp))["USA"]
