@@ -86,11 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def add_history_parser(commands) -> None:
     history = commands.add_parser(
-        "history", help="run Wales 2014, Vilnius 2023 and the Hague 2025 as one history",
+        "history", help="run Wales 2014, Vilnius 2023, the Hague 2025 and its 2029 review as one history",
         description="Run the chain of summits: Wales 2014, Vilnius 2023 and the Hague 2025, each negotiated from "
-                    "the spending and the pledges the years before it left (no pledge after 2014 is given), "
-                    "against the record and the naive rules; --json prints it as one JSON object, with each ally's "
-                    "path 2014-2024 (path_bands) and the forecast from the chain (from the record each summit knew).")
+                    "the spending and the pledges the years before it left (no pledge after 2014 is given), and the "
+                    "Hague's review of 2029, against the record and the naive rules; --json prints one JSON object, "
+                    "with each ally's path 2014-2024 (path_bands) and the forecast (from the record each summit knew).")
     history.add_argument("--seeds", type=int, default=10, help="histories (seeds 0..N-1; default 10)")
     history.add_argument("--set", dest="overrides", action="append", default=[], metavar="NAME=VALUE",
                          help="set a model parameter at every summit, e.g. --set us_pressure=0 (repeatable)")
@@ -314,7 +314,7 @@ def command_history(args) -> int:
     if args.seeds < 1:
         raise ParameterError(f"--seeds {args.seeds}: at least 1 history is needed")
     overrides = dict(parse_override(text) for text in args.overrides)
-    result = check_chain(range(args.seeds), overrides, forecast=args.json)  # the forecast is shown only in JSON
+    result = check_chain(range(args.seeds), overrides)  # the forecast's years are shown only in JSON, its review in both
     args.stdout.print(json.dumps(without_nan(dataclasses.asdict(result)), default=float, allow_nan=False)
                       if args.json else aligned(chain_rows(result)))
     return 0

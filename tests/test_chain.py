@@ -89,10 +89,12 @@ def test_each_summit_after_the_first_starts_from_the_chains_years_or_the_record(
     np.testing.assert_array_equal(chained.spending_over(range(2014, 2023)), recorded.spending_over(range(2014, 2023)))
 
 
-def test_the_path_runs_from_2014_to_the_last_summits_deadline():
+def test_the_path_runs_from_2014_to_the_last_summits_deadline_or_its_reviews():
     history, = run_history((0,))
     hague = history.summit(load_scenario("hague2025").name)
-    assert history.years[0] == 2014 and history.years[-1] == hague.deadline_year
+    assert history.years[0] == 2014 and history.years[-1] == history.review.deadline_year
+    unreviewed, = run_history((0,), review=None)
+    assert unreviewed.years[-1] == hague.deadline_year
     assert np.isnan(history.spending_in(2014)[history.iso3.index("ISL")])
     assert not np.isnan(history.spending_in(2030)[history.iso3.index("ESP")])
 
@@ -162,6 +164,7 @@ def test_the_history_command_prints_the_chain_and_refuses_a_bad_lever(capsys):
     assert main(["history", "--seeds", "2"]) == 0
     out = capsys.readouterr().out
     assert "Vilnius 2023: core, deadline" in out and "2% in steps" in out
+    assert "Hague 2025 review 2029 (forecast): core, deadline" in out
     assert main(["history", "--seeds", "1", "--set", "us_pressure=7"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "us_pressure: 7.0 is out of range" in err[0]
@@ -234,3 +237,60 @@ def test_the_chains_path_bands_hold_every_ally_year_from_2014(chain):
     assert poland[2014] == pytest.approx({"mean": start, "p05": start, "p95": start})
     for cells in chain.path_bands.values():
         assert all(cell["p05"] - 1e-12 <= cell["mean"] <= cell["p95"] + 1e-12 for cell in cells.values())
+
+
+# --- the Hague's review of 2029 ---------------------------------------------------------------
+
+def test_the_review_keeps_the_years_its_summits_statements_named():
+    """The Hague: the US asked 5% by 2032 (7 years after 2025), the threat's horizon "within five
+    years" (2030). Reviewed in 2029 from the same information: 3 years to the US's deadline, 1 to
+    the horizon; everything else is the Hague's, the data year included."""
+    from sim.engines.chain import HAGUE_REVIEW, reviewing
+
+    hague = load_scenario("hague2025")
+    review = reviewing(hague, HAGUE_REVIEW)
+    assert review.params.summit_year == 2029 and review.params.data_year == hague.params.data_year
+    assert review.params.us_deadline_years == pytest.approx(hague.params.us_deadline_years - 4)
+    assert review.params.threat_horizon_years == pytest.approx(max(hague.params.threat_horizon_years - 4, 1.0))
+    assert review.information == hague.information and review.name == "Hague 2025 review 2029"
+    assert reviewing(load_scenario("wales2014"), HAGUE_REVIEW) is None  # not the summit it reviews
+
+
+def test_a_review_before_its_summit_is_refused():
+    from sim.engines.chain import Review, reviewing
+    from sim.model.scenario import ScenarioError
+
+    with pytest.raises(ScenarioError, match="must come after its summit"):
+        reviewing(load_scenario("hague2025"), Review(of_summit_year=2025, year=2025, source="s"))
+
+
+def test_the_review_changes_nothing_before_its_year_and_opens_from_the_chains_spending():
+    reviewed = run_history((0, 1), start=StartingSpending.RECORD)
+    unreviewed = run_history((0, 1), start=StartingSpending.RECORD, review=None)
+    for with_review, without in zip(reviewed, unreviewed):
+        assert without.review is None and with_review.summits == without.summits
+        review = with_review.review
+        assert (review.summit_year, review.data_year) == (2029, 2028)
+        years = range(2014, 2029)
+        np.testing.assert_array_equal(with_review.spending_over(years), without.spending_over(years))
+        end = review.deadline_year if review.deal else with_review.summits[-1].deadline_year
+        assert with_review.years[-1] == end
+
+
+def test_talks_that_end_without_a_deal_keep_the_path_they_were_to_revise():
+    """Under the US posture of 2024 the Hague's talks end without a deal; held as a review of a
+    standing path (3% for every ally by 2035), the allies keep that path: the years run to its
+    deadline, and an ally that keeps it reaches no less than without it (its own position)."""
+    from sim.engines.chain import _summit
+    from sim.model.implementation import StandingPath
+    from sim.model.scenario import ScenarioCache
+
+    cache = ScenarioCache()
+    scenario = load_scenario("us_posture_2024")
+    facts = cache.allies(scenario)
+    standing = StandingPath(target=np.full(facts.count, 3.0), deadline_year=2035)
+    kept = _summit(scenario, facts, Ledger(), 0, None, None, cache, standing=standing)
+    own = _summit(scenario, facts, Ledger(), 0, None, None, cache)
+    assert not kept.outcome.deal and kept.path is standing
+    assert max(kept.years) == 2035
+    assert np.nansum(kept.years[2035]) > np.nansum(own.years[2035])

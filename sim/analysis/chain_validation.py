@@ -45,6 +45,19 @@ class SummitCheck:
 
 
 @dataclass(frozen=True)
+class ReviewCheck:
+    """The last summit's review in the forecast (`chain.Review`): shares over all runs, the level
+    and deadline as means over the runs that revised the path."""
+
+    scenario: str
+    year: int
+    revised_share: float  # runs whose review agreed a new path; the others keep the summit's
+    core_pct: float  # NaN where no run revised it
+    deadline_year: float
+    flexibility_share: dict[str, float]  # ally -> share of runs carried with a side letter
+
+
+@dataclass(frozen=True)
 class ChainCheck:
     """The chain against the record, over `runs` histories started from 2014 alone."""
 
@@ -62,6 +75,7 @@ class ChainCheck:
     path_bands: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
     # forecast[iso3][year] = {"mean", "p05", "p95"}: the chain run from the record each summit knew
     forecast: dict[str, dict[int, dict[str, float]]] = field(default_factory=dict)
+    review: ReviewCheck | None = None  # the forecast's review of the last summit, where one is held
 
     def naive_best_mae(self) -> float:
         return min(self.no_change.mae_pp, self.everyone_to_two.mae_pp, self.linear_to_two.mae_pp)
@@ -80,6 +94,7 @@ def check_chain(seeds, overrides: dict | None = None, forecast: bool = True) -> 
     paths = np.stack([history.spending_over(years) for history in histories])  # runs x allies x years
     scores = [metrics.path_score(path, actual, years) for path in paths]
     outcomes = with_summits(histories)
+    forecasting = run_history(seeds, overrides=overrides, start=StartingSpending.RECORD) if forecast else []
     scenarios = {name: load_scenario(name) for name in SUMMITS}  # each file read once
     vilnius = outcomes.get(scenarios["vilnius2023"].name, [])
     low, high = VILNIUS_FLOOR_BAND
@@ -98,9 +113,27 @@ def check_chain(seeds, overrides: dict | None = None, forecast: bool = True) -> 
                                            for h in histories])),
         leave_one_out_mae=leave_one_out(paths, actual),
         path_bands=band_table(histories, range(record.summit_year, record.hindcast_year + 1)),
-        forecast=forecast_table(run_history(seeds, overrides=overrides, start=StartingSpending.RECORD))
-        if forecast else {},
+        forecast=forecast_table(forecasting) if forecasting else {},
+        review=review_check(forecasting),
     )
+
+
+def review_check(histories: list[History]) -> ReviewCheck | None:
+    """The review over the histories that held one (None if none did: no deal to review, or a
+    deadline before the review's year)."""
+    reviews = [history.review for history in histories if history.review is not None]
+    if not reviews:
+        return None
+    revised = [review for review in reviews if review.deal]
+    flexibility: dict[str, float] = {}
+    for review in revised:
+        for code in review.flexibility:
+            flexibility[code] = flexibility.get(code, 0.0) + 1.0 / len(histories)
+    return ReviewCheck(
+        scenario=reviews[0].scenario, year=reviews[0].summit_year, revised_share=len(revised) / len(histories),
+        core_pct=float(np.mean([r.core_pct for r in revised])) if revised else float("nan"),
+        deadline_year=float(np.mean([r.deadline_year for r in revised])) if revised else float("nan"),
+        flexibility_share=flexibility)
 
 
 def leave_one_out(paths: np.ndarray, actual: np.ndarray) -> tuple[float, float]:

@@ -72,6 +72,10 @@ def chain_rows(c: ChainCheck | None) -> list[tuple[str, ...]]:
         rows.append((f"{summit.scenario}: core, deadline", record,
                      f"{_f(summit.core_pct)} by {_f(summit.deadline_year, 1)} ({summit.deal_share:.0%} deals)",
                      _f(summit.proposal_passes_pct), "", ""))
+    if c.review is not None:
+        r = c.review
+        rows.append((f"{r.scenario} (forecast): core, deadline", "after the record",
+                     f"{_f(r.core_pct)} by {_f(r.deadline_year, 1)} ({r.revised_share:.0%} revised)", "", "", ""))
     rows += [("Vilnius floor within 1.8-2.2% (share of runs)", "yes", _f(c.vilnius_floor_share), "", "", ""),
              ("path 2015-2024", "", "model", "no change", "all to 2%", "2% in steps"),
              ("mean absolute error, pp", "", _f(c.path.mae_pp, 3), _f(c.no_change.mae_pp, 3),

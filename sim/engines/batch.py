@@ -346,15 +346,22 @@ def negotiate(alliance: Alliance, structure: Structure, opening: Opening) -> Con
 
 def implement(alliance: Alliance, opening: Talks, ended: Concluded, data_year: int, ledger: Ledger,
               keep_trajectory: bool, until: int | None = None,
-              us_pressure_by_year: Mapping[int, float] | None = None) -> implementation.Projection:
+              us_pressure_by_year: Mapping[int, float] | None = None,
+              standing: implementation.StandingPath | None = None) -> implementation.Projection:
     """`AllianceModel.project_spending` for every run of the group; a run's path stops at its
-    deadline, or at `until` (a chain of summits: `implementation.project_spending`)."""
+    deadline, or at `until` (a chain of summits: `implementation.project_spending`). Where the
+    talks revised an earlier package (a chain's review), a run without a deal keeps the
+    `standing` path instead of each ally's own position."""
     levers = opening.levers
     target = implementation.targets(ended.deal[:, None], ended.flexibility, ended.draft.core_pct,
                                     ended.stance.position)
+    horizon = ended.draft.deadline_year
+    if standing is not None:
+        target = np.where(ended.deal[:, None], target, standing.target)
+        horizon = np.where(ended.deal[:, None], horizon, standing.deadline_year)
     talks_level = perception.threat_level_in_round(ended.rounds[:, None], levers)
     return implementation.project_spending(alliance, levers, opening.circumstances, ended.stance, target,
-                                           ended.draft.deadline_year, talks_level, data_year, ledger, keep_trajectory,
+                                           horizon, talks_level, data_year, ledger, keep_trajectory,
                                            until=until, us_pressure_by_year=us_pressure_by_year)
 
 

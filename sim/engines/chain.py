@@ -22,6 +22,7 @@ The last summit's years run to its deadline: the chain's forecast.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from sim.data.loader import AllyFacts
 from sim.data.us_posture import load_us_posture
 from sim.engines.batch import Levers, Structure, implement, negotiate, open_talks, window_columns
 from sim.model.alliance import Alliance
+from sim.model.implementation import StandingPath
 from sim.model.pledges import Ledger, Pledge, PledgeKind
 from sim.model.scenario import Scenario, ScenarioCache, ScenarioError
 from sim.model.us_actor import read_posture
@@ -41,6 +43,28 @@ from sim.model.us_actor import read_posture
 SUMMITS = ("wales2014", "vilnius2023", "hague2025")
 #: Parameters that place a summit in history: each summit's own, never set for the whole chain.
 PLACING = ("summit_year", "data_year", "threat_event_year")
+
+
+@dataclass(frozen=True)
+class Review:
+    """A review that a summit's declaration sets: in `year` the allies may revise its path.
+
+    They hold talks under the same rules, from the spending the chain projected for the year
+    before, seeing what the summit saw (its information date: nothing later is known to a
+    forecast), with its statements' years kept (a horizon "within five years" of 2025 is a
+    year away in 2029). A revision needs consensus like any package; without one the summit's
+    path stands (the standing package is the status quo a veto defends: Tsebelis 2002). The
+    summit's pledge stays in the ledger either way: from its deadline its floor binds whatever
+    the review agreed."""
+
+    of_summit_year: int  # the summit whose path is reviewed
+    year: int
+    source: str
+
+
+#: "The trajectory and balance of spending under this commitment will be reviewed in 2029, in
+#: light of the strategic environment and updated Capability Targets."
+HAGUE_REVIEW = Review(of_summit_year=2025, year=2029, source="The Hague Summit Declaration, 25 June 2025, paragraph 3")
 
 
 class StartingSpending(StrEnum):
@@ -74,6 +98,7 @@ class History:
     summits: tuple[SummitOutcome, ...]
     first_year: int
     path: np.ndarray  # allies x years from `first_year`: the record's first year, then the chain's
+    review: SummitOutcome | None = None  # the last summit's review, where one was held
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -103,13 +128,15 @@ class Talked:
     outcome: SummitOutcome
     pledge: Pledge | None  # what it adds to the ledger
     years: dict[int, np.ndarray]  # each projected year's spending, from the year after the data year
+    path: StandingPath  # what each ally implements, to which deadline
 
 
 def run_history(seeds: Sequence[int], summits: Sequence[str | Scenario] = SUMMITS,
                 overrides: Mapping[str, object] | None = None, start: StartingSpending = StartingSpending.CHAIN,
-                cache: ScenarioCache | None = None) -> list[History]:
+                cache: ScenarioCache | None = None, review: Review | None = HAGUE_REVIEW) -> list[History]:
     """One history per seed: `summits` in order, each run by the batch engine from what the
-    chain left it (`start`). `overrides` are parameters set for every summit (a lever swept
+    chain left it (`start`), then the `review` of the last summit where it reviews that one and
+    falls before its deadline. `overrides` are parameters set for every summit (a lever swept
     across the history: for instance `us_pressure`, which then holds in every year between the
     summits too, where otherwise each year reads the US's posture, a pressure set in a
     scenario file's `[parameters]` included); a summit's information date still sets the rest,
@@ -125,10 +152,29 @@ def run_history(seeds: Sequence[int], summits: Sequence[str | Scenario] = SUMMIT
     years_between = [next_one.params.data_year for next_one in scenarios[1:]] + [None]
     known_by = max((s.information.date for s in scenarios if s.information is not None), default=None)
     read = known_by is not None and "us_pressure" not in (overrides or {})  # a set pressure holds throughout
-    years = range(scenarios[0].params.data_year + 1, max(s.params.latest_deadline for s in scenarios) + 1)
+    reviewed = reviewing(scenarios[-1], review)
+    last_deadline = max([s.params.latest_deadline for s in scenarios]
+                        + ([reviewed.params.latest_deadline] if reviewed is not None else []))
+    years = range(scenarios[0].params.data_year + 1, last_deadline + 1)
     pressure = posture_by_year(years, known_by) if read else None  # read once, for every run and summit
-    return [_history(int(seed), scenarios, years_between, StartingSpending(start), pressure, cache)
+    return [_history(int(seed), scenarios, years_between, StartingSpending(start), pressure, cache, reviewed)
             for seed in seeds]
+
+
+def reviewing(summit: Scenario, review: Review | None) -> Scenario | None:
+    """The talks of `review` as a scenario: `summit`'s, held in the review's year, with the years
+    its statements named kept (the US's deadline and the threat's horizon count from the summit);
+    None where the review is not of this summit."""
+    if review is None or summit.params.summit_year != review.of_summit_year:
+        return None
+    if review.year <= summit.params.summit_year:
+        raise ScenarioError(f"the review of {summit.name} ({review.year}) must come after its summit "
+                            f"({summit.params.summit_year})")
+    later = review.year - summit.params.summit_year
+    p = summit.params
+    return dataclasses.replace(summit.with_parameters(
+        summit_year=review.year, us_deadline_years=max(p.us_deadline_years - later, 1.0),
+        threat_horizon_years=max(p.threat_horizon_years - later, 1.0)), name=f"{summit.name} review {review.year}")
 
 
 def in_order(scenarios: Sequence[Scenario]) -> None:
@@ -153,7 +199,7 @@ def posture_by_year(years, known_by: dt.date) -> dict[int, float]:
 
 
 def _history(seed: int, scenarios: list[Scenario], years_between: list[int | None], start: StartingSpending,
-             pressure: Mapping[int, float] | None, cache: ScenarioCache) -> History:
+             pressure: Mapping[int, float] | None, cache: ScenarioCache, reviewed: Scenario | None) -> History:
     first = cache.allies(scenarios[0])
     first_year = scenarios[0].params.data_year
     known: dict[int, np.ndarray] = {}  # each year's spending: where a summit started, then its years after
@@ -170,40 +216,55 @@ def _history(seed: int, scenarios: list[Scenario], years_between: list[int | Non
                  | {data_year: facts.spending_pct(data_year)} | talked.years)
         if talked.pledge is not None:
             ledger = ledger.adding(talked.pledge)
+    review = None
+    if reviewed is not None and talked.outcome.deal and reviewed.params.summit_year < talked.outcome.deadline_year:
+        opens = reviewed.params.summit_year - 1  # the talks open from the chain's spending of the year before
+        facts = cache.allies(reviewed).with_spending(opens, known[opens])
+        revised = _summit(reviewed, facts, ledger, seed, None, pressure, cache, opens_from=opens,
+                          standing=talked.path)
+        review = revised.outcome
+        known = {year: spending for year, spending in known.items() if year <= opens} | revised.years
     last = max(known)
     path = np.stack([known.get(year, np.full(first.count, np.nan)) for year in range(first_year, last + 1)], axis=1)
-    return History(seed=seed, iso3=tuple(first.iso3), summits=tuple(outcomes), first_year=first_year, path=path)
+    return History(seed=seed, iso3=tuple(first.iso3), summits=tuple(outcomes), first_year=first_year, path=path,
+                   review=review)
 
 
 def _summit(scenario: Scenario, facts: AllyFacts, ledger: Ledger, seed: int, until: int | None,
-            pressure: Mapping[int, float] | None, cache: ScenarioCache) -> Talked:
+            pressure: Mapping[int, float] | None, cache: ScenarioCache, opens_from: int | None = None,
+            standing: StandingPath | None = None) -> Talked:
     """One summit's talks (as `run_batch` runs them, for one run) and its years to `until` (to its
-    deadline for the last summit), under the US `pressure` of each year where given (`posture_by_year`)."""
+    deadline for the last summit), under the US `pressure` of each year where given (`posture_by_year`).
+    The talks open from the spending of `opens_from` (a review: the chain's), the scenario's data year
+    otherwise; talks that revise a `standing` path keep it where they end without a deal."""
     columns = window_columns(scenario, [{}], range(1))
     [(structure, rows)] = Structure.groups(columns)
-    alliance = Alliance.of(facts, structure.data_year, structure.summit_year)
+    opens = structure.data_year if opens_from is None else opens_from
+    alliance = Alliance.of(facts, opens, structure.summit_year)
     levers = Levers.of_columns(columns, rows)
     opening = open_talks(alliance, facts, levers, [seed], ledger, cache)
     ended = negotiate(alliance, structure, opening)
     deal = bool(ended.deal[0])
     deadline = int(ended.draft.deadline_year[0, 0])
-    last = until if until is not None else deadline
-    projection = implement(alliance, opening.talks, ended, structure.data_year, ledger, keep_trajectory=True,
-                           until=last, us_pressure_by_year=pressure)
+    kept = standing if standing is not None and not deal else None
+    last = until if until is not None else (deadline if kept is None else kept.deadline_year)
+    projection = implement(alliance, opening.talks, ended, opens, ledger, keep_trajectory=True,
+                           until=last, us_pressure_by_year=pressure, standing=standing)
     trajectory = projection.trajectory[0]
-    projected = {structure.data_year + column: trajectory[:, column] for column in range(1, trajectory.shape[1])}
+    projected = {opens + column: trajectory[:, column] for column in range(1, trajectory.shape[1])}
     core = float(ended.draft.core_pct[0, 0])
     at_table = np.asarray(alliance.at_table)
     iso3 = np.asarray(alliance.iso3)
     outcome = SummitOutcome(
-        scenario=scenario.name, summit_year=structure.summit_year, data_year=structure.data_year, deal=deal,
+        scenario=scenario.name, summit_year=structure.summit_year, data_year=opens, deal=deal,
         core_pct=core if deal else float("nan"), deadline_year=deadline if deal else None,
         rounds=int(ended.rounds[0]),
         holdouts=tuple(str(code) for code in iso3[at_table & ~ended.stance.accepted[0]]),
         flexibility=tuple(str(code) for code in iso3[ended.flexibility[0]]) if deal else ())
     pledge = Pledge(name=scenario.name, kind=PledgeKind.FLOOR, level_pct=core, from_year=deadline,
                     source=f"the chain's {scenario.name} talks", made_year=structure.summit_year) if deal else None
-    return Talked(outcome=outcome, pledge=pledge, years=projected)
+    path = StandingPath(target=projection.target[0], deadline_year=deadline) if kept is None else kept
+    return Talked(outcome=outcome, pledge=pledge, years=projected, path=path)
 
 
 def with_summits(histories: Sequence[History]) -> dict[str, list[SummitOutcome]]:

@@ -93,6 +93,14 @@ class Projection:
     trajectory: np.ndarray | None  # (..., allies, years): NaN after each run's deadline and without forces
 
 
+@dataclass(frozen=True)
+class StandingPath:
+    """An earlier package's path, which stands where talks to revise it end without a deal."""
+
+    target: np.ndarray  # (allies,) what each ally implements under it (`targets`)
+    deadline_year: int
+
+
 def targets(deal, flexibility, core_pct, position_pct):
     """What each ally implements: the package's core level, or, without a deal or with a
     side letter, its own final position."""
