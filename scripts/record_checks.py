@@ -99,6 +99,9 @@ def wales_checks(v: Validation) -> list[Check]:
     checks = [
         Check("Wales level and horizon", f"{record.level_pct:g}% within {record.horizon_years} years", "none set",
               f"{pct(w.level_pct)} over {number(w.horizon_years, 1)} years", None),
+        Check("Wales: every ally signs", "yes, no side letter", f"in at least {share(MOST_RUNS)} of runs",
+              f"{share(w.every_ally_signs_share)} of runs{wales_carried(w.flexibility_share)}",
+              w.every_ally_signs_share >= MOST_RUNS),
         Check("2024 spending from 2014 data", f"{record.allies_at_two_percent_2024} allies at 2%", targets.describe(),
               f"MAE {number(w.hindcast.mae_pp, 3)} pp, Spearman {number(w.hindcast.spearman, 3)}, "
               f"{number(w.hindcast.at_two_percent, 1)} at 2%{runs_note(w.hindcast_runs, len(v.seeds))}",
@@ -113,6 +116,13 @@ def wales_checks(v: Validation) -> list[Check]:
                         f"{number(errors['model'], 3)} pp",
                         all(errors["model"] < errors[name] for name in BASELINE_NAMES)))
     return checks
+
+
+def wales_carried(flexibility_share: dict[str, float]) -> str:
+    """Who is carried with a side letter at Wales, and in how many runs."""
+    codes = sorted(flexibility_share, key=lambda code: -flexibility_share[code])
+    return ("; carried: " + joined([f"{name} {share(flexibility_share[code])}"
+                                     for name, code in zip(ally_names(codes), codes)]) if codes else "")
 
 
 def runs_note(scored: int, runs: int) -> str:

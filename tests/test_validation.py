@@ -39,6 +39,7 @@ def pinned(v) -> dict:
         "wales.level_pct": v.wales.level_pct, "wales.horizon_years": v.wales.horizon_years,
         "wales.hindcast.mae_pp": v.wales.hindcast.mae_pp, "wales.hindcast.spearman": v.wales.hindcast.spearman,
         "wales.hindcast.at_two_percent": v.wales.hindcast.at_two_percent,
+        "wales.every_ally_signs_share": v.wales.every_ally_signs_share,
     }
     flat.update({f"hague.baseline.{k}": x for k, x in asdict(v.hague.baselines).items()})
     flat.update({f"combined_error.{k}": x for k, x in v.combined_errors().items()})
@@ -70,6 +71,13 @@ def test_washington_2024_ends_with_no_new_target(result):
     pressure no one sponsors a side letter (docs/ODD.md 7.8), and the laggards who prefer no
     agreement to the targets' draft block it."""
     assert result.washington.new_target_share < 0.5
+
+
+def test_wales_counts_a_run_as_every_ally_signing_only_with_a_deal_and_no_side_letter(result):
+    """A run with a side letter for any ally is not one in which every ally signed, so the share
+    of such runs is at most one less the share of runs carrying the most-carried ally."""
+    carried = max(result.wales.flexibility_share.values(), default=0.0)
+    assert 0.0 <= result.wales.every_ally_signs_share <= min(result.wales.deal_share, 1.0 - carried) + 1e-12
 
 
 def test_the_hague_case_carries_spain(result):

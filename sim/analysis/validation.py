@@ -142,6 +142,8 @@ class WalesResult:
     predicted_2024: list[float]  # seed 0, per ally in data order (NaN for Iceland)
     mean_predicted_2024: list[float]  # mean over the runs, per ally in data order
     path: PathHindcast | None = None
+    every_ally_signs_share: float = float("nan")  # runs with a deal and no side letter (the record: every ally signed)
+    flexibility_share: dict[str, float] = field(default_factory=dict)  # ally -> share of runs carried with a side letter
 
 
 @dataclass(frozen=True)
@@ -334,6 +336,9 @@ def wales_case(overrides: dict, seeds) -> WalesResult:
         predicted_2024=[float(v) for v in predicted[0]],
         mean_predicted_2024=[float(v) for v in mean_over_runs(predicted)],
         path=path_hindcast(result, scored, facts.iso3, start),
+        every_ally_signs_share=float(np.mean(deal & ~result.flexibility.astype(bool).any(axis=1))),
+        flexibility_share={code: float(share) for code, share in zip(result.iso3, result.flexibility.mean(axis=0))
+                           if share > 0},
     )
 
 
