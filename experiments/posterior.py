@@ -35,10 +35,7 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
-import tempfile
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +45,7 @@ from experiments.calibrate import (AFTER_THE_SUMMIT, EXTRA_SIDE_LETTER_COST, NO_
                                    SEARCH_SPACE)
 from experiments import observation_error
 from experiments.common import argument_parser, guarded
+from experiments.posterior_sampler import Posterior, SmcBudget, abc_smc
 from sim.analysis import metrics
 from sim.analysis.history import WalesRecord
 from sim.data.spending_record import load_spending_record
@@ -225,44 +223,12 @@ class HistoryModel:
 
 # --- the fit -------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Posterior:
-    names: tuple[str, ...]
-    particles: np.ndarray  # particles x names
-    weights: np.ndarray  # normalised
-    epsilons: list[float]
-    simulations: int
-    seconds: float
-
-    @property
-    def effective_sample_size(self) -> float:
-        """Kish's effective sample size of the weights, 1 / sum(w^2)."""
-        return float(1.0 / np.sum(self.weights ** 2))
-
-
 def fit(settings: Settings, seed: int, workers: int) -> Posterior:
-    import pyabc
-    from experiments.posterior_sampler import NumberedSampler
-
-    np.random.seed(seed)  # pyabc draws in this process too (the first population's bookkeeping)
     names = free_parameters()
-    prior = pyabc.Distribution(**{name: pyabc.RV("uniform", low, high - low)
-                                  for name, (low, high) in prior_bounds(names).items()})
-    abc = pyabc.ABCSMC(HistoryModel(settings.seeds_per_particle), prior, distance,
-                       population_size=settings.population, sampler=NumberedSampler(seed, workers))
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory() as folder:
-        abc.new("sqlite:///" + os.path.join(folder, "abc.db"), load_record().summaries())
-        history = abc.run(max_nr_populations=settings.generations, max_total_nr_simulations=settings.max_simulations,
-                          min_acceptance_rate=settings.min_acceptance_rate)
-        frame, weights = history.get_distribution(m=0, t=history.max_t)
-        populations = history.get_all_populations()
-        simulations = int(history.total_nr_simulations)
-    seconds = time.perf_counter() - started
-    epsilons = [float(e) for e in populations.loc[populations["t"] >= 0, "epsilon"]]
-    return Posterior(names=names, particles=frame[list(names)].to_numpy(dtype=float),
-                     weights=np.asarray(weights, dtype=float) / np.sum(weights), epsilons=epsilons,
-                     simulations=simulations, seconds=seconds)
+    budget = SmcBudget(population=settings.population, generations=settings.generations,
+                       max_simulations=settings.max_simulations, min_acceptance_rate=settings.min_acceptance_rate)
+    return abc_smc(HistoryModel(settings.seeds_per_particle), prior_bounds(names), distance,
+                   load_record().summaries(), budget, seed, workers)
 
 
 # --- the marginals --------------------------------------------------------------------------------
