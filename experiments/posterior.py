@@ -27,8 +27,22 @@ side letter, Canada signing) and the 2023-2024 years (23 allies at 2% in 2024).
     .venv/bin/python -m experiments.posterior --quick --out results/posterior_quick  # seconds
     .venv/bin/python -m experiments.posterior --screen    # rerun the Sobol' screen (a minute)
 
+    .venv/bin/python -m experiments.posterior --predict-from results/posterior/posterior.json \
+        --out results/posterior_check     # the predictive check again on a fit's particles (seconds)
+
+The predictive bands of the path and of the 2024 count are bands of NATO's published figures:
+each draw is observed through the revision error measured from NATO's two releases of 2024
+(`experiments.observation_error`, a relative sd of 0.050), and the bands of the model's own
+spread are reported beside them ("model_only").
+
 Writes `posterior.json` in --out: particles, weights, effective sample size, simulations, wall
 time, priors, fixed parameters, the marginals against the defaults and the predictive check.
+
+Benchmark (the full run, seed 2025, 2 workers on a shared two-core machine): 33,396
+simulations in 480 s, 10 generations, effective sample size 49 of 400. Its predictive check
+(rerun with --predict-from on today's engine): 90% bands of the observed path holding 67% of the
+310 ally-years of 2015-2024 (63% fitted, 81% held out; 56% with the model's spread alone), the
+Hague's level (3.40-3.68%), deadline (2032-2038) and 2024 count (10-30) holding the record.
 """
 
 from __future__ import annotations
