@@ -268,9 +268,9 @@ def weighted_marginals(names, particles: np.ndarray, weights: np.ndarray) -> dic
 
 
 def calibrate(case: Case, budget: Budget, seed: int, workers: int,
-              protocol: NegotiationProtocol = NegotiationProtocol.MEDIATOR) -> Fit:
+              protocol: NegotiationProtocol = NegotiationProtocol.MEDIATOR, local_kernel: bool = False) -> Fit:
     try:
-        from experiments.posterior_sampler import SmcBudget, abc_smc
+        from experiments.posterior_sampler import Kernel, SmcBudget, abc_smc
     except ImportError as error:
         raise ValueError(f"the ABC-SMC needs pyabc, the `abc` extra (pip install -e '.[abc]'): {error}") from None
     facts = load_allies()  # the record is read once, not once per particle
@@ -280,7 +280,7 @@ def calibrate(case: Case, budget: Budget, seed: int, workers: int,
     posterior = abc_smc(model, searched(case), loss_distance, {"loss": np.zeros(1)},
                         SmcBudget(population=budget.population, generations=budget.generations,
                                   max_simulations=budget.max_simulations, min_acceptance_rate=budget.min_acceptance_rate),
-                        seed, workers)
+                        seed, workers, Kernel.LOCAL_NORMAL if local_kernel else Kernel.GLOBAL_NORMAL)
     sets = [{**dict(zip(posterior.names, map(float, row))), **fixed} for row in posterior.particles]
     evaluate = partial(score, case=case, actual_2024=facts.spending_2024_pct, actual_path=actual_path, protocol=protocol)
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:  # one worker: in this process
@@ -288,7 +288,8 @@ def calibrate(case: Case, budget: Budget, seed: int, workers: int,
     best = int(np.argmin(losses))
     draws = sorted(posterior_draws(posterior.weights, ENSEMBLE_SIZE, seed), key=lambda i: (losses[i], i))
     defaults = {k: getattr(Parameters(), k) for k in SEARCH_SPACE}
-    summary = {"method": "ABC-SMC (pyabc, median epsilon schedule), uniform priors over SEARCH_SPACE",
+    summary = {"method": "ABC-SMC (pyabc, median epsilon schedule), uniform priors over SEARCH_SPACE, "
+                         f"{'local' if local_kernel else 'global'} normal kernel",
                "seed": seed, "budget": budget.__dict__, "simulations": posterior.simulations,
                "generations": len(posterior.epsilons), "epsilons": [round(e, 4) for e in posterior.epsilons],
                "effective_sample_size": round(posterior.effective_sample_size, 1),
@@ -313,6 +314,8 @@ def main(argv=None):
                         help=f"stop after this many simulations (default {FULL.max_simulations})")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--workers", type=int, default=2, help="worker processes (the fit does not depend on it)")
+    parser.add_argument("--local-kernel", action="store_true",
+                        help="move particles with pyabc's local (nearest-neighbour) normal kernel")
     parser.add_argument("--from-defaults", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--protocol", choices=[str(p) for p in NegotiationProtocol], default=str(NegotiationProtocol.MEDIATOR),
                         help="the protocol every particle runs under (the default: the defaults' protocol)")
@@ -333,7 +336,8 @@ def main(argv=None):
                                              max_simulations=args.max_simulations,
                                              min_acceptance_rate=FULL.min_acceptance_rate)
     try:
-        fit = calibrate(Case(args.case), budget, args.seed, args.workers, NegotiationProtocol(args.protocol))
+        fit = calibrate(Case(args.case), budget, args.seed, args.workers, NegotiationProtocol(args.protocol),
+                        args.local_kernel)
     except ValueError as error:
         parser.exit(2, f"calibrate: {error}\n")
     out = INSTALL_DIR if args.install else args.out

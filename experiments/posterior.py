@@ -287,7 +287,7 @@ def inside(value: float, limits: list[float] | None) -> bool:
     return limits is not None and bool(limits[0] <= value <= limits[1])
 
 
-def predictive_check(posterior: Posterior, draws: int, seed: int) -> dict:
+def predictive_check(posterior: Posterior, draws: int, seed: int, discrepancy_sd: float = 0.0) -> dict:
     """Draw particles by weight, run each once on the Hague 2025 and Wales 2014 cases, and
     compare the 90% bands with the record the fit did not see (and the path it did).
 
@@ -295,7 +295,9 @@ def predictive_check(posterior: Posterior, draws: int, seed: int) -> dict:
     path is observed through the measured revision error (`experiments.observation_error`)
     before its bands are taken: a band of the model's own spread alone is reported beside it
     ("model_only") and is too narrow for data that are estimates. The Hague's level and
-    deadline are the agreed text, with no measurement error."""
+    deadline are the agreed text, with no measurement error. A model-discrepancy sd (pp of
+    GDP; Kennedy & O'Hagan 2001's second error, stated, not fitted) adds N(0, sd^2) to each
+    draw's ally-year before the observation error; 0 leaves it out."""
     rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1,)))
     rows = rng.choice(len(posterior.weights), size=draws, p=posterior.weights)
     seeds = rng.integers(0, 2**31 - 1, size=draws).tolist()
@@ -308,7 +310,9 @@ def predictive_check(posterior: Posterior, draws: int, seed: int) -> dict:
     level, deadline = band(hague.core_target_pct[deal]), band(hague.deadline_year[deal])
     modelled = wales.allies.spending_over(PATH_YEARS)  # draws x allies x years
     error = observation_error.measured()
-    observed = error.observe(modelled, np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,))))
+    noise = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(2,)))
+    discrepant = modelled + noise.normal(0.0, discrepancy_sd, modelled.shape) if discrepancy_sd > 0 else modelled
+    observed = error.observe(discrepant, noise)
     record = load_spending_record().path(wales.iso3, PATH_YEARS)
     counts = {name: count_band(path[:, :, -1]) for name, path in (("observed", observed), ("model_only", modelled))}
     record_count = WalesRecord().allies_at_two_percent_2024
@@ -320,6 +324,7 @@ def predictive_check(posterior: Posterior, draws: int, seed: int) -> dict:
             "hague_spain_side_letter_share": float(hague.flexibility[deal, spain].mean()) if deal.any() else 0.0,
             "hague_canada_signing_share": float((~hague.flexibility[deal, canada] & ~hague.holdouts[deal, canada]).mean())
             if deal.any() else 0.0,
+            "discrepancy_sd_pp": discrepancy_sd,
             "observation_error": {"relative_sd": error.relative_sd, "pairs": error.pairs, "source": error.source,
                                   "measured_by": "python -m experiments.observation_error"},
             "allies_at_2pct_2024": {"band": counts["observed"], "record": record_count,
@@ -359,7 +364,8 @@ def path_coverage(path: np.ndarray, record: np.ndarray) -> dict:
 
 # --- the output ----------------------------------------------------------------------------------
 
-def report(posterior: Posterior, settings: Settings, seed: int, workers: int, quick: bool) -> dict:
+def report(posterior: Posterior, settings: Settings, seed: int, workers: int, quick: bool,
+           discrepancy_sd: float = 0.0) -> dict:
     import pyabc
 
     fixed = fixed_parameters()
@@ -389,7 +395,7 @@ def report(posterior: Posterior, settings: Settings, seed: int, workers: int, qu
             "epsilons": posterior.epsilons, "simulations": posterior.simulations,
             "wall_seconds": posterior.seconds,
             "marginals": marginals(posterior),
-            "predictive": predictive_check(posterior, settings.predictive_draws, seed)}
+            "predictive": predictive_check(posterior, settings.predictive_draws, seed, discrepancy_sd)}
 
 
 def load_posterior(path: Path) -> tuple[Posterior, dict]:
@@ -412,11 +418,12 @@ def run(args) -> dict:
     settings = QUICK if args.quick else FULL
     if args.predict_from:
         posterior, written = load_posterior(args.predict_from)
-        result = {**written, "predictive": predictive_check(posterior, settings.predictive_draws, written["seed"]),
+        result = {**written, "predictive": predictive_check(posterior, settings.predictive_draws, written["seed"],
+                                                                 args.discrepancy_sd),
                   "predicted_from": str(args.predict_from.name)}
     else:
         posterior = fit(settings, args.seed, args.workers)
-        result = report(posterior, settings, args.seed, args.workers, args.quick)
+        result = report(posterior, settings, args.seed, args.workers, args.quick, args.discrepancy_sd)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / OUTPUT).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if not args.quiet:
@@ -440,6 +447,8 @@ def summary(result: dict) -> str:
         lines.append(f"  {key}: band {check[key]['band']}, record {check[key]['record']}, inside {check[key]['inside']}")
     lines.append(f"  Hague: a deal in {check['hague_deal_share']:.0%}, Spain carried {check['hague_spain_side_letter_share']:.0%}"
                  f", Canada signing {check['hague_canada_signing_share']:.0%}")
+    if check.get("discrepancy_sd_pp"):
+        lines.append(f"  model discrepancy (stated): sd {check['discrepancy_sd_pp']:g} pp")
     lines.append(f"  observation error: relative sd {check['observation_error']['relative_sd']:.4f} "
                  f"({check['observation_error']['pairs']} revisions, {check['observation_error']['source']})")
     for label, key in (("observed", "path_coverage"), ("model only", "path_coverage_model_only")):
@@ -461,11 +470,16 @@ def main(argv=None) -> int:
     parser.add_argument("--predict-from", type=Path, metavar="POSTERIOR_JSON",
                         help="skip the fit: rerun the predictive check on the particles of a posterior.json "
                              "written before (with its seed)")
+    parser.add_argument("--discrepancy-sd", type=float, default=0.0, metavar="PP",
+                        help="a stated model-discrepancy sd (pp of GDP) added to the predictive path draws "
+                             "(default 0: none)")
     parser.add_argument("--screen", action="store_true",
                         help="rerun the Sobol' screen that chooses the fixed parameters, print it and stop")
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error(f"--workers {args.workers}: allowed: an integer >= 1")
+    if not 0.0 <= args.discrepancy_sd <= 2.0:
+        parser.error(f"--discrepancy-sd {args.discrepancy_sd}: allowed: 0 to 2 pp of GDP")
     if args.screen:
         totals, everywhere = screen()
         print("SOBOL_TOTALS =", totals)

@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from enum import Enum
 
 import cloudpickle
 import numpy as np
@@ -108,6 +109,17 @@ class NumberedSampler(Sampler):
         return sample
 
 
+class Kernel(Enum):
+    """How particles are moved between generations (pyabc's transitions): one multivariate
+    normal fitted to the whole population (Silverman's bandwidth; pyabc's default), or one per
+    particle fitted to its nearest quarter of the population (Filippi et al. 2013's locally
+    adapted kernel), which follows a curved ridge of good fits instead of spanning it and so
+    proposes fewer particles far from the rest, whose weights would then dominate."""
+
+    GLOBAL_NORMAL = "global"
+    LOCAL_NORMAL = "local"
+
+
 @dataclass(frozen=True)
 class SmcBudget:
     """How far an ABC-SMC run goes: pyabc's population and its stopping rules."""
@@ -136,7 +148,7 @@ class Posterior:
 
 
 def abc_smc(model: Callable, bounds: dict[str, tuple[float, float]], distance: Callable, observed: dict,
-            budget: SmcBudget, seed: int, workers: int) -> Posterior:
+            budget: SmcBudget, seed: int, workers: int, kernel: Kernel = Kernel.GLOBAL_NORMAL) -> Posterior:
     """ABC-SMC (Toni et al. 2009) by pyabc (Klinger et al. 2018) with uniform priors over
     `bounds`, pyabc's median epsilon schedule and the numbered sampler: the same seed gives the
     same posterior on any number of workers."""
@@ -145,7 +157,9 @@ def abc_smc(model: Callable, bounds: dict[str, tuple[float, float]], distance: C
     np.random.seed(seed)  # pyabc draws in this process too (the first population's bookkeeping)
     names = tuple(bounds)
     prior = pyabc.Distribution(**{name: pyabc.RV("uniform", low, high - low) for name, (low, high) in bounds.items()})
-    abc = pyabc.ABCSMC(model, prior, distance, population_size=budget.population,
+    transition = (pyabc.transition.LocalTransition() if kernel is Kernel.LOCAL_NORMAL
+                  else pyabc.transition.MultivariateNormalTransition())
+    abc = pyabc.ABCSMC(model, prior, distance, population_size=budget.population, transitions=transition,
                        sampler=NumberedSampler(seed, workers))
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as folder:

@@ -162,3 +162,23 @@ def test_bad_workers_are_refused_with_one_message(capsys):
     with pytest.raises(SystemExit):
         posterior.main(["--quick", "--workers", "0"])
     assert "--workers 0" in capsys.readouterr().err
+
+
+def test_a_stated_discrepancy_widens_the_observed_bands(result, tmp_path):
+    """Half a point of GDP of model discrepancy on every draw's ally-year: the bands of the
+    observed path can only hold more of the record here (the model-only bands are unchanged),
+    and the sd is recorded."""
+    written = tmp_path / "fit" / posterior.OUTPUT
+    written.parent.mkdir()
+    written.write_text(json.dumps(result), encoding="utf-8")
+    wider = quick(tmp_path / "wider", "--predict-from", str(written), "--discrepancy-sd", "0.5")["predictive"]
+    plain = result["predictive"]
+    assert wider["discrepancy_sd_pp"] == 0.5 and plain["discrepancy_sd_pp"] == 0.0
+    assert wider["path_coverage_model_only"] == plain["path_coverage_model_only"]
+    assert wider["path_coverage"]["all"]["share_inside"] > plain["path_coverage"]["all"]["share_inside"]
+
+
+def test_a_bad_discrepancy_is_refused_with_one_message(capsys):
+    with pytest.raises(SystemExit):
+        posterior.main(["--quick", "--discrepancy-sd", "-1"])
+    assert "--discrepancy-sd -1.0" in capsys.readouterr().err
