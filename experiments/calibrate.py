@@ -47,13 +47,14 @@ import argparse
 import json
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 from experiments.common import argument_parser
+from experiments.posterior_sampler import Kernel, SmcBudget, abc_smc
 from sim.analysis import metrics
 from sim.engines.batch import run_batch
 from sim.data.loader import load_allies
@@ -193,10 +194,13 @@ class Budget:
     seeds_per_particle: int
     max_simulations: int
     min_acceptance_rate: float
+    kernel: Kernel = Kernel.LOCAL_NORMAL
 
 
 FULL = Budget(population=200, generations=8, seeds_per_particle=4, max_simulations=15_000, min_acceptance_rate=0.02)
-QUICK = Budget(population=10, generations=2, seeds_per_particle=1, max_simulations=120, min_acceptance_rate=0.0)
+# The local kernel needs each particle's neighbours (a quarter of the population) to outnumber
+# the 18-20 parameters, or its covariance is singular and every weight zero: 80 at least.
+QUICK = Budget(population=80, generations=2, seeds_per_particle=1, max_simulations=400, min_acceptance_rate=0.0)
 
 
 @dataclass(frozen=True)
@@ -268,11 +272,7 @@ def weighted_marginals(names, particles: np.ndarray, weights: np.ndarray) -> dic
 
 
 def calibrate(case: Case, budget: Budget, seed: int, workers: int,
-              protocol: NegotiationProtocol = NegotiationProtocol.MEDIATOR, local_kernel: bool = False) -> Fit:
-    try:
-        from experiments.posterior_sampler import Kernel, SmcBudget, abc_smc
-    except ImportError as error:
-        raise ValueError(f"the ABC-SMC needs pyabc, the `abc` extra (pip install -e '.[abc]'): {error}") from None
+              protocol: NegotiationProtocol = NegotiationProtocol.MEDIATOR) -> Fit:
     facts = load_allies()  # the record is read once, not once per particle
     actual_path = load_spending_record().path(facts.iso3, PATH_YEARS)
     model = LossModel(case, protocol, budget.seeds_per_particle, facts.spending_2024_pct, actual_path)
@@ -280,7 +280,7 @@ def calibrate(case: Case, budget: Budget, seed: int, workers: int,
     posterior = abc_smc(model, searched(case), loss_distance, {"loss": np.zeros(1)},
                         SmcBudget(population=budget.population, generations=budget.generations,
                                   max_simulations=budget.max_simulations, min_acceptance_rate=budget.min_acceptance_rate),
-                        seed, workers, Kernel.LOCAL_NORMAL if local_kernel else Kernel.GLOBAL_NORMAL)
+                        seed, workers, budget.kernel)
     sets = [{**dict(zip(posterior.names, map(float, row))), **fixed} for row in posterior.particles]
     evaluate = partial(score, case=case, actual_2024=facts.spending_2024_pct, actual_path=actual_path, protocol=protocol)
     with ProcessPoolExecutor(workers) if workers > 1 else nullcontext() as executor:  # one worker: in this process
@@ -289,8 +289,8 @@ def calibrate(case: Case, budget: Budget, seed: int, workers: int,
     draws = sorted(posterior_draws(posterior.weights, ENSEMBLE_SIZE, seed), key=lambda i: (losses[i], i))
     defaults = {k: getattr(Parameters(), k) for k in SEARCH_SPACE}
     summary = {"method": "ABC-SMC (pyabc, median epsilon schedule), uniform priors over SEARCH_SPACE, "
-                         f"{'local' if local_kernel else 'global'} normal kernel",
-               "seed": seed, "budget": budget.__dict__, "simulations": posterior.simulations,
+                         f"{budget.kernel.value} normal kernel",
+               "seed": seed, "budget": {**budget.__dict__, "kernel": budget.kernel.value}, "simulations": posterior.simulations,
                "generations": len(posterior.epsilons), "epsilons": [round(e, 4) for e in posterior.epsilons],
                "effective_sample_size": round(posterior.effective_sample_size, 1),
                "population": len(posterior.weights), "wall_seconds": round(posterior.seconds, 1),
@@ -314,8 +314,9 @@ def main(argv=None):
                         help=f"stop after this many simulations (default {FULL.max_simulations})")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--workers", type=int, default=2, help="worker processes (the fit does not depend on it)")
-    parser.add_argument("--local-kernel", action="store_true",
-                        help="move particles with pyabc's local (nearest-neighbour) normal kernel")
+    parser.add_argument("--kernel", choices=[k.value for k in Kernel], default=Kernel.LOCAL_NORMAL.value,
+                        help="how particles move between generations: a normal kernel per particle over its "
+                             "nearest quarter of the population (default), or one over the whole population")
     parser.add_argument("--from-defaults", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--protocol", choices=[str(p) for p in NegotiationProtocol], default=str(NegotiationProtocol.MEDIATOR),
                         help="the protocol every particle runs under (the default: the defaults' protocol)")
@@ -336,8 +337,8 @@ def main(argv=None):
                                              max_simulations=args.max_simulations,
                                              min_acceptance_rate=FULL.min_acceptance_rate)
     try:
-        fit = calibrate(Case(args.case), budget, args.seed, args.workers, NegotiationProtocol(args.protocol),
-                        args.local_kernel)
+        fit = calibrate(Case(args.case), replace(budget, kernel=Kernel(args.kernel)), args.seed, args.workers,
+                        NegotiationProtocol(args.protocol))
     except ValueError as error:
         parser.exit(2, f"calibrate: {error}\n")
     out = INSTALL_DIR if args.install else args.out
