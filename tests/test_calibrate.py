@@ -115,3 +115,20 @@ def test_a_fit_goes_to_results_unless_installed(tmp_path, monkeypatch, capsys):
 def test_the_shipped_fits_show_the_command_that_installs_them():
     for path in calibrate.INSTALL_DIR.glob("*.json"):
         assert json.loads(path.read_text())["refit"].endswith(" --install"), path.name
+
+
+def test_the_abc_distance_orders_the_pledges_due_before_2024():
+    """The shipped Hague-only fit gives Wales a deadline before 2024 in every run (docs/ODD.md,
+    9): calibrate's loss charges each run the flat 100, the ABC's graded distance adds the level's
+    and the deadline's misses, so it is above 100, and tells apart two such sets the flat charge
+    cannot (the same fit with a faster ramp under threat)."""
+    from sim.analysis.validation import fitted_parameters
+
+    values, seeds = fitted_parameters(Case.HAGUE), (0, 1)
+    record_2024, record_path = np.zeros(32), np.zeros((32, len(calibrate.PATH_YEARS)))
+    flat = calibrate.wales_loss(values, record_2024, record_path, seeds)
+    graded = calibrate.wales_loss(values, record_2024, record_path, seeds, graded=True)
+    assert flat == calibrate.NO_HINDCAST_COST and graded > flat
+    other = {**values, "ramp_threat_pct": 0.4}
+    assert calibrate.wales_loss(other, record_2024, record_path, seeds) == calibrate.NO_HINDCAST_COST
+    assert calibrate.wales_loss(other, record_2024, record_path, seeds, graded=True) not in (graded, flat)
