@@ -12,7 +12,8 @@ The loss is the distance of approximate Bayesian computation by sequential Monte
 (ABC-SMC: Toni et al. 2009; pyabc, Klinger et al. 2018, over `experiments.posterior_sampler`,
 so the same seed gives the same fit on any number of workers): uniform priors over
 `SEARCH_SPACE`, each particle scored on `--seeds-per-particle` seeds drawn for it, tolerances
-shrinking by pyabc's median schedule. The last population is a weighted sample of the
+shrinking by pyabc's median schedule (the distance grades a Wales pledge due before 2024,
+`wales_loss`'s `graded`). The last population is a weighted sample of the
 parameter sets that reproduce the case's patterns. What the fit writes, as the random search
 it replaces did: `parameters`, the point `alliance-sim validate` reads, is the particle of the
 last population with the lowest loss on the eight fixed `SEEDS` (every particle is rescored on
