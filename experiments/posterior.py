@@ -33,7 +33,10 @@ side letter, Canada signing) and the 2023-2024 years (23 allies at 2% in 2024).
 The predictive bands of the path and of the 2024 count are bands of NATO's published figures:
 each draw is observed through the revision error measured from NATO's two releases of 2024
 (`experiments.observation_error`, a relative sd of 0.050), and the bands of the model's own
-spread are reported beside them ("model_only").
+spread are reported beside them ("model_only"). `--discrepancy-sd PP` adds a stated model
+discrepancy (N(0, PP^2) on each draw's ally-year; Kennedy & O'Hagan 2001), not fitted: as a free
+parameter of this distance, which compares one path with the record by its mean absolute
+error, any added noise only raises the distance (Jensen), so ABC would drive it to zero.
 
 Writes `posterior.json` in --out: particles, weights, effective sample size, simulations, wall
 time, priors, fixed parameters, the marginals against the defaults and the predictive check.
