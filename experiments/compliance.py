@@ -5,7 +5,8 @@ Six implementation rules side by side: every ally keeps each pledge (the model's
 version, with and without the fiscal drag on the pace); it keeps a pledge only in the years it
 wants that much on its own (`self_enforcing_pledges`, with and without the drag); and, on top
 of that, US pressure moves it a share of the way where it would not (`enforcement_rate`: the
-fitted default, and a hard push). For each: the Wales hindcast from 2014 (the 2015-2024 path
+fitted default, and a hard push: the top of its declared range, so the hard arm stays harder
+than whatever a refit makes the default). For each: the Wales hindcast from 2014 (the 2015-2024 path
 over every ally-year, and 2024, as `alliance-sim validate` scores them) and what the Hague deal
 becomes (allies reaching the core level, extra spending, each ally's spending at the deadline,
 where it signed the core level rather than a side letter).
@@ -35,7 +36,7 @@ from sim.analysis.validation_report import LABEL_MISS_PP, label_points
 from sim.data.loader import load_allies
 from sim.engines.batch import run_batch
 from sim.engines.outcome import ON_TRACK_TOLERANCE_PCT
-from sim.model.parameters import Parameters
+from sim.model.parameters import Parameters, parameter_fields
 from sim.model.scenario import display_path, load_scenario
 from sim.sweeps.results import code_version
 
@@ -57,13 +58,16 @@ class ComplianceRule:
 
 
 FITTED_ENFORCEMENT = Parameters().enforcement_rate
+HARD_ENFORCEMENT = float(parameter_fields()["enforcement_rate"].metadata["high"])  # the strongest push the range allows
 FIRST_VERSION = ComplianceRule("every pledge kept, fiscal drag 0.3 (first version)", False, 0.3, 0.0)
 EVERY_PLEDGE_KEPT = ComplianceRule("every pledge kept, no drag", False, 0.0, 0.0)
 SELF_ENFORCING = ComplianceRule("self-enforcing only, no drag", True, 0.0, 0.0)
 DEFAULT = ComplianceRule(f"self-enforcing + US enforcement {FITTED_ENFORCEMENT:g} (default)", True, 0.0,
                          FITTED_ENFORCEMENT)
 RULES = (FIRST_VERSION, EVERY_PLEDGE_KEPT, ComplianceRule("self-enforcing only, fiscal drag 0.3", True, 0.3, 0.0),
-         SELF_ENFORCING, DEFAULT, ComplianceRule("self-enforcing + US enforcement 1 (hard)", True, 0.0, 1.0))
+         SELF_ENFORCING, DEFAULT,
+         ComplianceRule(f"self-enforcing + US enforcement {HARD_ENFORCEMENT:g} (hard: the top of its range)", True, 0.0,
+                        HARD_ENFORCEMENT))
 
 
 def options(argv) -> argparse.Namespace:

@@ -1,4 +1,5 @@
-"""A pyabc sampler that gives the same particles whatever the number of worker processes.
+"""A pyabc sampler that gives the same particles whatever the number of worker processes, and
+the ABC-SMC run over it that `experiments/posterior.py` and `experiments/calibrate.py` share.
 
 pyabc's own parallel samplers (`MulticoreEvalParallelSampler`, `MappingSampler`) reseed every
 worker from the operating system's entropy (`np.random.seed()`), so the same seed does not give
@@ -16,7 +17,13 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import random
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import Enum
 
 import cloudpickle
 import numpy as np
@@ -100,3 +107,70 @@ class NumberedSampler(Sampler):
         if sample.n_accepted < n:
             sample.ok = False
         return sample
+
+
+class Kernel(Enum):
+    """How particles are moved between generations (pyabc's transitions): one multivariate
+    normal fitted to the whole population (Silverman's bandwidth; pyabc's default), or one per
+    particle fitted to its nearest quarter of the population (Filippi et al. 2013's locally
+    adapted kernel), which follows a curved ridge of good fits instead of spanning it (in
+    calibrate's benchmark it reached a lower tolerance at the same budget)."""
+
+    GLOBAL_NORMAL = "global"
+    LOCAL_NORMAL = "local"
+
+
+@dataclass(frozen=True)
+class SmcBudget:
+    """How far an ABC-SMC run goes: pyabc's population and its stopping rules."""
+
+    population: int
+    generations: int
+    max_simulations: int
+    min_acceptance_rate: float
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """The last population of an ABC-SMC run: a weighted sample of the approximate posterior."""
+
+    names: tuple[str, ...]
+    particles: np.ndarray  # particles x names
+    weights: np.ndarray  # normalised
+    epsilons: list[float]
+    simulations: int
+    seconds: float
+
+    @property
+    def effective_sample_size(self) -> float:
+        """Kish's effective sample size of the weights, 1 / sum(w^2)."""
+        return float(1.0 / np.sum(self.weights ** 2))
+
+
+def abc_smc(model: Callable, bounds: dict[str, tuple[float, float]], distance: Callable, observed: dict,
+            budget: SmcBudget, seed: int, workers: int, kernel: Kernel = Kernel.GLOBAL_NORMAL) -> Posterior:
+    """ABC-SMC (Toni et al. 2009) by pyabc (Klinger et al. 2018) with uniform priors over
+    `bounds`, pyabc's median epsilon schedule and the numbered sampler: the same seed gives the
+    same posterior on any number of workers."""
+    import pyabc
+
+    np.random.seed(seed)  # pyabc draws in this process too (the first population's bookkeeping)
+    names = tuple(bounds)
+    prior = pyabc.Distribution(**{name: pyabc.RV("uniform", low, high - low) for name, (low, high) in bounds.items()})
+    transition = (pyabc.transition.LocalTransition() if kernel is Kernel.LOCAL_NORMAL
+                  else pyabc.transition.MultivariateNormalTransition())
+    abc = pyabc.ABCSMC(model, prior, distance, population_size=budget.population, transitions=transition,
+                       sampler=NumberedSampler(seed, workers))
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory() as folder:
+        abc.new("sqlite:///" + os.path.join(folder, "abc.db"), observed)
+        history = abc.run(max_nr_populations=budget.generations, max_total_nr_simulations=budget.max_simulations,
+                          min_acceptance_rate=budget.min_acceptance_rate)
+        frame, weights = history.get_distribution(m=0, t=history.max_t)
+        populations = history.get_all_populations()
+        simulations = int(history.total_nr_simulations)
+    seconds = time.perf_counter() - started
+    epsilons = [float(e) for e in populations.loc[populations["t"] >= 0, "epsilon"]]
+    return Posterior(names=names, particles=frame[list(names)].to_numpy(dtype=float),
+                     weights=np.asarray(weights, dtype=float) / np.sum(weights), epsilons=epsilons,
+                     simulations=simulations, seconds=seconds)

@@ -29,3 +29,12 @@ def test_compliance_experiment_writes_its_tables_figure_and_summary(tmp_path, ca
     capsys.readouterr()
     assert compliance.main(["--seeds", "2", "--out", str(out)]) == 2  # no silent overwrite
     assert "already holds summary.md" in capsys.readouterr().err
+
+
+def test_the_hard_arm_pushes_harder_than_the_fitted_default():
+    """The hard arm is the top of enforcement_rate's declared range, so no refit of the
+    default within the range can make it the softer of the two."""
+    hard = compliance.RULES[-1]
+    assert "hard" in hard.label
+    assert hard.enforcement_rate > compliance.DEFAULT.enforcement_rate
+    assert hard.enforcement_rate == compliance.parameter_fields()["enforcement_rate"].metadata["high"]

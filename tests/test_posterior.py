@@ -9,7 +9,7 @@ import pytest
 
 pytest.importorskip("pyabc")
 
-from experiments import posterior  # noqa: E402
+from experiments import observation_error, posterior  # noqa: E402
 from experiments.calibrate import SEARCH_SPACE  # noqa: E402
 from sim.model.parameters import Parameters, parameter_fields  # noqa: E402
 
@@ -53,12 +53,45 @@ def test_output_schema(result):
     assert result["simulations"] >= settings.population * result["generations"]
     assert set(result["marginals"]) == set(result["parameters"])
     check = result["predictive"]
-    for key in ("hague_core_target_pct", "hague_deadline_year", "allies_at_2pct_2024"):
+    for key in ("hague_core_target_pct", "hague_deadline_year", "allies_at_2pct_2024", "allies_at_2pct_2024_model_only"):
         assert set(check[key]) == {"band", "record", "inside"}
     assert check["hague_core_target_pct"]["record"] == 3.5 and check["hague_deadline_year"]["record"] == 2035
     assert check["allies_at_2pct_2024"]["record"] == 23
-    for part in ("all", "fitted", "held_out"):
-        assert 0.0 <= check["path_coverage"][part]["share_inside"] <= 1.0
+    for key in ("path_coverage", "path_coverage_model_only"):
+        for part in ("all", "fitted", "held_out"):
+            assert 0.0 <= check[key][part]["share_inside"] <= 1.0
+    assert check["observation_error"]["relative_sd"] == observation_error.measured().relative_sd
+
+
+def test_the_predictive_check_reruns_from_a_written_posterior(result, tmp_path):
+    """--predict-from reads the particles, weights and seed of a posterior.json and gives the
+    check the fit gave, without fitting again."""
+    written = tmp_path / "fit" / posterior.OUTPUT
+    written.parent.mkdir()
+    written.write_text(json.dumps(result), encoding="utf-8")
+    again = quick(tmp_path / "again", "--predict-from", str(written))
+    assert again["predictive"] == result["predictive"] and again["particles"] == result["particles"]
+
+
+def test_a_file_that_is_no_posterior_is_refused_with_one_message(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}", encoding="utf-8")
+    assert posterior.main(["--quick", "--quiet", "--out", str(tmp_path / "o"), "--predict-from", str(bad)]) != 0
+    assert "not a posterior written by experiments.posterior" in capsys.readouterr().err
+
+
+def test_coverage_by_hand():
+    """Three draws of one ally over PATH_YEARS at 1.0, 2.0 and 3.0 every year: the 90% band is
+    [1.1, 2.9]. The record is 2.0 in the fitted years but 5.0 in 2023 and missing in 2024:
+    every fitted year is inside, the held-out year outside, 8 of the 9 recorded years inside."""
+    years = len(posterior.PATH_YEARS)
+    path = np.stack([np.full((1, years), level) for level in (1.0, 2.0, 3.0)])
+    record = np.full((1, years), 2.0)
+    record[0, -2], record[0, -1] = 5.0, np.nan
+    coverage = posterior.path_coverage(path, record)
+    assert coverage["fitted"]["share_inside"] == 1.0 and coverage["fitted"]["ally_years"] == 8
+    assert coverage["held_out"]["share_inside"] == 0.0 and coverage["held_out"]["ally_years"] == 1
+    assert coverage["all"]["share_inside"] == pytest.approx(8 / 9)
 
 
 def test_priors_are_the_declared_bounds_and_particles_stay_inside(result):
@@ -129,3 +162,23 @@ def test_bad_workers_are_refused_with_one_message(capsys):
     with pytest.raises(SystemExit):
         posterior.main(["--quick", "--workers", "0"])
     assert "--workers 0" in capsys.readouterr().err
+
+
+def test_a_stated_discrepancy_widens_the_observed_bands(result, tmp_path):
+    """Half a point of GDP of model discrepancy on every draw's ally-year: the bands of the
+    observed path can only hold more of the record here (the model-only bands are unchanged),
+    and the sd is recorded."""
+    written = tmp_path / "fit" / posterior.OUTPUT
+    written.parent.mkdir()
+    written.write_text(json.dumps(result), encoding="utf-8")
+    wider = quick(tmp_path / "wider", "--predict-from", str(written), "--discrepancy-sd", "0.5")["predictive"]
+    plain = result["predictive"]
+    assert wider["discrepancy_sd_pp"] == 0.5 and plain["discrepancy_sd_pp"] == 0.0
+    assert wider["path_coverage_model_only"] == plain["path_coverage_model_only"]
+    assert wider["path_coverage"]["all"]["share_inside"] > plain["path_coverage"]["all"]["share_inside"]
+
+
+def test_a_bad_discrepancy_is_refused_with_one_message(capsys):
+    with pytest.raises(SystemExit):
+        posterior.main(["--quick", "--discrepancy-sd", "-1"])
+    assert "--discrepancy-sd -1.0" in capsys.readouterr().err
