@@ -99,6 +99,6 @@ def test_the_chances_of_two_rivals_add_to_one_and_favour_the_net_vote(table):
     clear = np.abs(net) > 1e-9 * np.maximum(cast, 1.0)
     assert ((shares[clear] > 0.5) == (net[clear] > 0)).all()
     counted = cast > 1e-9
-    np.testing.assert_allclose(shares[counted], (np.maximum(votes, 0.0).sum(axis=-1) / np.where(counted, cast, 1.0))[counted],
-                               atol=1e-9)
+    for_i = np.maximum(votes, 0.0).sum(axis=-1)
+    np.testing.assert_allclose(shares[counted], (for_i / np.where(counted, cast, 1.0))[counted], atol=1e-9)
     assert (shares[cast == 0.0] == 0.5).all()

@@ -72,6 +72,8 @@ def vote_share(positions, weights):
     cast = np.zeros_like(pulls)  # sum_k |v_k| for [i, j]
     vote = np.empty_like(pulls)
     for k in range(np.shape(positions)[-1]):
+        if not voting[..., k].any():  # away from the table in every run: no vote to count
+            continue
         pull = pulls[..., k, :]
         np.subtract(pull[..., None, :], pull[..., :, None], out=vote)  # [i, j]: w_k (|x_k - x_j| - |x_k - x_i|)
         np.abs(vote, out=vote)
@@ -357,8 +359,9 @@ def offers(targets: Contenders, challengers: Contenders) -> Offers:
     if targets is challengers:  # every ally against every other: j's view of i's challenge is j's challenge to i
         resisting = np.swapaxes(pressing, -1, -2)
     else:
-        resisting = expected_utility(1.0 - prevails, apart, challenger(challengers.salience), target(targets.to_forecast),
-                                     target(targets.drift), target(targets.risk), span)  # EU_ji
+        resisting = expected_utility(1.0 - prevails, apart, challenger(challengers.salience),  # P_ji, exactly
+                                     target(targets.to_forecast), target(targets.drift), target(targets.risk),
+                                     span)  # EU_ji
     able = (apart > 0) & challenger(challengers.at_table) & target(targets.at_table)  # only allies at the table
     challenges_, compelled = challenge_classes(pressing, resisting, able)
     return Offers(challenges=challenges_, compelled=compelled, gap=gap, apart=apart, prevail=prevails)
