@@ -54,8 +54,8 @@ def vote_share(positions, weights):
 
     Bueno de Mesquita (1994; Scholz, Calbert & Smith 2011, eq. for P_ij): every ally k votes
     for the nearer of x_i and x_j with v_k = w_k (U_k(x_i) - U_k(x_j)), here under linear loss
-    w_k (|x_k - x_j| - |x_k - x_i|) (every voter risk neutral: Scholz et al. bend each voter's
-    utilities by its risk exponent, ODD 7.6c), and P_ij is the share of the votes cast for i,
+    w_k (|x_k - x_j| - |x_k - x_i|) (every voter risk neutral, where Scholz et al. weigh the
+    votes by utilities the risk attitudes bend; ODD 7.6c), and P_ij is the share of the votes cast for i,
     sum_k max(v_k, 0) / sum_k |v_k| = 1/2 + (sum_k v_k) / (2 sum_k |v_k|); 1/2 where no vote
     differs. The net vote sum_k v_k is D_j - D_i, D_j = sum_k w_k |x_k - x_j|; the absolute
     votes are summed over k one ally at a time, so memory stays (..., allies, allies).
