@@ -33,57 +33,63 @@ def test_security_levels_risk_exponents_and_a_challenge_by_hand():
     r_i) and their utilities U_s, U_f, U_b, U_w, U_sq (section 3), after Bueno de Mesquita (1994).
 
     Hawk H at 4.0, laggard L at 1.5, US U at 5.0; saliences 1, 0.5, 0.75; weights (clout x
-    salience) 0.2, 0.15, 0.375; weighted distances D_H = 0.75, D_L = 1.8125, D_U = 0.725 (as in
-    test_protocols), so P_HL = 29/41, P_UL = 5/7, P_UH = 30/59 and P_ji = 1 - P_ij. Nothing on
-    the table: T = 1/2, and risk neutral EU_ij = d (1 - 2 s_j (1 - P_ij)) (`challenge_utility`).
+    salience) 0.2, 0.15, 0.375; P_ij, i's share of the votes w_k (|x_k - x_j| - |x_k - x_i|)
+    (as in test_protocols): P_HL = 1.4375 / 1.8125 = 23/29, P_UL = 1.6125 / 2.1375 = 43/57,
+    P_UH = 0.375 / 0.725 = 15/29, and P_ji = 1 - P_ij. Nothing on the table: T = 1/2, and risk
+    neutral EU_ij = d (1 - 2 s_j (1 - P_ij)) (`challenge_utility`).
 
     Security level S_i = sum over j != i of EU_ji (risk neutral, r = 1):
-      S_H = EU_LH + EU_UH = 2.5 (1 - 2 x 1 x 29/41) + 1 (1 - 2 x 1 x 29/59) = -85/82 + 1/59 = -1.0196
-      S_L = EU_HL + EU_UL = 2.5 (1 - 2 x 0.5 x 12/41) + 3.5 (1 - 2 x 0.5 x 2/7) = 72.5/41 + 2.5 = 4.2683
-      S_U = EU_HU + EU_LU = 1 (1 - 2 x 0.75 x 30/59) + 3.5 (1 - 2 x 0.75 x 5/7) = 14/59 - 1/4 = -0.0127
+      S_H = EU_LH + EU_UH = 2.5 (1 - 2 x 1 x 23/29) + 1 (1 - 2 x 1 x 14/29) = -85/58 + 1/29 = -83/58 = -1.4310
+      S_L = EU_HL + EU_UL = 2.5 (1 - 2 x 0.5 x 6/29) + 3.5 (1 - 2 x 0.5 x 14/57) = 115/58 + 301/114
+          = 7642/1653 = 4.6231
+      S_U = EU_HU + EU_LU = 1 (1 - 2 x 0.75 x 15/29) + 3.5 (1 - 2 x 0.75 x 43/57) = 13/58 - 35/76
+          = -521/2204 = -0.2364
     R_i = (2 S_i - max - min) / (max - min), max = S_L, min = S_H:
-      R_L = 1, R_H = -1, R_U = (2 S_U - S_L - S_H) / (S_L - S_H) = -15840/25583 = -0.6192
+      R_L = 1, R_H = -1, R_U = (2 S_U - S_L - S_H) / (S_L - S_H) = -12116/20015 = -0.6053
     r_i = (1 - R_i/3) / (1 + R_i/3):
       r_L = (2/3)/(4/3) = 1/2 (the most exposed: risk acceptant), r_H = (4/3)/(2/3) = 2 (the most
-      secure: risk averse), r_U = 30863/20303 = 1.5201.
+      secure: risk averse), r_U = 72161/47929 = 1.5056.
 
     One comparison, the hawk and the US, with utilities on positions rescaled to 0..1 over the
     range 5.0 - 1.5 = 3.5: d = 1/3.5 = 2/7. The forecast mu, the weighted median, is the US's 5.0
     (weights 0.15 at 1.5, 0.2 at 4.0: 0.35 < half of 0.725), so |x_H - mu| = 2/7, |x_U - mu| = 0.
     Q = 1/2, T = 1/2.
-      The hawk (r = 2) challenging the US (s_U = 0.75, P_HU = 29/59):
+      The hawk (r = 2) challenging the US (s_U = 0.75, P_HU = 14/29):
         U_s = 2 - 4 (1/2 - 1/7)^2 = 73/49, U_f = 2 - 4 (1/2 + 1/7)^2 = 17/49,
         U_b = 2 - 4 (1/2 - (2/7 + 2/7)/4)^2 = 73/49, U_w = 17/49, U_sq = 2 - 4 (1/2)^2 = 1;
-        EU_HU = 0.75 (29/59 x 73/49 + 30/59 x 17/49) + 0.25 x 73/49 - 1/2 x 1 - 1/4 (73/49 + 17/49)
-              = 274/2891 = 0.0948 > 0 (risk neutral: 14/59 x 2/3.5 = 0.1356).
-      The US (r = 1.5201) challenging the hawk (s_H = 1, P_UH = 30/59):
-        U_s = 2 - 4 (5/14)^r = 1.1638, U_f = 2 - 4 (9/14)^r = -0.0435,
-        U_b = 2 - 4 (1/2 - (0 + 2/7)/4)^r = 2 - 4 (6/14)^r = 0.8967, U_w = 2 - 4 (8/14)^r = 0.2915,
-        U_sq = 2 - 4 (1/2)^r = 0.6054;
-        EU_UH = 30/59 x 1.1638 + 29/59 x (-0.0435) - 1/2 x 0.6054 - 1/4 (0.8967 + 0.2915) = -0.0294.
-    Risk neutral both were > 0 (1/59 and 14/59): a conflict, each countering part of the way. With
+        EU_HU = 0.75 (14/29 x 73/49 + 15/29 x 17/49) + 0.25 x 73/49 - 1/2 x 1 - 1/4 (73/49 + 17/49)
+              = 3831/5684 - 115/196 = 124/1421 = 0.0873 > 0 (risk neutral: 13/58 x 2/3.5 = 0.1281).
+      The US (r = 1.5056) challenging the hawk (s_H = 1, P_UH = 15/29):
+        U_s = 2 - 4 (5/14)^r = 1.1512, U_f = 2 - 4 (9/14)^r = -0.0567,
+        U_b = 2 - 4 (1/2 - (0 + 2/7)/4)^r = 2 - 4 (6/14)^r = 0.8830, U_w = 2 - 4 (8/14)^r = 0.2776,
+        U_sq = 2 - 4 (1/2)^r = 0.5912;
+        EU_UH = 15/29 x 1.1512 + 14/29 x (-0.0567) - 1/2 x 0.5912 - 1/4 (0.8830 + 0.2776) = -0.0177.
+    Risk neutral both were > 0 (1/29 and 13/58): a conflict, each countering part of the way. With
     the estimated attitudes the US, risk averse, no longer gains by challenging the hawk, and
     EU_HU > 0 >= EU_UH with EU_HU > |EU_UH|: the hawk compels the US, which supports 4.0.
     """
     alliance, circumstances, stances = hawk_laggard_us()
     level = challenge.challenges(alliance, PARAMS, stances, None).level
 
-    s_h = Fraction(-85, 82) + Fraction(1, 59)
-    s_l = Fraction(145, 82) + Fraction(5, 2)
-    s_u = Fraction(14, 59) - Fraction(1, 4)
+    s_h = Fraction(-85, 58) + Fraction(1, 29)
+    s_l = Fraction(115, 58) + Fraction(301, 114)
+    s_u = Fraction(13, 58) - Fraction(35, 76)
     security = challenge.security_levels(dataclasses.replace(level, risk=None))
     np.testing.assert_allclose(security, [float(s_h), float(s_l), float(s_u)])
     exposure_us = (2 * s_u - s_l - s_h) / (s_l - s_h)
-    assert exposure_us == Fraction(-15840, 25583)
-    assert (1 - exposure_us / 3) / (1 + exposure_us / 3) == Fraction(30863, 20303)
-    np.testing.assert_allclose(level.risk, [2.0, 0.5, 30863 / 20303])
+    assert (s_h, s_l, s_u) == (Fraction(-83, 58), Fraction(7642, 1653), Fraction(-521, 2204))
+    assert exposure_us == Fraction(-12116, 20015)
+    assert (1 - exposure_us / 3) / (1 + exposure_us / 3) == Fraction(72161, 47929)
+    np.testing.assert_allclose(level.risk, [2.0, 0.5, 72161 / 47929])
     np.testing.assert_allclose(level.span, 3.5)
     assert mediator.weighted_median(stances.position, np.array([0.2, 0.15, 0.375])) == 5.0
 
-    hawk_on_us = challenge_risk.risk_challenge_utility(29 / 59, 2 / 7, 0.75, 2 / 7, 0.5, 2.0)
-    assert hawk_on_us == pytest.approx(274 / 2891)
-    us_on_hawk = challenge_risk.risk_challenge_utility(30 / 59, 2 / 7, 1.0, 0.0, 0.5, 30863 / 20303)
-    assert us_on_hawk == pytest.approx(-0.0294, abs=5e-5)
+    np.testing.assert_allclose(level.prevail, [[0.5, 6 / 29, 15 / 29], [23 / 29, 0.5, 43 / 57],
+                                               [14 / 29, 14 / 57, 0.5]])  # [target, challenger]
+    hawk_on_us = challenge_risk.risk_challenge_utility(14 / 29, 2 / 7, 0.75, 2 / 7, 0.5, 2.0)
+    assert hawk_on_us == pytest.approx(124 / 1421)
+    us_on_hawk = challenge_risk.risk_challenge_utility(15 / 29, 2 / 7, 1.0, 0.0, 0.5, 72161 / 47929)
+    assert us_on_hawk == pytest.approx(-0.0177, abs=5e-5)
 
     Answer = challenge.Answer
     # rows: the target; columns: the challenger (hawk, laggard, US)
@@ -125,7 +131,7 @@ def test_risk_neutral_is_the_linear_rule_rescaled(alliance, on_table):
     parties = challenge.contenders(positions, weights, salience, True, np.nan if on_table is None else on_table, True)
     assert ((parties.risk >= 0.5 - 1e-12) & (parties.risk <= 2.0 + 1e-12)).all()
     apart = np.abs(positions[None, :] - positions[:, None])
-    prevail = challenge.prevail_probability(parties.distance[None, :], parties.distance[:, None])
+    prevail = parties.prevail  # [j, i]: i's chance over j
     linear = challenge.challenge_utility(prevail, apart, salience[:, None], parties.to_forecast[None, :],
                                          parties.drift[None, :])
     span = parties.span[0]

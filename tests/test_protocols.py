@@ -104,24 +104,27 @@ def test_one_round_of_challenges_follows_the_hand_derived_trace():
     0.5, ramp 0.1), the US at 5.0 (its urgency is US pressure 0.5: salience 0.75; ramp 0.3), all
     asking for 2035, nothing on the table yet (no drift, T = 1/2, so EU_ij = d (1 - 2 s_j (1 - P_ij))).
 
-    Weights clout x salience: 0.2, 0.15, 0.375. Weighted distances: D_H = 0.15 x 2.5 + 0.375 x 1
-    = 0.75, D_L = 0.2 x 2.5 + 0.375 x 3.5 = 1.8125, D_U = 0.2 x 1 + 0.15 x 3.5 = 0.725, so
-    P_HL = 1.8125 / 2.5625 = 29/41, P_UL = 1.8125 / 2.5375 = 5/7, P_UH = 0.75 / 1.475 = 30/59.
+    Weights clout x salience: 0.2, 0.15, 0.375. P_ij, i's share of the votes w_k (|x_k - x_j| -
+    |x_k - x_i|) (Bueno de Mesquita 1994): the hawk against the laggard, 0.2 x 2.5 = 0.5 and
+    0.375 x 2.5 = 0.9375 for the hawk, 0.15 x 2.5 = 0.375 for the laggard, P_HL = 1.4375 / 1.8125
+    = 23/29; the US against the laggard, 0.2 x 1.5 = 0.3 and 0.375 x 3.5 = 1.3125 against 0.15 x
+    3.5 = 0.525, P_UL = 1.6125 / 2.1375 = 43/57; the US against the hawk, 0.375 x 1 against
+    0.2 x 1 and 0.15 x 1, P_UH = 0.375 / 0.725 = 15/29.
 
-    - the hawk challenges the laggard: EU = 2.5 (1 - 2 x 0.5 x 12/41) = 2.5 x 29/41 > 0; the
-      laggard's view: 2.5 (1 - 2 x 1 x 29/41) = -2.5 x 17/41, smaller: compelled, it supports 4.0;
-    - the US challenges the laggard: EU = 3.5 (1 - 2 x 0.5 x 2/7) = 2.5; the laggard's view:
-      3.5 (1 - 2 x 0.75 x 5/7) = -0.25: compelled, it supports 5.0;
-    - the US and the hawk challenge each other: EU_UH = 1 - 2 x 1 x 29/59 = 1/59 and EU_HU =
-      1 - 2 x 0.75 x 30/59 = 14/59, both > 0: a conflict, each counters part of the way: the
-      hawk 4 + 30/59, the US 5 - 29/59 (= 4 + 30/59 too);
-    - the laggard challenges nobody: against the hawk 2.5 (1 - 2 x 29/41) < 0, against the US
-      3.5 (1 - 2 x 0.75 x 5/7) < 0.
+    - the hawk challenges the laggard: EU = 2.5 (1 - 2 x 0.5 x 6/29) = 2.5 x 23/29 > 0; the
+      laggard's view: 2.5 (1 - 2 x 1 x 23/29) = -2.5 x 17/29, smaller: compelled, it supports 4.0;
+    - the US challenges the laggard: EU = 3.5 (1 - 2 x 0.5 x 14/57) = 3.5 x 43/57; the laggard's
+      view: 3.5 (1 - 2 x 0.75 x 43/57) = -3.5 x 7.5/57: compelled, it supports 5.0;
+    - the US and the hawk challenge each other: EU_UH = 1 - 2 x 1 x 14/29 = 1/29 and EU_HU =
+      1 - 2 x 0.75 x 15/29 = 6.5/29, both > 0: a conflict, each counters part of the way: the
+      hawk 4 + 15/29, the US 5 - 14/29 (= 4 + 15/29 too);
+    - the laggard challenges nobody: against the hawk 2.5 (1 - 2 x 23/29) < 0, against the US
+      3.5 (1 - 2 x 0.75 x 43/57) < 0.
 
     The laggard takes the offer that moves it least, 4.0, but ratifies at most 1.0 + 0.1 x 10
-    = 2.0 by 2035: 2.0. The hawk and the US end at 4 + 30/59 = 4.508 (within 7.0 and 6.0). The
-    deadlines all agree: nobody challenges. The weighted median of 2.0 (0.15), 4.508 (0.2),
-    4.508 (0.375) is 4.508, the US's position: the package, topped up by 0.492 related, by 2035.
+    = 2.0 by 2035: 2.0. The hawk and the US end at 4 + 15/29 = 4.517 (within 7.0 and 6.0). The
+    deadlines all agree: nobody challenges. The weighted median of 2.0 (0.15), 4.517 (0.2),
+    4.517 (0.375) is 4.517, the US's position: the package, by 2035.
     """
     alliance, circumstances = three_allies()
     stances = dataclasses.replace(stances_at([4.0, 1.5, 5.0], ramps=[0.5, 0.1, 0.3]),
@@ -131,16 +134,17 @@ def test_one_round_of_challenges_follows_the_hand_derived_trace():
     # rows: the target; columns: the challenger (hawk, laggard, US)
     level = challenge.offers(challenges.level, challenges.level)
     assert level.answer.tolist() == [[R, R, C], [S, R, S], [C, R, R]]
-    np.testing.assert_allclose(stances.position[:, None] + level.step, [[4.0, 4.0, 4 + 30 / 59], [4.0, 1.5, 5.0],
-                                                                        [5 - 29 / 59, 5.0, 5.0]])
-    np.testing.assert_allclose(challenges.level.distance, [0.75, 1.8125, 0.725])
+    np.testing.assert_allclose(stances.position[:, None] + level.step, [[4.0, 4.0, 4 + 15 / 29], [4.0, 1.5, 5.0],
+                                                                        [5 - 14 / 29, 5.0, 5.0]])
+    np.testing.assert_allclose(challenges.level.prevail, [[0.5, 6 / 29, 15 / 29], [23 / 29, 0.5, 43 / 57],
+                                                          [14 / 29, 14 / 57, 0.5]])  # [target, challenger]
     assert (challenge.offers(challenges.deadline, challenges.deadline).answer == R).all()
     # one target's row, as a Mesa agent reads it, is its row of the table
     laggard = challenge.offers(challenges.level.take(1), challenges.level)
     assert laggard.answer.tolist() == [S, R, S]
-    np.testing.assert_allclose(answered.position, [4 + 30 / 59, 2.0, 4 + 30 / 59])
+    np.testing.assert_allclose(answered.position, [4 + 15 / 29, 2.0, 4 + 15 / 29])
     np.testing.assert_allclose(answered.deadline_position, 2035.0)
-    assert float(package.core_pct.item()) == pytest.approx(4 + 30 / 59)
+    assert float(package.core_pct.item()) == pytest.approx(4 + 15 / 29)
     # related spending fills only up to the US's floor on the headline, 4.5: the core is past it
     assert float(package.related_pct.item()) == 0.0
     assert int(package.deadline_year.item()) == 2035
@@ -159,7 +163,7 @@ def test_one_round_of_challenges_follows_the_hand_derived_trace():
     _, answered_block, package_block = challenge_round(alliance, block_circumstances, block)
     np.testing.assert_allclose(answered_block.position, [answered.position] * 2)
     assert package_block.core_pct.shape == (2, 1)
-    np.testing.assert_allclose(package_block.core_pct, 4 + 30 / 59)
+    np.testing.assert_allclose(package_block.core_pct, 4 + 15 / 29)
 
 
 @settings(max_examples=100, deadline=None)

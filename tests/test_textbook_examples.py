@@ -147,65 +147,62 @@ def test_the_emission_standards_forecast_and_probabilities_of_success():
     median (BDM 1994): from 4, 0.248 < 0.677 / 2 = 0.3385 <= 0.248 + 0.093 = 0.341, so 7 years
     (Masad's replication prints 7.0; the weighted mean is 5.003 / 0.677 = 7.39).
 
-    P_ij here (`prevail_probability`) is D_j / (D_i + D_j), D_j = sum_k w_k |x_k - x_j|:
-      D_4 = 0.093 x 3 + 0.336 x 6 = 2.295, D_7 = 0.248 x 3 + 0.336 x 3 = 1.752,
-      D_10 = 0.248 x 6 + 0.093 x 3 = 1.767;
-      P(4 over 10) = 1.767 / 4.062 = 0.43501, P(4 over 7) = 1.752 / 4.047 = 0.43291,
-      P(7 over 10) = 1.767 / 3.519 = 0.50213.
-    BDM's (1994; Scholz et al. 2011, eq. for P_ij) is i's share of the votes w_k (|x_k - x_j| -
-    |x_k - x_i|) cast on the pair: 4 against 10, 0.248 x 6 = 1.488 for 4 and 2.016 for 10
-    (those at 7 are indifferent), P = 1.488 / 3.504 = 0.42466; 4 against 7, 0.744 for 4 and
-    0.279 + 1.008 for 7, P = 0.744 / 2.031 = 0.36632; 7 against 10, 0.744 + 0.279 for 7 and 1.008
-    for 10, P = 1.023 / 2.031 = 0.50369. Masad's replication prints 0.63368 (= 1 - 0.36632) for a
-    member at 7 against one at 4 and 0.50369 for 7 against 10, the same. The departure (ODD
-    7.6c, each k splits its weight rather than votes its net preference) moves them by +0.0104,
-    +0.0666 and -0.0016, toward 1/2, and keeps every favourite. (McKibben-Sanders' public
-    replication notes that Scholz et al.'s own code divides by the votes over all pairs, which
-    makes every P_ij far smaller; neither that nor anything from it is followed here.)"""
+    P_ij (`vote_share`; BDM 1994, Scholz et al. 2011, eq. for P_ij) is i's share of the votes
+    w_k (|x_k - x_j| - |x_k - x_i|) cast on the pair, in thousandths of weight x years:
+      4 against 10: 248 x 6 = 1488 for 4, 336 x 6 = 2016 for 10 (those at 7 are indifferent),
+        P = 1488 / 3504 = 31/73 = 0.42466, and 10 over 4 42/73 = 0.57534;
+      4 against 7: 248 x 3 = 744 for 4, 93 x 3 + 336 x 3 = 1287 for 7, P = 744 / 2031 =
+        248/677 = 0.36632, and 7 over 4 429/677 = 0.63368;
+      7 against 10: 248 x 3 + 93 x 3 = 1023 for 7, 1008 for 10, P = 341/677 = 0.50369, and 10
+        over 7 336/677 = 0.49631.
+    Masad's replication prints 0.63368 for a member at 7 against one at 4 and 0.50369 for 7
+    against 10. (The rule before this one, each k splitting its weight, P_ij = D_j / (D_i +
+    D_j), gave 0.43501, 0.43291 and 0.50213 for the three challengers above. McKibben-Sanders'
+    public replication notes that Scholz et al.'s own code divides by the votes over all pairs,
+    which makes every P_ij far smaller; neither that nor anything from it is followed here.)"""
     weights = EMISSION_CAPABILITY * EMISSION_SALIENCE
     assert weights.sum() == pytest.approx(0.677)
     assert mediator.weighted_median(EMISSION_POSITION, weights) == 7.0
     assert mediator.weighted_mean(EMISSION_POSITION, weights) == pytest.approx(5.003 / 0.677)
-    distance = challenge.weighted_distance(EMISSION_POSITION, weights)
-    assert distance[AT_FOUR] == pytest.approx(2.295)
-    assert distance[AT_SEVEN] == pytest.approx(1.752)
-    assert distance[AT_TEN] == pytest.approx(1.767)
-    ours = {(4, 10): challenge.prevail_probability(2.295, 1.767), (4, 7): challenge.prevail_probability(2.295, 1.752),
-            (7, 10): challenge.prevail_probability(1.752, 1.767)}
-    bdm = {(4, 10): 1.488 / 3.504, (4, 7): 0.744 / 2.031, (7, 10): 1.023 / 2.031}
-    assert ours[(4, 10)] == pytest.approx(0.43501, abs=1e-5)
-    assert ours[(4, 7)] == pytest.approx(0.43291, abs=1e-5)
-    assert ours[(7, 10)] == pytest.approx(0.50213, abs=1e-5)
-    for pair, share in bdm.items():
-        assert np.sign(ours[pair] - 0.5) == np.sign(share - 0.5)  # the same favourite
-        assert abs(ours[pair] - 0.5) <= abs(share - 0.5)  # nearer 1/2
-    assert ours[(4, 7)] - bdm[(4, 7)] == pytest.approx(0.0666, abs=1e-4)  # the largest departure
+    shares = challenge.vote_share(EMISSION_POSITION, weights)  # [challenger, target]
+    belgium, france, netherlands = (EMISSION_ACTORS.index(name) for name in ("Belgium", "France", "Netherlands"))
+    assert shares[belgium, netherlands] == pytest.approx(0.63368, abs=5e-6)  # Masad's printout
+    assert shares[belgium, france] == pytest.approx(0.50369, abs=5e-6)  # Masad's printout
+    by_position = {(4, 10): 31 / 73, (10, 4): 42 / 73, (4, 7): 248 / 677, (7, 4): 429 / 677, (7, 10): 341 / 677,
+                   (10, 7): 336 / 677}
+    at = {4: AT_FOUR, 7: AT_SEVEN, 10: AT_TEN}
+    for (challenger, target), share in by_position.items():
+        np.testing.assert_allclose(shares[np.ix_(at[challenger], at[target])], share)
+    for position in at.values():
+        assert (shares[np.ix_(position, position)] == 0.5).all()  # nobody's vote differs between allies together
 
 
 def test_the_emission_standards_first_round_of_challenges_risk_neutral():
     """The first round's challenges on the emission-standards table (above), linear loss and
     nothing on the table, so T = 1/2 and the status-quo term vanishes: EU_ij = d (1 - 2 s_j (1 -
     P_ij)) in years (`challenge_utility`; Scholz et al.'s risk-neutral EU_ij with Q = 1, as their
-    replications run it, times (max - min) / 2 = 3, since U_sq = 0 at r = 1). Only P_ij differs
-    from theirs (previous test). By position pair, s_j the target's salience, s_i the challenger's:
+    replications run it, times (max - min) / 2 = 3, since U_sq = 0 at r = 1), with the vote
+    shares of the previous test. By position pair, s_j the target's salience:
 
-      7 on 4:  EU = 3 (1 - 0.86583 s_4) > 0 for any s;  4 on 7: EU = 3 (1 - 1.13417 s_7) > 0 for
-               s_7 < 0.8817, which holds for Belgium 0.4, Ireland 0.1, Greece 0.7: both > 0, a
-               conflict, and the target counters.
-      10 on 4: EU = 6 (1 - 0.87002 s_4) > 0;  4 on 10: EU = 6 (1 - 1.12998 s_10): France, Italy
-               (0.6) 1.932 > 0, a conflict; the UK (0.9) -0.1019 < 0, so the UK compels every
-               member at 4 (its EU, at least 6 (1 - 0.87002) = 0.78 for Denmark, exceeds 0.1019):
-               they would support 10, and no member at 4 challenges the UK.
-      10 on 7: EU = 3 (1 - 1.00426 s_7) > 0 for s_7 <= 0.7;  7 on 10: EU = 3 (1 - 0.99574 s_10)
-               > 0: conflicts.
-    Each counters at x_j + P_ij (x_i - x_j), which for a pair is the same point from either side,
-    (D_i x_j + D_j x_i) / (D_i + D_j): 4 and 7 meet at 4 + 3 x 0.56709 = 5.70126; 7 and 10 at
-    7 + 3 x 0.49787 = 8.49361; 4 and 10 at 4 + 6 x 0.56499 = 7.38996, the weighted mean (the
-    extremes' D sum to the range times the total weight). Each takes the offer that moves it
-    least: the members at 4 move 1.70126 to 5.70126 (not 3.38996, nor 6 to the UK's 10); those
-    at 7 move 1.29874 down to 5.70126 (not 1.49361 up); those at 10 move 1.50639 to 8.49361 (not
-    2.61004). The forecast after the round: 0.341 of weight at 5.70126 passes half, so 5.70
-    years.
+      7 on 4:  EU = 3 (1 - 2 s_4 x 248/677) = 3 (1 - 0.73264 s_4) > 0 for any s;  4 on 7: EU =
+               3 (1 - 2 s_7 x 429/677) = 3 (1 - 1.26736 s_7) > 0 for s_7 < 0.7890, which holds
+               for Belgium 0.4, Ireland 0.1, Greece 0.7: both > 0, a conflict, and the target
+               counters.
+      10 on 4: EU = 6 (1 - 2 s_4 x 31/73) = 6 (1 - 0.84932 s_4) > 0;  4 on 10: EU = 6 (1 - 2
+               s_10 x 42/73) = 6 (1 - 1.15068 s_10): France, Italy (0.6) 1.8575 > 0, a conflict;
+               the UK (0.9) -0.2137 < 0, so the UK compels every member at 4 (its EU, at least
+               6 (1 - 0.84932) = 0.9041 for Denmark, exceeds 0.2137): they would support 10, and
+               no member at 4 challenges the UK.
+      10 on 7: EU = 3 (1 - 2 s_7 x 341/677) = 3 (1 - 1.00739 s_7) > 0 for s_7 <= 0.7;  7 on 10:
+               EU = 3 (1 - 2 s_10 x 336/677) = 3 (1 - 0.99261 s_10) > 0: conflicts.
+    Each counters at x_j + P_ij (x_i - x_j), which for a pair is the same point from either side
+    (P_ij + P_ji = 1): 4 and 7 meet at 4 + 3 x 429/677 = 7 - 3 x 248/677 = 3995/677 = 5.90103;
+    7 and 10 at 7 + 3 x 336/677 = 5747/677 = 8.48892; 4 and 10 at 4 + 6 x 42/73 = 544/73 =
+    7.45205. Each takes the offer that moves it least: the members at 4 move 1287/677 = 1.90103
+    to 5.90103 (not 3.45205, nor 6 to the UK's 10); those at 7 move 744/677 = 1.09897 down to
+    5.90103 (not 1008/677 = 1.48892 up); those at 10 move 1023/677 = 1.51108 to 8.48892 (not
+    2.54795). The forecast after the round: 0.341 of weight at 5.90103 passes half, so 5.90
+    years (with the former split of support, 5.70).
 
     Not reproduced: Scholz et al.'s next positions, since in their rule (as the public
     replications implement it) a conflict's loser moves all the way to the winner and a
@@ -223,48 +220,51 @@ def test_the_emission_standards_first_round_of_challenges_risk_neutral():
     assert (answer[others] == challenge.Answer.COUNTER).all()  # every other contest a conflict
     assert (answer[~apart] == challenge.Answer.REJECT).all()  # nobody challenges its own position
     settled = challenge.settle(parties, parties)
-    assert settled[AT_FOUR | AT_SEVEN] == pytest.approx(7691 / 1349)  # 5.70126
-    assert settled[AT_TEN] == pytest.approx(3321 / 391)  # 8.49361
+    assert settled[AT_FOUR | AT_SEVEN] == pytest.approx(3995 / 677)  # 5.90103
+    assert settled[AT_TEN] == pytest.approx(5747 / 677)  # 8.48892
     weights = EMISSION_CAPABILITY * EMISSION_SALIENCE
-    assert mediator.weighted_median(settled, weights) == pytest.approx(5.70126, abs=1e-5)
+    assert mediator.weighted_median(settled, weights) == pytest.approx(5.90103, abs=1e-5)
 
 
 def test_the_emission_standards_risk_exponents():
     """The risk attitudes on the same table (Bueno de Mesquita 1994; Scholz et al. 2011, section
     5): security S_i = sum_{j != i} EU_ji, risk neutral, in years (the previous test's EU with
     the target's salience s): a member at 4 is challenged by three at 7 (d = 3) and three at 10
-    (d = 6): S = 9 (1 - 0.86583 s) + 18 (1 - 0.87002 s) = 27 - 23.4527 s; at 7, by four at 4 and
-    three at 10 (d = 3): S = 12 (1 - 1.13417 s) + 9 (1 - 1.00426 s) = 21 - 22.6484 s; at 10, by
-    four at 4 (d = 6) and three at 7 (d = 3): S = 24 (1 - 1.12998 s) + 9 (1 - 0.99574 s) =
-    33 - 36.0813 s. So S = 8.2378 (Netherlands, Germany), 11.9406 (Belgium), 22.3095
-    (Luxembourg, the most), 11.3512 (France, Italy), 0.5268 (UK, the least), 18.7352 (Ireland),
-    3.5473 (Denmark), 5.1461 (Greece). R = (2 S - 22.8363) / 21.7826 and r = (3 - R) / (3 + R):
-    1.2157, 0.9685, 0.5, 1.2157, 1.0041, 1.0041, 2, 0.6341, 1.6347, 1.4751.
+    (d = 6): S = 9 (1 - 0.73264 s) + 18 (1 - 0.84932 s) = 27 - 21.8815 s; at 7, by four at 4 and
+    three at 10 (d = 3): S = 12 (1 - 1.26736 s) + 9 (1 - 1.00739 s) = 21 - 24.2747 s; at 10, by
+    four at 4 (d = 6) and three at 7 (d = 3): S = 24 (1 - 1.15068 s) + 9 (1 - 0.99261 s) =
+    33 - 36.5500 s. So S = 9.4948 (Netherlands, Germany), 11.2901 (Belgium), 22.6237
+    (Luxembourg, the most), 11.0700 (France, Italy), 0.1050 (UK, the least), 18.5725 (Ireland),
+    5.1185 (Denmark), 4.0077 (Greece). R = (2 S - 22.7287) / 22.5187 and r = (3 - R) / (3 + R):
+    1.1172, 1.0044, 0.5, 1.1172, 1.0176, 1.0176, 2, 0.6483, 1.4537, 1.5569.
 
-    With BDM's vote shares for P_ij instead (first test) the same steps give 1.1172, 1.0044, 0.5,
-    1.1172, 1.0176, 1.0176, 2, 0.6483, 1.4537, 1.5569: the same extremes and order but for
-    Denmark and Greece, who swap, and no exponent moves by more than 0.181 (Denmark). Masad's
-    replication prints 1.127, 0.781, 0.5, 1.127, 1.078, 1.078, 2, 0.525, 1.472, 1.140 from a
-    version its README says did not yet reproduce Scholz et al., so it is no expected value
-    here; its ranking is the one above.
+    With the former split of support for P_ij (first test) they were 1.2157, 0.9685, 0.5,
+    1.2157, 1.0041, 1.0041, 2, 0.6341, 1.6347, 1.4751: the same extremes, Denmark and Greece
+    swapped. Masad's replication prints 1.127, 0.781, 0.5, 1.127, 1.078, 1.078, 2, 0.525, 1.472,
+    1.140 from a version its README says did not yet reproduce Scholz et al., so it is no
+    expected value here; its extremes are the ones above.
 
     The UK, most secure and risk averse (r = 2), then declines to challenge the Netherlands: on
     0..1 (d = 1, |x_UK - mu| = 3/6 = 1/2), U_s = 2, U_f = -2, U_sq = 2 - 4/4 = 1, U_b = 2 - 4
-    (1/2 - 3/8)^2 = 1.9375, U_w = 2 - 4 (7/8)^2 = -1.0625; EU = 0.8 (0.56499 x 2 - 0.43501 x 2)
-    + 0.2 x 2 - [1/2 x 1 + 1/2 (1.9375 - 1.0625) / 2] = 0.2080 + 0.4 - 0.71875 = -0.1108 < 0
-    (with Scholz et al.'s Q = 1, -0.3920: as negative). The least moves, all counters, are
-    unchanged: 5.70126 and 8.49361."""
+    (1/2 - 3/8)^2 = 1.9375, U_w = 2 - 4 (7/8)^2 = -1.0625; with P = 42/73, EU = 0.8 (42/73 x 2 -
+    31/73 x 2) + 0.2 x 2 - [1/2 x 1 + 1/2 (1.9375 - 1.0625) / 2] = 0.2411 + 0.4 - 0.71875 =
+    -0.0777 < 0 (with Scholz et al.'s Q = 1, -0.3589: as negative). Some answers change (the
+    UK now counters Luxembourg, r = 1/2, and compels Greece, r = 1.56), but every member's least
+    move is the same counter: 5.90103 and 8.48892."""
     parties = emission_contenders(risk_attitudes=True)
-    expected = [1.2157, 0.9685, 0.5, 1.2157, 1.0041, 1.0041, 2.0, 0.6341, 1.6347, 1.4751]
+    expected = [1.1172, 1.0044, 0.5, 1.1172, 1.0176, 1.0176, 2.0, 0.6483, 1.4537, 1.5569]
     assert parties.risk == pytest.approx(expected, abs=1e-4)
     security = challenge.security_levels(emission_contenders(risk_attitudes=False))
-    assert security == pytest.approx([8.2378, 11.9406, 22.3095, 8.2378, 11.3512, 11.3512, 0.5268, 18.7352,
-                                      3.5473, 5.1461], abs=1e-4)
+    assert security == pytest.approx([9.4948, 11.2901, 22.6237, 9.4948, 11.0700, 11.0700, 0.1050, 18.5725,
+                                      5.1185, 4.0077], abs=1e-4)
     netherlands, uk = EMISSION_ACTORS.index("Netherlands"), EMISSION_ACTORS.index("UK")
-    declined = challenge_risk.risk_challenge_utility(765 / 1354, 1.0, 0.8, 0.5, 0.5, 2.0)
-    assert declined == pytest.approx(-0.1108, abs=1e-4)
+    declined = challenge_risk.risk_challenge_utility(42 / 73, 1.0, 0.8, 0.5, 0.5, 2.0)
+    assert declined == pytest.approx(-0.0777, abs=1e-4)
     made = challenge.offers(parties, parties)
     assert made.answer[netherlands, uk] == challenge.Answer.REJECT
+    greece, luxembourg = EMISSION_ACTORS.index("Greece"), EMISSION_ACTORS.index("Luxembourg")
+    assert made.answer[greece, uk] == challenge.Answer.SUPPORT
+    assert made.answer[luxembourg, uk] == challenge.Answer.COUNTER
     settled = challenge.settle(parties, parties)
-    assert settled[AT_FOUR | AT_SEVEN] == pytest.approx(7691 / 1349)
-    assert settled[AT_TEN] == pytest.approx(3321 / 391)
+    assert settled[AT_FOUR | AT_SEVEN] == pytest.approx(3995 / 677)
+    assert settled[AT_TEN] == pytest.approx(5747 / 677)

@@ -48,44 +48,45 @@ class Answer(IntEnum):
     SUPPORT = 2  # compelled (or already there): the target takes the challenger's position
 
 
-def weighted_distance(positions, weights):
-    """D_j = sum_k w_k |x_k - x_j| for every ally j over the last axis (allies): how much weighted
-    support a rival of j draws, whoever the rival is. Allies of zero weight count for nothing
-    (their position may be NaN). From the sorted positions and running sums of weight and
-    weight x position, so O(allies log allies) per run: below j, x_j W_below - S_below; above,
-    S_above - x_j W_above (positions taken from their least, which keeps the sums small). An
-    ally of zero weight still gets its own D at its own position; one without a position (NaN)
-    gets a stand-in value, never read."""
-    present = weights > 0
-    least = np.min(np.where(present, positions, np.inf), axis=-1, keepdims=True)
-    positions = np.where(np.isnan(positions), 0.0, positions - np.where(np.isfinite(least), least, 0.0))
-    order = np.argsort(positions, axis=-1, kind="stable")
-    x = np.take_along_axis(positions, order, axis=-1)
-    w = np.take_along_axis(np.where(present, weights, 0.0), order, axis=-1)
-    weight_below, sum_below = np.cumsum(w, axis=-1), np.cumsum(w * x, axis=-1)
-    weight_above, sum_above = weight_below[..., -1:] - weight_below, sum_below[..., -1:] - sum_below
-    distance = np.empty_like(x)
-    np.put_along_axis(distance, order, x * weight_below - sum_below + sum_above - x * weight_above, axis=-1)
-    return distance
+def vote_share(positions, weights):
+    """P_ij, the chance that challenger i prevails over target j, for every pair: (..., i, j)
+    from positions and weights (capability x salience) over the last axis (allies).
 
-
-def prevail_probability(challenger_distance, target_distance):
-    """The chance that challenger i prevails over target j: the share of the third parties'
-    weighted support that goes to i, P_ij = D_j / (D_i + D_j) (`weighted_distance`).
-
-    Bueno de Mesquita (1994): every ally k votes for the nearer of x_i and x_j with weight
-    capability x salience x |U_k(x_i) - U_k(x_j)|, and P_ij is i's share of the votes, which
-    costs O(allies^3) for all pairs. Here each k splits its weight w_k between the two in
-    proportion to its distance from the other (w_k |x_k - x_j| to i, w_k |x_k - x_i| to j). Its
-    net vote for i is BdM's vote under linear loss, w_k (|x_k - x_j| - |x_k - x_i|), so i is
-    favoured (P_ij > 1/2) exactly when it is in BdM's count; the denominator is the gross
-    support D_i + D_j rather than the sum of the net votes, so probabilities lie nearer 1/2.
-    P_ij + P_ji = 1; with nobody between or apart (D_i + D_j = 0), 1/2."""
-    total = np.add(challenger_distance, target_distance)
-    if np.all(np.asarray(challenger_distance) > 0) or np.all(np.asarray(target_distance) > 0):
-        return np.divide(target_distance, total)  # every pair has support: the usual case, one pass
-    supported = total > 0
-    return np.where(supported, np.asarray(target_distance) / np.where(supported, total, 1.0), 0.5)
+    Bueno de Mesquita (1994; Scholz, Calbert & Smith 2011, eq. for P_ij): every ally k votes
+    for the nearer of x_i and x_j with v_k = w_k (U_k(x_i) - U_k(x_j)), here under linear loss
+    w_k (|x_k - x_j| - |x_k - x_i|) (every voter risk neutral, where Scholz et al. weigh the
+    votes by utilities the risk attitudes bend; ODD 7.6c), and P_ij is the share of the votes cast for i,
+    sum_k max(v_k, 0) / sum_k |v_k| = 1/2 + (sum_k v_k) / (2 sum_k |v_k|); 1/2 where no vote
+    differs. The net vote sum_k v_k is D_j - D_i, D_j = sum_k w_k |x_k - x_j|; the absolute
+    votes are summed over k one ally at a time, so memory stays (..., allies, allies).
+    Allies of zero weight cast no vote (their position may be NaN; as i or j they get a
+    stand-in, never read). P_ij + P_ji = 1 exactly: each pair's larger share is computed and
+    the smaller is 1 less it, so either side of a contest reads the same numbers."""
+    weights = np.asarray(weights, dtype=float)
+    voting = weights > 0
+    positions = np.where(np.isnan(positions), 0.0, positions)
+    weights = np.where(voting, weights, 0.0)
+    pulls = np.empty(np.shape(positions) + np.shape(positions)[-1:])  # [k, m] = w_k |x_k - x_m|
+    np.abs(positions[..., :, None] - positions[..., None, :], out=pulls)
+    pulls *= weights[..., :, None]
+    support = np.sum(pulls, axis=-2)  # D_m
+    cast = np.zeros_like(pulls)  # sum_k |v_k| for [i, j]
+    vote = np.empty_like(pulls)
+    for k in range(np.shape(positions)[-1]):
+        if not voting[..., k].any():  # away from the table in every run: no vote to count
+            continue
+        pull = pulls[..., k, :]
+        np.subtract(pull[..., None, :], pull[..., :, None], out=vote)  # [i, j]: w_k (|x_k - x_j| - |x_k - x_i|)
+        np.abs(vote, out=vote)
+        cast += vote
+    lead = np.subtract(support[..., None, :], support[..., :, None])  # net vote for i, D_j - D_i
+    np.divide(lead, cast, out=lead, where=cast > 0)
+    lead[cast <= 0] = 0.0
+    larger = np.abs(lead, out=cast)  # the net vote's share of the votes, 0..1, the same for both orders
+    np.minimum(larger, 1.0, out=larger)
+    larger *= 0.5
+    larger += 0.5
+    return np.where(lead >= 0, larger, 1.0 - larger)
 
 
 def status_quo_drift(position, forecast, status_quo):
@@ -188,7 +189,7 @@ class Contenders:
     answers (over allies, or runs x allies)."""
 
     position: np.ndarray
-    distance: np.ndarray  # D_j, the weighted support any rival of the ally draws (weighted_distance)
+    prevail: np.ndarray  # (..., allies, challengers): P_ij of each challenger i over the ally j (vote_share)
     salience: np.ndarray
     to_forecast: np.ndarray  # |x - mu|, the distance from the forecast (the weighted median)
     drift: np.ndarray  # T, the chance the outcome moves its way unchallenged (status_quo_drift)
@@ -242,19 +243,35 @@ class Offers:
         return offered_move(self.apart, self.prevail, self.challenges, self.compelled)
 
 
-def in_blocks_of_runs(compute, parties: Contenders):
-    """compute(parties) -> one value per ally, over runs x allies a block of runs at a time
-    (`PAIRS_PER_BLOCK`): the pairs' arrays then stay small enough to be reused from the heap
-    rather than mapped and faulted in afresh at every step, which costs more than the arithmetic
-    on them. Each run's numbers are the same either way; over allies alone, at once."""
+def in_blocks_of_runs(compute, parties):
+    """compute(parties) -> values per ally (or per pair), over runs x allies a block of runs at
+    a time (`PAIRS_PER_BLOCK`): the pairs' arrays then stay small enough to be reused from the
+    heap rather than mapped and faulted in afresh at every step, which costs more than the
+    arithmetic on them. Each run's numbers are the same either way; over allies alone, at once.
+    `parties` has the allies' `position` and takes rows (`take`)."""
     if np.ndim(parties.position) < 2:
         return compute(parties)
     runs, allies = np.shape(parties.position)
     block = max(1, PAIRS_PER_BLOCK // max(allies * allies, 1))
-    result = np.empty((runs, allies))
+    result = None
     for first in range(0, runs, block):
-        result[first:first + block] = compute(parties.take(slice(first, first + block)))
+        part = compute(parties.take(slice(first, first + block)))
+        if result is None:
+            result = np.empty((runs,) + np.shape(part)[1:])
+        result[first:first + block] = part
     return result
+
+
+@dataclass(frozen=True)
+class Voters:
+    """The allies' positions on one issue and their weights (capability x salience), over allies
+    or runs x allies: what each pair's vote share is counted from."""
+
+    position: np.ndarray
+    weight: np.ndarray
+
+    def take(self, rows) -> Voters:
+        return Voters(position=self.position[rows], weight=self.weight[rows])
 
 
 def security_levels(parties: Contenders):
@@ -266,8 +283,7 @@ def security_levels(parties: Contenders):
 
     def of_block(own: Contenders):
         apart = np.abs(own.position[..., None, :] - own.position[..., :, None])  # [target i, challenger j]
-        prevails = prevail_probability(own.distance[..., None, :], own.distance[..., :, None])  # P_ji
-        utility = challenge_utility(prevails, apart, own.salience[..., :, None], own.to_forecast[..., None, :],
+        utility = challenge_utility(own.prevail, apart, own.salience[..., :, None], own.to_forecast[..., None, :],
                                     own.drift[..., None, :])  # EU_ji
         others = own.at_table[..., None, :] & ~np.eye(np.shape(own.position)[-1], dtype=bool)
         return np.sum(np.where(others, utility, 0.0), axis=-1)
@@ -282,7 +298,9 @@ def contenders(positions, weights, salience, at_table, status_quo, risk_attitude
     from its security level (`risk_exponent`); without, linear loss."""
     forecast = weighted_median(positions, weights)[..., None]
     at_table = np.broadcast_to(at_table, np.shape(positions))
-    parties = Contenders(position=positions, distance=weighted_distance(positions, weights), salience=salience,
+    shares = in_blocks_of_runs(lambda voters: vote_share(voters.position, voters.weight),
+                               Voters(position=positions, weight=np.broadcast_to(weights, np.shape(positions))))
+    parties = Contenders(position=positions, prevail=np.swapaxes(shares, -1, -2), salience=salience,
                          to_forecast=np.abs(positions - forecast),
                          drift=status_quo_drift(positions, forecast, status_quo), at_table=at_table,
                          span=np.broadcast_to(issue_span(positions, at_table), np.shape(positions)))
@@ -336,15 +354,15 @@ def offers(targets: Contenders, challengers: Contenders) -> Offers:
     gap = x_i - x_j
     apart = np.abs(gap)
     span = target(targets.span)  # the same for both sides: one run
-    prevails = prevail_probability(challenger(challengers.distance), target(targets.distance))  # P_ij
+    prevails = targets.prevail  # P_ij, i the challenger
     pressing = expected_utility(prevails, apart, target(targets.salience), challenger(challengers.to_forecast),
                                 challenger(challengers.drift), challenger(challengers.risk), span)  # EU_ij
     if targets is challengers:  # every ally against every other: j's view of i's challenge is j's challenge to i
         resisting = np.swapaxes(pressing, -1, -2)
     else:
-        resisting = expected_utility(prevail_probability(target(targets.distance), challenger(challengers.distance)),
-                                     apart, challenger(challengers.salience), target(targets.to_forecast),
-                                     target(targets.drift), target(targets.risk), span)  # EU_ji
+        resisting = expected_utility(1.0 - prevails, apart, challenger(challengers.salience),  # P_ji, exactly
+                                     target(targets.to_forecast), target(targets.drift), target(targets.risk),
+                                     span)  # EU_ji
     able = (apart > 0) & challenger(challengers.at_table) & target(targets.at_table)  # only allies at the table
     challenges_, compelled = challenge_classes(pressing, resisting, able)
     return Offers(challenges=challenges_, compelled=compelled, gap=gap, apart=apart, prevail=prevails)
