@@ -30,14 +30,13 @@ def test_the_down_payment_by_hand():
     assert down_payment(1.3, 2.0, 0.8, 0.5, 0.4) == pytest.approx(1.748)
     assert down_payment(1.3, 2.0, 0.0, 0.5, 0.4) == pytest.approx(1.3)  # not pressed: no decision beyond the budget
     assert down_payment(2.4, 2.0, 1.0, 0.0, 0.4) == pytest.approx(2.4)  # above the floor: nothing to pay down
-    assert down_payment(1.3, 0.0, 1.0, 0.0, 0.4) == pytest.approx(1.3)  # no pledge made before the talks
+    assert down_payment(1.3, 0.0, 1.0, 0.0, 0.4) == pytest.approx(1.3)  # no floor due
     assert down_payment(1.3, 2.0, 1.0, 0.0, 0.4) == pytest.approx(2.0)  # fully pressed, no fiscal pressure: the floor
 
 
-@given(spending=st.floats(0.0, 5.0), standing=st.floats(0.0, 5.0), share=st.floats(0.0, 1.0),
+@given(spending=st.floats(0.0, 5.0), due=st.floats(0.0, 5.0), share=st.floats(0.0, 1.0),
        fiscal=st.floats(0.0, 1.0), drag=st.floats(0.0, 2.0), more=st.floats(0.0, 1.0))
-def test_the_down_payment_moves_toward_the_standing_floor_and_never_past_it(spending, standing, share, fiscal,
-                                                                            drag, more):
-    decided = down_payment(spending, standing, share, fiscal, drag)
-    assert spending <= decided <= max(spending, standing) + 1e-12
-    assert down_payment(spending, standing, min(share + more, 1.0), fiscal, drag) >= decided - 1e-12  # pressed harder
+def test_the_down_payment_moves_toward_the_floor_due_and_never_past_it(spending, due, share, fiscal, drag, more):
+    decided = down_payment(spending, due, share, fiscal, drag)
+    assert spending <= decided <= max(spending, due) + 1e-12
+    assert down_payment(spending, due, min(share + more, 1.0), fiscal, drag) >= decided - 1e-12  # pressed harder

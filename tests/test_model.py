@@ -479,7 +479,8 @@ def test_at_the_hague_the_allies_behind_the_vilnius_floor_pay_part_of_it_down_in
     model = AllianceModel("hague2025", rng=0)
     outcome = model.run()
     p, alliance, circumstances = model.params, model.alliance, model.circumstances()
-    decided = down_payment(np.asarray(alliance.start_pct), circumstances.standing_pct,
+    due = model.scenario_spec.ledger.floor_pct(2025, alliance.accession_year)
+    decided = down_payment(np.asarray(alliance.start_pct), due,
                            enforcement_share(p.us_pressure, alliance.us_reliance, p.enforcement_rate),
                            circumstances.fiscal, p.compliance_drag)
     ordinary = np.asarray(alliance.start_pct) + ramp(p, circumstances, model.stances())
