@@ -202,14 +202,29 @@ def score(values: dict, case: Case, actual_2024: np.ndarray, actual_path: np.nda
     return loss
 
 
-def searched(case: Case) -> dict[str, tuple[float, float]]:
-    """The parameters a fit on `case` searches, with their ranges: those the case can pin."""
-    return {k: span for k, span in SEARCH_SPACE.items() if case is not Case.HAGUE or k not in AFTER_THE_SUMMIT}
+def inert_parameters() -> tuple[str, ...]:
+    """The parameters the posterior's Sobol' screen holds at their defaults (negligible for every
+    outcome, and not acting after the summit: `experiments.posterior.fixed_parameters`)."""
+    from experiments.posterior import fixed_parameters  # imported here: the posterior imports this module
+
+    return fixed_parameters()
 
 
-def held(case: Case) -> dict[str, float]:
-    """The parameters a fit on `case` does not search, at the middle of their range."""
-    return {k: (lo + hi) / 2 for k, (lo, hi) in SEARCH_SPACE.items() if k not in searched(case)}
+def searched(case: Case, fix_inert: bool = False) -> dict[str, tuple[float, float]]:
+    """The parameters a fit on `case` searches, with their ranges: those the case can pin, less
+    the inert ones where `fix_inert`."""
+    inert = inert_parameters() if fix_inert else ()
+    return {k: span for k, span in SEARCH_SPACE.items()
+            if (case is not Case.HAGUE or k not in AFTER_THE_SUMMIT) and k not in inert}
+
+
+def held(case: Case, fix_inert: bool = False) -> dict[str, float]:
+    """The parameters a fit on `case` does not search: the inert ones (`fix_inert`) at their
+    defaults, the ones the case cannot pin at the middle of their range."""
+    inert = inert_parameters() if fix_inert else ()
+    defaults = Parameters()
+    return {k: float(getattr(defaults, k)) if k in inert else (lo + hi) / 2
+            for k, (lo, hi) in SEARCH_SPACE.items() if k not in searched(case, fix_inert)}
 
 
 def rounded(values: dict) -> dict:
@@ -240,17 +255,18 @@ QUICK = Budget(population=80, generations=2, seeds_per_particle=1, max_simulatio
 class LossModel:
     """pyabc's model: a particle to its loss on the case (`score`), on `replicates` seeds drawn
     from numpy's global generator, which the sampler seeds for each simulation. The parameters
-    the case cannot pin (`held`) are added at the middle of their range."""
+    not searched are added as `held` gives them."""
 
     case: Case
     protocol: NegotiationProtocol
     replicates: int
     actual_2024: np.ndarray = field(compare=False)
     actual_path: np.ndarray = field(compare=False)
+    held: dict = field(default_factory=dict)  # the parameters not searched (`held`)
 
     def __call__(self, parameters) -> dict[str, np.ndarray]:
         seeds = np.random.randint(0, 2**31 - 1, size=self.replicates).tolist()
-        values = {**{k: float(v) for k, v in dict(parameters).items()}, **held(self.case)}
+        values = {**{k: float(v) for k, v in dict(parameters).items()}, **self.held}
         return {"loss": np.array([score(values, self.case, self.actual_2024, self.actual_path, self.protocol, seeds,
                                         graded=True)])}
 
@@ -274,7 +290,7 @@ class Fit:
     loss: float
     values: dict
     ensemble: list[tuple[float, dict]]  # ten posterior draws, lowest loss on SEEDS first
-    held: dict  # the parameters not searched (the case cannot pin them), at the middle of their range
+    held: dict  # the parameters not searched: those the case cannot pin at the middle of their range, inert ones at their defaults
     posterior: dict = field(default_factory=dict)  # the ABC-SMC run: size, effective sample size, marginals
 
     def to_json(self) -> str:
@@ -306,12 +322,14 @@ def weighted_marginals(names, particles: np.ndarray, weights: np.ndarray) -> dic
 
 
 def calibrate(case: Case, budget: Budget, seed: int, workers: int,
-              protocol: NegotiationProtocol = NegotiationProtocol.MEDIATOR) -> Fit:
+              protocol: NegotiationProtocol = NegotiationProtocol.MEDIATOR, fix_inert: bool = False) -> Fit:
+    """An ABC-SMC fit on `case`; with `fix_inert`, the parameters the Sobol' screen finds inert
+    are held at their defaults, so the search has fewer dimensions to fill."""
     facts = load_allies()  # the record is read once, not once per particle
     actual_path = load_spending_record().path(facts.iso3, PATH_YEARS)
-    model = LossModel(case, protocol, budget.seeds_per_particle, facts.spending_2024_pct, actual_path)
-    fixed = held(case)
-    posterior = abc_smc(model, searched(case), loss_distance, {"loss": np.zeros(1)},
+    fixed = held(case, fix_inert)
+    model = LossModel(case, protocol, budget.seeds_per_particle, facts.spending_2024_pct, actual_path, fixed)
+    posterior = abc_smc(model, searched(case, fix_inert), loss_distance, {"loss": np.zeros(1)},
                         SmcBudget(population=budget.population, generations=budget.generations,
                                   max_simulations=budget.max_simulations, min_acceptance_rate=budget.min_acceptance_rate),
                         seed, workers, budget.kernel)
@@ -324,6 +342,7 @@ def calibrate(case: Case, budget: Budget, seed: int, workers: int,
     defaults = {k: getattr(Parameters(), k) for k in SEARCH_SPACE}
     summary = {"method": "ABC-SMC (pyabc, median epsilon schedule), uniform priors over SEARCH_SPACE, "
                          f"{budget.kernel.value} normal kernel",
+               "fixed_inert": list(inert_parameters()) if fix_inert else [],
                "seed": seed, "budget": {**budget.__dict__, "kernel": budget.kernel.value}, "simulations": posterior.simulations,
                "generations": len(posterior.epsilons), "epsilons": [round(e, 4) for e in posterior.epsilons],
                "effective_sample_size": round(posterior.effective_sample_size, 1),
@@ -352,6 +371,8 @@ def main(argv=None):
                         help="how particles move between generations: a normal kernel per particle over its "
                              "nearest quarter of the population (default), or one over the whole population")
     parser.add_argument("--from-defaults", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--fix-inert", action="store_true",
+                        help="hold the parameters the posterior's Sobol' screen finds inert at their defaults")
     parser.add_argument("--protocol", choices=[str(p) for p in NegotiationProtocol], default=str(NegotiationProtocol.MEDIATOR),
                         help="the protocol every particle runs under (the default: the defaults' protocol)")
     where = parser.add_mutually_exclusive_group()
@@ -372,7 +393,7 @@ def main(argv=None):
                                              min_acceptance_rate=FULL.min_acceptance_rate)
     try:
         fit = calibrate(Case(args.case), replace(budget, kernel=Kernel(args.kernel)), args.seed, args.workers,
-                        NegotiationProtocol(args.protocol))
+                        NegotiationProtocol(args.protocol), fix_inert=args.fix_inert)
     except ValueError as error:
         parser.exit(2, f"calibrate: {error}\n")
     out = INSTALL_DIR if args.install else args.out

@@ -19,6 +19,19 @@ def test_a_hague_fit_holds_what_acts_after_the_summit_at_mid_range():
     assert calibrate.held(Case.WALES) == {}
 
 
+def test_fixing_the_inert_parameters_holds_them_at_their_defaults_and_searches_the_rest():
+    """The posterior's screen finds, among others, `leverage` and `caucus_cohesion` inert; with
+    `fix_inert` they are held at their defaults and not searched, while the Hague still holds what
+    acts after the summit at mid-range (`adjustment_rate` is inert too, but acts after the summit,
+    so the screen leaves it free and the Hague holds it at 0.15)."""
+    inert = set(calibrate.inert_parameters())
+    assert {"leverage", "caucus_cohesion"} <= inert and not inert & set(calibrate.AFTER_THE_SUMMIT)
+    assert set(calibrate.searched(Case.WALES, fix_inert=True)) == set(calibrate.SEARCH_SPACE) - inert
+    held = calibrate.held(Case.HAGUE, fix_inert=True)
+    assert held["leverage"] == Parameters().leverage and held["adjustment_rate"] == 0.15
+    assert set(held) == inert | set(calibrate.AFTER_THE_SUMMIT)
+
+
 def quick_fit(tmp_path, name, *extra) -> dict:
     pytest.importorskip("pyabc")
     out = tmp_path / name
