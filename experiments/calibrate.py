@@ -368,6 +368,8 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="a tiny fit (seconds), for the tests")
     parser.add_argument("--population", type=int, default=FULL.population,
                         help=f"ABC-SMC particles (default {FULL.population})")
+    parser.add_argument("--generations", type=int, default=FULL.generations,
+                        help=f"most ABC-SMC generations (default {FULL.generations})")
     parser.add_argument("--max-simulations", type=int, default=FULL.max_simulations,
                         help=f"stop after this many simulations (default {FULL.max_simulations})")
     parser.add_argument("--seed", type=int, default=SEED)
@@ -389,10 +391,11 @@ def main(argv=None):
     if args.from_defaults:
         parser.error("--from-defaults is gone with the random search: a prior centred on the defaults, which were "
                      "fitted on the same record, would use the record twice; fit from the priors (--case both)")
-    if args.workers < 1 or args.population < 2 or args.max_simulations < 1:
-        parser.error(f"--workers {args.workers}, --population {args.population}, --max-simulations "
-                     f"{args.max_simulations}: allowed: workers >= 1, population >= 2, max-simulations >= 1")
-    budget = QUICK if args.quick else Budget(population=args.population, generations=FULL.generations,
+    if args.workers < 1 or args.population < 2 or args.max_simulations < 1 or args.generations < 1:
+        parser.error(f"--workers {args.workers}, --population {args.population}, --generations {args.generations}, "
+                     f"--max-simulations {args.max_simulations}: allowed: workers >= 1, population >= 2, "
+                     "generations >= 1, max-simulations >= 1")
+    budget = QUICK if args.quick else Budget(population=args.population, generations=args.generations,
                                              seeds_per_particle=FULL.seeds_per_particle,
                                              max_simulations=args.max_simulations,
                                              min_acceptance_rate=FULL.min_acceptance_rate)

@@ -61,7 +61,7 @@ import numpy as np
 
 from experiments.calibrate import (AFTER_THE_SUMMIT, EXTRA_SIDE_LETTER_COST, NO_DEAL_COST, NO_HINDCAST_COST,
                                    SEARCH_SPACE)
-from experiments import observation_error
+from experiments import model_discrepancy, observation_error
 from experiments.common import argument_parser, guarded
 from experiments.posterior_sampler import Posterior, SmcBudget, abc_smc
 from sim.analysis import metrics
@@ -76,6 +76,7 @@ OUTPUT = "posterior.json"
 SEED = 2025
 FIT_YEARS = tuple(range(2015, 2023))  # the Wales path the fit sees
 HELD_OUT_YEARS = (2023, 2024)  # ... and the years it predicts
+PATH_ORIGIN_YEAR = FIT_YEARS[0] - 1  # the Wales case's data year: the path is projected from it
 PATH_YEARS = FIT_YEARS + HELD_OUT_YEARS
 BAND = (5.0, 95.0)  # the predictive band's percentiles: 90%
 COVERAGE_AIM = (0.80, 0.95)
@@ -320,6 +321,7 @@ def predictive_check(posterior: Posterior, draws: int, seed: int, discrepancy_sd
     record = load_spending_record().path(wales.iso3, PATH_YEARS)
     counts = {name: count_band(path[:, :, -1]) for name, path in (("observed", observed), ("model_only", modelled))}
     record_count = WalesRecord().allies_at_two_percent_2024
+    estimated = estimated_discrepancy_check(modelled, record, error, seed)
     return {"draws": draws, "hague_deal_share": float(deal.mean()),
             "hague_core_target_pct": {"band": level, "record": HAGUE["core_target_pct"],
                                       "inside": inside(HAGUE["core_target_pct"], level)},
@@ -336,7 +338,26 @@ def predictive_check(posterior: Posterior, draws: int, seed: int, discrepancy_sd
             "allies_at_2pct_2024_model_only": {"band": counts["model_only"], "record": record_count,
                                                "inside": inside(record_count, counts["model_only"])},
             "path_coverage": path_coverage(observed, record),
-            "path_coverage_model_only": path_coverage(modelled, record)}
+            "path_coverage_model_only": path_coverage(modelled, record),
+            "estimated_discrepancy": estimated}
+
+
+def estimated_discrepancy_check(modelled: np.ndarray, record: np.ndarray, error, seed: int) -> dict:
+    """The model's discrepancy estimated on the fitted years' residuals (a random walk from the
+    data year, `experiments.model_discrepancy`), and the bands with it and the observation error:
+    their coverage of the held-out years is the test, the fitted years' is in sample."""
+    rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(3,)))
+    discrepancy = model_discrepancy.estimate(error.observe(modelled, rng), record, PATH_YEARS, FIT_YEARS,
+                                             PATH_ORIGIN_YEAR)
+    observed = error.observe(discrepancy.add(modelled, PATH_YEARS, rng), rng)
+    record_count = WalesRecord().allies_at_two_percent_2024
+    count = count_band(observed[:, :, -1])
+    return {"form": f"random walk from {PATH_ORIGIN_YEAR}: sd(year) = s * sqrt(year - {PATH_ORIGIN_YEAR})",
+            "estimated_on": [FIT_YEARS[0], FIT_YEARS[-1]],
+            "sd_per_root_year_pp": discrepancy.sd_per_root_year_pp,
+            "sd_pp": {str(year): float(sd) for year, sd in zip(PATH_YEARS, discrepancy.sd(PATH_YEARS))},
+            "path_coverage": path_coverage(observed, record),
+            "allies_at_2pct_2024": {"band": count, "record": record_count, "inside": inside(record_count, count)}}
 
 
 def count_band(at_2024: np.ndarray) -> list[float] | None:
@@ -455,8 +476,14 @@ def summary(result: dict) -> str:
         lines.append(f"  model discrepancy (stated): sd {check['discrepancy_sd_pp']:g} pp")
     lines.append(f"  observation error: relative sd {check['observation_error']['relative_sd']:.4f} "
                  f"({check['observation_error']['pairs']} revisions, {check['observation_error']['source']})")
-    for label, key in (("observed", "path_coverage"), ("model only", "path_coverage_model_only")):
-        for part, entry in check[key].items():
+    estimated = check["estimated_discrepancy"]
+    lines.append(f"  model discrepancy (estimated on {estimated['estimated_on']}): s = "
+                 f"{estimated['sd_per_root_year_pp']:.3f} pp per root year, sd in {PATH_YEARS[-1]} "
+                 f"{estimated['sd_pp'][str(PATH_YEARS[-1])]:.2f} pp; allies at 2% in 2024: band "
+                 f"{estimated['allies_at_2pct_2024']['band']}")
+    for label, coverage in (("observed", check["path_coverage"]), ("model only", check["path_coverage_model_only"]),
+                            ("estimated discrepancy", estimated["path_coverage"])):
+        for part, entry in coverage.items():
             if part != "aim":
                 lines.append(f"  path coverage ({label}) {part} {entry['years']}: {entry['share_inside']:.0%} "
                              f"of {entry['ally_years']}")

@@ -99,6 +99,9 @@ def test_a_bad_budget_is_refused_with_one_message(capsys):
     with pytest.raises(SystemExit) as stop:
         calibrate.main(["--case", "hague", "--population", "1"])
     assert stop.value.code == 2 and "--population 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as stop:
+        calibrate.main(["--case", "hague", "--generations", "0"])
+    assert stop.value.code == 2 and "--generations 0" in capsys.readouterr().err
 
 
 def _small_fit():
