@@ -246,10 +246,10 @@ class Budget:
     seeds_per_particle: int
     max_simulations: int
     min_acceptance_rate: float
-    kernel: Kernel = Kernel.LOCAL_NORMAL
+    kernel: Kernel = Kernel.GLOBAL_NORMAL
 
 
-FULL = Budget(population=200, generations=8, seeds_per_particle=4, max_simulations=15_000, min_acceptance_rate=0.02)
+FULL = Budget(population=200, generations=16, seeds_per_particle=4, max_simulations=30_000, min_acceptance_rate=0.02)
 # The local kernel needs each particle's neighbours (a quarter of the population) to outnumber
 # the 18-20 parameters, or its covariances are near-singular and the weights vanish (pyabc stops:
 # "The total population weight is zero", seen with 10): 80 at least.
@@ -302,6 +302,12 @@ class Fit:
         refit = f"python -m experiments.calibrate --case {self.case}"
         if self.protocol is not NegotiationProtocol.MEDIATOR:
             refit += f" --protocol {self.protocol}"
+        budget = self.posterior.get("budget")
+        if budget:  # the run's own budget, so the command gives this fit again whatever the defaults become
+            refit += (f" --population {budget['population']} --generations {budget['generations']}"
+                      f" --max-simulations {budget['max_simulations']} --kernel {budget['kernel']}"
+                      f" --seed {self.posterior['seed']}")
+            refit += " --fix-inert" if self.posterior.get("fixed_inert") else " --search-inert"
         refit += " --install"
         return json.dumps({"case": str(self.case), "protocol": str(self.protocol), "loss": self.loss,
                            "seeds": list(SEEDS), "parameters": rounded(self.values), "held": rounded(self.held),
@@ -374,12 +380,16 @@ def main(argv=None):
                         help=f"stop after this many simulations (default {FULL.max_simulations})")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--workers", type=int, default=2, help="worker processes (the fit does not depend on it)")
-    parser.add_argument("--kernel", choices=[k.value for k in Kernel], default=Kernel.LOCAL_NORMAL.value,
-                        help="how particles move between generations: a normal kernel per particle over its "
-                             "nearest quarter of the population (default), or one over the whole population")
+    parser.add_argument("--kernel", choices=[k.value for k in Kernel], default=FULL.kernel.value,
+                        help="how particles move between generations: one normal kernel over the whole "
+                             "population (default), or one per particle over its nearest quarter")
     parser.add_argument("--from-defaults", action="store_true", help=argparse.SUPPRESS)
-    parser.add_argument("--fix-inert", action="store_true",
-                        help="hold the parameters the posterior's Sobol' screen finds inert at their defaults")
+    inert = parser.add_mutually_exclusive_group()
+    inert.add_argument("--fix-inert", dest="fix_inert", action="store_true", default=True,
+                       help="hold the parameters the posterior's Sobol' screen finds inert at their defaults "
+                            "(the default)")
+    inert.add_argument("--search-inert", dest="fix_inert", action="store_false",
+                       help="search those parameters too")
     parser.add_argument("--protocol", choices=[str(p) for p in NegotiationProtocol], default=str(NegotiationProtocol.MEDIATOR),
                         help="the protocol every particle runs under (the default: the defaults' protocol)")
     where = parser.add_mutually_exclusive_group()

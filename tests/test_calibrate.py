@@ -62,19 +62,24 @@ def test_a_quick_hague_fit_writes_what_validate_reads(hague_fit):
     quick = calibrate.QUICK
     assert hague_fit["case"] == "hague" and hague_fit["seeds"] == list(calibrate.SEEDS)
     assert set(hague_fit["parameters"]) == set(calibrate.SEARCH_SPACE)
-    assert hague_fit["held"] == {"adjustment_rate": 0.15, "enforcement_rate": 1.0}
+    inert = calibrate.inert_parameters()  # held at their defaults: --fix-inert is the default
+    assert hague_fit["held"] == {"adjustment_rate": 0.15, "enforcement_rate": 1.0,
+                                 **{name: round(getattr(Parameters(), name), 4) for name in inert}}
+    assert hague_fit["posterior"]["fixed_inert"] == list(inert)
     losses = [member["loss"] for member in hague_fit["ensemble"]]
     assert len(losses) == calibrate.ENSEMBLE_SIZE and losses == sorted(losses)
     assert hague_fit["loss"] <= losses[0]
     for values in [hague_fit["parameters"]] + [member["parameters"] for member in hague_fit["ensemble"]]:
-        assert {name: values[name] for name in calibrate.AFTER_THE_SUMMIT} == hague_fit["held"]
+        assert {name: values[name] for name in hague_fit["held"]} == hague_fit["held"]
         for name, (low, high) in calibrate.searched(Case.HAGUE).items():
             assert low - 1e-4 <= values[name] <= high + 1e-4, name
     run = hague_fit["posterior"]
     assert run["population"] == quick.population and run["generations"] <= quick.generations
     assert 1.0 <= run["effective_sample_size"] <= quick.population
     assert run["simulations"] >= quick.population
-    assert set(run["marginals"]) == set(calibrate.searched(Case.HAGUE))
+    assert set(run["marginals"]) == set(calibrate.searched(Case.HAGUE, fix_inert=True))
+    assert hague_fit["refit"].startswith("python -m experiments.calibrate --case hague --population 80 --generations 2")
+    assert hague_fit["refit"].endswith("--kernel global --seed 2025 --fix-inert --install")
     assert run["defaults_loss"] == pytest.approx(calibrate.score(
         {name: getattr(Parameters(), name) for name in calibrate.SEARCH_SPACE}, Case.HAGUE,
         np.zeros(32), np.zeros((32, len(calibrate.PATH_YEARS)))))  # the Hague's loss reads no Wales record
