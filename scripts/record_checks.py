@@ -19,6 +19,7 @@ from sim.analysis.chain_validation import CHAIN_AT_TWO_PERCENT, CHAIN_MOST_RUNS,
 from sim.analysis.history import HagueRecord, VilniusRecord, WalesRecord, WashingtonRecord
 from sim.analysis.validation import (HAWK_BY_YEAR, HAWK_LEVEL_PCT, Case, CrossFit, HagueTargets, HindcastTargets,
                                      Validation)
+from sim.analysis.metrics import TWO_PERCENT
 from sim.data.loader import load_allies
 
 MOST_RUNS = 0.5
@@ -155,8 +156,14 @@ def out_of_sample_checks(v: Validation) -> list[Check]:
             model = (f"MAE {number(w.hindcast.mae_pp, 3)} pp, Spearman {number(w.hindcast.spearman, 3)}, "
                      f"{number(w.hindcast.at_two_percent, 1)} at 2%{runs_note(w.hindcast_runs, len(v.seeds))}"
                      if w.hindcast_runs else f"no run reaches 2024: the deals end after {number(w.horizon_years, 1)} years")
-            why = ("the Hague has no record after its summit to pin the pace at which budgets move"
-                   if not w.hindcast_runs else "")
+            if not w.hindcast_runs:
+                why = "the Hague has no record after its summit to pin the pace at which budgets move"
+            elif w.level_pct < TWO_PERCENT:
+                why = (f"its Wales pledge ({pct(w.level_pct)}) falls short of the {TWO_PERCENT:g}% the "
+                       "count counts, so the allies that keep it stay below; the Hague's record does not pin the "
+                       "level of a pledge made ten years before")
+            else:
+                why = ""
             checks.append(Check("Out of sample: 2024 spending, fitted on the Hague alone",
                                 f"{WalesRecord().allies_at_two_percent_2024} allies at 2%",
                                 "the 2024 targets above", model + best, HindcastTargets().met_by(w.hindcast), why))

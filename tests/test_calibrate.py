@@ -153,3 +153,13 @@ def test_the_abc_distance_orders_the_pledges_due_before_2024():
     other = {**values, "ramp_threat_pct": 0.4}
     assert calibrate.wales_loss(other, record_2024, record_path, seeds) == calibrate.NO_HINDCAST_COST
     assert calibrate.wales_loss(other, record_2024, record_path, seeds, graded=True) not in (graded, flat)
+
+
+def test_the_defaults_are_the_installed_both_case_fit():
+    """`sim/model/parameters.py`'s fitted defaults are the point of `configs/calibration/both.json`
+    (written to four decimals), which an ABC-SMC run made: its refit command says how."""
+    installed = json.loads(calibrate.calibration_file(Case.BOTH).read_text(encoding="utf-8"))
+    assert installed["posterior"]["method"].startswith("ABC-SMC")
+    defaults = Parameters()
+    for name, value in installed["parameters"].items():
+        assert getattr(defaults, name) == pytest.approx(value, abs=5e-5), name

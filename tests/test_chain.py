@@ -118,8 +118,6 @@ def test_the_chains_path_beats_the_naive_paths_with_the_same_information(chain):
     assert chain.path.mae_pp < chain.linear_to_two.mae_pp
 
 
-@pytest.mark.xfail(strict=True, reason="a known miss: under the US posture of each year (no threat in 2021-2024) "
-                                       "the chain brings 19.8 allies to 2% in 2024; docs/ODD.md 7.11")
 def test_the_chain_brings_20_to_26_allies_to_two_percent_in_2024(chain):
     low, high = CHAIN_AT_TWO_PERCENT
     assert low <= chain.at_two_percent_2024 <= high
