@@ -118,8 +118,8 @@ def test_simulate_many_is_simulate_row_by_row_and_seed_by_seed():
 
 
 def test_simulate_many_types_its_columns_as_simulate_does():
-    design = pd.DataFrame({"us_pressure": [1.0, 0.3], **{name: [value] * 2 for name, value in NO_SIDE_LETTERS.items()}})
-    table = simulate_many(design, seeds=4)  # seed 1 at 1.0: no deal
+    design = pd.DataFrame({"us_pressure": [1.0, 0.0]})
+    table = simulate_many(design, seeds=4)  # a deal at the Hague's pressure, none without pressure (7.4c)
     assert table["seed"].tolist() == [0, 1, 2, 3, 0, 1, 2, 3]
     assert table["deal"].dtype == bool
     for name in OUTCOME_FIELDS:
@@ -147,8 +147,8 @@ def test_a_design_without_columns_runs_the_scenario_as_it_is():
 def test_missing_outcomes_read_as_null_in_duckdb():
     duckdb = pytest.importorskip("duckdb")
     connection = duckdb.connect()
-    design = pd.DataFrame({"us_pressure": [1.0], **{name: [value] for name, value in NO_SIDE_LETTERS.items()}})
-    connection.register("runs", simulate_many(design, seeds=8))  # seed 6 of the eight ends in a deal
+    design = pd.DataFrame({"us_pressure": [1.0, 0.0]})
+    connection.register("runs", simulate_many(design, seeds=4))  # deals at 1.0, none without pressure
     deals, nulls, levels = connection.execute("select count(*) filter (where deal), count(*) filter (where "
                                           "core_target_pct is null), count(core_target_pct) from runs").fetchone()
     assert nulls == 8 - deals and levels == deals and nulls > 0 and deals > 0

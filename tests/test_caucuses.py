@@ -111,12 +111,14 @@ def test_a_member_held_out_by_its_bloc_is_pressed_and_gains_leverage(monkeypatch
 
 def test_a_bloc_that_cannot_be_won_is_carried_whole_before_the_summit():
     """Hague, US pressure 0.5, pressure widening win-sets slowly (0.005 pp a year a round), room
-    for 10 side letters, seed 2. Alone, the fiscally pressed allies are pressed until round 11,
-    Belgium and Canada are won and Spain, France and Italy carried. As blocs, once the fiscal
-    caucus's members out of reach on their own hold most of its weight, the caucus cannot
+    for 10 side letters, no stake in a consensus without the US (so the laggards sign nothing
+    beyond their ideals unpressed), seed 2. Alone, the fiscally pressed allies are pressed until
+    round 9, Canada is won and Belgium, Spain, France and Italy carried. As blocs, once the
+    fiscal caucus's members out of reach on their own hold most of its weight, the caucus cannot
     dissolve by the summit: the Secretary General reckons it out of reach whole and carries all
-    of it (Belgium and Canada too) with side letters a round sooner, in both engines."""
-    levers = {"us_pressure": 0.5, "max_flexibility_holdouts": 10, "expansion_rate_pct": 0.005}
+    of it (Canada too) with side letters a round sooner, in both engines."""
+    levers = {"us_pressure": 0.5, "max_flexibility_holdouts": 10, "expansion_rate_pct": 0.005,
+              "consensus_stake_pct": 0.0}
     alone = AllianceModel("hague2025", rng=2, **levers)
     alone.run()
     blocs = AllianceModel("hague2025", rng=2, caucus_bloc_votes=True, **levers)

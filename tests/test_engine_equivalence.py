@@ -81,7 +81,7 @@ def test_batch_matches_the_mesa_model(batch):
 
 
 EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
-    ("wales2014", {}, "deal with flexibility"),  # Spain, at its 2013 deficit of 7.1% (April 2014), is carried
+    ("wales2014", {}, "deal"),  # every ally signs, Spain at its 2013 deficit of 7.1% (April 2014) too
     ("vilnius2023", {}, "deal"),  # no US pressure: the standing Wales pledge carries the laggards
     ("washington2024", {"us_pressure": 0.3}, None),
     # without US pressure the capability targets' draft is more than four allies sign rather than
@@ -92,7 +92,7 @@ EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
     ("hague2025", {"max_rounds": 1, "max_flexibility_holdouts": 32}, "no deal"),
     ("hague2025", {}, "deal with flexibility"),  # Spain prefers no agreement and is carried
     ("hague2025", {"consensus_stake_pct": 3.0}, "deal"),  # blocking costs more than any package asks: all sign
-    ("hague2025", {"expansion_rate_pct": 0.005, "us_pressure": 0.6}, "deal with flexibility"),
+    ("hague2025", {"expansion_rate_pct": 0.005, "us_pressure": 0.5}, "deal with flexibility"),
     ("hague2025", {"mediator_rule": "median"}, None),
     ("hague2025", {"caucus_cohesion": 0.6, "bilateral_pressure_pct": 0.0}, None),
     ("hague2025", {"caucus_bloc_votes": True, "caucus_cohesion": 0.0}, None),
@@ -100,7 +100,7 @@ EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
     ("wales2014", {"caucus_bloc_votes": True, "protocol": "agenda_setter", "max_rounds": 6}, None),
     ("hague2025", {"mediator_rule": "nash", "threat_shock": 0.2, "threat_shock_round": 3}, None),
     ("hague2025", {"max_rounds": 1}, "no deal"),
-    ("wales2014", {"self_enforcing_pledges": False, "compliance_drag": 0.3}, "deal with flexibility"),  # Spain, as above
+    ("wales2014", {"self_enforcing_pledges": False, "compliance_drag": 0.3}, "deal"),  # every ally, as above
     ("wales2014", {"max_rounds": 1, "allow_flexibility": False}, None),  # targets tie with ideals
     ("hague2025", {"allow_flexibility": False, "us_pressure": 1.0, "us_demand_pct": 10.0, "split_enabled": False},
      "no deal"),
@@ -112,7 +112,7 @@ EXPLICIT_CASES = [  # (scenario, overrides, what the talks end in)
     ("hague2025", {"protocol": "baron_ferejohn", "max_rounds": 2, "caucus_bloc_votes": True}, None),
     ("wales2014", {"protocol": "baron_ferejohn", "us_pressure": 0.9, "max_rounds": 4}, None),
     ("hague2025", {"protocol": "challenge"}, None),
-    ("wales2014", {"protocol": "challenge"}, "deal with flexibility"),  # Spain, as above
+    ("wales2014", {"protocol": "challenge"}, "deal"),
     ("hague2025", {"protocol": "challenge", "us_pressure": 0.4, "threat_shock": -0.3, "threat_shock_round": 3,
                    "leverage": 4.0}, None),
     ("hague2025", {"protocol": "exchange"}, None),

