@@ -182,3 +182,17 @@ def test_a_bad_discrepancy_is_refused_with_one_message(capsys):
     with pytest.raises(SystemExit):
         posterior.main(["--quick", "--discrepancy-sd", "-1"])
     assert "--discrepancy-sd -1.0" in capsys.readouterr().err
+
+
+def test_the_discrepancy_is_sized_on_the_fitted_years_and_tested_on_the_held_out(result):
+    """The quick posterior's check sizes a random walk on 2015-2022: its bands hold at least 90%
+    of the fitted ally-years (the bisection stops just above), and the held-out years are
+    reported, not sized; the count's band is reported with it."""
+    sized = result["predictive"]["estimated_discrepancy"]
+    assert "not_sized" not in sized
+    assert sized["sized_on"] == [2015, 2022] and sized["sd_per_root_year_pp"] >= 0
+    assert sized["sd_pp"]["2024"] == pytest.approx(sized["sd_per_root_year_pp"] * 10 ** 0.5)
+    coverage = sized["path_coverage"]
+    assert coverage["fitted"]["share_inside"] >= 0.85  # drawn afresh: about the 90% it was sized to
+    assert set(coverage) == {"all", "fitted", "held_out", "aim"}
+    assert set(sized["allies_at_2pct_2024"]) == {"band", "record", "inside"}
