@@ -37,31 +37,22 @@ protocol can be fitted on one case and tested on the other (`validate`, "by prot
 `--from-defaults` (a local search around the defaults) is gone: a prior centred on the
 defaults, which were fitted on the same record, would use the record twice.
 
-Benchmark (the default budget: population 200, 8 generations, 4 seeds a particle, at most
-15,000 simulations; seed 2025, 2 workers on a two-core machine shared with other jobs), the
-Hague case (`--case hague --out results/calibration`):
-- local kernel (the default): 5,921 simulations in 268 s, final tolerance 0.46, effective
-  sample size 3.1 of 200; the point scores 0.0155 on the fixed seeds, the ten draws 0.056 to 1.40;
-- global kernel (`--kernel global`): 4,417 simulations in 367 s, final tolerance 1.02, effective
-  sample size 4.3 of 200; the point scores 0.067, the draws 0.30 to 1.39;
-against 0.640 for the shipped Hague fit (the random search, `configs/calibration/hague.json`) and
-0.679 for the defaults. The Wales case (`--case wales`, local kernel): 9,092 simulations in 369
-s, tolerances 107, 102, 100, 17.3, 9.4, 5.9, 4.9, 4.3 (still falling when the 8 generations
-ran out), effective sample size 1.5 of 200; the point scores 4.33, worse than the shipped Wales
-fit (2.10) and the defaults (2.70): at this budget the ABC-SMC does not yet match the random
-search on Wales; with `--kernel global`, 4,991 simulations in 157 s, final tolerance 4.46,
-effective sample size 1.0, the point 3.40 (the local kernel is kept as the default for its lower
-tolerance on the Hague; on Wales neither is ahead on tolerance). In every run the weights
-degenerate (an effective sample of 3-10 from the
-second generation on): with 18 parameters and a loss met along a ridge, a few particles far from
-the rest of the population carry most of the weight, so the "posterior" draws are a handful of
-sets and the weighted marginals are not to be read as a posterior. Fewer free parameters help:
-with `--fix-inert` (the eleven the posterior's Sobol' screen finds inert held at their defaults),
-same budget and seed, the Hague took 12,831 simulations in 307 s, final tolerance 1.23, effective
-sample size 49 of 200, point 0.331; Wales 7,170 simulations in 106 s, tolerance 2.83, effective
-sample size 5, point 1.830, better than the shipped fit (2.10) and the defaults (3.06 once the
-cases read Eurostat's notifications of their time). More generations or a larger population are
-not tried.
+Benchmark (the default budget: population 200, at most 16 generations and 30,000 simulations,
+4 seeds a particle, one normal kernel over the whole population, the eleven parameters the
+posterior's Sobol' screen finds inert held at their defaults; seed 2025, 2 workers on a two-core
+machine shared with other jobs). These are the installed fits (docs/ODD.md 9):
+- `--case both`: 27,012 simulations in 877 s, 16 generations, final tolerance 3.11, effective
+  sample size 85 of 200; the point scores 2.87 on the fixed seeds, the random search's fit 3.74;
+- `--case hague`: 26,090 simulations in 791 s, 12 generations (the simulations ran out),
+  tolerance 0.44, effective sample 19; the point 0.030, the random search's 0.640;
+- `--case wales`: 28,551 simulations in 441 s, 16 generations, tolerance 1.83, effective sample
+  64; the point 1.80, the random search's 2.10.
+Before, at half that budget (8 generations, 15,000 simulations) with a kernel per particle over
+its nearest quarter (`--kernel local`) and every parameter searched (`--search-inert`), the
+weights degenerated in every run (an effective sample of 1.5 to 10 of 200: with 18 to 20
+parameters and a loss met along a ridge, a few particles far from the rest carry most of the
+weight); holding the inert ones fixed raised it to 49 on the Hague but left 5 on Wales, and one
+kernel over the whole population then raised Wales's to 22 at the same budget.
 """
 
 from __future__ import annotations
