@@ -129,11 +129,11 @@ def test_the_proposer_tables_its_level_within_what_leaves_each_responder_its_con
     With one side letter the US leaves out the dearest vote, B's (pulling 5.0 down to 2.4,
     against A's 2.7), and tables 2.7."""
     continuation, none = np.array([0.2, 0.3, 0.1]), np.zeros(3)
-    core, agreed, bought = level_offers(hand_terms(), continuation, none)
-    np.testing.assert_allclose(core, [2.4, 2.2, 2.2])
-    assert agreed.all() and bought.all()
-    core, agreed, bought = level_offers(hand_terms(letters=1), continuation, none)
-    assert core[0] == pytest.approx(2.7) and bought[0].tolist() == [True, True, False]
+    offers = level_offers(hand_terms(), continuation, none)
+    np.testing.assert_allclose(offers.core, [2.4, 2.2, 2.2])
+    assert offers.agreed.all() and offers.bought.all()
+    offers = level_offers(hand_terms(letters=1), continuation, none)
+    assert offers.core[0] == pytest.approx(2.7) and offers.bought[0].tolist() == [True, True, False]
     t = hand_terms()
     values = worth(t.limit, t.ideal, t.us_floor, t.is_us, 2.4, 2.4)  # the US's package, to each
     np.testing.assert_allclose(values, [0.4, 0.6, 0.1])  # every responder at or above its continuation value
@@ -144,9 +144,8 @@ def test_a_proposer_that_overrates_what_an_ally_signs_asks_too_much():
     2.7, where A binds, which B, whose limit less its continuation value is 2.4, rejects; with
     B's limit revealed (it rejected, `believed_slack`), the US tables 2.4."""
     continuation = np.array([0.2, 0.3, 0.1])
-    core, _, _ = level_offers(hand_terms(), continuation, np.array([0.0, 0.0, 0.5]))
-    assert core[0] == pytest.approx(2.7)
-    assert level_offers(hand_terms(), continuation, np.zeros(3))[0][0] == pytest.approx(2.4)
+    assert level_offers(hand_terms(), continuation, np.array([0.0, 0.0, 0.5])).core[0] == pytest.approx(2.7)
+    assert level_offers(hand_terms(), continuation, np.zeros(3)).core[0] == pytest.approx(2.4)
 
 
 def test_where_no_level_buys_every_vote_the_proposer_tables_the_least_the_us_takes():
@@ -154,9 +153,9 @@ def test_where_no_level_buys_every_vote_the_proposer_tables_the_least_the_us_tak
     US's 2.2 (its floor and continuation value): neither is agreed, and each tables 2.2, which
     the US takes and the laggards cannot ratify. The US proposing needs no premium for itself
     and tables its floor, 2.0, which everyone ratifies."""
-    core, agreed, _ = level_offers(hand_terms(ratifiable=2.0), np.array([0.2, 0.3, 0.1]), np.zeros(3))
-    assert agreed.tolist() == [True, False, False]
-    np.testing.assert_allclose(core, [2.0, 2.2, 2.2])
+    offers = level_offers(hand_terms(ratifiable=2.0), np.array([0.2, 0.3, 0.1]), np.zeros(3))
+    assert offers.agreed.tolist() == [True, False, False]
+    np.testing.assert_allclose(offers.core, [2.0, 2.2, 2.2])
 
 
 @settings(max_examples=80, deadline=None)
@@ -167,9 +166,9 @@ def test_a_package_every_ally_takes_is_worth_its_continuation_value_to_each(cont
     protocol computes are never negative (no agreement is worth 0)."""
     t = hand_terms()
     continuation = np.array(continuation)
-    core, agreed, bought = level_offers(t, continuation, np.zeros(3))
-    values = worth(t.limit, t.ideal, t.us_floor, t.is_us, core[:, None], core[:, None])
-    responders = bought & ~np.eye(3, dtype=bool) & agreed[:, None]
+    offers = level_offers(t, continuation, np.zeros(3))
+    values = worth(t.limit, t.ideal, t.us_floor, t.is_us, offers.core[:, None], offers.core[:, None])
+    responders = offers.bought & ~np.eye(3, dtype=bool) & offers.agreed[:, None]
     assert np.all(values[responders] >= np.broadcast_to(continuation, (3, 3))[responders] - 1e-9)
     computed = continuation_values(offers_against(t), np.array([0.5, 0.3, 0.2]), delta, rounds_left)
     assert np.all(computed >= -TOLERANCE)

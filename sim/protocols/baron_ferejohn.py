@@ -169,9 +169,19 @@ def believed_slack(params, rejections):
     return np.where(np.asarray(rejections) > 0, 0.0, np.asarray(params.belief_error_pct))
 
 
-def level_offers(t: Terms, continuation, slack) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every proposer's package level (..., proposers), whether every vote it buys takes it,
-    and whose votes it buys (..., proposers, allies), against continuation values and the
+@dataclass(frozen=True)
+class LevelOffers:
+    """Every proposer's package level, whether every vote it buys takes it (both (...,
+    proposers)), and whose votes it buys (..., proposers, allies)."""
+
+    core: np.ndarray
+    agreed: np.ndarray
+    bought: np.ndarray
+
+
+def level_offers(t: Terms, continuation, slack) -> LevelOffers:
+    """Every proposer's package level, whether every vote it buys takes it, and whose votes it
+    buys (`LevelOffers`), against continuation values and the
     proposers' errors `slack` (both (..., allies)). Each responder takes a level between its
     bounds: at most what leaves it its continuation value in money, within what it ratifies;
     the US at least its floor plus its continuation value. The price of a vote is how far its
@@ -194,7 +204,7 @@ def level_offers(t: Terms, continuation, slack) -> tuple[np.ndarray, np.ndarray,
     highest = np.min(np.where(bought, high, np.inf), axis=-1)
     agreed = lowest <= highest + TIE_PP
     core = np.where(agreed, np.minimum(np.maximum(t.target, lowest), highest), lowest)
-    return core, agreed, bought
+    return LevelOffers(core=core, agreed=agreed, bought=bought)
 
 
 def offers_against(t: Terms) -> Callable[[np.ndarray], Offers]:
@@ -202,10 +212,10 @@ def offers_against(t: Terms) -> Callable[[np.ndarray], Offers]:
     worth of its level to each ally whose vote it buys, nothing to those it leaves to side
     letters (carried, each keeps to its own path, as with no agreement)."""
     def offers(continuation):
-        core, agreed, bought = level_offers(t, continuation, np.zeros(np.shape(t.is_us)))
+        level = level_offers(t, continuation, np.zeros(np.shape(t.is_us)))
         values = worth(np.asarray(t.limit)[..., None, :], np.asarray(t.ideal)[..., None, :], t.us_floor[..., None],
-                       t.is_us, core[..., None], t.money(core[..., None]))
-        return Offers(worth=np.where(bought, values, 0.0), agreed=agreed)
+                       t.is_us, level.core[..., None], t.money(level.core[..., None]))
+        return Offers(worth=np.where(level.bought, values, 0.0), agreed=level.agreed)
     return offers
 
 
@@ -232,9 +242,9 @@ def propose(alliance: Alliance, params, circumstances: Circumstances, stances: S
     continuation = continuation_values(offers_against(t), recognition / np.sum(recognition, axis=-1, keepdims=True),
                                        np.asarray(p.discount_factor), rounds_left)
     continuation = np.broadcast_to(continuation, np.shape(stances.position))
-    core_all, _, bought_all = level_offers(t, continuation, believed_slack(p, stances.rejections))
-    core = np.sum(np.where(proposer, core_all, 0.0), axis=-1, keepdims=True)
-    bought = np.any(proposer[..., :, None] & bought_all, axis=-2)
+    every = level_offers(t, continuation, believed_slack(p, stances.rejections))
+    core = np.sum(np.where(proposer, every.core, 0.0), axis=-1, keepdims=True)
+    bought = np.any(proposer[..., :, None] & every.bought, axis=-2)
     latest = np.sum(np.where(proposer, t.latest, 0.0), axis=-1, keepdims=True)
     at_stake = alliance.bears_cost & alliance.votes & bought
     asked = package_money(core, t.headline, p.related_cap_pct, p.split_enabled, p.related_cost_share)
