@@ -10,8 +10,8 @@ is last year's plus a change (Davis, Dempster & Wildavsky 1966), so a change the
 one year is carried into every year after it, and the error of a path projected from 2014 grows
 with the square root of the years since: sd(h) = s * sqrt(h), h = year - 2014.
 
-Its size s is the smallest whose predictive bands hold their nominal share of the fitted
-ally-years, as split conformal prediction sizes its bands on a calibration set (Vovk, Gammerman
+Its size s is the one at which the predictive bands come to hold their nominal share of the
+fitted ally-years, as split conformal prediction sizes its bands on a calibration set (Vovk, Gammerman
 & Shafer 2005; Lei et al. 2018): the fitted years are the calibration set, and the held-out
 years (2023-2024) test it, their coverage not fitted. The method of moments (the residuals'
 mean square less the draws' variance) was tried first and over-covers: the residuals are

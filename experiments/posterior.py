@@ -36,7 +36,7 @@ each draw is observed through the revision error measured from NATO's two releas
 spread are reported beside them ("model_only"). The model's discrepancy (Kennedy & O'Hagan
 2001's second error) is a random walk from 2014 sized after the fit so that its bands hold 90%
 of the fitted ally-years, and tested on the held-out ones (`experiments.model_discrepancy`;
-"estimated_discrepancy" in the output). It is not a parameter of the ABC: as a free parameter
+"sized_discrepancy" in the output). It is not a parameter of the ABC: as a free parameter
 of this distance, which compares one path with the record by its mean absolute error, any added
 noise only raises the distance (Jensen), so ABC would drive it to zero. `--discrepancy-sd PP`
 adds a stated, constant one instead (N(0, PP^2) on each draw's ally-year), off by default.
@@ -324,7 +324,7 @@ def predictive_check(posterior: Posterior, draws: int, seed: int, discrepancy_sd
     record = load_spending_record().path(wales.iso3, PATH_YEARS)
     counts = {name: count_band(path[:, :, -1]) for name, path in (("observed", observed), ("model_only", modelled))}
     record_count = WalesRecord().allies_at_two_percent_2024
-    estimated = estimated_discrepancy_check(modelled, record, error, seed)
+    sized = sized_discrepancy_check(modelled, record, error, seed)
     return {"draws": draws, "hague_deal_share": float(deal.mean()),
             "hague_core_target_pct": {"band": level, "record": HAGUE["core_target_pct"],
                                       "inside": inside(HAGUE["core_target_pct"], level)},
@@ -342,17 +342,17 @@ def predictive_check(posterior: Posterior, draws: int, seed: int, discrepancy_sd
                                                "inside": inside(record_count, counts["model_only"])},
             "path_coverage": path_coverage(observed, record),
             "path_coverage_model_only": path_coverage(modelled, record),
-            "estimated_discrepancy": estimated}
+            "sized_discrepancy": sized}
 
 
-def estimated_discrepancy_check(modelled: np.ndarray, record: np.ndarray, error, seed: int) -> dict:
+def sized_discrepancy_check(modelled: np.ndarray, record: np.ndarray, error, seed: int) -> dict:
     """The model's discrepancy sized on the fitted years (a random walk from the data year whose
     bands hold 90% of them, `experiments.model_discrepancy`), and the bands with it and the
     observation error, drawn afresh: their coverage of the held-out years is the test, the
     fitted years' is set."""
     sizing = {"form": f"random walk from {PATH_ORIGIN_YEAR}: sd(year) = s * sqrt(year - {PATH_ORIGIN_YEAR})",
               "sized_on": [FIT_YEARS[0], FIT_YEARS[-1]],
-              "sized_by": "the smallest s whose 90% bands hold 90% of the fitted ally-years (split conformal)"}
+              "sized_by": "the s whose 90% bands hold 90% of the fitted ally-years, by bisection (split conformal)"}
     try:
         discrepancy = model_discrepancy.calibrate(modelled, record, PATH_YEARS, FIT_YEARS, PATH_ORIGIN_YEAR,
                                                   error.observe, seed, BAND)
@@ -478,17 +478,17 @@ def summary(result: dict) -> str:
         lines.append(f"  model discrepancy (stated): sd {check['discrepancy_sd_pp']:g} pp")
     lines.append(f"  observation error: relative sd {check['observation_error']['relative_sd']:.4f} "
                  f"({check['observation_error']['pairs']} revisions, {check['observation_error']['source']})")
-    estimated = check["estimated_discrepancy"]
-    if "not_sized" in estimated:
-        lines.append(f"  model discrepancy: not sized ({estimated['not_sized']})")
-        estimated = {"path_coverage": {}}
+    sized = check["sized_discrepancy"]
+    if "not_sized" in sized:
+        lines.append(f"  model discrepancy: not sized ({sized['not_sized']})")
+        sized = {"path_coverage": {}}
     else:
-        lines.append(f"  model discrepancy (sized on {estimated['sized_on']}): s = "
-                     f"{estimated['sd_per_root_year_pp']:.3f} pp per root year, sd in {PATH_YEARS[-1]} "
-                     f"{estimated['sd_pp'][str(PATH_YEARS[-1])]:.2f} pp; allies at 2% in 2024: band "
-                     f"{estimated['allies_at_2pct_2024']['band']}")
+        lines.append(f"  model discrepancy (sized on {sized['sized_on']}): s = "
+                     f"{sized['sd_per_root_year_pp']:.3f} pp per root year, sd in {PATH_YEARS[-1]} "
+                     f"{sized['sd_pp'][str(PATH_YEARS[-1])]:.2f} pp; allies at 2% in 2024: band "
+                     f"{sized['allies_at_2pct_2024']['band']}")
     for label, coverage in (("observed", check["path_coverage"]), ("model only", check["path_coverage_model_only"]),
-                            ("with the sized discrepancy", estimated["path_coverage"])):
+                            ("with the sized discrepancy", sized["path_coverage"])):
         for part, entry in coverage.items():
             if part != "aim":
                 lines.append(f"  path coverage ({label}) {part} {entry['years']}: {entry['share_inside']:.0%} "

@@ -188,7 +188,7 @@ def test_the_discrepancy_is_sized_on_the_fitted_years_and_tested_on_the_held_out
     """The quick posterior's check sizes a random walk on 2015-2022: its bands hold at least 90%
     of the fitted ally-years (the bisection stops just above), and the held-out years are
     reported, not sized; the count's band is reported with it."""
-    sized = result["predictive"]["estimated_discrepancy"]
+    sized = result["predictive"]["sized_discrepancy"]
     assert "not_sized" not in sized
     assert sized["sized_on"] == [2015, 2022] and sized["sd_per_root_year_pp"] >= 0
     assert sized["sd_pp"]["2024"] == pytest.approx(sized["sd_per_root_year_pp"] * 10 ** 0.5)
