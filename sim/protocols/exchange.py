@@ -27,7 +27,6 @@ from sim.model.win_set import ramp, within_win_set
 from sim.protocols.challenge_risk import issue_span
 from sim.protocols.mediator import topped_up, weighted_mean
 
-NO_PARTNER = -1  # `Exchanges.partner` of an ally that made no exchange this round
 LEAST_GAIN = 1e-12  # a gain (in the issues' 0..1 scale, times salience) below this is no reason to trade
 
 
@@ -176,14 +175,16 @@ def exchange_terms(traders: Traders) -> Terms:
 
 
 def realised(gain) -> np.ndarray:
-    """Which exchanges are made (each ally's partner index over the last axis, or NO_PARTNER):
-    in order of gain, the largest first, each ally in at most one exchange a round (Stokman &
-    Van Oosten 1994 realise exchanges in order of gain; ties go to the first pair by row).
-    `gain` is (..., allies, allies), symmetric, 0 where no exchange is possible."""
+    """Which exchanges are made, as each ally's partner (an index over the last axis): in order of
+    gain, the largest first, each ally in at most one exchange a round (Stokman & Van Oosten 1994
+    realise exchanges in order of gain; ties go to the first pair by row). An ally that makes no
+    exchange is its own partner, as an unmatched agent is matched to itself in the theory of
+    matching (Roth & Sotomayor 1990): `trades` tells them apart. `gain` is (..., allies, allies),
+    symmetric, 0 where no exchange is possible."""
     gain = np.asarray(gain, dtype=float)
     lead, allies = gain.shape[:-2], gain.shape[-1]
     left = np.where(gain > 0, gain, -np.inf).reshape(-1, allies * allies)
-    partner = np.full((left.shape[0], allies), NO_PARTNER, dtype=np.int64)
+    partner = np.tile(np.arange(allies, dtype=np.int64), (left.shape[0], 1))
     rows = np.arange(left.shape[0])
     for _ in range(allies // 2):
         best = np.argmax(left, axis=-1)
@@ -199,9 +200,15 @@ def realised(gain) -> np.ndarray:
     return partner.reshape(*lead, allies)
 
 
+def trades(partner) -> np.ndarray:
+    """Which allies make an exchange: those whose partner (`realised`) is another ally."""
+    partner = np.asarray(partner)
+    return partner != np.arange(partner.shape[-1])
+
+
 @dataclass(frozen=True)
 class Exchanges:
-    """A round's exchanges, per ally: its partner (NO_PARTNER: none), the level and deadline it
+    """A round's exchanges, per ally: its partner (itself: none), the level and deadline it
     moves to, and its gain (over allies, or runs x allies; one ally's row: plain values)."""
 
     partner: np.ndarray
@@ -220,8 +227,8 @@ def exchanges(alliance: Alliance, params, circumstances: Circumstances, stances:
     traders = Traders.of(alliance, params, circumstances, stances)
     terms = exchange_terms(traders)
     partner = realised(terms.gain)
-    made = partner != NO_PARTNER
-    index = np.where(made, partner, 0)[..., None]  # each ally's partner: a column of its row of pairs
+    made = trades(partner)
+    index = partner[..., None]  # each ally's partner: a column of its row of pairs
 
     def of_partner(values):  # each ally's entry in its exchange with its partner, 0 without one
         chosen = np.take_along_axis(values, index, axis=-1)[..., 0]
