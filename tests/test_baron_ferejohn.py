@@ -13,8 +13,8 @@ from sim.engines.batch import run_batch
 from sim.engines.model import AllianceModel
 from sim.model.parameters import ParameterError
 from sim.model.scenario import load_scenario
-from sim.protocols.baron_ferejohn import (Offers, Terms, accept_or_wait, cheapest_votes, continuation_values,
-                                          level_offers, offers_against, worth)
+from sim.protocols.baron_ferejohn import (BargainingTerms, ProposerOffers, accept_or_wait, cheapest_votes,
+                                          continuation_values, level_offers, offers_against, worth)
 
 TOLERANCE = 1e-12
 
@@ -33,7 +33,8 @@ def dollar_offers(needed: int):
         bought = cheapest_votes(np.where(own, -np.inf, price), needed)
         paid = np.where(bought & ~own, price, 0.0)
         kept = 1.0 - np.sum(paid, axis=-1, keepdims=True)
-        return Offers(worth=np.where(own, kept, paid), agreed=np.ones(continuation.shape[:-1] + (n,), dtype=bool))
+        agreed = np.ones(continuation.shape[:-1] + (n,), dtype=bool)
+        return ProposerOffers(worth=np.where(own, kept, paid), agreed=agreed)
     return offers
 
 
@@ -109,16 +110,16 @@ def test_higher_delta_never_lowers_a_responders_share(weights, low, high, rounds
 
 # --- the alliance's game, on a hand-made alliance (money = core level) ----------------------------
 
-def hand_terms(letters=0, ratifiable=np.inf) -> Terms:
+def hand_terms(letters=0, ratifiable=np.inf) -> BargainingTerms:
     """Three allies: the US (floor 2.0, position 5.0), A (signs up to 3.0 of money, ideal 1.0,
     position 1.0) and B (signs up to 2.5, ideal 1.0, position 1.5); a package's money is its
     core level (no related spending), so `most_core` is the identity."""
     is_us = np.array([True, False, False])
-    return Terms(limit=np.array([np.inf, 3.0, 2.5]), ideal=np.array([5.0, 1.0, 1.0]), us_floor=np.array([2.0]),
-                 ratifiable=np.broadcast_to(np.asarray(ratifiable, dtype=float), (3, 3)), latest=np.full(3, 2035.0),
-                 target=np.array([5.0, 1.0, 1.5]), headline=np.array([0.0]), letters=np.asarray(letters),
-                 fixed=np.eye(3, dtype=bool) | is_us, is_us=is_us, money=lambda core: core,
-                 most_core=lambda money: money)
+    return BargainingTerms(
+        limit=np.array([np.inf, 3.0, 2.5]), ideal=np.array([5.0, 1.0, 1.0]), us_floor=np.array([2.0]),
+        ratifiable=np.broadcast_to(np.asarray(ratifiable, dtype=float), (3, 3)), latest=np.full(3, 2035.0),
+        target=np.array([5.0, 1.0, 1.5]), headline=np.array([0.0]), letters=np.asarray(letters),
+        fixed=np.eye(3, dtype=bool) | is_us, is_us=is_us, money=lambda core: core, most_core=lambda money: money)
 
 
 def test_the_proposer_tables_its_level_within_what_leaves_each_responder_its_continuation_value():

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from sim.engines.batch import run_batch
 from sim.model.parameters import NegotiationProtocol
-from sim.protocols.exchange import Traders, exchange_terms, expected_outcome, realised, trades
+from sim.protocols.exchange import Traders, exchange_terms, expected_outcome, in_exchange, realised
 
 
 def four_actors() -> Traders:
@@ -50,7 +50,7 @@ def test_the_four_actors_exchange_by_hand():
     assert terms.deadline_move[3, 1] == pytest.approx(-(750 / 227) * (17 / 31) * 1.555 / 0.68)  # a4 toward 30
     assert terms.level_move[3, 1] == 0.0
     np.testing.assert_array_equal(realised(terms.gain), [0, 3, 2, 1])  # a1 and a3 trade with no one
-    np.testing.assert_array_equal(trades(realised(terms.gain)), [False, True, False, True])
+    np.testing.assert_array_equal(in_exchange(realised(terms.gain)), [False, True, False, True])
     after = Traders(level=np.array([70.0, 0.0, 30.0, 0.0]), deadline=np.array([70.0, 30.0, 30.0, 100 - 4.1433]),
                     capability=traders.capability, level_salience=traders.level_salience,
                     deadline_salience=traders.deadline_salience, at_table=traders.at_table)
@@ -89,7 +89,7 @@ def traders(draw, allies=st.integers(2, 7)):
 
 def moved(parties: Traders, terms, partner) -> Traders:
     index = partner[:, None]
-    made = trades(partner)
+    made = in_exchange(partner)
     level = parties.level + np.where(made, np.take_along_axis(terms.level_move, index, axis=-1)[:, 0], 0.0)
     deadline = parties.deadline + np.where(made, np.take_along_axis(terms.deadline_move, index, axis=-1)[:, 0], 0.0)
     return Traders(**{**parties.__dict__, "level": level, "deadline": deadline})
@@ -139,7 +139,7 @@ def test_both_parties_to_an_exchange_gain_and_equally(parties):
 def test_the_expected_outcome_stays_within_the_positions_range(parties):
     terms = exchange_terms(parties)
     partner = realised(terms.gain)
-    assert all(partner[partner[i]] == i for i in np.flatnonzero(trades(partner)))  # pairs, once each
+    assert all(partner[partner[i]] == i for i in np.flatnonzero(in_exchange(partner)))  # pairs, once each
     after = moved(parties, terms, partner)
     for positions, moved_positions, outcome in ((parties.level, after.level, after.outcomes()[0]),
                                                 (parties.deadline, after.deadline, after.outcomes()[1])):

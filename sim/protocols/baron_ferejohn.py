@@ -42,7 +42,7 @@ TIE_PP = 1e-9  # a package worth its continuation value to within this counts as
 # --- the game, on any values: the worked examples in the tests run through these ----------------
 
 @dataclass(frozen=True)
-class Offers:
+class ProposerOffers:
     """What each potential proposer would table against given continuation values: the worth
     of its offer to every ally (..., proposers, allies), and whether every vote it needs
     accepts it (..., proposers); an offer that fails leaves the allies their continuation."""
@@ -71,7 +71,7 @@ def cheapest_votes(prices, needed):
     return bought
 
 
-def continuation_values(offers: Callable[[np.ndarray], Offers], recognition, discount_factor, rounds_left):
+def continuation_values(offers: Callable[[np.ndarray], ProposerOffers], recognition, discount_factor, rounds_left):
     """Each ally's continuation value (..., allies) with `rounds_left` rounds after this one:
     the discount factor times the expected worth of the next round's proposal (each proposer
     recognised with `recognition`, (..., proposers)), an offer that fails being worth the
@@ -94,7 +94,7 @@ def continuation_values(offers: Callable[[np.ndarray], Offers], recognition, dis
 # --- the alliance's game: a package's core level --------------------------------------------------
 
 @dataclass(frozen=True)
-class Terms:
+class BargainingTerms:
     """What every ally takes of a package, for every potential proposer (the proposers on the
     second last axis, the allies on the last; the proposers are the allies)."""
 
@@ -119,7 +119,7 @@ def per_pair(value):
     return value[..., None] if value.ndim else value
 
 
-def terms(alliance: Alliance, params, circumstances: Circumstances, stances: Stance) -> Terms:
+def terms(alliance: Alliance, params, circumstances: Circumstances, stances: Stance) -> BargainingTerms:
     """The terms of the round's game, from the allies' stances (the same for every proposer
     but for its own level and deadline)."""
     p = params
@@ -144,11 +144,11 @@ def terms(alliance: Alliance, params, circumstances: Circumstances, stances: Sta
     proposer = np.eye(allies, dtype=bool)
     fixed = proposer | np.asarray(alliance.is_us) | ~np.asarray(alliance.votes)
     us_floor = np.sum(np.where(alliance.is_us, circumstances.floor, 0.0), axis=-1, keepdims=True)
-    return Terms(limit=np.where(at_stake, signing_limit(alliance, p, circumstances, stances.ideal), np.inf),
-                 ideal=stances.ideal, us_floor=us_floor, ratifiable=ratifiable, latest=latest,
-                 target=np.broadcast_to(stances.position, np.shape(latest)), headline=headline,
-                 letters=np.where(p.allow_flexibility, sponsored_letters(p), 0), fixed=fixed,
-                 is_us=np.asarray(alliance.is_us), money=money, most_core=most_core)
+    return BargainingTerms(limit=np.where(at_stake, signing_limit(alliance, p, circumstances, stances.ideal), np.inf),
+                           ideal=stances.ideal, us_floor=us_floor, ratifiable=ratifiable, latest=latest,
+                           target=np.broadcast_to(stances.position, np.shape(latest)), headline=headline,
+                           letters=np.where(p.allow_flexibility, sponsored_letters(p), 0), fixed=fixed,
+                           is_us=np.asarray(alliance.is_us), money=money, most_core=most_core)
 
 
 def worth(limit, ideal, us_floor, is_us, core, money):
@@ -179,7 +179,7 @@ class LevelOffers:
     bought: np.ndarray
 
 
-def level_offers(t: Terms, continuation, slack) -> LevelOffers:
+def level_offers(t: BargainingTerms, continuation, slack) -> LevelOffers:
     """Every proposer's package level, whether every vote it buys takes it, and whose votes it
     buys (`LevelOffers`), against continuation values and the
     proposers' errors `slack` (both (..., allies)). Each responder takes a level between its
@@ -207,7 +207,7 @@ def level_offers(t: Terms, continuation, slack) -> LevelOffers:
     return LevelOffers(core=core, agreed=agreed, bought=bought)
 
 
-def offers_against(t: Terms) -> Callable[[np.ndarray], Offers]:
+def offers_against(t: BargainingTerms) -> Callable[[np.ndarray], ProposerOffers]:
     """What every proposer offers against continuation values W under full information: the
     worth of its level to each ally whose vote it buys, nothing to those it leaves to side
     letters (carried, each keeps to its own path, as with no agreement)."""
@@ -215,7 +215,7 @@ def offers_against(t: Terms) -> Callable[[np.ndarray], Offers]:
         level = level_offers(t, continuation, np.zeros(np.shape(t.is_us)))
         values = worth(np.asarray(t.limit)[..., None, :], np.asarray(t.ideal)[..., None, :], t.us_floor[..., None],
                        t.is_us, level.core[..., None], t.money(level.core[..., None]))
-        return Offers(worth=np.where(level.bought, values, 0.0), agreed=level.agreed)
+        return ProposerOffers(worth=np.where(level.bought, values, 0.0), agreed=level.agreed)
     return offers
 
 

@@ -217,7 +217,7 @@ class Challenges:
 
 
 @dataclass(frozen=True)
-class Offers:
+class ChallengeOffers:
     """What each challenger's proposal asks of a target on one issue, over the challengers (last
     axis): whether it challenges and whether it compels (`challenge_classes`), the
     challenger's position less the target's (`gap`) and P_ij; its answer (`Answer` codes)
@@ -335,7 +335,7 @@ def expected_utility(prevail, apart, target_salience, forecast_distance, drift, 
     return risk_challenge_utility(prevail, apart / span, target_salience, forecast_distance / span, drift, risk)
 
 
-def offers(targets: Contenders, challengers: Contenders) -> Offers:
+def offers(targets: Contenders, challengers: Contenders) -> ChallengeOffers:
     """Every challenger's proposal to the targets on one issue and the targets' answers: to one
     target (its own row, plain values) over the challengers, or to every ally (the targets
     being the challengers) as (..., targets, challengers). O(allies) pairs per target. Each
@@ -365,7 +365,7 @@ def offers(targets: Contenders, challengers: Contenders) -> Offers:
                                      span)  # EU_ji
     able = (apart > 0) & challenger(challengers.at_table) & target(targets.at_table)  # only allies at the table
     challenges_, compelled = challenge_classes(pressing, resisting, able)
-    return Offers(challenges=challenges_, compelled=compelled, gap=gap, apart=apart, prevail=prevails)
+    return ChallengeOffers(challenges=challenges_, compelled=compelled, gap=gap, apart=apart, prevail=prevails)
 
 
 def settle(targets: Contenders, challengers: Contenders):

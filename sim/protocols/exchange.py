@@ -91,7 +91,7 @@ class Traders:
 
 
 @dataclass(frozen=True)
-class Terms:
+class ExchangeTerms:
     """What each possible exchange would be, over pairs (..., i, j): the equal gain each party
     makes (0 where no exchange is possible) and how far ally i moves, signed, on the level and on
     the deadline in its exchange with j (one of the two is 0: it moves on one issue only)."""
@@ -101,7 +101,7 @@ class Terms:
     deadline_move: np.ndarray
 
 
-def exchange_terms(traders: Traders) -> Terms:
+def exchange_terms(traders: Traders) -> ExchangeTerms:
     """Every pair's exchange (Stokman & Van Oosten 1994), with the equal gain rate of the
     `decide` exchange model.
 
@@ -170,8 +170,8 @@ def exchange_terms(traders: Traders) -> Terms:
     deadline_step = np.minimum(deadline_step, deadline_apart) * deadline_span[..., None]
     toward_level = np.sign(theirs(traders.level) - mine(traders.level))
     toward_deadline = np.sign(theirs(traders.deadline) - mine(traders.deadline))
-    return Terms(gain=gain, level_move=np.where(trades & ~i_demands_level, toward_level * level_step, 0.0),
-                 deadline_move=np.where(trades & i_demands_level, toward_deadline * deadline_step, 0.0))
+    return ExchangeTerms(gain=gain, level_move=np.where(trades & ~i_demands_level, toward_level * level_step, 0.0),
+                         deadline_move=np.where(trades & i_demands_level, toward_deadline * deadline_step, 0.0))
 
 
 def realised(gain) -> np.ndarray:
@@ -179,7 +179,7 @@ def realised(gain) -> np.ndarray:
     gain, the largest first, each ally in at most one exchange a round (Stokman & Van Oosten 1994
     realise exchanges in order of gain; ties go to the first pair by row). An ally that makes no
     exchange is its own partner, as an unmatched agent is matched to itself in the theory of
-    matching (Roth & Sotomayor 1990): `trades` tells them apart. `gain` is (..., allies, allies),
+    matching (Roth & Sotomayor 1990): `in_exchange` tells them apart. `gain` is (..., allies, allies),
     symmetric, 0 where no exchange is possible."""
     gain = np.asarray(gain, dtype=float)
     lead, allies = gain.shape[:-2], gain.shape[-1]
@@ -200,7 +200,7 @@ def realised(gain) -> np.ndarray:
     return partner.reshape(*lead, allies)
 
 
-def trades(partner) -> np.ndarray:
+def in_exchange(partner) -> np.ndarray:
     """Which allies make an exchange: those whose partner (`realised`) is another ally."""
     partner = np.asarray(partner)
     return partner != np.arange(partner.shape[-1])
@@ -227,7 +227,7 @@ def exchanges(alliance: Alliance, params, circumstances: Circumstances, stances:
     traders = Traders.of(alliance, params, circumstances, stances)
     terms = exchange_terms(traders)
     partner = realised(terms.gain)
-    made = trades(partner)
+    made = in_exchange(partner)
     index = partner[..., None]  # each ally's partner: a column of its row of pairs
 
     def of_partner(values):  # each ally's entry in its exchange with its partner, 0 without one
