@@ -135,3 +135,16 @@ def test_whole_years_are_read_as_integers(tmp_path):
     path = rewrite(tmp_path, set_cell("ESP", "accession_year", "1982.0"))
     facts = load_allies(path)
     assert facts.accession_year[facts.index("ESP")] == 1982 and facts.accession_year.dtype.kind == "i"
+
+
+def test_the_record_fills_the_years_the_file_has_no_column_for_and_no_others():
+    from sim.data.spending_record import load_spending_record, with_record_years
+
+    facts, record = load_allies(), load_spending_record()
+    filled = with_record_years(facts, record)
+    assert sorted(filled.spending_by_year) == list(range(2015, 2024))  # the file carries 2014 and 2024
+    poland = facts.index("POL")
+    assert filled.spending_pct(2019)[poland] == record.path(["POL"], [2019])[0, 0]
+    assert filled.spending_pct(2024)[poland] == facts.spending_2024_pct[poland]
+    with pytest.raises(DataError, match=r"no spending for data year 2013; available: 2014, 2015, .*2024"):
+        filled.spending_pct(2013)

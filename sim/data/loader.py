@@ -102,16 +102,17 @@ class AllyFacts:
     def index(self, iso3: str) -> int:
         return self.iso3.index(iso3)
 
+    @property
+    def file_spending(self) -> dict[int, np.ndarray]:
+        """The spending of the two years `allies.csv` has a column for."""
+        return {2014: self.spending_2014_pct, 2024: self.spending_2024_pct}
+
     def spending_pct(self, year: int) -> np.ndarray:
         """Spending in the scenario's data year."""
-        if year in self.spending_by_year:
-            return self.spending_by_year[year]
-        if year == 2014:
-            return self.spending_2014_pct
-        if year == 2024:
-            return self.spending_2024_pct
-        available = ", ".join(str(y) for y in sorted({2014, 2024, *self.spending_by_year}))
-        raise DataError(f"no spending for data year {year}; available: {available}")
+        spending = {**self.file_spending, **self.spending_by_year}
+        if year not in spending:
+            raise DataError(f"no spending for data year {year}; available: {', '.join(map(str, sorted(spending)))}")
+        return spending[year]
 
     def with_spending(self, year: int, pct: np.ndarray) -> AllyFacts:
         """A copy whose spending in `year` is `pct` (one value per ally, NaN without forces)."""

@@ -80,11 +80,11 @@ def load_spending_record(path: Path | None = None, vintage: str = RECORD_VINTAGE
 
 
 def with_record_years(facts: AllyFacts, record: SpendingRecord | None = None) -> AllyFacts:
-    """The allies' facts with the record's spending of every year strictly between 2014 and 2024
-    (the two years `allies.csv` carries), so that a case may start from any year of the
-    series: Vilnius 2023 from 2023's. NaN for an ally the record lacks (Iceland)."""
+    """The allies' facts with the record's spending of every year `allies.csv` has no column for
+    (it has 2014 and 2024), so that a case may start from any year of the series: Vilnius 2023
+    from 2023's. NaN for an ally the record lacks (Iceland)."""
     record = record if record is not None else load_spending_record()
-    between = [year for year in record.years if 2014 < year < 2024]
+    between = [year for year in record.years if year not in facts.file_spending]
     paths = record.path(facts.iso3, between)
     for column, year in enumerate(between):
         facts = facts.with_spending(year, paths[:, column])
