@@ -111,20 +111,23 @@ QUICK = Settings(population=24, generations=2, seeds_per_particle=2, max_simulat
 # --- what is fitted and what is fixed ---------------------------------------------------------------
 
 #: Sobol' total indices of the candidates from `screen()` (the largest over the five outcomes of
-#: `sim.analysis.sensitivity`, each parameter over its default +-30%, 1024 base rows x 8 seeds,
-#: root seed 1966; a candidate whose default is 0 over 0 to 30% of its upper bound), and those
-#: the `negligible` rule of experiments/global_sensitivity.py lets fix for every outcome.
+#: `sim.analysis.sensitivity`, each candidate over its search range, `calibrate.SEARCH_SPACE`, the
+#: levers over their Hague value +-30%; 2048 base rows x 16 seeds, root seed 1966: the design of
+#: `python -m experiments.global_sensitivity --ranges prior`), and those the `negligible` rule of
+#: experiments/global_sensitivity.py lets fix for every outcome. Over the search ranges, not around
+#: the defaults: what may be held fixed is what no value the fit could reach would move (Saltelli et
+#: al. 2008, ch. 4, factor fixing); around the defaults, thirteen candidates look inert.
 SOBOL_TOTALS: dict[str, float] = {
-    "shared_threat": 0.408, "abandonment_weight": 0.033, "spill_in": 0.031, "related_cost_share": 0.17,
-    "peer_weight": 0.024, "need_scale_pct": 0.738, "fiscal_drag": 0.032, "ramp_base_pct": 0.034,
-    "ramp_threat_pct": 0.399, "expansion_rate_pct": 0.119, "concession_rate": 0.032, "leverage": 0.024,
-    "secretary_general_weight": 0.029, "proximity_decay_km": 0.096, "adjustment_rate": 0.017,
-    "enforcement_rate": 0.051, "bilateral_pressure_pct": 0.021, "caucus_cohesion": 0.016,
-    "consensus_stake_pct": 0.416, "tariff_stake_share": 0.032}
+    "shared_threat": 0.22, "abandonment_weight": 0.041, "spill_in": 0.111, "related_cost_share": 0.324,
+    "peer_weight": 0.04, "need_scale_pct": 0.399, "fiscal_drag": 0.084, "ramp_base_pct": 0.147,
+    "ramp_threat_pct": 0.705, "expansion_rate_pct": 0.189, "concession_rate": 0.039, "leverage": 0.095,
+    "secretary_general_weight": 0.094, "proximity_decay_km": 0.189, "adjustment_rate": 0.01,
+    "enforcement_rate": 0.312, "bilateral_pressure_pct": 0.023, "caucus_cohesion": 0.018,
+    "consensus_stake_pct": 0.378, "tariff_stake_share": 0.216}
 NEGLIGIBLE_EVERYWHERE: tuple[str, ...] = (
-    "abandonment_weight", "spill_in", "peer_weight", "fiscal_drag", "ramp_base_pct", "concession_rate", "leverage",
-    "secretary_general_weight", "adjustment_rate", "bilateral_pressure_pct", "caucus_cohesion", "tariff_stake_share")
-SCREEN_BASE_SAMPLES, SCREEN_REPLICATES, SCREEN_SEED = 1024, 8, 1966
+    "abandonment_weight", "peer_weight", "concession_rate", "adjustment_rate", "bilateral_pressure_pct",
+    "caucus_cohesion")
+SCREEN_BASE_SAMPLES, SCREEN_REPLICATES, SCREEN_SEED, SCREEN_RANGES = 2048, 16, 1966, "prior"
 
 
 def fixed_parameters() -> tuple[str, ...]:
@@ -148,20 +151,17 @@ def defaults(names) -> dict[str, float]:
     return {name: float(getattr(base, name)) for name in names}
 
 
-def screen(base_samples: int = SCREEN_BASE_SAMPLES, replicates: int = SCREEN_REPLICATES, seed: int = SCREEN_SEED):
-    """The project's Sobol' analysis on the Hague scenario over every candidate (and its levers):
-    each candidate's largest total index over the outcomes, and those negligible for all."""
-    from experiments.global_sensitivity import negligible
-    from sim.analysis.sensitivity import LEVERS, Factor, Response, SensitivityProblem, sobol_analysis
+def screen(base_samples: int = SCREEN_BASE_SAMPLES, replicates: int = SCREEN_REPLICATES, seed: int = SCREEN_SEED,
+           ranges: str = SCREEN_RANGES):
+    """The project's Sobol' analysis on the Hague scenario over every candidate (and its levers),
+    around the defaults or over the search ranges (`global_sensitivity.Ranges`): each candidate's
+    largest total index over the outcomes, and those negligible for all."""
+    from experiments.global_sensitivity import Ranges, negligible, sensitivity_problem
+    from sim.analysis.sensitivity import Response, sobol_analysis
     from sim.model.scenario import load_scenario
 
     scenario = load_scenario("hague2025")
-    fields, names = parameter_fields(), LEVERS + tuple(SEARCH_SPACE)
-    nonzero = SensitivityProblem.around(scenario.params, [n for n in names if getattr(scenario.params, n) != 0])
-    at_zero = [Factor(n, 0.0, 0.3 * fields[n].metadata["high"]) for n in names if getattr(scenario.params, n) == 0]
-    by_name = {factor.name: factor for factor in (*nonzero.factors, *at_zero)}
-    problem = SensitivityProblem(tuple(by_name[n] for n in names)).with_dummy()
-    table = sobol_analysis(scenario, problem, base_samples, seed, replicates)
+    table = sobol_analysis(scenario, sensitivity_problem(scenario, Ranges(ranges)), base_samples, seed, replicates)
     totals = table[table["parameter"].isin(SEARCH_SPACE)].groupby("parameter")["ST"].max()
     everywhere = set(SEARCH_SPACE)
     for response in Response:
@@ -512,13 +512,16 @@ def main(argv=None) -> int:
                              "(default 0: none)")
     parser.add_argument("--screen", action="store_true",
                         help="rerun the Sobol' screen that chooses the fixed parameters, print it and stop")
+    parser.add_argument("--screen-ranges", choices=("prior", "around"), default=SCREEN_RANGES,
+                        help="with --screen: the candidates over the calibration's search ranges (default) or "
+                             "over their defaults +-30%%")
     args = parser.parse_args(argv)
     if args.workers < 1:
         parser.error(f"--workers {args.workers}: allowed: an integer >= 1")
     if not 0.0 <= args.discrepancy_sd <= 2.0:
         parser.error(f"--discrepancy-sd {args.discrepancy_sd}: allowed: 0 to 2 pp of GDP")
     if args.screen:
-        totals, everywhere = screen()
+        totals, everywhere = screen(ranges=args.screen_ranges)
         print("SOBOL_TOTALS =", totals)
         print("NEGLIGIBLE_EVERYWHERE =", everywhere)
         return 0

@@ -97,19 +97,40 @@ def test_default_ranges_are_the_value_plus_minus_30_percent_clipped_to_the_allow
     params = load_scenario("hague2025").params
     problem = SensitivityProblem.around(params)
     factors = {factor.name: factor for factor in problem.factors}
-    assert len(factors) == 18
+    assert len(factors) == 23
     assert problem.names[problem.names.index("expansion_rate_pct") + 1:][:3] == (
-        "bilateral_pressure_pct", "caucus_cohesion", "concession_rate")
+        "concession_rate", "leverage", "secretary_general_weight")
     leverage = params.leverage
     assert (factors["leverage"].low, factors["leverage"].high) == pytest.approx((0.7 * leverage, 1.3 * leverage))
     # the Hague reads us_pressure 1.0 from the US statements: 0.7 to 1.3, clipped at the top to 1.0
     assert (factors["us_pressure"].low, factors["us_pressure"].high) == pytest.approx((0.7, 1.0))  # clipped
     with pytest.raises(ValueError, match="max_rounds"):
         SensitivityProblem.around(params, ["max_rounds"])  # an integer: not continuous
-    with pytest.raises(ValueError, match="threat_shock"):
-        SensitivityProblem.around(params, ["threat_shock"])  # 0 +- 30% is no range
+    # 0 +- 30% is no range: a parameter at 0 goes from 0 to 30% of its allowed top (threat_shock: 1)
+    shock = SensitivityProblem.around(params, ["threat_shock"]).factors[0]
+    assert (shock.low, shock.high) == pytest.approx((0.0, 0.3))
     with pytest.raises(ValueError, match="power of two"):
         problem.sample(10, seed=1)
+
+
+def test_the_analysis_varies_what_the_calibration_searches():
+    from experiments.calibrate import SEARCH_SPACE
+
+    assert sensitivity.BEHAVIOURAL == tuple(SEARCH_SPACE)
+
+
+def test_prior_ranges_are_the_search_ranges_and_the_levers_stay_around_the_scenario():
+    from experiments.calibrate import SEARCH_SPACE
+    from experiments.global_sensitivity import Ranges, sensitivity_problem
+
+    scenario = load_scenario("hague2025")
+    prior = {factor.name: (factor.low, factor.high) for factor in sensitivity_problem(scenario, Ranges.PRIOR).factors}
+    around = {factor.name: (factor.low, factor.high) for factor in sensitivity_problem(scenario).factors}
+    assert {name: prior[name] for name in SEARCH_SPACE} == SEARCH_SPACE
+    assert prior["need_scale_pct"] == (4.0, 7.0) != around["need_scale_pct"]
+    assert all(prior[name] == around[name] for name in (*sensitivity.LEVERS, DUMMY))
+    with pytest.raises(ValueError, match="need_scale_pct.*allowed: within"):
+        SensitivityProblem.over({"need_scale_pct": (4.0, 20.0)})  # the parameter allows 0 to 15
 
 
 def test_seeds_depend_on_the_point_index_alone():
@@ -154,14 +175,16 @@ def test_the_same_seed_gives_the_same_table_whatever_the_slicing(tiny_table, mon
 
 
 @pytest.mark.slow
-def test_quick_experiment_writes_table_figure_and_summary(tmp_path, monkeypatch):
+@pytest.mark.parametrize("ranges, described", [("around", "value ±30%"), ("prior", "search ranges")])
+def test_quick_experiment_writes_table_figure_and_summary(tmp_path, ranges, described):
     script = importlib.import_module("experiments.global_sensitivity")
     out = tmp_path / "sensitivity"
-    arguments = ["--quick", "--base-samples", "8", "--replicates", "2", "--out", str(out), "--quiet"]
+    arguments = ["--quick", "--base-samples", "8", "--replicates", "2", "--out", str(out), "--quiet",
+                 "--ranges", ranges]
     assert script.main(arguments) == 0
     table = pd.read_parquet(out / "sobol_indices.parquet")
     assert list(table.columns) == list(TABLE_COLUMNS) and DUMMY in set(table["parameter"])
     assert (out / "sobol_indices.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     summary = (out / "summary.md").read_text(encoding="utf-8")
-    assert "## What the analysis found" in summary and "nan" not in summary.lower()
+    assert "## What the analysis found" in summary and "nan" not in summary.lower() and described in summary
     assert script.main(arguments) == 2  # no silent overwrite

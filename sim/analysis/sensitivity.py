@@ -33,7 +33,7 @@ level's variance into the deal's. An outcome that does not vary has all indices 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -45,12 +45,14 @@ from sim.model.parameters import Parameters, parameter_fields
 from sim.model.scenario import Scenario, load_scenario
 from sim.sweeps.seeds import spawned_states
 
-#: The scenario's levers in the analysis, and the behavioural parameters fitted in ODD section 9.
+#: The scenario's levers in the analysis, and the behavioural parameters the calibration searches
+#: (ODD section 9; `experiments/calibrate.py`'s SEARCH_SPACE, in its order: a test keeps the two equal).
 LEVERS = ("us_pressure", "threat_level", "related_cap_pct")
-BEHAVIOURAL = ("shared_threat", "abandonment_weight", "peer_weight", "need_scale_pct", "fiscal_drag",
-               "ramp_base_pct", "ramp_threat_pct", "expansion_rate_pct", "bilateral_pressure_pct",
-               "caucus_cohesion", "concession_rate", "leverage", "proximity_decay_km", "adjustment_rate",
-               "enforcement_rate")
+BEHAVIOURAL = ("shared_threat", "abandonment_weight", "spill_in", "related_cost_share", "peer_weight",
+               "need_scale_pct", "fiscal_drag", "ramp_base_pct", "ramp_threat_pct", "expansion_rate_pct",
+               "concession_rate", "leverage", "secretary_general_weight", "proximity_decay_km", "adjustment_rate",
+               "enforcement_rate", "bilateral_pressure_pct", "caucus_cohesion", "consensus_stake_pct",
+               "tariff_stake_share")
 DEFAULT_FACTORS = LEVERS + BEHAVIOURAL
 RELATIVE_SPREAD = 0.3  # default ranges: the scenario's value +-30%, clipped to what the parameter allows
 CONF_LEVEL = 0.95
@@ -126,16 +128,31 @@ class SensitivityProblem:
     def around(cls, params: Parameters, names: Iterable[str] = DEFAULT_FACTORS,
                relative: float = RELATIVE_SPREAD) -> SensitivityProblem:
         """Each named parameter over its value +-`relative` (a share of it), clipped to the
-        parameter's allowed range: a plausible neighbourhood of the calibrated baseline."""
-        fields = parameter_fields()
+        parameter's allowed range: a plausible neighbourhood of the calibrated baseline. A
+        parameter at 0 has no such neighbourhood; it goes from 0 to `relative` of its allowed top."""
         factors = []
         for name in names:
-            if name not in fields or fields[name].type not in ("float", float):
-                raise ValueError(f"{name}: not a continuous model parameter; allowed: a float parameter of "
-                                 "sim.model.parameters.Parameters")
-            value, meta = getattr(params, name), fields[name].metadata
-            low, high = (float(f"{bound:.12g}") for bound in (value * (1 - relative), value * (1 + relative)))
+            meta = _continuous(name).metadata
+            value = getattr(params, name)
+            if value == 0 and meta["high"] is not None and meta["high"] > 0:
+                low, high = 0.0, relative * meta["high"]
+            else:
+                low, high = (value * (1 - relative), value * (1 + relative))
+            low, high = (float(f"{bound:.12g}") for bound in (low, high))
             factors.append(Factor(name, max(meta["low"], low), min(meta["high"], high)))
+        return cls(tuple(factors))
+
+    @classmethod
+    def over(cls, ranges: Mapping[str, tuple[float, float]]) -> SensitivityProblem:
+        """Each named parameter over the range given (a prior's support, say), which must lie
+        within what the parameter allows."""
+        factors = []
+        for name, (low, high) in ranges.items():
+            meta = _continuous(name).metadata
+            if low < meta["low"] or high > meta["high"]:
+                raise ValueError(f"{name}: range [{low}, {high}] is outside what the parameter allows; "
+                                 f"allowed: within [{meta['low']}, {meta['high']}]")
+            factors.append(Factor(name, float(low), float(high)))
         return cls(tuple(factors))
 
     def with_dummy(self) -> SensitivityProblem:
@@ -165,6 +182,15 @@ class SensitivityProblem:
                 continue
             scenario.with_parameters(**{factor.name: factor.low})
             scenario.with_parameters(**{factor.name: factor.high})
+
+
+def _continuous(name: str):
+    """The field of a continuous model parameter (raises ValueError for any other name)."""
+    fields = parameter_fields()
+    if name not in fields or fields[name].type not in ("float", float):
+        raise ValueError(f"{name}: not a continuous model parameter; allowed: a float parameter of "
+                         "sim.model.parameters.Parameters")
+    return fields[name]
 
 
 # --- running the design -------------------------------------------------------------------------
