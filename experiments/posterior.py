@@ -11,11 +11,11 @@ the result (`experiments.posterior_sampler`).
 
 What is fitted, and what is held. The candidates are the parameters `experiments/calibrate.py`
 fits (its `SEARCH_SPACE`). Those whose Sobol' total index is negligible for every outcome of the
-project's global sensitivity analysis (`experiments/global_sensitivity.py`, its `negligible`
-rule) are fixed at their defaults, the totals listed in the output; the two that act only after
+project's global sensitivity analysis over those ranges (`experiments/global_sensitivity.py
+--ranges prior`, its `negligible` rule) are fixed at their defaults, the totals listed in the output; the two that act only after
 a summit (`calibrate.AFTER_THE_SUMMIT`) stay free whatever their totals, since the analysis
 screens the Hague's negotiation, while the 2015-2022 path the fit sees is where they act.
-Priors are uniform over each free parameter's declared bounds (`sim/model/parameters.py`).
+Priors are uniform over each free parameter's search range in calibrate (`SEARCH_SPACE`).
 
 Honest out of sample. The distance sees only history before the Hague: the Wales 2014 pledge
 (2% by 2024, every ally signing), each ally's spending in 2015-2022 (NATO's June 2024 series)
@@ -71,7 +71,7 @@ from sim.analysis import metrics
 from sim.analysis.history import WalesRecord
 from sim.data.spending_record import load_spending_record
 from sim.engines.batch import run_batch
-from sim.model.parameters import Parameters, parameter_fields
+from sim.model.parameters import Parameters
 from sim.model.scenario import ScenarioCache
 
 MODULE = "posterior"
@@ -140,10 +140,9 @@ def free_parameters() -> tuple[str, ...]:
 
 
 def prior_bounds(names=None) -> dict[str, tuple[float, float]]:
-    """Each parameter's declared bounds (`_spec(default, low, high)`): its uniform prior."""
-    fields = parameter_fields()
-    return {name: (float(fields[name].metadata["low"]), float(fields[name].metadata["high"]))
-            for name in (names or free_parameters())}
+    """Each parameter's search range in calibrate (`SEARCH_SPACE`): its uniform prior, the same
+    as the installed fits' and the range the Sobol' screen that fixes the others varies it over."""
+    return {name: tuple(map(float, SEARCH_SPACE[name])) for name in (names or free_parameters())}
 
 
 def defaults(names) -> dict[str, float]:
@@ -407,7 +406,7 @@ def report(posterior: Posterior, settings: Settings, seed: int, workers: int, qu
                                         f"each ally's spending {HELD_OUT_YEARS[0]}-{HELD_OUT_YEARS[-1]}; "
                                         "23 allies at 2% in 2024"]},
             "priors": {name: {"distribution": "uniform", "low": low, "high": high,
-                              "source": "declared bounds, sim/model/parameters.py"}
+                              "source": "search range, experiments/calibrate.py SEARCH_SPACE"}
                        for name, (low, high) in prior_bounds(posterior.names).items()},
             "fixed": {name: {"value": defaults([name])[name], "sobol_total": SOBOL_TOTALS.get(name),
                              "reason": "Sobol' total index negligible for every Hague outcome "
