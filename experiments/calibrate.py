@@ -61,7 +61,7 @@ import argparse
 import json
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 
@@ -229,22 +229,25 @@ def rounded(values: dict) -> dict:
 
 @dataclass(frozen=True)
 class Budget:
-    """How large a fit is: the ABC-SMC's population and stopping rules, and the seeds each
-    particle's loss averages."""
+    """How large a fit is: the ABC-SMC run (`SmcBudget`), the seeds each particle's loss averages
+    and how particles move between generations."""
 
-    population: int
-    generations: int
+    smc: SmcBudget
     seeds_per_particle: int
-    max_simulations: int
-    min_acceptance_rate: float
     kernel: Kernel = Kernel.GLOBAL_NORMAL
 
+    def as_record(self) -> dict:
+        """The budget as a fit's file records it (one flat table, which `Fit.to_json`'s refit reads)."""
+        return {**asdict(self.smc), "seeds_per_particle": self.seeds_per_particle, "kernel": self.kernel.value}
 
-FULL = Budget(population=200, generations=16, seeds_per_particle=4, max_simulations=30_000, min_acceptance_rate=0.02)
+
+FULL = Budget(SmcBudget(population=200, generations=16, max_simulations=30_000, min_acceptance_rate=0.02),
+              seeds_per_particle=4)
 # The local kernel needs each particle's neighbours (a quarter of the population) to outnumber
 # the 18-20 parameters, or its covariances are near-singular and the weights vanish (pyabc stops:
 # "The total population weight is zero", seen with 10): 80 at least.
-QUICK = Budget(population=80, generations=2, seeds_per_particle=1, max_simulations=400, min_acceptance_rate=0.0)
+QUICK = Budget(SmcBudget(population=80, generations=2, max_simulations=400, min_acceptance_rate=0.0),
+               seeds_per_particle=1)
 
 
 @dataclass(frozen=True)
@@ -331,9 +334,7 @@ def calibrate(case: Case, budget: Budget, seed: int, workers: int,
     actual_path = load_spending_record().path(facts.iso3, PATH_YEARS)
     fixed = held(case, fix_inert)
     model = LossModel(case, protocol, budget.seeds_per_particle, facts.spending_2024_pct, actual_path, fixed)
-    posterior = abc_smc(model, searched(case, fix_inert), loss_distance, {"loss": np.zeros(1)},
-                        SmcBudget(population=budget.population, generations=budget.generations,
-                                  max_simulations=budget.max_simulations, min_acceptance_rate=budget.min_acceptance_rate),
+    posterior = abc_smc(model, searched(case, fix_inert), loss_distance, {"loss": np.zeros(1)}, budget.smc,
                         seed, workers, budget.kernel)
     sets = [{**dict(zip(posterior.names, map(float, row))), **fixed} for row in posterior.particles]
     evaluate = partial(score, case=case, actual_2024=facts.spending_2024_pct, actual_path=actual_path, protocol=protocol)
@@ -345,7 +346,7 @@ def calibrate(case: Case, budget: Budget, seed: int, workers: int,
     summary = {"method": "ABC-SMC (pyabc, median epsilon schedule), uniform priors over SEARCH_SPACE, "
                          f"{budget.kernel.value} normal kernel",
                "fixed_inert": list(inert_parameters()) if fix_inert else [],
-               "seed": seed, "budget": {**budget.__dict__, "kernel": budget.kernel.value}, "simulations": posterior.simulations,
+               "seed": seed, "budget": budget.as_record(), "simulations": posterior.simulations,
                "generations": len(posterior.epsilons), "epsilons": [round(e, 4) for e in posterior.epsilons],
                "effective_sample_size": round(posterior.effective_sample_size, 1),
                "population": len(posterior.weights), "wall_seconds": round(posterior.seconds, 1),
@@ -363,12 +364,12 @@ def main(argv=None):
     parser = argument_parser("calibrate", __doc__.splitlines()[0])
     parser.add_argument("--case", choices=[str(c) for c in Case], default=str(Case.BOTH))
     parser.add_argument("--quick", action="store_true", help="a tiny fit (seconds), for the tests")
-    parser.add_argument("--population", type=int, default=FULL.population,
-                        help=f"ABC-SMC particles (default {FULL.population})")
-    parser.add_argument("--generations", type=int, default=FULL.generations,
-                        help=f"most ABC-SMC generations (default {FULL.generations})")
-    parser.add_argument("--max-simulations", type=int, default=FULL.max_simulations,
-                        help=f"stop after this many simulations (default {FULL.max_simulations})")
+    parser.add_argument("--population", type=int, default=FULL.smc.population,
+                        help=f"ABC-SMC particles (default {FULL.smc.population})")
+    parser.add_argument("--generations", type=int, default=FULL.smc.generations,
+                        help=f"most ABC-SMC generations (default {FULL.smc.generations})")
+    parser.add_argument("--max-simulations", type=int, default=FULL.smc.max_simulations,
+                        help=f"stop after this many simulations (default {FULL.smc.max_simulations})")
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--workers", type=int, default=2, help="worker processes (the fit does not depend on it)")
     parser.add_argument("--kernel", choices=[k.value for k in Kernel], default=FULL.kernel.value,
@@ -396,10 +397,9 @@ def main(argv=None):
         parser.error(f"--workers {args.workers}, --population {args.population}, --generations {args.generations}, "
                      f"--max-simulations {args.max_simulations}: allowed: workers >= 1, population >= 2, "
                      "generations >= 1, max-simulations >= 1")
-    budget = QUICK if args.quick else Budget(population=args.population, generations=args.generations,
-                                             seeds_per_particle=FULL.seeds_per_particle,
-                                             max_simulations=args.max_simulations,
-                                             min_acceptance_rate=FULL.min_acceptance_rate)
+    budget = QUICK if args.quick else replace(
+        FULL, smc=replace(FULL.smc, population=args.population, generations=args.generations,
+                          max_simulations=args.max_simulations))
     try:
         fit = calibrate(Case(args.case), replace(budget, kernel=Kernel(args.kernel)), args.seed, args.workers,
                         NegotiationProtocol(args.protocol), fix_inert=args.fix_inert)

@@ -57,7 +57,7 @@ from __future__ import annotations
 import json
 import math
 import sys
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -92,20 +92,22 @@ PATH_SCALE = 0.25
 
 @dataclass(frozen=True)
 class Settings:
-    """How large a run is: the ABC's population and stopping rules, and the predictive check."""
+    """How large a run is: the ABC-SMC run (`SmcBudget`), the runs of each case a particle
+    makes (the summaries' replicates) and the draws of the predictive check."""
 
-    population: int
-    generations: int
-    seeds_per_particle: int  # runs of each case per particle, the summaries' replicates
-    max_simulations: int
-    min_acceptance_rate: float
+    smc: SmcBudget
+    seeds_per_particle: int
     predictive_draws: int
 
+    def as_record(self) -> dict:
+        return {**asdict(self.smc), "seeds_per_particle": self.seeds_per_particle,
+                "predictive_draws": self.predictive_draws}
 
-FULL = Settings(population=400, generations=10, seeds_per_particle=4, max_simulations=60_000,
-                min_acceptance_rate=0.02, predictive_draws=2000)
-QUICK = Settings(population=24, generations=2, seeds_per_particle=2, max_simulations=400,
-                 min_acceptance_rate=0.0, predictive_draws=200)
+
+FULL = Settings(SmcBudget(population=400, generations=10, max_simulations=60_000, min_acceptance_rate=0.02),
+                seeds_per_particle=4, predictive_draws=2000)
+QUICK = Settings(SmcBudget(population=24, generations=2, max_simulations=400, min_acceptance_rate=0.0),
+                 seeds_per_particle=2, predictive_draws=200)
 
 
 # --- what is fitted and what is fixed ---------------------------------------------------------------
@@ -246,10 +248,8 @@ class HistoryModel:
 
 def fit(settings: Settings, seed: int, workers: int) -> Posterior:
     names = free_parameters()
-    budget = SmcBudget(population=settings.population, generations=settings.generations,
-                       max_simulations=settings.max_simulations, min_acceptance_rate=settings.min_acceptance_rate)
     return abc_smc(HistoryModel(settings.seeds_per_particle), prior_bounds(names), distance,
-                   load_record().summaries(), budget, seed, workers)
+                   load_record().summaries(), settings.smc, seed, workers)
 
 
 # --- the marginals --------------------------------------------------------------------------------
@@ -396,7 +396,7 @@ def report(posterior: Posterior, settings: Settings, seed: int, workers: int, qu
 
     fixed = fixed_parameters()
     return {"method": f"ABC-SMC, pyabc {pyabc.__version__} (median epsilon schedule)",
-            "seed": seed, "quick": quick, "workers": workers, "settings": settings.__dict__,
+            "seed": seed, "quick": quick, "workers": workers, "settings": settings.as_record(),
             "summaries": {"fitted": ["Wales 2014: a deal (every replicate), level 2.0 (scale 0.1 pp), deadline 2024 "
                                      "(scale 2 years), no side letter (1 each)",
                                      f"each ally's spending {FIT_YEARS[0]}-{FIT_YEARS[-1]}: mean absolute error "

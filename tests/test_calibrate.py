@@ -75,9 +75,9 @@ def test_a_quick_hague_fit_writes_what_validate_reads(hague_fit):
         for name, (low, high) in calibrate.searched(Case.HAGUE).items():
             assert low - 1e-4 <= values[name] <= high + 1e-4, name
     run = hague_fit["posterior"]
-    assert run["population"] == quick.population and run["generations"] <= quick.generations
-    assert 1.0 <= run["effective_sample_size"] <= quick.population
-    assert run["simulations"] >= quick.population
+    assert run["population"] == quick.smc.population and run["generations"] <= quick.smc.generations
+    assert 1.0 <= run["effective_sample_size"] <= quick.smc.population
+    assert run["simulations"] >= quick.smc.population
     assert set(run["marginals"]) == set(calibrate.searched(Case.HAGUE, fix_inert=True))
     assert hague_fit["refit"].startswith("python -m experiments.calibrate --case hague --population 80 --generations 2")
     assert hague_fit["refit"].endswith("--kernel global --seed 2025 --fix-inert --install")

@@ -46,11 +46,11 @@ def test_output_schema(result):
                 "simulations", "wall_seconds", "epsilons", "marginals", "predictive"):
         assert key in result, key
     settings = posterior.QUICK
-    assert len(result["particles"]) == len(result["weights"]) == settings.population
+    assert len(result["particles"]) == len(result["weights"]) == settings.smc.population
     assert all(len(row) == len(result["parameters"]) for row in result["particles"])
     assert sum(result["weights"]) == pytest.approx(1.0)
-    assert 1.0 <= result["effective_sample_size"] <= settings.population + 1e-9
-    assert result["simulations"] >= settings.population * result["generations"]
+    assert 1.0 <= result["effective_sample_size"] <= settings.smc.population + 1e-9
+    assert result["simulations"] >= settings.smc.population * result["generations"]
     assert set(result["marginals"]) == set(result["parameters"])
     check = result["predictive"]
     for key in ("hague_core_target_pct", "hague_deadline_year", "allies_at_2pct_2024", "allies_at_2pct_2024_model_only"):
