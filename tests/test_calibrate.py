@@ -20,16 +20,15 @@ def test_a_hague_fit_holds_what_acts_after_the_summit_at_mid_range():
 
 
 def test_fixing_the_inert_parameters_holds_them_at_their_defaults_and_searches_the_rest():
-    """The posterior's screen finds, among others, `peer_weight` and `caucus_cohesion` inert; with
+    """The posterior's screen finds, among others, `leverage` and `caucus_cohesion` inert; with
     `fix_inert` they are held at their defaults and not searched, while the Hague still holds what
     acts after the summit at mid-range (`adjustment_rate` is inert too, but acts after the summit,
     so the screen leaves it free and the Hague holds it at 0.15)."""
     inert = set(calibrate.inert_parameters())
-    assert {"peer_weight", "caucus_cohesion"} <= inert and not inert & set(calibrate.AFTER_THE_SUMMIT)
-    assert "leverage" not in inert  # negligible around the defaults, not over its search range
+    assert {"leverage", "caucus_cohesion"} <= inert and not inert & set(calibrate.AFTER_THE_SUMMIT)
     assert set(calibrate.searched(Case.WALES, fix_inert=True)) == set(calibrate.SEARCH_SPACE) - inert
     held = calibrate.held(Case.HAGUE, fix_inert=True)
-    assert held["peer_weight"] == Parameters().peer_weight and held["adjustment_rate"] == 0.15
+    assert held["leverage"] == Parameters().leverage and held["adjustment_rate"] == 0.15
     assert set(held) == inert | set(calibrate.AFTER_THE_SUMMIT)
 
 
