@@ -117,7 +117,8 @@ QUICK = Settings(SmcBudget(population=24, generations=2, max_simulations=400, mi
 #: root seed 1966, run around the random search's defaults, which the installed fits replaced; a
 #: candidate whose default is 0 over 0 to 30% of its upper bound), and those the `negligible` rule
 #: of experiments/global_sensitivity.py lets fix for every outcome: the set the installed fits hold.
-#: Over the search ranges instead (`--screen-ranges prior`, 2048 base rows x 16 seeds), only five are
+#: Over the search ranges instead (`python -m experiments.global_sensitivity --ranges prior`, 2048
+#: base rows x 16 seeds; `--screen --screen-ranges prior` runs this screen's smaller design), only five are
 #: negligible (abandonment_weight, peer_weight, concession_rate, bilateral_pressure_pct,
 #: caucus_cohesion, with adjustment_rate); a fit freeing the other six (spill_in 0.11,
 #: fiscal_drag 0.08, ramp_base_pct 0.15, leverage 0.10, secretary_general_weight 0.09,
