@@ -10,10 +10,11 @@ that decides which parameters a fit may hold fixed; Saltelli et al. 2008, ch. 4,
     .venv/bin/python -m experiments.global_sensitivity --ranges prior
     .venv/bin/python -m experiments.global_sensitivity --quick    # 64 base rows x 24 factors x 4 seeds (seconds)
 
-Writes to results/sensitivity/ (results/sensitivity_prior/ with --ranges prior; a _quick suffix with
---quick): sobol_indices.parquet (one row per outcome x parameter), sobol_indices.png and summary.md. The method (the design,
-how runs without a deal enter the outcomes given a deal, and what the seed noise does to the
-indices) is `sim/analysis/sensitivity.py`; this module runs it on the Hague scenario and reports.
+Writes to results/sensitivity/ (results/sensitivity_prior/ with --ranges prior; a _quick suffix
+with --quick): sobol_indices.parquet (one row per outcome x parameter), sobol_indices.png and
+summary.md. The method (the design, how runs without a deal enter the outcomes given a deal, and
+what the seed noise does to the indices) is `sim/analysis/sensitivity.py`; this module runs it
+on the Hague scenario and reports.
 """
 
 from __future__ import annotations
@@ -167,9 +168,9 @@ def summary(table: pd.DataFrame, args: argparse.Namespace, runs: int, seconds: f
     findings = "\n".join(finding(table, response, args.base_samples) for response in Response)
     return f"""# Global sensitivity of the Hague 2025 outcome
 
-Scenario `{SCENARIO}`; {len(ranges) - 1} parameters, {args.ranges.description}, and the `{DUMMY}` factor; Saltelli's design on a scrambled Sobol' sequence with
-{args.base_samples} base rows ({args.base_samples * (len(ranges) + 2)} design points), {args.replicates} seeds per point
-({runs} runs on the batch engine, {seconds:.0f} s), root seed {args.seed}, code {code_version()}.
+Scenario `{SCENARIO}`; {len(ranges) - 1} parameters, {args.ranges.description}, and the `{DUMMY}` factor;
+Saltelli's design on a scrambled Sobol' sequence with {args.base_samples} base rows
+({args.base_samples * (len(ranges) + 2)} design points), {args.replicates} seeds per point ({runs} runs on the batch engine, {seconds:.0f} s), root seed {args.seed}, code {code_version()}.
 Command: `.venv/bin/python {command}`.
 
 S1 is the share of an outcome's variance a parameter explains alone, ST adds its interactions;

@@ -12,9 +12,11 @@ the result (`experiments.posterior_sampler`).
 What is fitted, and what is held. The candidates are the parameters `experiments/calibrate.py`
 fits (its `SEARCH_SPACE`). Those whose Sobol' total index is negligible for every outcome of the
 project's global sensitivity analysis (`experiments/global_sensitivity.py`, its `negligible`
-rule, around the defaults of its day) are fixed at their defaults, the totals listed in the output; the two that act only after
-a summit (`calibrate.AFTER_THE_SUMMIT`) stay free whatever their totals, since the analysis
-screens the Hague's negotiation, while the 2015-2022 path the fit sees is where they act.
+rule, around the defaults of its day) are fixed at their defaults, the totals listed in the
+output; the two that act only after a summit (`calibrate.AFTER_THE_SUMMIT`) stay free whatever
+their totals, since the analysis screens the Hague's negotiation, while the 2015-2022 path the
+fit sees is where they act. Over the search ranges, more of the held ones matter than around
+the defaults; freeing them degenerated the fit at this budget (docs/ODD.md 9).
 Priors are uniform over each free parameter's search range in calibrate (`SEARCH_SPACE`).
 
 Honest out of sample. The distance sees only history before the Hague: the Wales 2014 pledge
