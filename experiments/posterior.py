@@ -69,6 +69,7 @@ from experiments.calibrate import (AFTER_THE_SUMMIT, EXTRA_SIDE_LETTER_COST, NO_
                                    SEARCH_SPACE)
 from experiments import model_discrepancy, observation_error
 from experiments.common import argument_parser, guarded
+from experiments.global_sensitivity import Ranges, negligible, sensitivity_problem
 from experiments.posterior_sampler import Posterior, SmcBudget, abc_smc
 from sim.analysis import metrics
 from sim.analysis.history import WalesRecord
@@ -137,7 +138,7 @@ SOBOL_TOTALS: dict[str, float] = {
 NEGLIGIBLE_EVERYWHERE: tuple[str, ...] = (
     "abandonment_weight", "spill_in", "peer_weight", "fiscal_drag", "ramp_base_pct", "concession_rate", "leverage",
     "secretary_general_weight", "adjustment_rate", "bilateral_pressure_pct", "caucus_cohesion", "tariff_stake_share")
-SCREEN_BASE_SAMPLES, SCREEN_REPLICATES, SCREEN_SEED, SCREEN_RANGES = 1024, 8, 1966, "around"
+SCREEN_BASE_SAMPLES, SCREEN_REPLICATES, SCREEN_SEED, SCREEN_RANGES = 1024, 8, 1966, Ranges.AROUND
 
 
 def fixed_parameters() -> tuple[str, ...]:
@@ -161,16 +162,15 @@ def defaults(names) -> dict[str, float]:
 
 
 def screen(base_samples: int = SCREEN_BASE_SAMPLES, replicates: int = SCREEN_REPLICATES, seed: int = SCREEN_SEED,
-           ranges: str = SCREEN_RANGES):
+           ranges: Ranges = SCREEN_RANGES):
     """The project's Sobol' analysis on the Hague scenario over every candidate (and its levers),
     around the defaults or over the search ranges (`global_sensitivity.Ranges`): each candidate's
     largest total index over the outcomes, and those negligible for all."""
-    from experiments.global_sensitivity import Ranges, negligible, sensitivity_problem
     from sim.analysis.sensitivity import Response, sobol_analysis
     from sim.model.scenario import load_scenario
 
     scenario = load_scenario("hague2025")
-    table = sobol_analysis(scenario, sensitivity_problem(scenario, Ranges(ranges)), base_samples, seed, replicates)
+    table = sobol_analysis(scenario, sensitivity_problem(scenario, ranges), base_samples, seed, replicates)
     totals = table[table["parameter"].isin(SEARCH_SPACE)].groupby("parameter")["ST"].max()
     everywhere = set(SEARCH_SPACE)
     for response in Response:
@@ -519,7 +519,7 @@ def main(argv=None) -> int:
                              "(default 0: none)")
     parser.add_argument("--screen", action="store_true",
                         help="rerun the Sobol' screen that chooses the fixed parameters, print it and stop")
-    parser.add_argument("--screen-ranges", choices=("around", "prior"), default=SCREEN_RANGES,
+    parser.add_argument("--screen-ranges", type=Ranges, choices=list(Ranges), default=SCREEN_RANGES,
                         help="with --screen: the candidates over their defaults +-30%% (default, the kind of screen "
                              "that chose the fixed set) or over the calibration's search ranges")
     args = parser.parse_args(argv)
