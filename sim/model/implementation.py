@@ -71,16 +71,25 @@ def comply(spending_pct, pledged_pct, keeps, enforced_share):
 
 
 def threat_level_in_year(year, talks_level, event_year, event_level):
-    """The threat environment in a year after the summit: the level the talks ended in, or
-    an exogenous event's level from its year on (e.g. the full-scale invasion of 2022)."""
-    return np.where((event_year > 0) & (year >= event_year), event_level, talks_level)
+    """The threat environment a year's budget answers: the level the talks ended in, or an
+    exogenous event's level from the year after it on (e.g. the full-scale invasion of
+    February 2022 weighs on the budgets of 2023). A year's budget is passed before the year
+    begins, so it sees the events of the years before it, as it sees the US's posture of the
+    end of the year before (`chain.posture_by_year`)."""
+    return np.where((event_year > 0) & (year > event_year), event_level, talks_level)
 
 
-def adjust_toward_ideal(spending_pct, ideal_pct, rate):
-    """Beside the pledge, an ally moves on its own a share `rate` of the way toward the level
-    its threat calls for each year (partial adjustment: defence budgets carry strong inertia);
-    it never cuts on that account."""
-    return spending_pct + np.maximum(rate * (ideal_pct - spending_pct), 0.0)
+def adjust_toward_ideal(spending_pct, ideal_pct, rate, punctuation_rate=0.0, friction_pp=0.0):
+    """Beside the pledge, an ally moves on its own toward the level its threat calls for, and
+    never cuts on that account. Budgets are incremental until the pressure for change beats the
+    friction of the institutions that pass them, then they jump (punctuated equilibrium: Jones,
+    Baumgartner & True 1998; Jones, Sulkin & Larsen 2003): each year the ally closes a share
+    `rate` of its gap to that level (partial adjustment: defence budgets carry strong inertia),
+    and a further share `punctuation_rate` of the part of the gap beyond `friction_pp` pp of
+    GDP. One speed for the slow decade after 2014 and the surge after 2022."""
+    gap = ideal_pct - spending_pct
+    step = rate * gap + punctuation_rate * np.maximum(gap - friction_pp, 0.0)
+    return spending_pct + np.clip(step, 0.0, np.maximum(gap, 0.0))
 
 
 @dataclass(frozen=True)
@@ -154,7 +163,7 @@ def project_spending(alliance: Alliance, params, circumstances: Circumstances, e
                            comply(spending, pledged, keeps_target, pressed), spending)
         floored = comply(spending, floor_step(spending, floor, ramp_pct, circumstances.fiscal,
                                               p.compliance_drag), keeps_floor, pressed)
-        own = adjust_toward_ideal(spending, own_ideal, p.adjustment_rate)
+        own = adjust_toward_ideal(spending, own_ideal, p.adjustment_rate, p.punctuation_rate, p.friction_pp)
         budgeted = np.maximum(np.maximum(on_path, floored), own)
         if year == data_year + 1:
             budgeted = np.maximum(budgeted, decided)
