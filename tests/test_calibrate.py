@@ -15,7 +15,8 @@ def test_a_hague_fit_holds_what_acts_after_the_summit_at_mid_range():
     space = calibrate.SEARCH_SPACE
     assert set(calibrate.searched(Case.WALES)) == set(calibrate.searched(Case.BOTH)) == set(space)
     assert set(calibrate.searched(Case.HAGUE)) == set(space) - set(calibrate.AFTER_THE_SUMMIT)
-    assert calibrate.held(Case.HAGUE) == {"adjustment_rate": 0.15, "enforcement_rate": 1.0}  # (0 + 0.3) / 2, (0 + 2) / 2
+    assert calibrate.held(Case.HAGUE) == {"adjustment_rate": 0.15, "punctuation_rate": 0.3, "friction_pp": 0.75,
+                                          "enforcement_rate": 1.0}  # (0 + 0.3) / 2, (0 + 0.6) / 2, (0 + 1.5) / 2, (0 + 2) / 2
     assert calibrate.held(Case.WALES) == {}
 
 
@@ -56,14 +57,15 @@ def test_the_same_seed_gives_the_same_fit_whatever_the_workers(hague_fit, tmp_pa
 
 def test_a_quick_hague_fit_writes_what_validate_reads(hague_fit):
     """The point is the lowest loss on the fixed seeds among the particles, so no posterior
-    draw beats it; the ensemble is ten draws, lowest loss first; the two parameters acting after
+    draw beats it; the ensemble is ten draws, lowest loss first; the four parameters acting after
     the summit are held at mid-range in the point and in every draw; every fitted value is
     inside its prior."""
     quick = calibrate.QUICK
     assert hague_fit["case"] == "hague" and hague_fit["seeds"] == list(calibrate.SEEDS)
     assert set(hague_fit["parameters"]) == set(calibrate.SEARCH_SPACE)
     inert = calibrate.inert_parameters()  # held at their defaults: --fix-inert is the default
-    assert hague_fit["held"] == {"adjustment_rate": 0.15, "enforcement_rate": 1.0,
+    assert hague_fit["held"] == {"adjustment_rate": 0.15, "punctuation_rate": 0.3, "friction_pp": 0.75,
+                                 "enforcement_rate": 1.0,
                                  **{name: round(getattr(Parameters(), name), 4) for name in inert}}
     assert hague_fit["posterior"]["fixed_inert"] == list(inert)
     losses = [member["loss"] for member in hague_fit["ensemble"]]

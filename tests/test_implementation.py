@@ -40,3 +40,33 @@ def test_the_down_payment_moves_toward_the_floor_due_and_never_past_it(spending,
     decided = down_payment(spending, due, share, fiscal, drag)
     assert spending <= decided <= max(spending, due) + 1e-12
     assert down_payment(spending, due, min(share + more, 1.0), fiscal, drag) >= decided - 1e-12  # pressed harder
+
+
+def test_punctuated_adjustment_by_hand():
+    """Spending 1.0, ideal 2.0: gap 1.0. Incremental at 0.1: 1.1. With a friction of 0.4 pp and a
+    punctuation rate of 0.5, the part beyond it (0.6) closes by half more: 1.0 + 0.1 + 0.3 = 1.4.
+    A gap within the friction (0.3) moves incrementally only: 1.7 + 0.03."""
+    assert implementation.adjust_toward_ideal(1.0, 2.0, 0.1) == pytest.approx(1.1)
+    assert implementation.adjust_toward_ideal(1.0, 2.0, 0.1, 0.5, 0.4) == pytest.approx(1.4)
+    assert implementation.adjust_toward_ideal(1.7, 2.0, 0.1, 0.5, 0.4) == pytest.approx(1.73)
+    assert implementation.adjust_toward_ideal(2.5, 2.0, 0.1, 0.5, 0.0) == pytest.approx(2.5)  # above: no cut
+    assert implementation.adjust_toward_ideal(1.0, 2.0, 0.8, 0.9, 0.0) == pytest.approx(2.0)  # never past the ideal
+
+
+@given(spending=st.floats(0.0, 6.0), ideal=st.floats(0.0, 6.0), rate=st.floats(0.0, 1.0),
+       punctuation=st.floats(0.0, 1.0), friction=st.floats(0.0, 5.0), less=st.floats(0.0, 5.0))
+def test_punctuated_adjustment_moves_toward_the_ideal_and_more_with_less_friction(spending, ideal, rate, punctuation,
+                                                                                friction, less):
+    moved = implementation.adjust_toward_ideal(spending, ideal, rate, punctuation, friction)
+    assert spending <= moved <= max(spending, ideal) + 1e-12
+    assert moved >= implementation.adjust_toward_ideal(spending, ideal, rate) - 1e-12  # never slower than incremental
+    assert implementation.adjust_toward_ideal(spending, ideal, rate, punctuation, max(friction - less, 0.0)) >= moved - 1e-12
+
+
+def test_an_event_weighs_on_the_budgets_after_its_year():
+    """The invasion of February 2022 came after the 2022 budgets were passed: they answer the
+    talks' threat (0.5); the budgets of 2023 on answer the event's (0.8). No event (year 0): the
+    talks' threat throughout."""
+    years = np.array([2021, 2022, 2023, 2030])
+    assert implementation.threat_level_in_year(years, 0.5, 2022, 0.8).tolist() == [0.5, 0.5, 0.8, 0.8]
+    assert implementation.threat_level_in_year(years, 0.5, 0, 0.8).tolist() == [0.5] * 4
