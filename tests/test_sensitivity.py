@@ -97,7 +97,7 @@ def test_default_ranges_are_the_value_plus_minus_30_percent_clipped_to_the_allow
     params = load_scenario("hague2025").params
     problem = SensitivityProblem.around(params)
     factors = {factor.name: factor for factor in problem.factors}
-    assert len(factors) == 23
+    assert len(factors) == 25
     assert problem.names[problem.names.index("expansion_rate_pct") + 1:][:3] == (
         "concession_rate", "leverage", "secretary_general_weight")
     leverage = params.leverage
