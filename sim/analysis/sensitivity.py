@@ -51,8 +51,8 @@ LEVERS = ("us_pressure", "threat_level", "related_cap_pct")
 BEHAVIOURAL = ("shared_threat", "abandonment_weight", "spill_in", "related_cost_share", "peer_weight",
                "need_scale_pct", "fiscal_drag", "ramp_base_pct", "ramp_threat_pct", "expansion_rate_pct",
                "concession_rate", "leverage", "secretary_general_weight", "proximity_decay_km", "adjustment_rate",
-               "punctuation_rate", "friction_pp", "enforcement_rate", "bilateral_pressure_pct", "caucus_cohesion", "consensus_stake_pct",
-               "tariff_stake_share")
+               "punctuation_rate", "friction_pp", "enforcement_rate", "bilateral_pressure_pct", "caucus_cohesion",
+               "consensus_stake_pct", "tariff_stake_share")
 DEFAULT_FACTORS = LEVERS + BEHAVIOURAL
 RELATIVE_SPREAD = 0.3  # default ranges: the scenario's value +-30%, clipped to what the parameter allows
 CONF_LEVEL = 0.95

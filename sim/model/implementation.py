@@ -86,7 +86,7 @@ def adjust_toward_ideal(spending_pct, ideal_pct, rate, punctuation_rate=0.0, fri
     Baumgartner & True 1998; Jones, Sulkin & Larsen 2003): each year the ally closes a share
     `rate` of its gap to that level (partial adjustment: defence budgets carry strong inertia),
     and a further share `punctuation_rate` of the part of the gap beyond `friction_pp` pp of
-    GDP. One speed for the slow decade after 2014 and the surge after 2022."""
+    GDP. One rule for the slow decade after 2014 and the surge after 2022."""
     gap = ideal_pct - spending_pct
     step = rate * gap + punctuation_rate * np.maximum(gap - friction_pp, 0.0)
     return spending_pct + np.clip(step, 0.0, np.maximum(gap, 0.0))

@@ -131,7 +131,7 @@ class Parameters:
     enforcement_rate: float = _spec(0.0861, 0.0, 5.0, doc="how far US pressure moves an ally along a pledge it would not keep on its own (0: pledges are kept only where self-enforcing)")
     adjustment_rate: float = _spec(0.127, 0.0, 1.0, doc="share of the gap to its own ideal an ally closes each year after the summit")
     punctuation_rate: float = _spec(0.5978, 0.0, 1.0, doc="further share an ally closes each year of the part of its gap to its own ideal beyond friction_pp (punctuated budgets; 0: incremental only)")
-    friction_pp: float = _spec(1.0416, 0.0, 5.0, doc="gap to its own ideal (pp of GDP) the budget process absorbs before it responds in proportion (institutional friction)")
+    friction_pp: float = _spec(1.0416, 0.0, 5.0, doc="gap to its own ideal (pp of GDP) the budget process absorbs; the part beyond it closes at punctuation_rate too (institutional friction)")
 
     def __post_init__(self):
         errors = [f"{name}: {problem}" for name, problem in parameter_problems(self)]
