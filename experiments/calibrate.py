@@ -41,12 +41,14 @@ Benchmark (the default budget: population 200, at most 16 generations and 30,000
 4 seeds a particle, one normal kernel over the whole population, the eleven parameters the
 posterior's Sobol' screen finds inert held at their defaults; seed 2025, 2 workers on a two-core
 machine shared with other jobs). These are the installed fits (docs/ODD.md 9):
-- `--case both`: 27,012 simulations in 877 s, 16 generations, final tolerance 3.11, effective
-  sample size 85 of 200; the point scores 2.87 on the fixed seeds, the random search's fit 3.74;
+- `--case both` (with the punctuated budgets): 19,645 simulations in 616 s, 16 generations,
+  final tolerance 3.88, effective sample size 64 of 200; the point scores 2.70 on the fixed
+  seeds, the fit before the punctuated budgets 3.55 on today's model (27,012 simulations in
+  877 s when it was made, effective sample 85);
 - `--case hague`: 26,090 simulations in 791 s, 12 generations (the simulations ran out),
   tolerance 0.44, effective sample 19; the point 0.030, the random search's 1.764 on today's model;
-- `--case wales`: 28,551 simulations in 441 s, 16 generations, tolerance 1.83, effective sample
-  64; the point 1.80, the random search's 2.198.
+- `--case wales` (with the punctuated budgets): 17,873 simulations in 366 s, 16 generations,
+  tolerance 1.52, effective sample 20; the point 1.42, the fit before them 5.42 on today's model.
 Before, at half that budget (8 generations, 15,000 simulations) with a kernel per particle over
 its nearest quarter (`--kernel local`) and every parameter searched (`--search-inert`), the
 weights degenerated in every run (an effective sample of 1.5 to 10 of 200: with 18 to 20
