@@ -48,7 +48,7 @@ machine shared with other jobs). These are the installed fits (docs/ODD.md 9):
 - `--case hague`: 26,090 simulations in 791 s, 12 generations (the simulations ran out),
   tolerance 0.44, effective sample 19; the point 0.030, the random search's 1.764 on today's model;
 - `--case wales` (with the punctuated budgets): 17,873 simulations in 366 s, 16 generations,
-  tolerance 1.52, effective sample 20; the point 1.42, the fit before them 5.42 on today's model.
+  tolerance 1.52, effective sample 20; the point 1.42, the fit before them 1.85 on today's model.
 Before, at half that budget (8 generations, 15,000 simulations) with a kernel per particle over
 its nearest quarter (`--kernel local`) and every parameter searched (`--search-inert`), the
 weights degenerated in every run (an effective sample of 1.5 to 10 of 200: with 18 to 20
