@@ -223,8 +223,8 @@ def test_on_track_allies_are_those_without_side_letters_that_reach_the_core_leve
 def test_a_pledge_above_an_allys_own_ideal_is_not_kept_until_the_threat_rises():
     """Self-enforcement alone (no US enforcement): France signs the Wales pledge, lets it slip
     while the threat is that of 2014, and comes back to it after the 2022 invasion; the
-    Vilnius floor then holds it at 2% in 2024. The 2022 budget was passed before the invasion,
-    so France comes back from 2023."""
+    Vilnius floor then pulls it toward 2% at its parliament's pace at least. The 2022 budget was
+    passed before the invasion, so France comes back from 2023."""
     seed = 10  # a run whose draws leave France wanting less than 2% at the 2014 threat
     model = AllianceModel("wales2014", rng=seed, enforcement_rate=0.0)
     model.run()
